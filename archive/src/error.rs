@@ -1,0 +1,29 @@
+//! Every way reading an archive can fail. Each variant renders as one sentence a user can act on.
+
+use std::io;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FormatError {
+    #[error("it has no pybundle archive at its end (the file is damaged, truncated, has data appended, or was not made by pybundle)")]
+    NoTrailer,
+    #[error("it was made by a newer pybundle (archive format {0}); rebuild it with this version")]
+    UnsupportedVersion(u32),
+    #[error("its archive is damaged: {0}")]
+    Damaged(&'static str),
+    #[error(
+        "its archive is damaged: the checksum does not match (the file was altered or corrupted)"
+    )]
+    HashMismatch,
+    #[error("its archive holds an unsafe path {0:?}")]
+    UnsafePath(String),
+    #[error("its archive lists {0:?} twice")]
+    DuplicatePath(String),
+    #[error("cannot read it: {0}")]
+    Io(#[from] io::Error),
+}
+
+impl FormatError {
+    pub(crate) fn truncated() -> Self {
+        FormatError::Damaged("the manifest ends early")
+    }
+}

@@ -1,0 +1,26 @@
+//! The pybundle archive format, shared by the bundler (which writes it) and the launcher stub
+//! (which reads it). `docs/format.md` is the prose specification; this crate is its only
+//! implementation.
+//!
+//! An executable is `stub ++ payload ++ manifest ++ trailer`. The fixed-size [`trailer`] at the
+//! very end locates the rest and carries a hash over all of it; the [`manifest`] describes how to
+//! launch the app and where each file's bytes live in the payload's zstd chunks. Nothing here is
+//! target-specific: the same format carries Linux, Windows and macOS payloads.
+
+pub mod entry_path;
+pub mod error;
+pub mod manifest;
+pub mod reader;
+pub mod trailer;
+#[cfg(feature = "write")]
+pub mod writer;
+
+pub use error::FormatError;
+pub use manifest::{Chunk, FileEntry, Launch, Manifest, Mode};
+pub use reader::Bundle;
+pub use trailer::Trailer;
+
+/// The hash that guards trailer, manifest and payload.
+pub(crate) fn new_hasher() -> xxhash_rust::xxh3::Xxh3 {
+    xxhash_rust::xxh3::Xxh3::new()
+}

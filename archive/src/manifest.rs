@@ -1,0 +1,412 @@
+//! The manifest: how to launch the app and where each file lives in the payload.
+//!
+//! Binary, little-endian. Strings are a `u32` length and UTF-8 bytes. Every count and length is
+//! checked against the bytes that remain before anything is allocated, so a damaged manifest is
+//! an error, never an out-of-memory.
+//!
+//! ```text
+//! "PBMF" u8:mode u8[3]:0
+//! str:name str:interpreter str:bootstrap str:library_dir
+//! u8:has_runtime_tmpdir [str:runtime_tmpdir]
+//! u32:chunk_count  { u64:offset u64:compressed_len u64:raw_len }*
+//! u32:file_count   { str:path u32:mode u32:chunk u64:offset u64:size }*
+//! ```
+//!
+//! Files are stored in chunk order and, within a chunk, back to back from offset 0, so the
+//! launcher unpacks by streaming each chunk once.
+
+use std::collections::HashSet;
+
+use crate::{entry_path, FormatError};
+
+const MAGIC: &[u8; 4] = b"PBMF";
+
+/// How the launcher finds the app's files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Unpack the payload into a fresh folder, run, remove the folder.
+    Onefile,
+    /// Run from the `_internal` folder beside the executable; the payload is empty.
+    Onedir,
+}
+
+/// What the launcher runs, as paths relative to the bundle root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Launch {
+    /// The bundled interpreter binary.
+    pub interpreter: String,
+    /// The compiled bootstrap the interpreter runs first.
+    pub bootstrap: String,
+    /// Where the bundled shared libraries are.
+    pub library_dir: String,
+}
+
+/// One independently compressed zstd frame of the payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chunk {
+    /// Offset from the start of the payload.
+    pub offset: u64,
+    pub compressed_len: u64,
+    pub raw_len: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEntry {
+    pub path: String,
+    /// Unix permission bits.
+    pub mode: u32,
+    pub chunk: u32,
+    /// Offset inside the chunk's decompressed bytes.
+    pub offset: u64,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    pub mode: Mode,
+    pub name: String,
+    pub launch: Launch,
+    pub runtime_tmpdir: Option<String>,
+    pub chunks: Vec<Chunk>,
+    pub files: Vec<FileEntry>,
+}
+
+impl Manifest {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.push(match self.mode {
+            Mode::Onefile => 1,
+            Mode::Onedir => 2,
+        });
+        out.extend_from_slice(&[0; 3]);
+        for s in [
+            &self.name,
+            &self.launch.interpreter,
+            &self.launch.bootstrap,
+            &self.launch.library_dir,
+        ] {
+            put_str(&mut out, s);
+        }
+        match &self.runtime_tmpdir {
+            Some(dir) => {
+                out.push(1);
+                put_str(&mut out, dir);
+            }
+            None => out.push(0),
+        }
+        out.extend_from_slice(&(self.chunks.len() as u32).to_le_bytes());
+        for c in &self.chunks {
+            for n in [c.offset, c.compressed_len, c.raw_len] {
+                out.extend_from_slice(&n.to_le_bytes());
+            }
+        }
+        out.extend_from_slice(&(self.files.len() as u32).to_le_bytes());
+        for f in &self.files {
+            put_str(&mut out, &f.path);
+            out.extend_from_slice(&f.mode.to_le_bytes());
+            out.extend_from_slice(&f.chunk.to_le_bytes());
+            out.extend_from_slice(&f.offset.to_le_bytes());
+            out.extend_from_slice(&f.size.to_le_bytes());
+        }
+        out
+    }
+
+    /// Parse and validate a manifest whose payload is `payload_len` bytes long.
+    pub fn decode(bytes: &[u8], payload_len: u64) -> Result<Self, FormatError> {
+        let mut r = Cursor { bytes, at: 0 };
+        if r.take(4)? != MAGIC {
+            return Err(FormatError::Damaged("the manifest has no magic"));
+        }
+        let mode = match r.take(4)? {
+            [1, 0, 0, 0] => Mode::Onefile,
+            [2, 0, 0, 0] => Mode::Onedir,
+            _ => return Err(FormatError::Damaged("the manifest names an unknown mode")),
+        };
+        let name = r.string()?;
+        let launch = Launch {
+            interpreter: r.safe_path()?,
+            bootstrap: r.safe_path()?,
+            library_dir: r.safe_path()?,
+        };
+        let runtime_tmpdir = match r.u8()? {
+            0 => None,
+            1 => Some(r.string()?),
+            _ => return Err(FormatError::Damaged("the manifest has a bad flag")),
+        };
+
+        let chunk_count = r.count(24)?;
+        let mut chunks = Vec::with_capacity(chunk_count);
+        let mut expected_offset = 0u64;
+        for _ in 0..chunk_count {
+            let chunk = Chunk {
+                offset: r.u64()?,
+                compressed_len: r.u64()?,
+                raw_len: r.u64()?,
+            };
+            if chunk.offset != expected_offset {
+                return Err(FormatError::Damaged("the chunks are not contiguous"));
+            }
+            expected_offset = chunk
+                .offset
+                .checked_add(chunk.compressed_len)
+                .ok_or(FormatError::Damaged("a chunk length overflows"))?;
+            chunks.push(chunk);
+        }
+        if expected_offset != payload_len {
+            return Err(FormatError::Damaged(
+                "the chunks do not fill the payload exactly",
+            ));
+        }
+
+        let file_count = r.count(4 + 4 + 4 + 8 + 8)?;
+        let mut files = Vec::with_capacity(file_count);
+        let mut seen = HashSet::with_capacity(file_count);
+        // Where the next file of the current chunk must start.
+        let mut cursor = (0u32, 0u64);
+        for _ in 0..file_count {
+            let entry = FileEntry {
+                path: r.safe_path()?,
+                mode: r.u32()?,
+                chunk: r.u32()?,
+                offset: r.u64()?,
+                size: r.u64()?,
+            };
+            if entry.mode & !0o777 != 0 {
+                return Err(FormatError::Damaged("a file has unknown mode bits"));
+            }
+            if entry.chunk != cursor.0 {
+                // Moving on: the previous chunk must be exactly used up.
+                if entry.chunk != cursor.0 + 1 || !chunk_filled(&chunks, cursor) {
+                    return Err(FormatError::Damaged("the files are out of chunk order"));
+                }
+                cursor = (entry.chunk, 0);
+            }
+            if entry.offset != cursor.1 {
+                return Err(FormatError::Damaged("the files are not back to back"));
+            }
+            cursor.1 = entry
+                .offset
+                .checked_add(entry.size)
+                .ok_or(FormatError::Damaged("a file size overflows"))?;
+            let chunk = chunks
+                .get(entry.chunk as usize)
+                .ok_or(FormatError::Damaged("a file names a missing chunk"))?;
+            if cursor.1 > chunk.raw_len {
+                return Err(FormatError::Damaged("a file runs past its chunk"));
+            }
+            if !seen.insert(entry.path.clone()) {
+                return Err(FormatError::DuplicatePath(entry.path));
+            }
+            files.push(entry);
+        }
+        let all_used = if chunks.is_empty() {
+            files.is_empty()
+        } else {
+            cursor.0 as usize + 1 == chunks.len() && chunk_filled(&chunks, cursor)
+        };
+        if !all_used {
+            return Err(FormatError::Damaged(
+                "the files do not account for every chunk",
+            ));
+        }
+        if r.at != bytes.len() {
+            return Err(FormatError::Damaged("the manifest has trailing bytes"));
+        }
+        if mode == Mode::Onedir && !chunks.is_empty() {
+            return Err(FormatError::Damaged("a folder-mode manifest carries files"));
+        }
+        Ok(Manifest {
+            mode,
+            name,
+            launch,
+            runtime_tmpdir,
+            chunks,
+            files,
+        })
+    }
+}
+
+fn chunk_filled(chunks: &[Chunk], (index, end): (u32, u64)) -> bool {
+    chunks.get(index as usize).is_some_and(|c| c.raw_len == end)
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], FormatError> {
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|&end| end <= self.bytes.len())
+            .ok_or_else(FormatError::truncated)?;
+        let out = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(out)
+    }
+
+    fn u8(&mut self) -> Result<u8, FormatError> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn u32(&mut self) -> Result<u32, FormatError> {
+        let mut b = [0u8; 4];
+        b.copy_from_slice(self.take(4)?);
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn u64(&mut self) -> Result<u64, FormatError> {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(self.take(8)?);
+        Ok(u64::from_le_bytes(b))
+    }
+
+    /// A count of records of at least `min_record` bytes each, checked against what remains.
+    fn count(&mut self, min_record: usize) -> Result<usize, FormatError> {
+        let n = self.u32()? as usize;
+        let remaining = self.bytes.len() - self.at;
+        if n.checked_mul(min_record)
+            .is_none_or(|need| need > remaining)
+        {
+            return Err(FormatError::Damaged(
+                "the manifest claims more entries than it holds",
+            ));
+        }
+        Ok(n)
+    }
+
+    fn string(&mut self) -> Result<String, FormatError> {
+        let len = self.u32()? as usize;
+        let raw = self.take(len)?;
+        String::from_utf8(raw.to_vec())
+            .map_err(|_| FormatError::Damaged("the manifest holds a string that is not UTF-8"))
+    }
+
+    fn safe_path(&mut self) -> Result<String, FormatError> {
+        let path = self.string()?;
+        if entry_path::is_safe(&path) {
+            Ok(path)
+        } else {
+            Err(FormatError::UnsafePath(path))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn sample() -> Manifest {
+        Manifest {
+            mode: Mode::Onefile,
+            name: "hello".into(),
+            launch: Launch {
+                interpreter: "_python/bin/python3.11".into(),
+                bootstrap: "_pybundle_boot.pyc".into(),
+                library_dir: "_python/lib".into(),
+            },
+            runtime_tmpdir: Some("/var/tmp".into()),
+            chunks: vec![
+                Chunk {
+                    offset: 0,
+                    compressed_len: 10,
+                    raw_len: 30,
+                },
+                Chunk {
+                    offset: 10,
+                    compressed_len: 5,
+                    raw_len: 7,
+                },
+            ],
+            files: vec![
+                FileEntry {
+                    path: "a".into(),
+                    mode: 0o644,
+                    chunk: 0,
+                    offset: 0,
+                    size: 10,
+                },
+                FileEntry {
+                    path: "b/c".into(),
+                    mode: 0o755,
+                    chunk: 0,
+                    offset: 10,
+                    size: 20,
+                },
+                FileEntry {
+                    path: "d".into(),
+                    mode: 0o644,
+                    chunk: 1,
+                    offset: 0,
+                    size: 7,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let m = sample();
+        assert_eq!(Manifest::decode(&m.encode(), 15).unwrap(), m);
+    }
+
+    #[test]
+    fn every_truncation_is_an_error() {
+        let bytes = sample().encode();
+        for len in 0..bytes.len() {
+            assert!(
+                Manifest::decode(&bytes[..len], 15).is_err(),
+                "accepted {len} bytes"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_inconsistent_tables() {
+        let mut m = sample();
+        m.files[1].path = "../escape".into();
+        assert!(matches!(
+            Manifest::decode(&m.encode(), 15),
+            Err(FormatError::UnsafePath(_))
+        ));
+
+        let mut m = sample();
+        m.files[2].path = "a".into();
+        assert!(matches!(
+            Manifest::decode(&m.encode(), 15),
+            Err(FormatError::DuplicatePath(_))
+        ));
+
+        let mut m = sample();
+        m.files[1].size = 19;
+        assert!(Manifest::decode(&m.encode(), 15).is_err());
+
+        let mut m = sample();
+        m.files.pop();
+        assert!(Manifest::decode(&m.encode(), 15).is_err());
+
+        assert!(Manifest::decode(&sample().encode(), 16).is_err());
+    }
+
+    #[test]
+    fn huge_counts_do_not_allocate() {
+        let mut bytes = sample().encode();
+        // The chunk count sits after the fixed header and strings; find it by re-encoding.
+        let m = sample();
+        let header_len = bytes.len()
+            - 4
+            - 24 * m.chunks.len()
+            - 4
+            - m.files.iter().map(|f| 4 + f.path.len() + 24).sum::<usize>();
+        bytes[header_len..header_len + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(Manifest::decode(&bytes, 15).is_err());
+    }
+}

@@ -1,0 +1,201 @@
+//! Reading a bundled executable: locate the trailer, check the hash over everything it covers,
+//! parse the manifest, and stream files out of the payload. Nothing is unpacked or run before the
+//! whole archive has been checked.
+
+use std::collections::HashSet;
+use std::fs::{DirBuilder, File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use crate::trailer::TRAILER_LEN;
+use crate::{FormatError, Manifest, Trailer};
+
+const BUF_LEN: usize = 256 * 1024;
+
+/// An opened, verified archive.
+#[derive(Debug)]
+pub struct Bundle {
+    file: File,
+    pub trailer: Trailer,
+    pub manifest: Manifest,
+}
+
+/// Unpacking can fail because the archive is bad or because the destination is.
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    #[error(transparent)]
+    Archive(#[from] FormatError),
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: io::Error },
+}
+
+impl Bundle {
+    pub fn open(path: &Path) -> Result<Self, FormatError> {
+        Self::from_file(File::open(path)?)
+    }
+
+    /// Check trailer and hash, then parse the manifest.
+    pub fn from_file(mut file: File) -> Result<Self, FormatError> {
+        let file_len = file.seek(SeekFrom::End(0))?;
+        if file_len < TRAILER_LEN as u64 {
+            return Err(FormatError::NoTrailer);
+        }
+        let mut raw = [0u8; TRAILER_LEN];
+        file.seek(SeekFrom::Start(file_len - TRAILER_LEN as u64))?;
+        file.read_exact(&mut raw)?;
+        let trailer = Trailer::decode(&raw, file_len)?;
+
+        // One pass over payload and manifest: hash both, keep the manifest.
+        let mut hasher = crate::new_hasher();
+        file.seek(SeekFrom::Start(trailer.archive_offset))?;
+        let mut payload = (&mut file).take(trailer.payload_len);
+        let mut buf = vec![0u8; BUF_LEN];
+        loop {
+            let n = read_some(&mut payload, &mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        let mut manifest_bytes = vec![0u8; trailer.manifest_len as usize];
+        file.read_exact(&mut manifest_bytes)?;
+        hasher.update(&manifest_bytes);
+        hasher.update(&trailer.hashed_prefix());
+        if hasher.digest128() != trailer.hash {
+            return Err(FormatError::HashMismatch);
+        }
+        let manifest = Manifest::decode(&manifest_bytes, trailer.payload_len)?;
+        Ok(Bundle {
+            file,
+            trailer,
+            manifest,
+        })
+    }
+
+    /// Unpack every file under `root`, which must exist. Files are created new (never
+    /// replacing anything, never following a link); folders get `dir_mode`.
+    pub fn extract_all(&self, root: &Path, dir_mode: u32) -> Result<(), ExtractError> {
+        let mut made_dirs: HashSet<&str> = HashSet::new();
+        let mut buf = vec![0u8; BUF_LEN];
+        let mut files = self.manifest.files.iter().peekable();
+        for (index, chunk) in self.manifest.chunks.iter().enumerate() {
+            let mut source = &self.file;
+            source
+                .seek(SeekFrom::Start(self.trailer.archive_offset + chunk.offset))
+                .map_err(FormatError::Io)?;
+            let compressed = BufReadAdapter(source.take(chunk.compressed_len));
+            let mut decoder = zstd::stream::read::Decoder::with_buffer(
+                io::BufReader::with_capacity(BUF_LEN, compressed),
+            )
+            .map_err(FormatError::Io)?
+            .single_frame();
+            while let Some(entry) = files.next_if(|f| f.chunk as usize == index) {
+                make_parents(root, &entry.path, dir_mode, &mut made_dirs)?;
+                let dest = root.join(&entry.path);
+                let mut out = OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(entry.mode)
+                    .custom_flags(libc::O_NOFOLLOW)
+                    .open(&dest)
+                    .map_err(|source| ExtractError::Write {
+                        path: dest.clone(),
+                        source,
+                    })?;
+                let mut remaining = entry.size;
+                while remaining > 0 {
+                    let want = remaining.min(BUF_LEN as u64) as usize;
+                    let n = read_some(&mut decoder, &mut buf[..want]).map_err(damaged_chunk)?;
+                    if n == 0 {
+                        return Err(FormatError::Damaged("a chunk ends early").into());
+                    }
+                    out.write_all(&buf[..n])
+                        .map_err(|source| ExtractError::Write {
+                            path: dest.clone(),
+                            source,
+                        })?;
+                    remaining -= n as u64;
+                }
+            }
+            if read_some(&mut decoder, &mut buf[..1]).map_err(damaged_chunk)? != 0 {
+                return Err(FormatError::Damaged("a chunk is longer than its files").into());
+            }
+        }
+        Ok(())
+    }
+
+    /// The decompressed bytes of one file, for inspection and tests.
+    pub fn read_file(&self, path: &str) -> Result<Option<Vec<u8>>, FormatError> {
+        let Some(entry) = self.manifest.files.iter().find(|f| f.path == path) else {
+            return Ok(None);
+        };
+        let chunk = self.manifest.chunks[entry.chunk as usize];
+        let mut source = &self.file;
+        source.seek(SeekFrom::Start(self.trailer.archive_offset + chunk.offset))?;
+        let mut decoder =
+            zstd::stream::read::Decoder::new(source.take(chunk.compressed_len))?.single_frame();
+        io::copy(&mut (&mut decoder).take(entry.offset), &mut io::sink()).map_err(damaged_chunk)?;
+        let mut out = Vec::new();
+        (&mut decoder)
+            .take(entry.size)
+            .read_to_end(&mut out)
+            .map_err(damaged_chunk)?;
+        if out.len() as u64 != entry.size {
+            return Err(FormatError::Damaged("a chunk ends early"));
+        }
+        Ok(Some(out))
+    }
+}
+
+/// `Take<&File>` is `Read` but the decoder wants a `BufRead`; this keeps the types simple.
+struct BufReadAdapter<R>(R);
+
+impl<R: Read> Read for BufReadAdapter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+fn damaged_chunk(_: io::Error) -> FormatError {
+    FormatError::Damaged("a chunk does not decompress")
+}
+
+fn read_some(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match r.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+fn make_parents<'a>(
+    root: &Path,
+    path: &'a str,
+    dir_mode: u32,
+    made: &mut HashSet<&'a str>,
+) -> Result<(), ExtractError> {
+    for (at, _) in path.match_indices('/') {
+        let dir = &path[..at];
+        if made.contains(dir) {
+            continue;
+        }
+        let full = root.join(dir);
+        match DirBuilder::new().mode(dir_mode).create(&full) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                let is_real_dir = full.symlink_metadata().is_ok_and(|m| m.is_dir());
+                if !is_real_dir {
+                    return Err(ExtractError::Write {
+                        path: full,
+                        source: io::Error::new(io::ErrorKind::AlreadyExists, "not a folder"),
+                    });
+                }
+            }
+            Err(source) => return Err(ExtractError::Write { path: full, source }),
+        }
+        made.insert(dir);
+    }
+    Ok(())
+}

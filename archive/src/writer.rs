@@ -1,0 +1,166 @@
+//! Writing an archive: group files into chunks, compress the chunks in parallel, and append
+//! payload, manifest and trailer after a launcher. The output depends only on the inputs: files
+//! are taken in path order and every chunk is compressed the same way each time.
+
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use crate::trailer::{FORMAT_VERSION, TRAILER_LEN};
+use crate::{entry_path, Chunk, FileEntry, FormatError, Launch, Manifest, Mode, Trailer};
+
+/// Files are grouped until a chunk holds about this many bytes; a bigger file is a chunk alone.
+pub const CHUNK_TARGET: u64 = 4 << 20;
+
+/// One file to store.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    pub path: String,
+    pub mode: u32,
+    pub data: Vec<u8>,
+}
+
+/// Everything that goes into one archive.
+#[derive(Debug)]
+pub struct ArchiveSpec {
+    pub mode: Mode,
+    pub name: String,
+    pub launch: Launch,
+    pub runtime_tmpdir: Option<String>,
+    pub files: Vec<InputFile>,
+}
+
+/// Write `launcher ++ archive` to `out`; returns the bytes written. `on_progress` gets the
+/// uncompressed bytes of each chunk as it finishes.
+pub fn write<W: Write>(
+    out: &mut W,
+    launcher: &[u8],
+    mut spec: ArchiveSpec,
+    level: i32,
+    on_progress: &(dyn Fn(u64) + Sync),
+) -> Result<u64, FormatError> {
+    spec.files.sort_by(|a, b| a.path.cmp(&b.path));
+    for pair in spec.files.windows(2) {
+        if pair[0].path == pair[1].path {
+            return Err(FormatError::DuplicatePath(pair[0].path.clone()));
+        }
+    }
+    if let Some(bad) = spec.files.iter().find(|f| !entry_path::is_safe(&f.path)) {
+        return Err(FormatError::UnsafePath(bad.path.clone()));
+    }
+
+    let groups = group(&spec.files);
+    let frames = compress_all(&spec.files, &groups, level, on_progress)?;
+
+    let mut chunks = Vec::with_capacity(groups.len());
+    let mut entries = Vec::with_capacity(spec.files.len());
+    let mut offset = 0u64;
+    for (index, (range, frame)) in groups.iter().zip(&frames).enumerate() {
+        let mut in_chunk = 0u64;
+        for f in &spec.files[range.clone()] {
+            entries.push(FileEntry {
+                path: f.path.clone(),
+                mode: f.mode & 0o777,
+                chunk: index as u32,
+                offset: in_chunk,
+                size: f.data.len() as u64,
+            });
+            in_chunk += f.data.len() as u64;
+        }
+        chunks.push(Chunk {
+            offset,
+            compressed_len: frame.len() as u64,
+            raw_len: in_chunk,
+        });
+        offset += frame.len() as u64;
+    }
+    let manifest = Manifest {
+        mode: spec.mode,
+        name: spec.name,
+        launch: spec.launch,
+        runtime_tmpdir: spec.runtime_tmpdir,
+        chunks,
+        files: entries,
+    }
+    .encode();
+
+    let mut hasher = crate::new_hasher();
+    out.write_all(launcher)?;
+    for frame in &frames {
+        hasher.update(frame);
+        out.write_all(frame)?;
+    }
+    hasher.update(&manifest);
+    out.write_all(&manifest)?;
+    let mut trailer = Trailer {
+        archive_offset: launcher.len() as u64,
+        payload_len: offset,
+        manifest_len: manifest.len() as u64,
+        version: FORMAT_VERSION,
+        hash: 0,
+    };
+    hasher.update(&trailer.hashed_prefix());
+    trailer.hash = hasher.digest128();
+    out.write_all(&trailer.encode())?;
+    Ok(launcher.len() as u64 + offset + manifest.len() as u64 + TRAILER_LEN as u64)
+}
+
+/// Consecutive ranges of `files` that form one chunk each.
+fn group(files: &[InputFile]) -> Vec<std::ops::Range<usize>> {
+    let mut groups = Vec::new();
+    let mut start = 0;
+    let mut size = 0u64;
+    for (i, f) in files.iter().enumerate() {
+        let len = f.data.len() as u64;
+        if i > start && size + len > CHUNK_TARGET {
+            groups.push(start..i);
+            start = i;
+            size = 0;
+        }
+        size += len;
+    }
+    if start < files.len() {
+        groups.push(start..files.len());
+    }
+    groups
+}
+
+fn compress_all(
+    files: &[InputFile],
+    groups: &[std::ops::Range<usize>],
+    level: i32,
+    on_progress: &(dyn Fn(u64) + Sync),
+) -> io::Result<Vec<Vec<u8>>> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<io::Result<Vec<u8>>>>> =
+        Mutex::new((0..groups.len()).map(|_| None).collect());
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(groups.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                let Some(range) = groups.get(index) else {
+                    break;
+                };
+                let raw: Vec<u8> = files[range.clone()]
+                    .iter()
+                    .flat_map(|f| f.data.iter().copied())
+                    .collect();
+                let frame = zstd::bulk::compress(&raw, level);
+                on_progress(raw.len() as u64);
+                if let Ok(mut slots) = results.lock() {
+                    slots[index] = Some(frame);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .map_err(|_| io::Error::other("a compression worker panicked"))?
+        .into_iter()
+        .map(|slot| slot.unwrap_or_else(|| Err(io::Error::other("a chunk was not compressed"))))
+        .collect()
+}

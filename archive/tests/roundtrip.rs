@@ -1,0 +1,140 @@
+//! Writer and reader against each other: what goes in comes out, and any damage to the archive
+//! is refused before a single file is unpacked.
+#![cfg(feature = "write")]
+
+use std::fs;
+use std::io::Write;
+
+use pybundle_archive::writer::{self, ArchiveSpec, InputFile};
+use pybundle_archive::{Bundle, FormatError, Launch, Mode};
+
+const LAUNCHER: &[u8] = b"\x7fELF pretend launcher bytes";
+
+fn spec(files: Vec<InputFile>) -> ArchiveSpec {
+    ArchiveSpec {
+        mode: Mode::Onefile,
+        name: "t".into(),
+        launch: Launch {
+            interpreter: "_python/bin/python3".into(),
+            bootstrap: "boot.pyc".into(),
+            library_dir: "_python/lib".into(),
+        },
+        runtime_tmpdir: None,
+        files,
+    }
+}
+
+fn file(path: &str, data: Vec<u8>) -> InputFile {
+    InputFile {
+        path: path.into(),
+        mode: 0o644,
+        data,
+    }
+}
+
+fn build(files: Vec<InputFile>) -> Vec<u8> {
+    let mut out = Vec::new();
+    writer::write(&mut out, LAUNCHER, spec(files), 1, &|_| {}).unwrap();
+    out
+}
+
+fn open_bytes(bytes: &[u8]) -> Result<Bundle, FormatError> {
+    let mut f = tempfile::tempfile().unwrap();
+    f.write_all(bytes).unwrap();
+    Bundle::from_file(f)
+}
+
+#[test]
+fn files_come_back_byte_for_byte() {
+    let big: Vec<u8> = (0..(writer::CHUNK_TARGET as usize + 12345))
+        .map(|i| (i * 7 % 251) as u8)
+        .collect();
+    let bytes = build(vec![
+        file("b/two.txt", b"two".to_vec()),
+        file("a.txt", b"one".to_vec()),
+        file("empty", Vec::new()),
+        file("c/big.bin", big.clone()),
+        InputFile {
+            path: "bin/run".into(),
+            mode: 0o755,
+            data: b"#!x".to_vec(),
+        },
+    ]);
+    assert!(bytes.starts_with(LAUNCHER));
+    let bundle = open_bytes(&bytes).unwrap();
+    assert!(bundle.manifest.chunks.len() >= 2);
+    let dir = tempfile::tempdir().unwrap();
+    bundle.extract_all(dir.path(), 0o700).unwrap();
+    assert_eq!(fs::read(dir.path().join("a.txt")).unwrap(), b"one");
+    assert_eq!(fs::read(dir.path().join("b/two.txt")).unwrap(), b"two");
+    assert_eq!(fs::read(dir.path().join("c/big.bin")).unwrap(), big);
+    assert_eq!(fs::read(dir.path().join("empty")).unwrap(), b"");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(dir.path().join("bin/run"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o755);
+    assert_eq!(bundle.read_file("b/two.txt").unwrap().unwrap(), b"two");
+}
+
+#[test]
+fn output_is_deterministic() {
+    let files = || vec![file("x", vec![1; 1000]), file("y", vec![2; 1000])];
+    assert_eq!(build(files()), build(files()));
+}
+
+#[test]
+fn writer_refuses_unsafe_and_duplicate_paths() {
+    let mut out = Vec::new();
+    let err = writer::write(
+        &mut out,
+        LAUNCHER,
+        spec(vec![file("../x", vec![])]),
+        1,
+        &|_| {},
+    );
+    assert!(matches!(err, Err(FormatError::UnsafePath(_))));
+    let err = writer::write(
+        &mut out,
+        LAUNCHER,
+        spec(vec![file("x", vec![]), file("x", vec![1])]),
+        1,
+        &|_| {},
+    );
+    assert!(matches!(err, Err(FormatError::DuplicatePath(_))));
+}
+
+#[test]
+fn every_flipped_byte_is_refused() {
+    let bytes = build(vec![
+        file("a", b"hello world".repeat(20)),
+        file("b/c", vec![9; 300]),
+    ]);
+    for at in LAUNCHER.len()..bytes.len() {
+        let mut bad = bytes.clone();
+        bad[at] ^= 0x20;
+        assert!(open_bytes(&bad).is_err(), "flip at {at} accepted");
+    }
+}
+
+#[test]
+fn every_truncation_and_appendix_is_refused() {
+    let bytes = build(vec![file("a", b"hello".to_vec())]);
+    for len in 0..bytes.len() {
+        assert!(open_bytes(&bytes[..len]).is_err(), "cut at {len} accepted");
+    }
+    let mut longer = bytes.clone();
+    longer.extend_from_slice(b"appended");
+    assert!(matches!(open_bytes(&longer), Err(FormatError::NoTrailer)));
+}
+
+#[test]
+fn extraction_never_replaces_existing_files() {
+    let bytes = build(vec![file("a", b"new".to_vec())]);
+    let bundle = open_bytes(&bytes).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a"), b"old").unwrap();
+    assert!(bundle.extract_all(dir.path(), 0o700).is_err());
+    assert_eq!(fs::read(dir.path().join("a")).unwrap(), b"old");
+}
