@@ -1,0 +1,237 @@
+//! `--add-data SRC:DEST`: files, folders and globs placed at DEST inside the bundle root.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use crate::contents::{Contents, Item};
+use crate::error::Error;
+use crate::layout;
+
+const FLAG: &str = "--add-data";
+
+/// One parsed `--add-data` argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataSpec {
+    pub spec: String,
+    pub source: String,
+    /// Normalised: `""` for the root, else `a/b`.
+    pub dest: String,
+}
+
+impl DataSpec {
+    /// Split `SRC:DEST` (or `SRC;DEST`) at the last separator.
+    pub fn parse(spec: &str) -> Result<Self, Error> {
+        let at = spec.rfind([':', ';']).ok_or_else(|| Error::DataNoDest {
+            flag: FLAG,
+            spec: spec.to_string(),
+        })?;
+        let (source, dest) = (&spec[..at], &spec[at + 1..]);
+        if source.is_empty() || dest.is_empty() {
+            return Err(Error::DataNoDest {
+                flag: FLAG,
+                spec: spec.to_string(),
+            });
+        }
+        let normalised = normalise_dest(dest).ok_or_else(|| Error::DataBadDest {
+            flag: FLAG,
+            dest: dest.to_string(),
+        })?;
+        Ok(DataSpec {
+            spec: spec.to_string(),
+            source: source.to_string(),
+            dest: normalised,
+        })
+    }
+
+    /// The files and folders the source names (a glob may name many).
+    pub fn sources(&self) -> Result<Vec<PathBuf>, Error> {
+        let missing = || Error::DataMissing {
+            flag: FLAG,
+            spec: self.source.clone(),
+        };
+        if self.source.contains(['*', '?', '[']) {
+            let mut found: Vec<PathBuf> = glob::glob(&self.source)
+                .map_err(|_| missing())?
+                .flatten()
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(missing());
+            }
+            Ok(found)
+        } else {
+            let path = PathBuf::from(&self.source);
+            if !path.exists() {
+                return Err(missing());
+            }
+            Ok(vec![path])
+        }
+    }
+}
+
+/// `.` → ``; `./a/b/` → `a/b`; `None` for anything that would leave the root.
+fn normalise_dest(dest: &str) -> Option<String> {
+    let parts: Vec<&str> = dest
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    if dest.starts_with('/') || parts.iter().any(|p| *p == ".." || p.contains(['\\', '\0'])) {
+        return None;
+    }
+    Some(parts.join("/"))
+}
+
+fn join(dest: &str, name: &str) -> String {
+    if dest.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dest}/{name}")
+    }
+}
+
+/// Add every `--add-data` source, refusing a folder that holds the build's own output.
+pub fn add_all(
+    specs: &[DataSpec],
+    outputs: &[PathBuf],
+    contents: &mut Contents,
+) -> Result<usize, Error> {
+    let before = contents.len();
+    for spec in specs {
+        for source in spec.sources()? {
+            let origin = format!("{FLAG} {}", spec.spec);
+            if source.is_dir() {
+                let real = source.canonicalize().map_err(|e| Error::Read {
+                    path: source.clone(),
+                    source: e,
+                })?;
+                if let Some(output) = outputs.iter().find(|o| o.starts_with(&real)) {
+                    return Err(Error::OutputInsideInput {
+                        output: output.clone(),
+                        input: source,
+                    });
+                }
+                add_tree(&source, &spec.dest, &origin, contents)?;
+            } else {
+                let name = source
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .ok_or_else(|| Error::BadPath(source.clone()))?;
+                let dest = join(&spec.dest, name);
+                check_reserved(&source, &dest)?;
+                let mut item = item_for(&source, dest.clone())?;
+                item.origin = origin.clone();
+                contents.add(dest, item)?;
+            }
+        }
+    }
+    Ok(contents.len() - before)
+}
+
+/// Every file under `dir`, placed under `dest`.
+pub fn add_tree(
+    dir: &Path,
+    dest: &str,
+    origin: &str,
+    contents: &mut Contents,
+) -> Result<(), Error> {
+    add_tree_at_depth(dir, dest, origin, contents, 0)
+}
+
+fn add_tree_at_depth(
+    dir: &Path,
+    dest: &str,
+    origin: &str,
+    contents: &mut Contents,
+    depth: usize,
+) -> Result<(), Error> {
+    if depth > 64 {
+        return Err(Error::BadPath(dir.to_path_buf()));
+    }
+    let read_err = |source| Error::Read {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .map_err(read_err)?
+        .collect::<Result<_, _>>()
+        .map_err(read_err)?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let name = entry
+            .file_name()
+            .into_string()
+            .map_err(|_| Error::BadPath(path.clone()))?;
+        let child = join(dest, &name);
+        if path.is_dir() {
+            add_tree_at_depth(&path, &child, origin, contents, depth + 1)?;
+        } else if path.is_file() {
+            check_reserved(&path, &child)?;
+            let mut item = item_for(&path, child.clone())?;
+            item.origin = origin.to_string();
+            contents.add(child, item)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_reserved(path: &Path, dest: &str) -> Result<(), Error> {
+    if layout::is_reserved(dest) {
+        return Err(Error::Reserved {
+            path: path.to_path_buf(),
+            dest: dest.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// A data file keeps its executable bit; everything else is 0644.
+pub fn item_for(path: &Path, origin: String) -> Result<Item, Error> {
+    let meta = fs::metadata(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if path.to_str().is_none_or(|p| p.contains(['\t', '\n'])) {
+        return Err(Error::BadPath(path.to_path_buf()));
+    }
+    let mode = if meta.permissions().mode() & 0o111 != 0 {
+        0o755
+    } else {
+        0o644
+    };
+    Ok(Item::file(path.to_path_buf(), mode, origin))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_both_separators_and_normalises_dest() {
+        let d = DataSpec::parse("config.json:.").unwrap();
+        assert_eq!((d.source.as_str(), d.dest.as_str()), ("config.json", ""));
+        let d = DataSpec::parse("assets;./img/").unwrap();
+        assert_eq!((d.source.as_str(), d.dest.as_str()), ("assets", "img"));
+    }
+
+    #[test]
+    fn refuses_missing_or_escaping_dest() {
+        assert!(matches!(
+            DataSpec::parse("config.json"),
+            Err(Error::DataNoDest { .. })
+        ));
+        assert!(matches!(
+            DataSpec::parse("config.json:"),
+            Err(Error::DataNoDest { .. })
+        ));
+        assert!(matches!(
+            DataSpec::parse("a:../up"),
+            Err(Error::DataBadDest { .. })
+        ));
+        assert!(matches!(
+            DataSpec::parse("a:/abs"),
+            Err(Error::DataBadDest { .. })
+        ));
+    }
+}

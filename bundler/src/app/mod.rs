@@ -1,0 +1,273 @@
+//! The app itself: the main script and the modules and packages it imports from its own folder
+//! (found by following imports from the script, at any depth), with the data files inside those
+//! packages. Third-party packages from site-packages are not collected here.
+
+pub mod data;
+
+use std::collections::{BTreeSet, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::compile::{Compiler, Job};
+use crate::contents::{Contents, Item};
+use crate::error::Error;
+use crate::interpreter::Interpreter;
+
+/// The script a bundle is built from.
+#[derive(Debug, Clone)]
+pub struct Script {
+    pub path: PathBuf,
+    pub dir: PathBuf,
+    /// `app.py`: what `__file__` ends with at run time.
+    pub file_name: String,
+    /// `app`: the default output name and the compiled script's stem.
+    pub stem: String,
+}
+
+impl Script {
+    pub fn locate(path: &Path) -> Result<Self, Error> {
+        let meta = fs::metadata(path).map_err(|_| Error::ScriptMissing(path.to_path_buf()))?;
+        if !meta.is_file() {
+            return Err(Error::ScriptNotFile(path.to_path_buf()));
+        }
+        let path = path
+            .canonicalize()
+            .map_err(|_| Error::ScriptMissing(path.to_path_buf()))?;
+        let bad = || Error::BadPath(path.clone());
+        let file_name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(bad)?
+            .to_string();
+        let stem = file_name
+            .strip_suffix(".py")
+            .or_else(|| file_name.strip_suffix(".pyw"))
+            .unwrap_or(&file_name)
+            .to_string();
+        let dir = path.parent().ok_or_else(bad)?.to_path_buf();
+        Ok(Script {
+            path,
+            dir,
+            file_name,
+            stem,
+        })
+    }
+
+    /// Where the compiled script sits in the bundle root.
+    pub fn compiled_dest(&self) -> String {
+        format!("{}.pyc", self.stem)
+    }
+}
+
+/// What was found, for the build summary.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// The app's own modules, dotted names.
+    pub local_modules: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+enum Local {
+    Module(PathBuf),
+    Package(PathBuf),
+    Namespace(PathBuf),
+    Extension(PathBuf),
+}
+
+pub fn collect(
+    script: &Script,
+    interp: &Interpreter,
+    compiler: &Compiler,
+    contents: &mut Contents,
+) -> Result<Report, Error> {
+    let mut report = Report::default();
+    let main = Job {
+        source: script.path.clone(),
+        display: script.file_name.clone(),
+        module: "__main__".into(),
+        is_package: false,
+        want_imports: true,
+    };
+    let mut compiled = compiler.compile(&[main], true)?;
+    let main = compiled
+        .pop()
+        .flatten()
+        .ok_or_else(|| Error::Internal("no bytecode for the script".into()))?;
+    contents.add(
+        script.compiled_dest(),
+        Item::bytes(main.pyc, 0o644, script.file_name.clone()),
+    )?;
+
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut pending: BTreeSet<String> = main.imports.into_iter().collect();
+    while !pending.is_empty() {
+        let mut jobs = Vec::new();
+        let mut dests = Vec::new();
+        for name in std::mem::take(&mut pending) {
+            for prefix in prefixes(&name) {
+                if !seen.insert(prefix.to_string()) {
+                    continue;
+                }
+                let Some(found) = find_local(&script.dir, prefix, interp) else {
+                    break;
+                };
+                let rel_dir = prefix.replace('.', "/");
+                report.local_modules.push(prefix.to_string());
+                match found {
+                    Local::Module(path) => {
+                        dests.push(format!("{rel_dir}.pyc"));
+                        jobs.push(job(path, &script.dir, prefix, false)?);
+                    }
+                    Local::Package(init) => {
+                        dests.push(format!("{rel_dir}/__init__.pyc"));
+                        let dir = init.parent().map(Path::to_path_buf).unwrap_or_default();
+                        jobs.push(job(init, &script.dir, prefix, true)?);
+                        add_package_data(&dir, &rel_dir, contents)?;
+                    }
+                    Local::Namespace(dir) => add_package_data(&dir, &rel_dir, contents)?,
+                    Local::Extension(path) => {
+                        let file = file_name(&path)?;
+                        let parent = rel_dir.rsplit_once('/').map(|(p, _)| format!("{p}/"));
+                        let dest = format!("{}{file}", parent.unwrap_or_default());
+                        contents.add(dest, Item::file(path, 0o755, prefix.to_string()))?;
+                    }
+                }
+            }
+        }
+        for (done, dest) in compiler.compile(&jobs, true)?.into_iter().zip(dests) {
+            let done = done.ok_or_else(|| Error::Internal("a module was not compiled".into()))?;
+            pending.extend(done.imports.into_iter().filter(|n| !seen.contains(n)));
+            contents.add(dest.clone(), Item::bytes(done.pyc, 0o644, dest))?;
+        }
+    }
+    report.local_modules.sort();
+    Ok(report)
+}
+
+fn job(source: PathBuf, root: &Path, module: &str, is_package: bool) -> Result<Job, Error> {
+    let display = source
+        .strip_prefix(root)
+        .ok()
+        .and_then(|p| p.to_str())
+        .ok_or_else(|| Error::BadPath(source.clone()))?
+        .to_string();
+    Ok(Job {
+        source,
+        display,
+        module: module.to_string(),
+        is_package,
+        want_imports: true,
+    })
+}
+
+/// `a.b.c` → `a`, `a.b`, `a.b.c`.
+fn prefixes(name: &str) -> impl Iterator<Item = &str> {
+    name.match_indices('.')
+        .map(|(at, _)| &name[..at])
+        .chain(std::iter::once(name))
+}
+
+/// The module `dotted` in the app's folder, if it is there.
+fn find_local(root: &Path, dotted: &str, interp: &Interpreter) -> Option<Local> {
+    let parts: Vec<&str> = dotted.split('.').collect();
+    if parts
+        .iter()
+        .any(|p| p.is_empty() || p.contains(['/', '\\']))
+    {
+        return None;
+    }
+    let (last, parents) = parts.split_last()?;
+    let dir = parents.iter().fold(root.to_path_buf(), |d, p| d.join(p));
+    let init = dir.join(last).join("__init__.py");
+    if init.is_file() {
+        return Some(Local::Package(init));
+    }
+    let module = dir.join(format!("{last}.py"));
+    if module.is_file() {
+        return Some(Local::Module(module));
+    }
+    if let Some(ext) = find_extension(&dir, last) {
+        return Some(Local::Extension(ext));
+    }
+    let ns = dir.join(last);
+    let shadows_stdlib = parents.is_empty()
+        && (interp.stdlib.join(format!("{last}.py")).exists() || interp.stdlib.join(last).is_dir());
+    if ns.is_dir() && !shadows_stdlib && has_python_files(&ns) {
+        return Some(Local::Namespace(ns));
+    }
+    None
+}
+
+fn find_extension(dir: &Path, name: &str) -> Option<PathBuf> {
+    let prefix = format!("{name}.");
+    let mut found: Vec<PathBuf> = fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter_map(|e| {
+            let file = e.file_name().into_string().ok()?;
+            (file.starts_with(&prefix) && file.ends_with(".so")).then(|| e.path())
+        })
+        .collect();
+    found.sort();
+    found.into_iter().next()
+}
+
+fn has_python_files(dir: &Path) -> bool {
+    fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".py"))
+    })
+}
+
+fn file_name(path: &Path) -> Result<String, Error> {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .map(String::from)
+        .ok_or_else(|| Error::BadPath(path.to_path_buf()))
+}
+
+/// The non-code files of a package folder, and of its sub-folders that are not packages.
+fn add_package_data(dir: &Path, dest: &str, contents: &mut Contents) -> Result<(), Error> {
+    let entries = fs::read_dir(dir).map_err(|source| Error::Read {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut entries: Vec<_> = entries.flatten().collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let name = file_name(&path)?;
+        let child_dest = format!("{dest}/{name}");
+        if path.is_dir() {
+            if name != "__pycache__" && !has_python_files(&path) {
+                data::add_tree(
+                    &path,
+                    &child_dest,
+                    &format!("package data {child_dest}"),
+                    contents,
+                )?;
+            }
+        } else if !is_code(&name) {
+            contents.add(child_dest.clone(), data::item_for(&path, child_dest)?)?;
+        }
+    }
+    Ok(())
+}
+
+fn is_code(name: &str) -> bool {
+    [".py", ".pyc", ".pyo", ".so"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefixes;
+
+    #[test]
+    fn prefixes_walk_down_the_dots() {
+        assert_eq!(prefixes("a.b.c").collect::<Vec<_>>(), ["a", "a.b", "a.b.c"]);
+        assert_eq!(prefixes("x").collect::<Vec<_>>(), ["x"]);
+    }
+}

@@ -1,0 +1,73 @@
+//! The bootstrap: the small Python program the launcher runs first, which sets up what the app
+//! sees (CONTRACT §3) and runs the compiled main script. Generated per app, compiled like any
+//! other module.
+
+use std::fs;
+use std::path::Path;
+
+use crate::app::Script;
+use crate::compile::{Compiler, Job};
+use crate::error::Error;
+
+const TEMPLATE: &str = include_str!("boot.py");
+
+/// The compiled bootstrap for `script`.
+pub fn compile(script: &Script, compiler: &Compiler, workpath: &Path) -> Result<Vec<u8>, Error> {
+    let source = TEMPLATE
+        .replace("\"@MAIN_FILE@\"", &python_str(&script.file_name))
+        .replace("\"@MAIN_PYC@\"", &python_str(&script.compiled_dest()));
+    let dir = workpath.join("bootstrap");
+    fs::create_dir_all(&dir).map_err(|source| Error::Workpath {
+        path: dir.clone(),
+        source,
+    })?;
+    let key = xxhash_rust::xxh3::xxh3_64(source.as_bytes());
+    let path = dir.join(format!("boot-{key:016x}.py"));
+    if !path.exists() {
+        let tmp = dir.join(format!("boot-{key:016x}.{}.tmp", std::process::id()));
+        fs::write(&tmp, &source)
+            .and_then(|()| fs::rename(&tmp, &path))
+            .map_err(|source| Error::Workpath {
+                path: path.clone(),
+                source,
+            })?;
+    }
+    let job = Job {
+        source: path,
+        display: "<pybundle bootstrap>".into(),
+        module: "__main__".into(),
+        is_package: false,
+        want_imports: false,
+    };
+    compiler
+        .compile(&[job], true)?
+        .pop()
+        .flatten()
+        .map(|c| c.pyc)
+        .ok_or_else(|| Error::Internal("the bootstrap did not compile".into()))
+}
+
+/// A Python string literal holding `s` exactly.
+fn python_str(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            ' '..='~' => out.push(c),
+            c => out.push_str(&format!("\\U{:08x}", c as u32)),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn python_strings_escape_everything_odd() {
+        assert_eq!(super::python_str("app.py"), "\"app.py\"");
+        assert_eq!(super::python_str("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(super::python_str("é"), "\"\\U000000e9\"");
+    }
+}

@@ -1,0 +1,133 @@
+//! The command line (CONTRACT §1). `pybundle SCRIPT ...` means `pybundle build SCRIPT ...`.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// zstd level of release builds: a good ratio that still builds in seconds.
+pub const DEFAULT_LEVEL: i32 = 19;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pybundle",
+    version,
+    about = "Turn a Python app into one executable or one folder that runs without Python"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Bundle an app (the default command).
+    Build(BuildArgs),
+    /// Show what a built executable or folder holds.
+    Inspect {
+        /// A onefile executable, or a onedir folder or its executable.
+        path: PathBuf,
+    },
+    /// Write the bundled files of an executable into DEST.
+    Extract { exe: PathBuf, dest: PathBuf },
+    /// Check an executable's integrity: exit 0 when intact, 1 when not.
+    Verify { exe: PathBuf },
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The app's main script.
+    pub script: PathBuf,
+    /// One executable.
+    #[arg(short = 'F', long, conflicts_with = "onedir")]
+    pub onefile: bool,
+    /// One folder (the default).
+    #[arg(short = 'D', long)]
+    pub onedir: bool,
+    /// Output name; default: the script's file stem.
+    #[arg(short = 'n', long)]
+    pub name: Option<String>,
+    /// Where output goes.
+    #[arg(long, value_name = "DIR", default_value = "dist")]
+    pub distpath: PathBuf,
+    /// Where build caches go.
+    #[arg(long, value_name = "DIR", default_value = "build")]
+    pub workpath: PathBuf,
+    /// A file, folder or glob placed at DEST inside the bundle ('.' = its root). Repeatable.
+    #[arg(long = "add-data", value_name = "SRC:DEST")]
+    pub add_data: Vec<String>,
+    /// The interpreter whose runtime is bundled; default: the active virtualenv's, else python3.
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+    /// Where a onefile app unpacks at launch.
+    #[arg(long = "runtime-tmpdir", value_name = "DIR")]
+    pub runtime_tmpdir: Option<String>,
+    /// Replace existing output without asking.
+    #[arg(short = 'y', long)]
+    pub noconfirm: bool,
+    /// Drop build caches first.
+    #[arg(long)]
+    pub clean: bool,
+    /// zstd level, 1 (fastest build) to 22 (smallest output).
+    #[arg(long = "compression-level", value_name = "N", default_value_t = DEFAULT_LEVEL)]
+    pub compression_level: i32,
+    /// Quieter: errors only.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Louder: what was collected and from where.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// A machine-readable summary on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Insert the implicit `build` so `pybundle app.py -F` parses.
+pub fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
+    const KNOWN: &[&str] = &[
+        "build",
+        "inspect",
+        "extract",
+        "verify",
+        "help",
+        "-h",
+        "--help",
+        "-V",
+        "--version",
+    ];
+    if let Some(first) = args.get(1) {
+        if !KNOWN.iter().any(|k| first == *k) {
+            args.insert(1, "build".into());
+        }
+    }
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn parse(args: &[&str]) -> Cli {
+        let args = with_default_command(args.iter().map(OsString::from).collect());
+        Cli::try_parse_from(args).unwrap()
+    }
+
+    #[test]
+    fn build_is_the_default_command() {
+        let Command::Build(b) = parse(&["pybundle", "app.py", "-F", "--add-data", "a:."]).command
+        else {
+            panic!("not build");
+        };
+        assert!(b.onefile);
+        assert_eq!(b.add_data, ["a:."]);
+        assert!(matches!(
+            parse(&["pybundle", "verify", "x"]).command,
+            Command::Verify { .. }
+        ));
+        assert!(matches!(
+            parse(&["pybundle", "-F", "app.py"]).command,
+            Command::Build(_)
+        ));
+    }
+}

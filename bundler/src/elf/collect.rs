@@ -1,0 +1,96 @@
+//! The shared-library closure of a bundle: every ELF file in it has its DT_NEEDED libraries
+//! found on the build machine and added under the bundle's library folder, recursively, apart
+//! from the base OS's own. Then every bundled ELF file with a search path that points outside
+//! the bundle is pointed at the library folder instead.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fs;
+use std::io::Read;
+use std::path::PathBuf;
+
+use super::patch::{self, Patched};
+use super::read;
+use super::search::Searcher;
+use super::system;
+use crate::contents::{Contents, Item, Source};
+use crate::error::Error;
+use crate::layout;
+
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Library name → where it was found.
+    pub libraries: BTreeMap<String, PathBuf>,
+    /// `(library, needed by)` pairs that were not found anywhere.
+    pub missing: Vec<(String, String)>,
+    /// Files whose search path could not be rewritten (too short to hold the new one).
+    pub unpatched: Vec<String>,
+}
+
+pub fn collect(contents: &mut Contents, searcher: &Searcher) -> Result<Report, Error> {
+    let mut report = Report::default();
+    let mut queue: VecDeque<(String, PathBuf)> = contents
+        .iter()
+        .filter_map(|(dest, item)| match &item.source {
+            Source::File(path) if starts_like_elf(path) => Some((dest.clone(), path.clone())),
+            _ => None,
+        })
+        .collect();
+    let mut elf_files: Vec<(String, PathBuf)> = Vec::new();
+
+    while let Some((dest, host_path)) = queue.pop_front() {
+        let bytes = fs::read(&host_path).map_err(|source| Error::Read {
+            path: host_path.clone(),
+            source,
+        })?;
+        let Some(info) = read::read(&bytes) else {
+            continue;
+        };
+        elf_files.push((dest.clone(), host_path.clone()));
+        for name in &info.needed {
+            if system::is_system(name) || report.libraries.contains_key(name) {
+                continue;
+            }
+            let lib_dest = format!("{}/{}", layout::LIB_DIR, name);
+            if contents.contains(&lib_dest) {
+                continue;
+            }
+            match searcher.find(name, &host_path, &info) {
+                Some(found) => {
+                    contents.add(
+                        lib_dest.clone(),
+                        Item::file(found.clone(), 0o755, format!("{name}, needed by {dest}")),
+                    )?;
+                    report.libraries.insert(name.clone(), found.clone());
+                    queue.push_back((lib_dest, found));
+                }
+                None => {
+                    if !report.missing.iter().any(|(n, _)| n == name) {
+                        report.missing.push((name.clone(), dest.clone()));
+                    }
+                }
+            }
+        }
+    }
+
+    for (dest, host_path) in elf_files {
+        let mut bytes = fs::read(&host_path).map_err(|source| Error::Read {
+            path: host_path.clone(),
+            source,
+        })?;
+        match patch::retarget(&mut bytes, &layout::origin_to_libs(&dest)) {
+            Patched::Unchanged => {}
+            Patched::Rewritten => {
+                contents.replace(&dest, Item::bytes(bytes, 0o755, dest.clone()));
+            }
+            Patched::TooShort => report.unpatched.push(dest),
+        }
+    }
+    Ok(report)
+}
+
+fn starts_like_elf(path: &PathBuf) -> bool {
+    let mut head = [0u8; 4];
+    fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| read::looks_like_elf(&head))
+}

@@ -1,0 +1,63 @@
+//! Everything a build or a bundle command can fail with. Each message is one sentence naming
+//! the problem and, where there is one, the fix; `main` prints it and exits non-zero.
+
+use std::io;
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("the script {0} does not exist; check the path")]
+    ScriptMissing(PathBuf),
+    #[error("the script {0} is not a file; pass the path of a .py file")]
+    ScriptNotFile(PathBuf),
+    #[error(
+        "no Python interpreter found: activate a virtualenv, put python3 on PATH, or pass --python"
+    )]
+    NoInterpreter,
+    #[error("{path} is not a Python interpreter pybundle can use: {why}; pass --python with a CPython 3.8+ executable")]
+    NotPython { path: PathBuf, why: String },
+    #[error("{flag} {spec:?} has no destination; write SRC:DEST (DEST '.' is the bundle's root)")]
+    DataNoDest { flag: &'static str, spec: String },
+    #[error("{flag} source {spec:?} does not exist and matches no file; check the path (relative paths start from the current folder)")]
+    DataMissing { flag: &'static str, spec: String },
+    #[error("{flag} destination {dest:?} must be a relative path inside the bundle, like '.' or 'assets/icons'")]
+    DataBadDest { flag: &'static str, dest: String },
+    #[error("{path} would be placed at {dest}, which pybundle reserves for the runtime; choose another destination")]
+    Reserved { path: PathBuf, dest: String },
+    #[error("two different files would be placed at {dest} ({first} and {second}); give one of them another destination")]
+    Collision {
+        dest: String,
+        first: String,
+        second: String,
+    },
+    #[error(
+        "the output folder {output} lies inside the input {input}; choose a --distpath outside it"
+    )]
+    OutputInsideInput { output: PathBuf, input: PathBuf },
+    #[error("cannot write to {path}: {source}; choose another --distpath")]
+    Unwritable { path: PathBuf, source: io::Error },
+    #[error("cannot use the work folder {path}: {source}; choose another --workpath")]
+    Workpath { path: PathBuf, source: io::Error },
+    #[error(
+        "{0} exists and is not a pybundle output; remove it or choose another --name or --distpath"
+    )]
+    NotOurOutput(PathBuf),
+    #[error("{0} exists; pass -y to replace it")]
+    OutputExists(PathBuf),
+    #[error("--name {0:?} is not a plain file name; pick one without '/' or a leading '.'")]
+    BadName(String),
+    #[error("cannot compile {file}: {message}; fix the error (it would fail under python too)", file = .file.display())]
+    Compile { file: PathBuf, message: String },
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: io::Error },
+    #[error("the path {0} contains characters pybundle cannot store (not UTF-8, a tab or a newline); rename it")]
+    BadPath(PathBuf),
+    #[error("{path} {why}")]
+    BadBundle { path: PathBuf, why: String },
+    #[error("--compression-level {0} is out of range; use 1 (fastest) to 22 (smallest)")]
+    BadLevel(i32),
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: io::Error },
+    #[error("pybundle hit an internal error: {0}; please report it")]
+    Internal(String),
+}

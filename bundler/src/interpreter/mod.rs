@@ -1,0 +1,117 @@
+//! The interpreter a bundle is built from: which one (`--python`, else the active
+//! virtualenv's, else `python3` on PATH) and what it says about itself.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::error::Error;
+
+const QUERY: &str = include_str!("query.py");
+
+/// What pybundle needs to know about a CPython installation.
+#[derive(Debug, Clone)]
+pub struct Interpreter {
+    /// The path the user named (or we found), as given.
+    pub requested: PathBuf,
+    pub version: String,
+    /// `3.11`.
+    pub version_short: String,
+    /// The real binary behind any venv or shim.
+    pub real_executable: PathBuf,
+    pub stdlib: PathBuf,
+    pub dynload: PathBuf,
+    /// `importlib.util.MAGIC_NUMBER`, hex: part of every cache key.
+    pub magic: String,
+}
+
+impl Interpreter {
+    /// Pick the interpreter as CONTRACT §1 says and query it.
+    pub fn find(explicit: Option<&Path>) -> Result<Self, Error> {
+        let requested = match explicit {
+            Some(path) => path.to_path_buf(),
+            None => default_interpreter()?,
+        };
+        Self::query(requested)
+    }
+
+    fn query(requested: PathBuf) -> Result<Self, Error> {
+        let not_python = |why: String| Error::NotPython {
+            path: requested.clone(),
+            why,
+        };
+        if explicit_path_missing(&requested) {
+            return Err(not_python("it does not exist".into()));
+        }
+        let output = Command::new(&requested)
+            .args(["-I", "-S", "-c", QUERY])
+            .output()
+            .map_err(|e| not_python(format!("it could not be run ({e})")))?;
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let last = stderr
+                .lines()
+                .last()
+                .unwrap_or("it failed")
+                .trim()
+                .to_string();
+            return Err(not_python(last));
+        }
+        let text = String::from_utf8(output.stdout)
+            .map_err(|_| not_python("its answers were not UTF-8".into()))?;
+        let facts: HashMap<&str, &str> = text
+            .lines()
+            .filter_map(|line| line.split_once('\t'))
+            .collect();
+        let get = |key: &str| {
+            facts
+                .get(key)
+                .map(|v| v.to_string())
+                .ok_or_else(|| not_python(format!("it did not answer {key:?}")))
+        };
+        if get("implementation")? != "cpython" {
+            return Err(not_python("only CPython is supported".into()));
+        }
+        if get("platform")? != "linux" {
+            return Err(not_python(
+                "only Linux interpreters are supported so far".into(),
+            ));
+        }
+        Ok(Interpreter {
+            version: get("version")?,
+            version_short: get("version_short")?,
+            real_executable: get("real_executable")?.into(),
+            stdlib: get("stdlib")?.into(),
+            dynload: get("dynload")?.into(),
+            magic: get("magic")?,
+            requested,
+        })
+    }
+
+    /// `python3.11`: the name the bundled binary gets.
+    pub fn binary_name(&self) -> String {
+        format!("python{}", self.version_short)
+    }
+}
+
+fn explicit_path_missing(path: &Path) -> bool {
+    path.components().count() > 1 && !path.exists()
+}
+
+fn default_interpreter() -> Result<PathBuf, Error> {
+    if let Some(venv) = std::env::var_os("VIRTUAL_ENV").filter(|v| !v.is_empty()) {
+        let candidate = PathBuf::from(venv).join("bin").join("python");
+        if candidate.exists() {
+            return Ok(candidate);
+        }
+    }
+    find_on_path("python3").ok_or(Error::NoInterpreter)
+}
+
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    let path: OsString = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}

@@ -1,0 +1,150 @@
+//! Putting a finished output in place: built under a hidden temporary name in the same folder,
+//! then swapped in with one rename (an atomic exchange when an old output exists). SIGINT,
+//! SIGTERM and SIGHUP are held while this runs, so the temporary never outlives the build.
+
+use std::ffi::CString;
+use std::fs;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::layout;
+
+/// May the build replace what is at `path`? Files and our own output folders yes (a folder
+/// only with `-y`); anything else is the user's and stays.
+pub fn check_replaceable(path: &Path, noconfirm: bool) -> Result<(), Error> {
+    let Ok(meta) = path.symlink_metadata() else {
+        return Ok(());
+    };
+    if meta.is_file() {
+        return Ok(());
+    }
+    if meta.is_dir() {
+        let empty = fs::read_dir(path).is_ok_and(|mut d| d.next().is_none());
+        let ours = path.join(layout::ONEDIR_INTERNAL).is_dir();
+        if empty {
+            return Ok(());
+        }
+        if !ours {
+            return Err(Error::NotOurOutput(path.to_path_buf()));
+        }
+        if !noconfirm {
+            return Err(Error::OutputExists(path.to_path_buf()));
+        }
+        return Ok(());
+    }
+    Err(Error::NotOurOutput(path.to_path_buf()))
+}
+
+/// Create the output at `path` by running `make` on a temporary path beside it, then move it
+/// into place. On failure nothing new is left in `dist`.
+pub fn install(
+    dist: &Path,
+    path: &Path,
+    make: impl FnOnce(&Path) -> io::Result<()>,
+) -> Result<(), Error> {
+    let unwritable = |source| Error::Unwritable {
+        path: dist.to_path_buf(),
+        source,
+    };
+    fs::create_dir_all(dist).map_err(unwritable)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dist.join(format!(".{name}.pybundle-{}.tmp", std::process::id()));
+    let _held = HeldSignals::hold();
+    remove_any(&tmp);
+    let result = make(&tmp).and_then(|()| swap_in(&tmp, path));
+    if let Err(source) = result {
+        remove_any(&tmp);
+        return Err(Error::Write {
+            path: path.to_path_buf(),
+            source,
+        });
+    }
+    Ok(())
+}
+
+/// Move `tmp` to `path`; an existing `path` is exchanged atomically and then removed.
+fn swap_in(tmp: &Path, path: &Path) -> io::Result<()> {
+    if path.symlink_metadata().is_err() {
+        return fs::rename(tmp, path);
+    }
+    if exchange(tmp, path).is_ok() {
+        remove_any(tmp);
+        return Ok(());
+    }
+    // No atomic exchange here (old kernel, other file system): move the old one aside first.
+    let aside = PathBuf::from(format!("{}.old", tmp.display()));
+    fs::rename(path, &aside)?;
+    let moved = fs::rename(tmp, path);
+    if moved.is_err() {
+        let _ = fs::rename(&aside, path);
+    }
+    remove_any(&aside);
+    moved
+}
+
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    let a = CString::new(a.as_os_str().as_bytes())?;
+    let b = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both are valid NUL-terminated paths; renameat2 does not keep them.
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+fn remove_any(path: &Path) {
+    match path.symlink_metadata() {
+        Ok(meta) if meta.is_dir() => {
+            let _ = fs::remove_dir_all(path);
+        }
+        Ok(_) => {
+            let _ = fs::remove_file(path);
+        }
+        Err(_) => {}
+    }
+}
+
+/// Holds SIGINT, SIGTERM and SIGHUP until dropped; any that arrived are delivered then.
+struct HeldSignals {
+    previous: libc::sigset_t,
+}
+
+impl HeldSignals {
+    fn hold() -> Self {
+        // SAFETY: plain signal-mask manipulation of this thread.
+        unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            let mut previous: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                libc::sigaddset(&mut set, sig);
+            }
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut previous);
+            HeldSignals { previous }
+        }
+    }
+}
+
+impl Drop for HeldSignals {
+    fn drop(&mut self) {
+        // SAFETY: restores the mask saved by `hold`.
+        unsafe {
+            libc::pthread_sigmask(libc::SIG_SETMASK, &self.previous, std::ptr::null_mut());
+        }
+    }
+}

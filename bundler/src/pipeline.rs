@@ -1,0 +1,175 @@
+//! One build, in order: check the inputs (so mistakes fail before any work), find the
+//! interpreter, collect runtime, app, data and shared libraries, then write the output.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use pybundle_archive::Launch;
+
+use crate::app::data::DataSpec;
+use crate::app::{self, Script};
+use crate::bootstrap;
+use crate::cli::BuildArgs;
+use crate::compile::Compiler;
+use crate::contents::{Contents, Item};
+use crate::elf;
+use crate::error::Error;
+use crate::interpreter::Interpreter;
+use crate::layout;
+use crate::output::{self, Plan};
+use crate::progress::Progress;
+use crate::runtime;
+use crate::stub;
+
+pub fn build(args: BuildArgs) -> Result<(), Error> {
+    let started = Instant::now();
+    let progress = Progress::new(args.quiet, args.verbose);
+
+    // Inputs first: every mistake a user can make is reported before anything is written.
+    let script = Script::locate(&args.script)?;
+    let name = args.name.clone().unwrap_or_else(|| script.stem.clone());
+    check_name(&name)?;
+    if !(1..=22).contains(&args.compression_level) {
+        return Err(Error::BadLevel(args.compression_level));
+    }
+    let data: Vec<DataSpec> = args
+        .add_data
+        .iter()
+        .map(|s| DataSpec::parse(s))
+        .collect::<Result<_, _>>()?;
+    for spec in &data {
+        spec.sources()?;
+    }
+    let dist = absolute(&args.distpath)?;
+    let workpath = absolute(&args.workpath)?;
+    if dist.exists() && !dist.is_dir() {
+        return Err(Error::Unwritable {
+            path: dist,
+            source: std::io::Error::new(std::io::ErrorKind::AlreadyExists, "it is a file"),
+        });
+    }
+    let output_path = dist.join(&name);
+    output::check_replaceable(&output_path, args.noconfirm)?;
+    if args.clean {
+        for cache in ["pyc", "bootstrap"] {
+            let _ = fs::remove_dir_all(workpath.join(cache));
+        }
+    }
+
+    progress.step("Inspecting the interpreter");
+    let interp = Interpreter::find(args.python.as_deref())?;
+    progress.detail(&format!(
+        "interpreter: {} (CPython {})",
+        interp.real_executable.display(),
+        interp.version
+    ));
+    let compiler = Compiler::new(&interp, &workpath)?;
+    let mut contents = Contents::default();
+
+    progress.step("Collecting the standard library");
+    let runtime = runtime::collect(&interp, &compiler, &mut contents)?;
+    progress.step("Collecting the app");
+    let app = app::collect(&script, &interp, &compiler, &mut contents)?;
+    for module in &app.local_modules {
+        progress.detail(&format!("app module: {module}"));
+    }
+    let data_files = app::data::add_all(&data, &[dist.clone(), workpath.clone()], &mut contents)?;
+    let boot = bootstrap::compile(&script, &compiler, &workpath)?;
+    contents.add(
+        layout::BOOTSTRAP.to_string(),
+        Item::bytes(boot, 0o644, "the bootstrap"),
+    )?;
+
+    progress.step("Resolving shared libraries");
+    let libs = elf::collect::collect(&mut contents, &elf::search::Searcher::from_host())?;
+    for (lib, path) in &libs.libraries {
+        progress.detail(&format!("library: {lib} from {}", path.display()));
+    }
+    for (lib, needed_by) in &libs.missing {
+        progress.warn(&format!(
+            "the shared library {lib}, needed by {needed_by}, was not found; that module will fail to import (install the library or pass its path with --add-binary)"
+        ));
+    }
+    for file in &libs.unpatched {
+        progress.warn(&format!(
+            "{file} keeps a search path pybundle could not rewrite"
+        ));
+    }
+
+    let launcher = stub::for_target(stub::HOST_TARGET)
+        .ok_or_else(|| Error::Internal("no launcher for this platform".into()))?;
+    let plan = Plan {
+        dist: &dist,
+        name: &name,
+        stub: launcher,
+        launch: Launch {
+            interpreter: layout::interpreter(&interp),
+            bootstrap: layout::BOOTSTRAP.to_string(),
+            library_dir: layout::LIB_DIR.to_string(),
+        },
+        runtime_tmpdir: args.runtime_tmpdir.clone(),
+        level: args.compression_level,
+    };
+    let written = if args.onefile {
+        output::onefile(plan, &contents, &progress)?
+    } else {
+        output::onedir(plan, &contents, &progress)?
+    };
+
+    let mode = if args.onefile { "onefile" } else { "onedir" };
+    let elapsed = started.elapsed().as_secs_f64();
+    if args.json {
+        println!(
+            "{{\"output\":{},\"mode\":\"{mode}\",\"bytes\":{},\"files\":{},\"stdlib_modules\":{},\"extensions\":{},\"app_modules\":{},\"data_files\":{data_files},\"libraries\":{},\"python\":{},\"seconds\":{elapsed:.3}}}",
+            json_str(&written.path.to_string_lossy()),
+            written.bytes,
+            contents.len(),
+            runtime.modules,
+            runtime.extensions,
+            app.local_modules.len(),
+            libs.libraries.len(),
+            json_str(&interp.version),
+        );
+    }
+    progress.done(&format!(
+        "Built {} ({mode}, {:.1} MB, {} files) in {elapsed:.1} s",
+        written.path.display(),
+        written.bytes as f64 / 1e6,
+        contents.len(),
+    ));
+    Ok(())
+}
+
+fn check_name(name: &str) -> Result<(), Error> {
+    let plain = !name.is_empty()
+        && !name.starts_with('.')
+        && !name.contains(['/', '\\', '\0'])
+        && name != layout::ONEDIR_INTERNAL;
+    if plain {
+        Ok(())
+    } else {
+        Err(Error::BadName(name.to_string()))
+    }
+}
+
+fn absolute(path: &Path) -> Result<PathBuf, Error> {
+    std::path::absolute(path).map_err(|source| Error::Unwritable {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn json_str(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

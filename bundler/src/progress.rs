@@ -1,0 +1,95 @@
+//! What the user sees while a build runs: an indicatif display on a terminal, nothing
+//! elsewhere (no TTY, `NO_COLOR`, `-q`). Warnings always reach stderr unless `-q`.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    quiet: bool,
+    verbose: bool,
+}
+
+impl Progress {
+    pub fn new(quiet: bool, verbose: bool) -> Self {
+        let show =
+            !quiet && std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let bar = show.then(|| {
+            let bar = ProgressBar::new_spinner();
+            bar.enable_steady_tick(Duration::from_millis(100));
+            bar
+        });
+        Progress {
+            bar,
+            quiet,
+            verbose,
+        }
+    }
+
+    /// A new phase of the build.
+    pub fn step(&self, message: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.set_message(message.to_string());
+        }
+    }
+
+    /// A phase measured in bytes.
+    pub fn bytes(&self, message: &str, total: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(total);
+            bar.set_position(0);
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {bytes}/{total_bytes}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            bar.set_message(message.to_string());
+        }
+    }
+
+    pub fn advance(&self, n: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(n);
+        }
+    }
+
+    /// A detail shown with `-v`.
+    pub fn detail(&self, message: &str) {
+        if self.verbose && !self.quiet {
+            self.line(message);
+        }
+    }
+
+    pub fn warn(&self, message: &str) {
+        if !self.quiet {
+            self.line(&format!("warning: {message}"));
+        }
+    }
+
+    /// The closing line, unless `-q`.
+    pub fn done(&self, message: &str) {
+        self.finish();
+        if !self.quiet {
+            eprintln!("{message}");
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn line(&self, message: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(message),
+            None => eprintln!("{message}"),
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! The Python runtime a bundle carries: the interpreter binary, the standard library (compiled,
+//! without what no app imports) and lib-dynload. Shared libraries these need are added later
+//! by [`crate::elf::collect`], with everything else in the bundle.
+
+pub mod stdlib;
+
+use std::fs;
+use std::path::Path;
+
+use crate::compile::{Compiler, Job};
+use crate::contents::{Contents, Item};
+use crate::error::Error;
+use crate::interpreter::Interpreter;
+use crate::layout;
+
+/// Counts for the build summary.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub modules: usize,
+    pub extensions: usize,
+}
+
+pub fn collect(
+    interp: &Interpreter,
+    compiler: &Compiler,
+    contents: &mut Contents,
+) -> Result<Report, Error> {
+    let mut report = Report::default();
+    contents.add(
+        layout::interpreter(interp),
+        Item::file(interp.real_executable.clone(), 0o755, "the interpreter"),
+    )?;
+
+    let mut sources = Vec::new();
+    walk_stdlib(&interp.stdlib, "", &mut sources)?;
+    let jobs: Vec<Job> = sources
+        .iter()
+        .map(|rel| Job {
+            source: interp.stdlib.join(rel),
+            display: rel.clone(),
+            module: module_name(rel),
+            is_package: rel.ends_with("/__init__.py"),
+            want_imports: false,
+        })
+        .collect();
+    // Modules that fail to compile here are CPython's own test data; leave them out.
+    let compiled = compiler.compile(&jobs, false)?;
+    let stdlib_dest = layout::stdlib(interp);
+    for (rel, result) in sources.iter().zip(compiled) {
+        if let Some(done) = result {
+            let dest = format!("{stdlib_dest}/{}c", rel);
+            contents.add(dest, Item::bytes(done.pyc, 0o644, "the standard library"))?;
+            report.modules += 1;
+        }
+    }
+
+    let dynload_dest = layout::dynload(interp);
+    let entries = read_dir_sorted(&interp.dynload)?;
+    for name in entries {
+        if stdlib::keep_extension(&name) {
+            contents.add(
+                format!("{dynload_dest}/{name}"),
+                Item::file(interp.dynload.join(&name), 0o755, "lib-dynload"),
+            )?;
+            report.extensions += 1;
+        }
+    }
+    Ok(report)
+}
+
+/// Every `.py` file under `root/rel` that the bundle keeps, as `/`-separated relative paths.
+fn walk_stdlib(root: &Path, rel: &str, out: &mut Vec<String>) -> Result<(), Error> {
+    let dir = if rel.is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(rel)
+    };
+    for name in read_dir_sorted(&dir)? {
+        let child_rel = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
+        let path = dir.join(&name);
+        if path.is_dir() {
+            if stdlib::keep_dir(&child_rel) {
+                walk_stdlib(root, &child_rel, out)?;
+            }
+        } else if stdlib::keep_module(&child_rel) {
+            out.push(child_rel);
+        }
+    }
+    Ok(())
+}
+
+fn read_dir_sorted(dir: &Path) -> Result<Vec<String>, Error> {
+    let read_err = |source| Error::Read {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut names = Vec::new();
+    for entry in fs::read_dir(dir).map_err(read_err)? {
+        let entry = entry.map_err(read_err)?;
+        // Names that are not UTF-8 cannot be modules; skip them.
+        if let Ok(name) = entry.file_name().into_string() {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// `json/decoder.py` → `json.decoder`; `json/__init__.py` → `json`.
+pub fn module_name(rel: &str) -> String {
+    let without = rel.strip_suffix(".py").unwrap_or(rel);
+    let without = without.strip_suffix("/__init__").unwrap_or(without);
+    without.replace('/', ".")
+}

@@ -1,0 +1,62 @@
+//! The interpreter command line every launch runs, in one place for both modes.
+//!
+//! `INTERPRETER -I -B BOOTSTRAP EXE ARGV0 LD_STATE ARGS...`: `-I` isolates the interpreter from
+//! `PYTHON*` variables and the user's site-packages; the bootstrap takes the next three
+//! arguments for itself (the executable's path, the name it was run as, and the caller's
+//! `LD_LIBRARY_PATH` so it can be restored for the app's own children) and hands the rest to
+//! the app untouched. Nothing private travels in the environment except `LD_LIBRARY_PATH`,
+//! which the bootstrap puts back.
+
+use std::ffi::OsString;
+use std::io;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use pybundle_archive::Launch;
+
+use crate::error::LaunchError;
+
+/// How the user started us.
+pub struct Invocation {
+    pub exe: PathBuf,
+    pub argv0: OsString,
+    pub user_args: Vec<OsString>,
+}
+
+/// The interpreter command for a bundle unpacked (or installed) at `root`.
+pub fn build(launch: &Launch, root: &Path, inv: &Invocation) -> Command {
+    let interpreter = root.join(&launch.interpreter);
+    let mut ld_state = OsString::new();
+    match std::env::var_os("LD_LIBRARY_PATH") {
+        Some(value) => {
+            ld_state.push("=");
+            ld_state.push(value);
+        }
+        None => ld_state.push("-"),
+    }
+    let mut cmd = Command::new(&interpreter);
+    cmd.arg0(&interpreter)
+        .arg("-I")
+        .arg("-B")
+        .arg(root.join(&launch.bootstrap))
+        .arg(&inv.exe)
+        .arg(&inv.argv0)
+        .arg(ld_state)
+        .args(&inv.user_args)
+        .env("LD_LIBRARY_PATH", root.join(&launch.library_dir));
+    cmd
+}
+
+/// Replace this process with the interpreter; returns only on failure.
+pub fn exec(launch: &Launch, root: &Path, inv: &Invocation) -> LaunchError {
+    let source = build(launch, root, inv).exec();
+    exec_error(launch, root, source)
+}
+
+pub fn exec_error(launch: &Launch, root: &Path, source: io::Error) -> LaunchError {
+    LaunchError::Exec {
+        path: root.join(&launch.interpreter),
+        source,
+    }
+}

@@ -1,0 +1,25 @@
+//! Why a launch failed, worded for the person who ran the executable.
+
+use std::io;
+use std::path::PathBuf;
+
+use pybundle_archive::reader::ExtractError;
+use pybundle_archive::FormatError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    #[error("cannot find this executable's own file: {0}")]
+    OwnPath(io::Error),
+    #[error("cannot start because {0}; rebuild it or download it again")]
+    Archive(FormatError),
+    #[error("cannot find the _internal folder that must stay beside this executable")]
+    NoFolder,
+    #[error("cannot run the bundled interpreter {path}: {source} (keep the _internal folder beside the executable, complete)")]
+    Exec { path: PathBuf, source: io::Error },
+    #[error("cannot create a folder to unpack into under {base}: {source}; choose another with PYBUNDLE_RUNTIME_TMPDIR or TMPDIR, or rebuild with --runtime-tmpdir")]
+    UnpackDir { base: PathBuf, source: io::Error },
+    #[error("cannot unpack the app: {0}; free some space or choose another folder with PYBUNDLE_RUNTIME_TMPDIR or TMPDIR (or rebuild with --runtime-tmpdir)")]
+    Unpack(ExtractError),
+    #[error("cannot wait for the app: {0}")]
+    Wait(io::Error),
+}
