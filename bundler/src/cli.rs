@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-/// zstd level of release builds: a good ratio that still builds in seconds.
-pub const DEFAULT_LEVEL: i32 = 19;
+/// zstd level of release builds. Measured on examples/hello: level 3 gives 12.8 MB in 0.6 s,
+/// 9 gives 11.8 MB in 1.1 s, 19 gives 10.7 MB in 9.8 s; 9 keeps builds in seconds.
+pub const DEFAULT_LEVEL: i32 = 9;
 
 #[derive(Debug, Parser)]
 #[command(

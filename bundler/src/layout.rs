@@ -10,7 +10,8 @@
 //!   _pybundle_boot.pyc           the bootstrap the interpreter runs first
 //!   _python/bin/python3.X        the interpreter
 //!   _python/lib/                 libpython and every bundled shared library
-//!   _python/lib/python3.X/       the standard library, compiled, and lib-dynload/
+//!   _python/lib/python3X.zip     the standard library, compiled
+//!   _python/lib/python3.X/lib-dynload/  its extension modules
 //! ```
 
 use crate::interpreter::Interpreter;
@@ -28,6 +29,14 @@ pub fn interpreter(interp: &Interpreter) -> String {
 
 pub fn stdlib(interp: &Interpreter) -> String {
     format!("{LIB_DIR}/python{}", interp.version_short)
+}
+
+/// The compiled standard library, where CPython looks for it by default (`pythonXY.zip`).
+pub fn stdlib_zip(interp: &Interpreter) -> String {
+    format!(
+        "{LIB_DIR}/python{}.zip",
+        interp.version_short.replace('.', "")
+    )
 }
 
 pub fn dynload(interp: &Interpreter) -> String {

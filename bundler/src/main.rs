@@ -14,6 +14,7 @@ mod layout;
 mod output;
 mod pipeline;
 mod progress;
+mod pyzip;
 mod runtime;
 mod stub;
 

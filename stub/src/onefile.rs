@@ -20,9 +20,9 @@ pub fn run(bundle: &Bundle, inv: &Invocation) -> Result<u8, LaunchError> {
     let mut cmd = command::build(launch, dir.path(), inv);
     // SAFETY: getpid has no preconditions.
     let parent = unsafe { libc::getpid() };
-    // SAFETY: the hook only calls async-signal-safe functions (prctl, getppid).
+    // SAFETY: the hook only calls async-signal-safe functions.
     unsafe {
-        cmd.pre_exec(move || signals::die_with_parent(parent));
+        cmd.pre_exec(move || signals::child_setup(parent));
     }
     signals::hold();
     let mut child = cmd

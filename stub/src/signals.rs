@@ -25,8 +25,8 @@ fn forwarded_set() -> libc::sigset_t {
 }
 
 /// Hold the forwarded signals until [`forward_to`] knows where to send them, so one that
-/// arrives while the app is being started is delivered, not lost. The child's mask is reset
-/// when it is spawned.
+/// arrives while the app is being started is delivered, not lost. The child releases them
+/// for itself in [`child_setup`].
 pub fn hold() {
     let set = forwarded_set();
     // SAFETY: changes this thread's mask only.
@@ -64,11 +64,13 @@ pub fn forward_to(pid: u32) {
     }
 }
 
-/// In the child, before exec: die with the launcher (SIGKILL when it goes), and give up if it
-/// is already gone.
-pub fn die_with_parent(parent: libc::pid_t) -> std::io::Result<()> {
-    // SAFETY: prctl and getppid are async-signal-safe and touch no Rust state.
+/// In the child, before exec: release the signals [`hold`] held, die with the launcher
+/// (SIGKILL when it goes), and give up if it is already gone.
+pub fn child_setup(parent: libc::pid_t) -> std::io::Result<()> {
+    let set = forwarded_set();
+    // SAFETY: sigprocmask, prctl and getppid are async-signal-safe and touch no Rust state.
     unsafe {
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
         if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
             return Err(std::io::Error::last_os_error());
         }

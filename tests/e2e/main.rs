@@ -1,1 +1,11 @@
+//! End-to-end tests: real bundles built by the real pybundle from the machine's CPython, run
+//! with Python hidden. Compiled as an integration test of the `pybundle` crate so cargo builds
+//! the binary first (see `bundler/Cargo.toml`).
 
+mod harness;
+
+mod bad_input;
+mod damage;
+mod examples;
+mod output;
+mod run_time;

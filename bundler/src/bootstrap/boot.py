@@ -40,7 +40,8 @@ def _pybundle_start():
     except BaseException as error:
         # Report it as python would for the script, without this bootstrap's frame.
         tb = error.__traceback__
-        sys.excepthook(type(error), error, tb.tb_next if tb else None)
+        error.__traceback__ = tb.tb_next if tb else None
+        sys.excepthook(type(error), error, error.__traceback__)
         sys.exit(1)
 
 

@@ -34,6 +34,9 @@ pub struct Compiled {
     pub imports: Vec<String>,
 }
 
+/// Results of one helper's batch: job index and the module, or why it did not compile.
+type BatchResult = Result<Vec<(usize, Result<Compiled, String>)>, Error>;
+
 pub struct Compiler<'a> {
     interpreter: &'a Interpreter,
     cache_dir: PathBuf,
@@ -84,21 +87,20 @@ impl<'a> Compiler<'a> {
         let batches: Vec<Vec<(usize, String)>> = (0..workers)
             .map(|w| pending.iter().skip(w).step_by(workers).cloned().collect())
             .collect();
-        let outcomes: Vec<Result<Vec<(usize, Result<Compiled, String>)>, Error>> =
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = batches
-                    .iter()
-                    .map(|batch| scope.spawn(|| self.run_batch(jobs, batch)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join().unwrap_or_else(|_| {
-                            Err(Error::Internal("a compile worker panicked".into()))
-                        })
+        let outcomes: Vec<BatchResult> = std::thread::scope(|scope| {
+            let handles: Vec<_> = batches
+                .iter()
+                .map(|batch| scope.spawn(|| self.run_batch(jobs, batch)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(Error::Internal("a compile worker panicked".into()))
                     })
-                    .collect()
-            });
+                })
+                .collect()
+        });
         for outcome in outcomes {
             for (index, result) in outcome? {
                 match result {
@@ -147,11 +149,7 @@ impl<'a> Compiler<'a> {
         })
     }
 
-    fn run_batch(
-        &self,
-        jobs: &[Job],
-        batch: &[(usize, String)],
-    ) -> Result<Vec<(usize, Result<Compiled, String>)>, Error> {
+    fn run_batch(&self, jobs: &[Job], batch: &[(usize, String)]) -> BatchResult {
         let mut helper = Helper::spawn(self.interpreter)?;
         let mut out = Vec::with_capacity(batch.len());
         for (index, key) in batch {

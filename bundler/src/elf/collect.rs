@@ -1,7 +1,7 @@
 //! The shared-library closure of a bundle: every ELF file in it has its DT_NEEDED libraries
 //! found on the build machine and added under the bundle's library folder, recursively, apart
-//! from the base OS's own. Then every bundled ELF file with a search path that points outside
-//! the bundle is pointed at the library folder instead.
+//! from the base OS's own. Then every bundled ELF file loses its debug information, and one
+//! with a search path that points outside the bundle is pointed at the library folder instead.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fs;
@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use super::patch::{self, Patched};
 use super::read;
 use super::search::Searcher;
+use super::strip;
 use super::system;
 use crate::contents::{Contents, Item, Source};
 use crate::error::Error;
@@ -73,16 +74,19 @@ pub fn collect(contents: &mut Contents, searcher: &Searcher) -> Result<Report, E
     }
 
     for (dest, host_path) in elf_files {
-        let mut bytes = fs::read(&host_path).map_err(|source| Error::Read {
+        let original = fs::read(&host_path).map_err(|source| Error::Read {
             path: host_path.clone(),
             source,
         })?;
-        match patch::retarget(&mut bytes, &layout::origin_to_libs(&dest)) {
-            Patched::Unchanged => {}
-            Patched::Rewritten => {
-                contents.replace(&dest, Item::bytes(bytes, 0o755, dest.clone()));
-            }
-            Patched::TooShort => report.unpatched.push(dest),
+        let stripped = strip::strip_debug(&original);
+        let changed = stripped.is_some();
+        let mut bytes = stripped.unwrap_or(original);
+        let patched = patch::retarget(&mut bytes, &layout::origin_to_libs(&dest));
+        if patched == Patched::TooShort {
+            report.unpatched.push(dest.clone());
+        }
+        if changed || patched == Patched::Rewritten {
+            contents.replace(&dest, Item::bytes(bytes, 0o755, dest.clone()));
         }
     }
     Ok(report)

@@ -1,5 +1,5 @@
 //! The Python runtime a bundle carries: the interpreter binary, the standard library (compiled,
-//! without what no app imports) and lib-dynload. Shared libraries these need are added later
+//! without what no app imports, in one zip on the default `sys.path`) and lib-dynload. Shared libraries these need are added later
 //! by [`crate::elf::collect`], with everything else in the bundle.
 
 pub mod stdlib;
@@ -12,6 +12,7 @@ use crate::contents::{Contents, Item};
 use crate::error::Error;
 use crate::interpreter::Interpreter;
 use crate::layout;
+use crate::pyzip;
 
 /// Counts for the build summary.
 #[derive(Debug, Default)]
@@ -45,14 +46,18 @@ pub fn collect(
         .collect();
     // Modules that fail to compile here are CPython's own test data; leave them out.
     let compiled = compiler.compile(&jobs, false)?;
-    let stdlib_dest = layout::stdlib(interp);
+    let mut modules: Vec<(String, Vec<u8>)> = Vec::with_capacity(sources.len());
     for (rel, result) in sources.iter().zip(compiled) {
         if let Some(done) = result {
-            let dest = format!("{stdlib_dest}/{}c", rel);
-            contents.add(dest, Item::bytes(done.pyc, 0o644, "the standard library"))?;
-            report.modules += 1;
+            modules.push((format!("{rel}c"), done.pyc));
         }
     }
+    report.modules = modules.len();
+    let zip = pyzip::build(modules.iter().map(|(n, b)| (n.as_str(), b.as_slice())))?;
+    contents.add(
+        layout::stdlib_zip(interp),
+        Item::bytes(zip, 0o644, "the standard library"),
+    )?;
 
     let dynload_dest = layout::dynload(interp);
     let entries = read_dir_sorted(&interp.dynload)?;

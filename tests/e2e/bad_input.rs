@@ -1,0 +1,198 @@
+//! CONTRACT §4: every mistake ends in one clear line naming the problem and the fix, a
+//! non-zero exit, and nothing written to the dist folder.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::harness::*;
+
+/// Run `pybundle build ARGS` in `cwd` with an empty dist folder; check the failure contract and
+/// return stderr.
+fn refused(cwd: &Path, args: &[&OsStr], with_python: bool) -> String {
+    let dist = tempfile::tempdir().unwrap();
+    let out = run(cwd, args, dist.path(), with_python);
+    check_refused(&out, dist.path())
+}
+
+fn run(cwd: &Path, args: &[&OsStr], dist: &Path, with_python: bool) -> Output {
+    let mut cmd = Command::new(PYBUNDLE);
+    cmd.current_dir(cwd)
+        .arg("build")
+        .args(args)
+        .arg("--distpath")
+        .arg(dist)
+        .arg("--workpath")
+        .arg(workpath())
+        .args(["--compression-level", "1"]);
+    if with_python {
+        cmd.arg("--python").arg(python());
+    }
+    cmd.output().unwrap()
+}
+
+fn check_refused(out: &Output, dist: &Path) -> String {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "not one line: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    let leftovers: Vec<_> = fs::read_dir(dist)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(leftovers.is_empty(), "left in dist: {leftovers:?}");
+    err
+}
+
+fn probe_dir() -> std::path::PathBuf {
+    fixture("probe")
+}
+
+fn s(x: &str) -> &OsStr {
+    OsStr::new(x)
+}
+
+#[test]
+fn a_missing_script() {
+    let err = refused(&probe_dir(), &[s("nope.py")], true);
+    assert!(err.contains("nope.py does not exist"), "{err}");
+}
+
+#[test]
+fn add_data_whose_source_does_not_exist() {
+    let err = refused(
+        &probe_dir(),
+        &[s("probe.py"), s("--add-data"), s("missing.json:.")],
+        true,
+    );
+    assert!(err.contains("\"missing.json\" does not exist"), "{err}");
+}
+
+#[test]
+fn add_data_without_a_destination() {
+    let err = refused(
+        &probe_dir(),
+        &[s("probe.py"), s("--add-data"), s("data.txt")],
+        true,
+    );
+    assert!(
+        err.contains("has no destination") && err.contains("SRC:DEST"),
+        "{err}"
+    );
+}
+
+#[test]
+fn add_data_that_escapes_the_bundle() {
+    let err = refused(
+        &probe_dir(),
+        &[s("probe.py"), s("--add-data"), s("data.txt:../up")],
+        true,
+    );
+    assert!(err.contains("relative path inside the bundle"), "{err}");
+}
+
+#[test]
+fn an_interpreter_that_is_not_python() {
+    let text = tempfile::NamedTempFile::new().unwrap();
+    for (python, expect) in [
+        (OsStr::new("/bin/true"), "did not answer"),
+        (text.path().as_os_str(), "could not be run"),
+        (OsStr::new("/nonexistent/python3"), "does not exist"),
+    ] {
+        let err = refused(&probe_dir(), &[s("probe.py"), s("--python"), python], false);
+        assert!(
+            err.contains("is not a Python interpreter") && err.contains(expect),
+            "{err}"
+        );
+        assert!(err.contains("pass --python"), "{err}");
+    }
+}
+
+#[test]
+fn an_output_folder_inside_an_input() {
+    let app = tempfile::tempdir().unwrap();
+    fs::copy(probe_dir().join("probe.py"), app.path().join("probe.py")).unwrap();
+    fs::copy(
+        probe_dir().join("probe_helper.py"),
+        app.path().join("probe_helper.py"),
+    )
+    .unwrap();
+    let dist = app.path().join("dist");
+    let out = run(
+        app.path(),
+        &[s("probe.py"), s("--add-data"), s(".:assets")],
+        &dist,
+        true,
+    );
+    let err = check_refused(&out, &dist);
+    assert!(
+        err.contains("lies inside the input") && err.contains("--distpath"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unwritable_output_folder() {
+    let dist = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--mount", "--propagation", "private", "/bin/sh", "-c"])
+        .arg("mount -t tmpfs -o ro pybundle-ro \"$1\" && shift && exec \"$@\"")
+        .arg("sh")
+        .arg(dist.path())
+        .arg(PYBUNDLE)
+        .args([
+            "build",
+            "probe.py",
+            "--add-data",
+            "data.txt:.",
+            "--compression-level",
+            "1",
+        ])
+        .arg("--distpath")
+        .arg(dist.path().join("out"))
+        .arg("--workpath")
+        .arg(workpath())
+        .arg("--python")
+        .arg(python())
+        .current_dir(probe_dir());
+    let out = cmd.output().unwrap();
+    let err = check_refused(&out, dist.path());
+    assert!(
+        err.contains("cannot write to") && err.contains("choose another --distpath"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_dist_path_that_is_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file");
+    fs::write(&file, "x").unwrap();
+    let out = run(&probe_dir(), &[s("probe.py")], &file, true);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("choose another --distpath"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fs::read(&file).unwrap(), b"x");
+}
+
+#[test]
+fn a_name_that_is_not_a_file_name() {
+    let err = refused(
+        &probe_dir(),
+        &[s("probe.py"), s("-n"), s("../escape")],
+        true,
+    );
+    assert!(err.contains("is not a plain file name"), "{err}");
+}
+
+#[test]
+fn a_script_that_does_not_compile() {
+    let err = refused(&fixture("broken"), &[s("broken.py")], true);
+    assert!(
+        err.contains("cannot compile") && err.contains("broken.py") && err.contains("line 1"),
+        "{err}"
+    );
+}

@@ -1,0 +1,129 @@
+//! A damaged, truncated or extended executable refuses to start with one clear line, runs
+//! nothing and unpacks nothing (CONTRACT §3, last point).
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+
+use crate::harness::*;
+
+fn run_copy(bytes: &[u8]) -> (std::process::Output, bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("damaged");
+    fs::write(&exe, bytes).unwrap();
+    fs::set_permissions(&exe, fs::Permissions::from_mode(0o755)).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(&exe)
+        .arg("facts")
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap();
+    (out, is_empty_dir(tmp.path()))
+}
+
+fn assert_refused(out: &std::process::Output, clean: bool, what: &str) {
+    assert_eq!(
+        out.status.code(),
+        Some(255),
+        "{what}: {:?} {}",
+        out.status,
+        stderr(out)
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{what}: the app ran: {}",
+        stdout(out)
+    );
+    let err = stderr(out);
+    assert_eq!(err.lines().count(), 1, "{what}: not one line: {err}");
+    assert!(err.contains("cannot start because"), "{what}: {err}");
+    assert!(
+        err.contains("rebuild it or download it again"),
+        "{what}: {err}"
+    );
+    assert!(clean, "{what}: something was unpacked");
+}
+
+fn onefile_bytes() -> Vec<u8> {
+    fs::read(probe(true)).unwrap()
+}
+
+/// Where the stub ends and the archive starts (the trailer's first field).
+fn archive_offset(bytes: &[u8]) -> usize {
+    let t = &bytes[bytes.len() - 64..];
+    u64::from_le_bytes(t[..8].try_into().unwrap()) as usize
+}
+
+#[test]
+fn a_flipped_byte_anywhere_in_the_archive_is_refused() {
+    let bytes = onefile_bytes();
+    let start = archive_offset(&bytes);
+    let len = bytes.len();
+    let offsets = [
+        start,
+        start + 1,
+        start + (len - start) / 3,
+        start + (len - start) / 2,
+        len - 2000,
+        len - 100,
+        len - 64,
+        len - 40,
+        len - 9,
+        len - 1,
+    ];
+    for at in offsets {
+        let mut bad = bytes.clone();
+        bad[at] ^= 0x01;
+        let (out, clean) = run_copy(&bad);
+        assert_refused(&out, clean, &format!("flip at {at} of {len}"));
+    }
+}
+
+#[test]
+fn a_truncated_or_extended_file_is_refused() {
+    let bytes = onefile_bytes();
+    let start = archive_offset(&bytes);
+    for cut in [
+        start + 10,
+        (start + bytes.len()) / 2,
+        bytes.len() - 65,
+        bytes.len() - 1,
+    ] {
+        let (out, clean) = run_copy(&bytes[..cut]);
+        assert_refused(&out, clean, &format!("cut at {cut}"));
+    }
+    let mut longer = bytes.clone();
+    longer.extend_from_slice(b"appended by someone");
+    let (out, clean) = run_copy(&longer);
+    assert_refused(&out, clean, "appended bytes");
+    let (out, clean) = run_copy(&bytes[..start]);
+    assert_refused(&out, clean, "the stub alone");
+}
+
+#[test]
+fn verify_tells_intact_from_damaged() {
+    let exe = probe(true);
+    let ok = Command::new(PYBUNDLE)
+        .arg("verify")
+        .arg(exe)
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+    assert!(stdout(&ok).contains("intact"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = onefile_bytes();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    let bad = dir.path().join("bad");
+    fs::write(&bad, bytes).unwrap();
+    let out = Command::new(PYBUNDLE)
+        .arg("verify")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("checksum"), "{}", stdout(&out));
+    let _ = Path::new("");
+}

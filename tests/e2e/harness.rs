@@ -1,0 +1,255 @@
+//! Shared machinery of the end-to-end tests: build real bundles with the real pybundle and the
+//! machine's CPython, and run them as a stranger would, with every Python installation hidden
+//! in a private mount namespace (`unshare -m`; the tests need root, as CI has).
+
+use std::ffi::{OsStr, OsString};
+use std::fs;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+pub const PYBUNDLE: &str = env!("CARGO_BIN_EXE_pybundle");
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("bundler/ is inside the repository")
+        .to_path_buf()
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    repo().join("tests").join("fixtures").join(name)
+}
+
+/// Build caches shared by every test (the pyc cache makes rebuilds fast).
+pub fn workpath() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-work")
+}
+
+/// The interpreter bundles are built from: `$PYBUNDLE_TEST_PYTHON`, else `python3` on PATH.
+pub fn python() -> OsString {
+    std::env::var_os("PYBUNDLE_TEST_PYTHON").unwrap_or_else(|| "python3".into())
+}
+
+/// `pybundle build` with the tests' defaults (fast compression, shared cache), run in `cwd`.
+pub fn pybundle_build(cwd: &Path, args: &[&OsStr]) -> Output {
+    let mut cmd = Command::new(PYBUNDLE);
+    cmd.current_dir(cwd)
+        .arg("build")
+        .args(args)
+        .arg("--workpath")
+        .arg(workpath())
+        .arg("--python")
+        .arg(python())
+        .args(["--compression-level", "1", "-y"])
+        .env_remove("NO_COLOR");
+    cmd.output().expect("pybundle runs")
+}
+
+/// Build `script` and return the executable's path; panics with pybundle's stderr on failure.
+pub fn build(script: &Path, dist: &Path, extra: &[&str]) -> PathBuf {
+    let mut args: Vec<&OsStr> = vec![
+        script.as_os_str(),
+        OsStr::new("--distpath"),
+        dist.as_os_str(),
+    ];
+    args.extend(extra.iter().map(OsStr::new));
+    let out = pybundle_build(script.parent().unwrap_or(Path::new(".")), &args);
+    assert!(
+        out.status.success(),
+        "pybundle failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stem = script.file_stem().unwrap_or_default();
+    let onefile = extra.iter().any(|a| *a == "-F" || *a == "--onefile");
+    let name = extra
+        .iter()
+        .position(|a| *a == "-n" || *a == "--name")
+        .map(|i| OsString::from(extra[i + 1]))
+        .unwrap_or_else(|| stem.to_os_string());
+    if onefile {
+        dist.join(&name)
+    } else {
+        dist.join(&name).join(&name)
+    }
+}
+
+/// A probe app built once per mode for the whole test run.
+pub struct Built {
+    pub exe: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+pub fn probe(onefile: bool) -> &'static Path {
+    static ONEFILE: OnceLock<Built> = OnceLock::new();
+    static ONEDIR: OnceLock<Built> = OnceLock::new();
+    let cell = if onefile { &ONEFILE } else { &ONEDIR };
+    &cell
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let script = fixture("probe").join("probe.py");
+            let mode = if onefile { "-F" } else { "-D" };
+            let exe = build(&script, dir.path(), &[mode, "--add-data", "data.txt:."]);
+            Built { exe, _dir: dir }
+        })
+        .exe
+}
+
+/// What must disappear for a run to prove the bundle needs no Python: the interpreter's whole
+/// installation (for pyenv, every version and the shims), Debian's and /usr/local's Pythons and
+/// every libpython.
+fn hidden_paths() -> (Vec<PathBuf>, Vec<PathBuf>) {
+    static HIDDEN: OnceLock<(Vec<PathBuf>, Vec<PathBuf>)> = OnceLock::new();
+    HIDDEN
+        .get_or_init(|| {
+            let out = Command::new(python())
+                .args(["-c", "import sys; print(sys.base_prefix)"])
+                .output()
+                .expect("the test interpreter runs");
+            let prefix = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+            let mut dirs = vec![];
+            // pyenv keeps versions side by side: hide the whole pyenv root.
+            match prefix.parent() {
+                Some(versions) if versions.file_name() == Some(OsStr::new("versions")) => {
+                    dirs.push(versions.parent().unwrap_or(versions).to_path_buf())
+                }
+                _ => dirs.push(prefix.clone()),
+            }
+            let mut files = vec![];
+            for pattern in [
+                "/usr/lib/python3*",
+                "/usr/local/lib/python3*",
+                "/usr/lib/x86_64-linux-gnu/libpython*",
+                "/usr/local/lib/libpython*",
+                "/usr/bin/python*",
+                "/usr/local/bin/python*",
+            ] {
+                for entry in glob::glob(pattern).expect("valid pattern").flatten() {
+                    let Ok(real) = entry.canonicalize() else {
+                        continue;
+                    };
+                    if real.starts_with(&prefix) || dirs.iter().any(|d| real.starts_with(d)) {
+                        continue;
+                    }
+                    if real.is_dir() {
+                        dirs.push(real);
+                    } else {
+                        files.push(real);
+                    }
+                }
+            }
+            dirs.sort();
+            dirs.dedup();
+            files.sort();
+            files.dedup();
+            (dirs, files)
+        })
+        .clone()
+}
+
+fn shell_quote(path: &Path) -> String {
+    format!("'{}'", path.to_string_lossy().replace('\'', "'\\''"))
+}
+
+/// A command that runs `program args...` with every Python hidden. The namespace setup checks
+/// that `python3` and the build interpreter are really gone before it execs the program, so
+/// the pid of the returned child is the program's own.
+pub fn hermetic(program: &Path, args: &[&OsStr]) -> Command {
+    let (dirs, files) = hidden_paths();
+    let mut script = String::from("set -e\n");
+    for dir in &dirs {
+        script.push_str(&format!(
+            "mount -t tmpfs -o size=64k,mode=755 pybundle-hidden {}\n",
+            shell_quote(dir)
+        ));
+    }
+    for file in &files {
+        script.push_str(&format!("mount --bind /dev/null {}\n", shell_quote(file)));
+    }
+    script.push_str(
+        "for p in python3 python python3.11 python3.12; do\n\
+         if command -v \"$p\" >/dev/null 2>&1 && \"$p\" -c pass >/dev/null 2>&1; then\n\
+         echo \"pybundle test: $p is still reachable\" >&2; exit 99; fi\n\
+         done\n\
+         exec \"$@\"\n",
+    );
+    let mut cmd = Command::new("unshare");
+    cmd.args([
+        "--mount",
+        "--propagation",
+        "private",
+        "/bin/sh",
+        "-c",
+        &script,
+        "sh",
+    ])
+    .arg(program)
+    .args(args);
+    clean_env(&mut cmd);
+    cmd
+}
+
+/// Drop what cargo adds to the test's environment, so the app sees what a user's shell gives.
+pub fn clean_env(cmd: &mut Command) {
+    cmd.env_remove("LD_LIBRARY_PATH");
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("PYBUNDLE_STUB")
+            || key.to_string_lossy().starts_with("CARGO")
+        {
+            cmd.env_remove(key);
+        }
+    }
+}
+
+/// Run `program` hermetically with a private, empty `TMPDIR`; returns the output and whether
+/// that `TMPDIR` was left empty.
+pub fn run_hermetic(program: &Path, args: &[&str]) -> (Output, bool) {
+    let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+    run_hermetic_os(program, &args)
+}
+
+pub fn run_hermetic_os(program: &Path, args: &[&OsStr]) -> (Output, bool) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = hermetic(program, args)
+        .env("TMPDIR", tmp.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("unshare runs");
+    assert_ne!(
+        out.status.code(),
+        Some(99),
+        "the namespace did not hide Python: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let empty = is_empty_dir(tmp.path());
+    (out, empty)
+}
+
+pub fn is_empty_dir(dir: &Path) -> bool {
+    fs::read_dir(dir)
+        .map(|mut d| d.next().is_none())
+        .unwrap_or(false)
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `key=value` lines of the probe's `facts` mode.
+pub fn facts(out: &Output) -> std::collections::HashMap<String, String> {
+    stdout(out)
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+pub fn os(bytes: &[u8]) -> &OsStr {
+    OsStr::from_bytes(bytes)
+}

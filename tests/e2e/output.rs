@@ -1,0 +1,159 @@
+//! CONTRACT §2: where output goes, that it is reproducible, that replacing it is atomic, and
+//! the commands that read it back (`inspect`, `extract`).
+
+use std::fs;
+use std::process::Command;
+
+use crate::harness::*;
+
+#[test]
+fn the_same_inputs_give_byte_identical_output() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let script = fixture("probe").join("probe.py");
+    let first = build(&script, a.path(), &["-F", "--add-data", "data.txt:."]);
+    // The second build starts from an empty cache: compiling again must give the same bytes.
+    let work = tempfile::tempdir().unwrap();
+    let out = Command::new(PYBUNDLE)
+        .current_dir(script.parent().unwrap())
+        .args([
+            "build",
+            "probe.py",
+            "-F",
+            "--add-data",
+            "data.txt:.",
+            "--compression-level",
+            "1",
+        ])
+        .arg("--python")
+        .arg(python())
+        .arg("--distpath")
+        .arg(b.path())
+        .arg("--workpath")
+        .arg(work.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        fs::read(&first).unwrap() == fs::read(b.path().join("probe")).unwrap(),
+        "outputs differ"
+    );
+}
+
+#[test]
+fn layouts_match_the_contract() {
+    let dist = tempfile::tempdir().unwrap();
+    let script = fixture("probe").join("probe.py");
+    build(
+        &script,
+        dist.path(),
+        &["-F", "-n", "one", "--add-data", "data.txt:."],
+    );
+    build(
+        &script,
+        dist.path(),
+        &["-D", "-n", "dir", "--add-data", "data.txt:."],
+    );
+    assert!(dist.path().join("one").is_file());
+    assert!(dist.path().join("dir/dir").is_file());
+    assert!(dist.path().join("dir/_internal/data.txt").is_file());
+    assert!(dist.path().join("dir/_internal/probe.pyc").is_file());
+    let mut names: Vec<_> = fs::read_dir(dist.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["dir", "one"], "temporary files left in dist");
+}
+
+#[test]
+fn a_failed_build_leaves_the_previous_output_intact() {
+    let dist = tempfile::tempdir().unwrap();
+    let script = fixture("probe").join("probe.py");
+    let exe = build(
+        &script,
+        dist.path(),
+        &["-F", "-n", "app", "--add-data", "data.txt:."],
+    );
+    let before = fs::read(&exe).unwrap();
+    let broken = fixture("broken").join("broken.py");
+    let out = pybundle_build(
+        &repo(),
+        &[
+            broken.as_os_str(),
+            "-F".as_ref(),
+            "-n".as_ref(),
+            "app".as_ref(),
+            "--distpath".as_ref(),
+            dist.path().as_os_str(),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("broken.py"), "{}", stderr(&out));
+    assert_eq!(fs::read(&exe).unwrap(), before);
+    assert_eq!(
+        fs::read_dir(dist.path()).unwrap().count(),
+        1,
+        "temporary files left in dist"
+    );
+}
+
+#[test]
+fn onedir_output_is_replaced_only_with_y() {
+    let dist = tempfile::tempdir().unwrap();
+    let script = fixture("probe").join("probe.py");
+    build(&script, dist.path(), &["-D", "--add-data", "data.txt:."]);
+    let args = [
+        script.as_os_str(),
+        "--distpath".as_ref(),
+        dist.path().as_os_str(),
+        "--add-data".as_ref(),
+        "data.txt:.".as_ref(),
+    ];
+    let out = Command::new(PYBUNDLE)
+        .current_dir(script.parent().unwrap())
+        .arg("build")
+        .args(args)
+        .arg("--workpath")
+        .arg(workpath())
+        .arg("--python")
+        .arg(python())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("pass -y"), "{}", stderr(&out));
+    // With -y (the harness passes it) the folder is replaced and still runs.
+    let exe = build(&script, dist.path(), &["-D", "--add-data", "data.txt:."]);
+    let (run, _) = run_hermetic(&exe, &["exit", "5"]);
+    assert_eq!(run.status.code(), Some(5));
+}
+
+#[test]
+fn extract_writes_the_bundled_files_and_inspect_lists_them() {
+    let exe = probe(true);
+    let dest = tempfile::tempdir().unwrap();
+    let target = dest.path().join("out");
+    let out = Command::new(PYBUNDLE)
+        .arg("extract")
+        .arg(exe)
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        fs::read_to_string(target.join("data.txt")).unwrap().trim(),
+        "data file content"
+    );
+    assert!(target.join("probe.pyc").is_file());
+
+    let out = Command::new(PYBUNDLE)
+        .arg("inspect")
+        .arg(exe)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("mode: onefile"), "{text}");
+    assert!(text.contains("data.txt"), "{text}");
+}

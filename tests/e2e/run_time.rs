@@ -1,0 +1,283 @@
+//! CONTRACT §3 with Python hidden, in both modes: what the app sees, argv byte for byte, exit
+//! statuses, signals, isolation from the host's Python, and nothing left behind.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::process::Stdio;
+
+use crate::harness::*;
+
+fn both(check: impl Fn(&Path, bool)) {
+    for onefile in [true, false] {
+        check(probe(onefile), onefile);
+    }
+}
+
+#[test]
+fn the_app_sees_a_frozen_bundle() {
+    both(|exe, onefile| {
+        let (out, clean) = run_hermetic(exe, &["facts"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            clean,
+            "onefile={onefile}: the unpack folder was left behind"
+        );
+        let f = facts(&out);
+        let root = &f["meipass"];
+        assert_eq!(f["frozen"], "True");
+        assert_eq!(f["executable"], exe.to_string_lossy());
+        assert_eq!(f["argv0"], exe.to_string_lossy());
+        assert_eq!(f["file"], format!("{root}/probe.py"));
+        assert!(
+            f["helper_file"].starts_with(root.as_str()),
+            "{}",
+            f["helper_file"]
+        );
+        assert!(
+            f["json_from"].starts_with(root.as_str()),
+            "{}",
+            f["json_from"]
+        );
+        assert_eq!(f["path_outside_bundle"], "[]");
+        assert_eq!(f["data"], "data file content");
+        assert_eq!(f["private_env"], "[]");
+        assert_eq!(f["ld_library_path"], "None");
+        if onefile {
+            assert!(!root.ends_with("_internal"));
+        } else {
+            assert_eq!(Path::new(root), exe.parent().unwrap().join("_internal"));
+        }
+    });
+}
+
+#[test]
+fn argv_arrives_byte_for_byte() {
+    let args: [&[u8]; 6] = [
+        b"plain",
+        b"with space",
+        b"",
+        b"\xff\xfe not utf-8",
+        b"-I",
+        b"caf\xc3\xa9",
+    ];
+    both(|exe, _| {
+        let mut argv = vec![os(b"argv")];
+        argv.extend(args.iter().map(|a| os(a)));
+        let (out, _) = run_hermetic_os(exe, &argv);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let expected: Vec<String> = args
+            .iter()
+            .map(|a| {
+                if a.is_empty() {
+                    "(empty)".into()
+                } else {
+                    a.iter().map(|b| format!("{b:02x}")).collect()
+                }
+            })
+            .collect();
+        assert_eq!(stdout(&out).lines().collect::<Vec<_>>(), expected);
+    });
+}
+
+#[test]
+fn exit_status_is_the_apps() {
+    both(|exe, onefile| {
+        for code in ["0", "3", "255"] {
+            let (out, clean) = run_hermetic(exe, &["exit", code]);
+            assert_eq!(
+                out.status.code(),
+                Some(code.parse().unwrap()),
+                "onefile={onefile}"
+            );
+            assert!(clean);
+        }
+        let (out, clean) = run_hermetic(exe, &["raise"]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(err.contains("RuntimeError: boom from the probe"), "{err}");
+        assert!(err.contains("probe.py"), "{err}");
+        assert!(
+            !err.contains("pybundle bootstrap"),
+            "bootstrap frame in traceback: {err}"
+        );
+        assert!(clean);
+    });
+}
+
+#[test]
+fn an_app_killed_by_a_signal_ends_the_launcher_the_same_way() {
+    both(|exe, onefile| {
+        for sig in [libc::SIGUSR1, libc::SIGKILL] {
+            let (out, clean) = run_hermetic(exe, &["kill", &sig.to_string()]);
+            assert_eq!(
+                out.status.signal(),
+                Some(sig),
+                "onefile={onefile}: {:?}",
+                out.status
+            );
+            assert!(
+                clean,
+                "onefile={onefile}: unpack folder left after signal {sig}"
+            );
+        }
+    });
+}
+
+#[test]
+fn sigterm_and_sighup_reach_the_app_and_the_folder_goes() {
+    both(|exe, onefile| {
+        for sig in [libc::SIGTERM, libc::SIGHUP] {
+            let tmp = tempfile::tempdir().unwrap();
+            let mut child = hermetic(exe, &["wait-signal".as_ref()])
+                .env("TMPDIR", tmp.path())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+            let ready = lines.next().unwrap().unwrap();
+            assert!(ready.starts_with("ready "), "{ready}");
+            if onefile {
+                let unpacked = ready.trim_start_matches("ready ");
+                assert!(
+                    unpacked.starts_with(tmp.path().to_str().unwrap()),
+                    "{unpacked}"
+                );
+            }
+            // SAFETY: plain kill(2) of our own child.
+            unsafe { libc::kill(child.id() as i32, sig) };
+            let got = lines
+                .next()
+                .unwrap_or_else(|| {
+                    let mut e = String::new();
+                    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut e).ok();
+                    panic!(
+                        "onefile={onefile} sig={sig}: no answer; {:?} {e}",
+                        child.wait()
+                    )
+                })
+                .unwrap();
+            assert_eq!(got, format!("got signal {sig}"));
+            let status = child.wait().unwrap();
+            assert_eq!(status.code(), Some(42), "onefile={onefile}");
+            assert!(
+                is_empty_dir(tmp.path()),
+                "onefile={onefile}: folder left after signal {sig}"
+            );
+        }
+    });
+}
+
+#[test]
+fn host_python_settings_have_no_effect() {
+    let planted = tempfile::tempdir().unwrap();
+    std::fs::write(
+        planted.path().join("json.py"),
+        "raise SystemExit('planted json imported')",
+    )
+    .unwrap();
+    std::fs::write(
+        planted.path().join("sitecustomize.py"),
+        "raise SystemExit('planted sitecustomize')",
+    )
+    .unwrap();
+    let site = planted
+        .path()
+        .join("home/.local/lib/python3.11/site-packages");
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(
+        site.join("evil.pth"),
+        "import sys; sys.exit('user site used')",
+    )
+    .unwrap();
+    both(|exe, _| {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = hermetic(exe, &["facts".as_ref()])
+            .env("TMPDIR", tmp.path())
+            .env("PYTHONPATH", planted.path())
+            .env("PYTHONHOME", "/nonexistent")
+            .env("PYTHONSTARTUP", planted.path().join("json.py"))
+            .env("PYTHONINSPECT", "1")
+            .env("HOME", planted.path().join("home"))
+            .env("LD_LIBRARY_PATH", "/custom/lib")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let f = facts(&out);
+        assert_eq!(f["path_outside_bundle"], "[]");
+        assert!(f["json_from"].starts_with(&f["meipass"]));
+        assert_eq!(f["isolated"], "1");
+        // The app sees (and passes on) the caller's LD_LIBRARY_PATH, not the launcher's.
+        assert_eq!(f["ld_library_path"], "/custom/lib");
+    });
+}
+
+#[test]
+fn children_of_the_app_get_the_callers_environment() {
+    both(|exe, _| {
+        let (out, _) = run_hermetic(exe, &["child-env"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(stdout(&out).trim(), "child LD_LIBRARY_PATH=unset");
+    });
+}
+
+/// Run where the original installation is still present: the bundle must load its own
+/// libpython and libraries anyway, whatever RPATH the build interpreter carries.
+#[test]
+fn only_bundled_or_system_libraries_are_loaded() {
+    both(|exe, onefile| {
+        let mut cmd = std::process::Command::new(exe);
+        clean_env(&mut cmd);
+        let out = cmd.arg("libraries").output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        assert!(text.contains("libpython"), "no libpython mapped: {text}");
+        for lib in text.lines() {
+            let bundled = if onefile {
+                lib.contains("/_pb")
+            } else {
+                lib.starts_with(exe.parent().unwrap().to_str().unwrap())
+            };
+            let system = [
+                "libc.so",
+                "libm.so",
+                "ld-linux",
+                "libpthread",
+                "libdl.so",
+                "librt.so",
+                "libgcc_s",
+                "libstdc++",
+                "libcrypt.so",
+            ]
+            .iter()
+            .any(|s| lib.contains(s));
+            assert!(
+                bundled || system,
+                "onefile={onefile}: {lib} came from outside the bundle"
+            );
+        }
+    });
+}
+
+#[test]
+fn runtime_tmpdir_is_where_a_onefile_app_unpacks() {
+    let dist = tempfile::tempdir().unwrap();
+    let unpack = tempfile::tempdir().unwrap();
+    let exe = build(
+        &fixture("probe").join("probe.py"),
+        dist.path(),
+        &[
+            "-F",
+            "--add-data",
+            "data.txt:.",
+            "--runtime-tmpdir",
+            unpack.path().to_str().unwrap(),
+        ],
+    );
+    let (out, _) = run_hermetic(&exe, &["facts"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(facts(&out)["meipass"].starts_with(unpack.path().to_str().unwrap()));
+    assert!(is_empty_dir(unpack.path()));
+}
