@@ -74,6 +74,11 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
     for module in &app.local_modules {
         progress.detail(&format!("app module: {module}"));
     }
+    for (name, importer) in app.unresolved(&runtime.top_level) {
+        progress.warn(&format!(
+            "{importer} imports {name}, which is neither in the standard library nor in the app's folder; if that import runs, it fails (packages from site-packages are not bundled yet)"
+        ));
+    }
     let data_files = app::data::add_all(&data, &[dist.clone(), workpath.clone()], &mut contents)?;
     let boot = bootstrap::compile(&script, &compiler, &workpath)?;
     contents.add(

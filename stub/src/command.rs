@@ -60,3 +60,33 @@ pub fn exec_error(launch: &Launch, root: &Path, source: io::Error) -> LaunchErro
         source,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_interpreter_gets_the_bootstrap_and_the_users_arguments_unchanged() {
+        let launch = Launch {
+            interpreter: "_python/bin/python3.11".into(),
+            bootstrap: "_pybundle_boot.pyc".into(),
+            library_dir: "_python/lib".into(),
+        };
+        let inv = Invocation {
+            exe: "/opt/app/app".into(),
+            argv0: "./app".into(),
+            user_args: vec!["-I".into(), "two words".into()],
+        };
+        let cmd = build(&launch, Path::new("/r"), &inv);
+        assert_eq!(cmd.get_program(), "/r/_python/bin/python3.11");
+        let args: Vec<_> = cmd.get_args().collect();
+        assert_eq!(
+            args[..5],
+            ["-I", "-B", "/r/_pybundle_boot.pyc", "/opt/app/app", "./app"]
+        );
+        assert!(args[5] == "-" || args[5].to_string_lossy().starts_with('='));
+        assert_eq!(args[6..], ["-I", "two words"]);
+        let env: Vec<_> = cmd.get_envs().collect();
+        assert!(env.contains(&("LD_LIBRARY_PATH".as_ref(), Some("/r/_python/lib".as_ref()))));
+    }
+}

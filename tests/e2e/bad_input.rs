@@ -16,18 +16,11 @@ fn refused(cwd: &Path, args: &[&OsStr], with_python: bool) -> String {
     check_refused(&out, dist.path())
 }
 
-fn run(cwd: &Path, args: &[&OsStr], dist: &Path, with_python: bool) -> Output {
-    let mut cmd = Command::new(PYBUNDLE);
-    cmd.current_dir(cwd)
-        .arg("build")
-        .args(args)
-        .arg("--distpath")
-        .arg(dist)
-        .arg("--workpath")
-        .arg(workpath())
-        .args(["--compression-level", "1"]);
-    if with_python {
-        cmd.arg("--python").arg(python());
+fn run(cwd: &Path, args: &[&OsStr], dist: &Path, test_python: bool) -> Output {
+    let mut cmd = pybundle_cmd(cwd);
+    cmd.args(args).arg("--distpath").arg(dist);
+    if test_python {
+        with_python(&mut cmd);
     }
     cmd.output().unwrap()
 }

@@ -14,11 +14,22 @@ fn run_copy(bytes: &[u8]) -> (std::process::Output, bool) {
     fs::write(&exe, bytes).unwrap();
     fs::set_permissions(&exe, fs::Permissions::from_mode(0o755)).unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let out = Command::new(&exe)
-        .arg("facts")
-        .env("TMPDIR", tmp.path())
-        .output()
-        .unwrap();
+    // Another test thread may fork while our write handle is open; its child holds the handle
+    // until it execs, and running the file meanwhile fails with ETXTBSY. Wait that out.
+    let mut attempts = 0;
+    let out = loop {
+        match Command::new(&exe)
+            .arg("facts")
+            .env("TMPDIR", tmp.path())
+            .output()
+        {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && attempts < 100 => {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => break other.unwrap(),
+        }
+    };
     (out, is_empty_dir(tmp.path()))
 }
 

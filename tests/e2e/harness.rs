@@ -33,18 +33,27 @@ pub fn python() -> OsString {
     std::env::var_os("PYBUNDLE_TEST_PYTHON").unwrap_or_else(|| "python3".into())
 }
 
-/// `pybundle build` with the tests' defaults (fast compression, shared cache), run in `cwd`.
-pub fn pybundle_build(cwd: &Path, args: &[&OsStr]) -> Output {
+/// `pybundle build` in `cwd` with the tests' defaults: fast compression and the shared cache.
+/// `--python` is added by the caller (see [`with_python`]).
+pub fn pybundle_cmd(cwd: &Path) -> Command {
     let mut cmd = Command::new(PYBUNDLE);
     cmd.current_dir(cwd)
         .arg("build")
-        .args(args)
         .arg("--workpath")
         .arg(workpath())
-        .arg("--python")
-        .arg(python())
-        .args(["--compression-level", "1", "-y"])
+        .args(["--compression-level", "1"])
         .env_remove("NO_COLOR");
+    cmd
+}
+
+pub fn with_python(cmd: &mut Command) -> &mut Command {
+    cmd.arg("--python").arg(python())
+}
+
+/// `pybundle build ARGS -y` with the test interpreter.
+pub fn pybundle_build(cwd: &Path, args: &[&OsStr]) -> Output {
+    let mut cmd = pybundle_cmd(cwd);
+    with_python(&mut cmd).args(args).arg("-y");
     cmd.output().expect("pybundle runs")
 }
 

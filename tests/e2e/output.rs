@@ -104,23 +104,13 @@ fn onedir_output_is_replaced_only_with_y() {
     let dist = tempfile::tempdir().unwrap();
     let script = fixture("probe").join("probe.py");
     build(&script, dist.path(), &["-D", "--add-data", "data.txt:."]);
-    let args = [
-        script.as_os_str(),
-        "--distpath".as_ref(),
-        dist.path().as_os_str(),
-        "--add-data".as_ref(),
-        "data.txt:.".as_ref(),
-    ];
-    let out = Command::new(PYBUNDLE)
-        .current_dir(script.parent().unwrap())
-        .arg("build")
-        .args(args)
-        .arg("--workpath")
-        .arg(workpath())
-        .arg("--python")
-        .arg(python())
-        .output()
-        .unwrap();
+    let mut cmd = pybundle_cmd(script.parent().unwrap());
+    with_python(&mut cmd)
+        .arg(&script)
+        .arg("--distpath")
+        .arg(dist.path())
+        .args(["--add-data", "data.txt:."]);
+    let out = cmd.output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("pass -y"), "{}", stderr(&out));
     // With -y (the harness passes it) the folder is replaced and still runs.

@@ -125,9 +125,9 @@ fn an_app_killed_by_a_signal_ends_the_launcher_the_same_way() {
 }
 
 #[test]
-fn sigterm_and_sighup_reach_the_app_and_the_folder_goes() {
+fn forwarded_signals_reach_the_app_and_the_folder_goes() {
     both(|exe, onefile| {
-        for sig in [libc::SIGTERM, libc::SIGHUP] {
+        for sig in [libc::SIGTERM, libc::SIGHUP, libc::SIGINT, libc::SIGQUIT] {
             let tmp = tempfile::tempdir().unwrap();
             let mut child = hermetic(exe, &["wait-signal".as_ref()])
                 .env("TMPDIR", tmp.path())

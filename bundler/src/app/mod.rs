@@ -4,7 +4,7 @@
 
 pub mod data;
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -64,6 +64,31 @@ impl Script {
 pub struct Report {
     /// The app's own modules, dotted names.
     pub local_modules: Vec<String>,
+    /// Every top-level module name the app's code imports, with the first file importing it.
+    pub imported: BTreeMap<String, String>,
+}
+
+impl Report {
+    /// Imports of the app that are neither its own modules nor in `available`, with the file
+    /// that imports each.
+    pub fn unresolved<'a>(
+        &'a self,
+        available: &'a BTreeSet<String>,
+    ) -> impl Iterator<Item = (&'a String, &'a String)> {
+        self.imported.iter().filter(move |(name, _)| {
+            !available.contains(*name) && !self.local_modules.iter().any(|m| m == *name)
+        })
+    }
+}
+
+fn record_imports(report: &mut Report, imports: &[String], importer: &str) {
+    for name in imports {
+        let top = name.split('.').next().unwrap_or(name);
+        report
+            .imported
+            .entry(top.to_string())
+            .or_insert_with(|| importer.to_string());
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -99,6 +124,7 @@ pub fn collect(
     )?;
 
     let mut seen: HashSet<String> = HashSet::new();
+    record_imports(&mut report, &main.imports, &script.file_name);
     let mut pending: BTreeSet<String> = main.imports.into_iter().collect();
     while !pending.is_empty() {
         let mut jobs = Vec::new();
@@ -134,8 +160,10 @@ pub fn collect(
                 }
             }
         }
-        for (done, dest) in compiler.compile(&jobs, true)?.into_iter().zip(dests) {
+        let compiled = compiler.compile(&jobs, true)?;
+        for ((done, dest), job) in compiled.into_iter().zip(dests).zip(&jobs) {
             let done = done.ok_or_else(|| Error::Internal("a module was not compiled".into()))?;
+            record_imports(&mut report, &done.imports, &job.display);
             pending.extend(done.imports.into_iter().filter(|n| !seen.contains(n)));
             contents.add(dest.clone(), Item::bytes(done.pyc, 0o644, dest))?;
         }

@@ -24,6 +24,8 @@ pub struct Interpreter {
     pub dynload: PathBuf,
     /// `importlib.util.MAGIC_NUMBER`, hex: part of every cache key.
     pub magic: String,
+    /// `sys.builtin_module_names`.
+    pub builtins: Vec<String>,
 }
 
 impl Interpreter {
@@ -85,6 +87,7 @@ impl Interpreter {
             stdlib: get("stdlib")?.into(),
             dynload: get("dynload")?.into(),
             magic: get("magic")?,
+            builtins: get("builtins")?.split(',').map(String::from).collect(),
             requested,
         })
     }

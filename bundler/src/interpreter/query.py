@@ -33,6 +33,7 @@ facts = {
     "magic": importlib.util.MAGIC_NUMBER.hex(),
     "cache_tag": sys.implementation.cache_tag or "",
     "platform": sys.platform,
+    "builtins": ",".join(sorted(sys.builtin_module_names)),
 }
 for key, value in facts.items():
     if "\n" in value or "\t" in value:

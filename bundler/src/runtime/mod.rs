@@ -4,6 +4,7 @@
 
 pub mod stdlib;
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
@@ -19,6 +20,8 @@ use crate::pyzip;
 pub struct Report {
     pub modules: usize,
     pub extensions: usize,
+    /// Top-level module names the bundled runtime provides (built-in, stdlib, lib-dynload).
+    pub top_level: BTreeSet<String>,
 }
 
 pub fn collect(
@@ -27,6 +30,7 @@ pub fn collect(
     contents: &mut Contents,
 ) -> Result<Report, Error> {
     let mut report = Report::default();
+    report.top_level.extend(interp.builtins.iter().cloned());
     contents.add(
         layout::interpreter(interp),
         Item::file(interp.real_executable.clone(), 0o755, "the interpreter"),
@@ -49,6 +53,8 @@ pub fn collect(
     let mut modules: Vec<(String, Vec<u8>)> = Vec::with_capacity(sources.len());
     for (rel, result) in sources.iter().zip(compiled) {
         if let Some(done) = result {
+            let top = rel.split(['/', '.']).next().unwrap_or(rel);
+            report.top_level.insert(top.to_string());
             modules.push((format!("{rel}c"), done.pyc));
         }
     }
@@ -63,6 +69,8 @@ pub fn collect(
     let entries = read_dir_sorted(&interp.dynload)?;
     for name in entries {
         if stdlib::keep_extension(&name) {
+            let top = name.split('.').next().unwrap_or(&name);
+            report.top_level.insert(top.to_string());
             contents.add(
                 format!("{dynload_dest}/{name}"),
                 Item::file(interp.dynload.join(&name), 0o755, "lib-dynload"),
