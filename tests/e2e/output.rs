@@ -147,3 +147,32 @@ fn extract_writes_the_bundled_files_and_inspect_lists_them() {
     assert!(text.contains("mode: onefile"), "{text}");
     assert!(text.contains("data.txt"), "{text}");
 }
+
+#[test]
+fn json_summary_describes_the_output() {
+    let dist = tempfile::tempdir().unwrap();
+    let script = repo().join("examples/hello/hello.py");
+    let out = pybundle_build(
+        script.parent().unwrap(),
+        &[
+            script.as_os_str(),
+            "-F".as_ref(),
+            "--json".as_ref(),
+            "--distpath".as_ref(),
+            dist.path().as_os_str(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    let size = fs::metadata(dist.path().join("hello")).unwrap().len();
+    assert!(text.contains(&format!("\"bytes\":{size},")), "{text}");
+    assert!(text.contains("\"mode\":\"onefile\""), "{text}");
+    assert!(
+        text.contains(&format!(
+            "\"output\":\"{}\"",
+            dist.path().join("hello").display()
+        )),
+        "{text}"
+    );
+}

@@ -200,7 +200,7 @@ struct Helper {
 
 impl Helper {
     fn spawn(interpreter: &Interpreter) -> Result<Self, Error> {
-        let mut child = Command::new(&interpreter.requested)
+        let mut child = Command::new(&interpreter.real_executable)
             .args(["-I", "-S", "-c", HELPER])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
