@@ -1,6 +1,7 @@
 //! `pybundle`: parse the command line, run the command, turn an error into one line on stderr
 //! and a non-zero exit.
 
+mod analysis;
 mod app;
 mod bootstrap;
 mod cli;

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::analysis;
 use crate::compile::{Compiler, Job};
 use crate::contents::{Contents, Item};
 use crate::error::Error;
@@ -81,7 +82,7 @@ impl Report {
     }
 }
 
-fn record_imports(report: &mut Report, imports: &[String], importer: &str) {
+fn record_imports(report: &mut Report, imports: &BTreeSet<String>, importer: &str) {
     for name in imports {
         let top = name.split('.').next().unwrap_or(name);
         report
@@ -109,10 +110,8 @@ pub fn collect(
     let main = Job {
         source: script.path.clone(),
         display: script.file_name.clone(),
-        module: "__main__".into(),
-        is_package: false,
-        want_imports: true,
     };
+    let main_imports = imports_of(&script.path, "__main__", false)?;
     let mut compiled = compiler.compile(&[main], true)?;
     let main = compiled
         .pop()
@@ -124,8 +123,8 @@ pub fn collect(
     )?;
 
     let mut seen: HashSet<String> = HashSet::new();
-    record_imports(&mut report, &main.imports, &script.file_name);
-    let mut pending: BTreeSet<String> = main.imports.into_iter().collect();
+    record_imports(&mut report, &main_imports, &script.file_name);
+    let mut pending: BTreeSet<String> = main_imports;
     while !pending.is_empty() {
         let mut jobs = Vec::new();
         let mut dests = Vec::new();
@@ -139,32 +138,36 @@ pub fn collect(
                 };
                 let rel_dir = prefix.replace('.', "/");
                 report.local_modules.push(prefix.to_string());
-                match found {
-                    Local::Module(path) => {
-                        dests.push(format!("{rel_dir}.pyc"));
-                        jobs.push(job(path, &script.dir, prefix, false)?);
-                    }
+                let (source, is_package, dest) = match found {
+                    Local::Module(path) => (path, false, format!("{rel_dir}.pyc")),
                     Local::Package(init) => {
-                        dests.push(format!("{rel_dir}/__init__.pyc"));
                         let dir = init.parent().map(Path::to_path_buf).unwrap_or_default();
-                        jobs.push(job(init, &script.dir, prefix, true)?);
                         add_package_data(&dir, &rel_dir, contents)?;
+                        (init, true, format!("{rel_dir}/__init__.pyc"))
                     }
-                    Local::Namespace(dir) => add_package_data(&dir, &rel_dir, contents)?,
+                    Local::Namespace(dir) => {
+                        add_package_data(&dir, &rel_dir, contents)?;
+                        continue;
+                    }
                     Local::Extension(path) => {
                         let file = file_name(&path)?;
                         let parent = rel_dir.rsplit_once('/').map(|(p, _)| format!("{p}/"));
                         let dest = format!("{}{file}", parent.unwrap_or_default());
                         contents.add(dest, Item::file(path, 0o755, prefix.to_string()))?;
+                        continue;
                     }
-                }
+                };
+                let job = job(source, &script.dir)?;
+                let found_imports = imports_of(&job.source, prefix, is_package)?;
+                record_imports(&mut report, &found_imports, &job.display);
+                pending.extend(found_imports.into_iter().filter(|n| !seen.contains(n)));
+                jobs.push(job);
+                dests.push(dest);
             }
         }
         let compiled = compiler.compile(&jobs, true)?;
-        for ((done, dest), job) in compiled.into_iter().zip(dests).zip(&jobs) {
+        for (done, dest) in compiled.into_iter().zip(dests) {
             let done = done.ok_or_else(|| Error::Internal("a module was not compiled".into()))?;
-            record_imports(&mut report, &done.imports, &job.display);
-            pending.extend(done.imports.into_iter().filter(|n| !seen.contains(n)));
             contents.add(dest.clone(), Item::bytes(done.pyc, 0o644, dest))?;
         }
     }
@@ -172,20 +175,27 @@ pub fn collect(
     Ok(report)
 }
 
-fn job(source: PathBuf, root: &Path, module: &str, is_package: bool) -> Result<Job, Error> {
+/// The imports of the module in `path`.
+fn imports_of(path: &Path, module: &str, is_package: bool) -> Result<BTreeSet<String>, Error> {
+    let bytes = fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(analysis::imports::imports(
+        &String::from_utf8_lossy(&bytes),
+        module,
+        is_package,
+    ))
+}
+
+fn job(source: PathBuf, root: &Path) -> Result<Job, Error> {
     let display = source
         .strip_prefix(root)
         .ok()
         .and_then(|p| p.to_str())
         .ok_or_else(|| Error::BadPath(source.clone()))?
         .to_string();
-    Ok(Job {
-        source,
-        display,
-        module: module.to_string(),
-        is_package,
-        want_imports: true,
-    })
+    Ok(Job { source, display })
 }
 
 /// `a.b.c` → `a`, `a.b`, `a.b.c`.

@@ -35,9 +35,6 @@ pub fn compile(script: &Script, compiler: &Compiler, workpath: &Path) -> Result<
     let job = Job {
         source: path,
         display: "<pybundle bootstrap>".into(),
-        module: "__main__".into(),
-        is_package: false,
-        want_imports: false,
     };
     compiler
         .compile(&[job], true)?

@@ -1,7 +1,6 @@
 //! Python source to bytecode, done by the bundled interpreter itself (so the bytecode always
 //! matches the runtime) through long-lived helper processes, with results cached in the
-//! workpath: an unchanged module is never compiled twice. Also reports each module's imports,
-//! which is how the app's own modules are found.
+//! workpath: an unchanged module is never compiled twice.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
@@ -20,18 +19,12 @@ pub struct Job {
     pub source: PathBuf,
     /// The file name tracebacks show, e.g. `json/decoder.py`.
     pub display: String,
-    /// Dotted module name, used to resolve relative imports.
-    pub module: String,
-    pub is_package: bool,
-    pub want_imports: bool,
 }
 
-/// A compiled module.
+/// A compiled module: the bytes of its `.pyc`.
 #[derive(Debug, Clone)]
 pub struct Compiled {
     pub pyc: Vec<u8>,
-    /// Absolute module names it imports (and `package.name` candidates of `from` imports).
-    pub imports: Vec<String>,
 }
 
 /// Results of one helper's batch: job index and the module, or why it did not compile.
@@ -124,15 +117,12 @@ impl<'a> Compiler<'a> {
             source,
         })?;
         let text = format!(
-            "{}\0{}\0{}\0{}\0{}\0{}\0{}\0{}",
+            "{}\0{}\0{}\0{}\0{}",
             job.source.display(),
             meta.mtime(),
             meta.mtime_nsec(),
             meta.size(),
             job.display,
-            job.module,
-            job.is_package,
-            job.want_imports
         );
         Ok(format!(
             "{:032x}",
@@ -141,12 +131,8 @@ impl<'a> Compiler<'a> {
     }
 
     fn cached(&self, key: &str) -> Option<Compiled> {
-        let imports = fs::read_to_string(self.cache_dir.join(format!("{key}.imports"))).ok()?;
         let pyc = fs::read(self.cache_dir.join(format!("{key}.pyc"))).ok()?;
-        Some(Compiled {
-            pyc,
-            imports: imports.split_whitespace().map(String::from).collect(),
-        })
+        Some(Compiled { pyc })
     }
 
     fn run_batch(&self, jobs: &[Job], batch: &[(usize, String)]) -> BatchResult {
@@ -159,7 +145,7 @@ impl<'a> Compiler<'a> {
                 .join(format!("{key}.pyc.{}.tmp", std::process::id()));
             let answer = helper.ask(job, &tmp)?;
             let result = match answer {
-                Ok(imports) => self.store(key, &tmp, &imports),
+                Ok(()) => self.store(key, &tmp),
                 Err(message) => {
                     let _ = fs::remove_file(&tmp);
                     Err(message)
@@ -172,23 +158,13 @@ impl<'a> Compiler<'a> {
     }
 
     /// Move a fresh result into the cache (atomically: rename) and return it.
-    fn store(&self, key: &str, tmp: &Path, imports: &str) -> Result<Compiled, String> {
+    fn store(&self, key: &str, tmp: &Path) -> Result<Compiled, String> {
         let pyc = fs::read(tmp).map_err(|e| e.to_string())?;
-        let imports_tmp = self
-            .cache_dir
-            .join(format!("{key}.imports.{}.tmp", std::process::id()));
-        let saved = fs::write(&imports_tmp, imports)
-            .and_then(|()| fs::rename(tmp, self.cache_dir.join(format!("{key}.pyc"))))
-            .and_then(|()| fs::rename(&imports_tmp, self.cache_dir.join(format!("{key}.imports"))));
-        if saved.is_err() {
+        if fs::rename(tmp, self.cache_dir.join(format!("{key}.pyc"))).is_err() {
             // The cache is an optimisation; a failed save only costs a recompile next time.
             let _ = fs::remove_file(tmp);
-            let _ = fs::remove_file(&imports_tmp);
         }
-        Ok(Compiled {
-            pyc,
-            imports: imports.split_whitespace().map(String::from).collect(),
-        })
+        Ok(Compiled { pyc })
     }
 }
 
@@ -222,15 +198,12 @@ impl Helper {
         })
     }
 
-    /// Send one job; `Ok(Ok(imports))` on success, `Ok(Err(message))` when the module does
-    /// not compile, `Err` when the helper itself broke.
-    fn ask(&mut self, job: &Job, dest: &Path) -> Result<Result<String, String>, Error> {
+    /// Send one job; `Ok(Ok(()))` on success, `Ok(Err(message))` when the module does not
+    /// compile, `Err` when the helper itself broke.
+    fn ask(&mut self, job: &Job, dest: &Path) -> Result<Result<(), String>, Error> {
         let fields = [
             job.source.to_str(),
             Some(job.display.as_str()),
-            Some(job.module.as_str()),
-            Some(if job.is_package { "1" } else { "0" }),
-            Some(if job.want_imports { "1" } else { "0" }),
             dest.to_str(),
         ];
         let mut line = String::new();
@@ -256,7 +229,7 @@ impl Helper {
             .map_err(|_| broken("stopped answering"))?;
         let answer = answer.trim_end_matches('\n');
         match answer.split_once('\t') {
-            Some(("ok", imports)) => Ok(Ok(imports.to_string())),
+            None if answer == "ok" => Ok(Ok(())),
             Some(("err", message)) => Ok(Err(message.to_string())),
             _ => Err(broken("gave an answer pybundle does not understand")),
         }

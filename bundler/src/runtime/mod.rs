@@ -43,9 +43,6 @@ pub fn collect(
         .map(|rel| Job {
             source: interp.stdlib.join(rel),
             display: rel.clone(),
-            module: module_name(rel),
-            is_package: rel.ends_with("/__init__.py"),
-            want_imports: false,
         })
         .collect();
     // Modules that fail to compile here are CPython's own test data; leave them out.
@@ -121,11 +118,4 @@ fn read_dir_sorted(dir: &Path) -> Result<Vec<String>, Error> {
     }
     names.sort();
     Ok(names)
-}
-
-/// `json/decoder.py` → `json.decoder`; `json/__init__.py` → `json`.
-pub fn module_name(rel: &str) -> String {
-    let without = rel.strip_suffix(".py").unwrap_or(rel);
-    let without = without.strip_suffix("/__init__").unwrap_or(without);
-    without.replace('/', ".")
 }

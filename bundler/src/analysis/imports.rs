@@ -1,0 +1,199 @@
+//! The modules one source file imports: `import` and `from ... import` statements anywhere
+//! (module level, functions, classes, `try`/`except ImportError`), relative ones resolved
+//! against the file's package, and `__import__("x")` / `importlib.import_module("x")` with a
+//! literal name. Imports under `if TYPE_CHECKING:` never run and are ignored.
+//!
+//! Parsing is error-tolerant (ruff's parser recovers), so a file that uses syntax newer than
+//! the parser knows still yields the imports it can read; whether the file is valid is decided
+//! by the bundled interpreter when it compiles it.
+//!
+//! ruff_python_parser 0.0.10 over rustpython-parser 0.4: it is the parser uv and ruff maintain,
+//! it follows current Python grammar (3.12+ syntax such as `type` statements and PEP 701
+//! f-strings), and it recovers from errors instead of giving up on the whole file.
+
+use std::collections::BTreeSet;
+
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{Expr, PySourceType, Stmt};
+
+/// Absolute module names `source` may import. For `from X import a`, both `X` and `X.a` are
+/// listed, since `a` may be a submodule. `module` is the file's dotted name (`pkg.mod`, or
+/// `pkg` for `pkg/__init__.py`), used to resolve relative imports.
+pub fn imports(source: &str, module: &str, is_package: bool) -> BTreeSet<String> {
+    let parsed = ruff_python_parser::parse_unchecked_source(source, PySourceType::Python);
+    let package = if is_package {
+        module.to_string()
+    } else {
+        module
+            .rsplit_once('.')
+            .map(|(p, _)| p.to_string())
+            .unwrap_or_default()
+    };
+    let mut collector = Collector {
+        package,
+        names: BTreeSet::new(),
+    };
+    collector.visit_body(&parsed.syntax().body);
+    collector.names
+}
+
+struct Collector {
+    package: String,
+    names: BTreeSet<String>,
+}
+
+impl Collector {
+    /// The absolute base of `from <dots><module> import ...`, if it stays inside the top
+    /// package.
+    fn base_of(&self, level: u32, module: Option<&str>) -> Option<String> {
+        if level == 0 {
+            return module.map(String::from);
+        }
+        let parts: Vec<&str> = if self.package.is_empty() {
+            Vec::new()
+        } else {
+            self.package.split('.').collect()
+        };
+        // Going up to (or past) the top package is an ImportError in Python.
+        let up = level as usize - 1;
+        if up >= parts.len() {
+            return None;
+        }
+        let mut base = parts[..parts.len() - up].join(".");
+        if let Some(m) = module {
+            if !base.is_empty() {
+                base.push('.');
+            }
+            base.push_str(m);
+        }
+        (!base.is_empty()).then_some(base)
+    }
+}
+
+fn is_type_checking(test: &Expr) -> bool {
+    match test {
+        Expr::Name(name) => name.id.as_str() == "TYPE_CHECKING",
+        Expr::Attribute(attr) => attr.attr.as_str() == "TYPE_CHECKING",
+        _ => false,
+    }
+}
+
+impl<'a> Visitor<'a> for Collector {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::Import(import) => {
+                for alias in &import.names {
+                    self.names.insert(alias.name.as_str().to_string());
+                }
+            }
+            Stmt::ImportFrom(from) => {
+                let module = from.module.as_ref().map(|m| m.as_str());
+                if let Some(base) = self.base_of(from.level, module) {
+                    for alias in &from.names {
+                        if alias.name.as_str() != "*" {
+                            self.names.insert(format!("{base}.{}", alias.name.as_str()));
+                        }
+                    }
+                    self.names.insert(base);
+                }
+            }
+            Stmt::If(branch) if is_type_checking(&branch.test) => {
+                for clause in &branch.elif_else_clauses {
+                    if let Some(test) = &clause.test {
+                        self.visit_expr(test);
+                    }
+                    self.visit_body(&clause.body);
+                }
+            }
+            _ => visitor::walk_stmt(self, stmt),
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if let Expr::Call(call) = expr {
+            let dynamic = match call.func.as_ref() {
+                Expr::Name(name) => name.id.as_str() == "__import__",
+                Expr::Attribute(attr) => attr.attr.as_str() == "import_module",
+                _ => false,
+            };
+            if dynamic {
+                if let Some(Expr::StringLiteral(lit)) = call.arguments.args.first() {
+                    let name = lit.value.to_str();
+                    if !name.is_empty() && !name.starts_with('.') {
+                        self.names.insert(name.to_string());
+                    }
+                }
+            }
+        }
+        visitor::walk_expr(self, expr);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::imports;
+
+    fn names(source: &str, module: &str, is_package: bool) -> Vec<String> {
+        imports(source, module, is_package).into_iter().collect()
+    }
+
+    #[test]
+    fn finds_imports_at_any_depth() {
+        let src = "import os, json.decoder as d\n\
+                   def f():\n    import csv\n    class C:\n        from email import message\n\
+                   try:\n    import tomllib\nexcept ImportError:\n    tomllib = None\n\
+                   x = __import__('zlib')\n\
+                   import importlib\ny = importlib.import_module('bz2')\n";
+        assert_eq!(
+            names(src, "__main__", false),
+            [
+                "bz2",
+                "csv",
+                "email",
+                "email.message",
+                "importlib",
+                "json.decoder",
+                "os",
+                "tomllib",
+                "zlib"
+            ]
+        );
+    }
+
+    #[test]
+    fn resolves_relative_imports() {
+        let src = "from . import a\nfrom .b import c\nfrom .. import up\nfrom ...too import far\n";
+        assert_eq!(
+            names(src, "pkg.sub.mod", false),
+            [
+                "pkg",
+                "pkg.sub",
+                "pkg.sub.a",
+                "pkg.sub.b",
+                "pkg.sub.b.c",
+                "pkg.up"
+            ]
+        );
+        assert_eq!(names("from . import x\n", "pkg", true), ["pkg", "pkg.x"]);
+    }
+
+    #[test]
+    fn ignores_type_checking_blocks_but_not_their_else() {
+        let src = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import mypy\nelse:\n    import json\n\
+                   import typing\nif typing.TYPE_CHECKING:\n    import pandas\n";
+        assert_eq!(
+            names(src, "m", false),
+            ["json", "typing", "typing.TYPE_CHECKING"]
+        );
+    }
+
+    #[test]
+    fn reads_what_it_can_from_a_broken_file() {
+        let src = "import os\ndef broken(:\n    pass\nimport sys\n";
+        let found = names(src, "m", false);
+        assert!(
+            found.contains(&"os".to_string()) && found.contains(&"sys".to_string()),
+            "{found:?}"
+        );
+    }
+}
