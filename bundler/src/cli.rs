@@ -57,6 +57,12 @@ pub struct BuildArgs {
     /// A file, folder or glob placed at DEST inside the bundle ('.' = its root). Repeatable.
     #[arg(long = "add-data", value_name = "SRC:DEST")]
     pub add_data: Vec<String>,
+    /// Bundle a module that analysis cannot see. Repeatable.
+    #[arg(long = "hidden-import", value_name = "MOD")]
+    pub hidden_import: Vec<String>,
+    /// Keep a module (and its submodules) out. Repeatable.
+    #[arg(long = "exclude-module", value_name = "MOD")]
+    pub exclude_module: Vec<String>,
     /// The interpreter whose runtime is bundled; default: the active virtualenv's, else python3.
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,

@@ -12,6 +12,7 @@
 //!   _python/lib/                 libpython and every bundled shared library
 //!   _python/lib/python3X.zip     the standard library, compiled
 //!   _python/lib/python3.X/lib-dynload/  its extension modules
+//!   _python/lib/python3.X/site-packages/ third-party distributions the app reaches
 //! ```
 
 use crate::interpreter::Interpreter;
@@ -29,6 +30,11 @@ pub fn interpreter(interp: &Interpreter) -> String {
 
 pub fn stdlib(interp: &Interpreter) -> String {
     format!("{LIB_DIR}/python{}", interp.version_short)
+}
+
+/// Where third-party distributions go: the folder the bundled interpreter's `site` adds.
+pub fn site_packages(interp: &Interpreter) -> String {
+    format!("{}/site-packages", stdlib(interp))
 }
 
 /// The compiled standard library, where CPython looks for it by default (`pythonXY.zip`).

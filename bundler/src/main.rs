@@ -13,6 +13,7 @@ mod error;
 mod interpreter;
 mod layout;
 mod output;
+mod packages;
 mod pipeline;
 mod progress;
 mod pyzip;

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use pybundle_archive::Launch;
 
+use crate::analysis;
 use crate::app::data::DataSpec;
 use crate::app::{self, Script};
 use crate::bootstrap;
@@ -18,6 +19,7 @@ use crate::error::Error;
 use crate::interpreter::Interpreter;
 use crate::layout;
 use crate::output::{self, Plan};
+use crate::packages;
 use crate::progress::Progress;
 use crate::runtime;
 use crate::stub;
@@ -68,16 +70,30 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
     let mut contents = Contents::default();
 
     progress.step("Collecting the standard library");
-    let runtime = runtime::collect(&interp, &compiler, &mut contents)?;
+    let excluded = &args.exclude_module;
+    let runtime = runtime::collect(&interp, excluded, &compiler, &mut contents)?;
     progress.step("Collecting the app");
-    let app = app::collect(&script, &interp, &compiler, &mut contents)?;
+    let app = app::collect(
+        &script,
+        &args.hidden_import,
+        excluded,
+        &interp,
+        &compiler,
+        &mut contents,
+    )?;
     for module in &app.local_modules {
         progress.detail(&format!("app module: {module}"));
     }
-    for (name, importer) in app.unresolved(&runtime.top_level) {
-        progress.warn(&format!(
-            "{importer} imports {name}, which is neither in the standard library nor in the app's folder; if that import runs, it fails (packages from site-packages are not bundled yet)"
-        ));
+    progress.step("Collecting packages");
+    let index = packages::SiteIndex::scan(&interp.site_packages);
+    let roots = packages::collect::Roots {
+        imports: &app.external,
+        runtime: &runtime.top_level,
+        excluded,
+    };
+    let packages = packages::collect::collect(roots, &index, &interp, &compiler, &mut contents)?;
+    for (name, version) in &packages.distributions {
+        progress.detail(&format!("distribution: {name} {version}"));
     }
     let data_files = app::data::add_all(&data, &[dist.clone(), workpath.clone()], &mut contents)?;
     let boot = bootstrap::compile(&script, &compiler, &workpath)?;
@@ -86,6 +102,28 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
         Item::bytes(boot, 0o644, "the bootstrap"),
     )?;
 
+    let (optional, required): (Vec<_>, Vec<_>) = packages
+        .unresolved
+        .iter()
+        .partition(|(_, site)| site.optional);
+    let describe = |list: &[(&String, &analysis::Site)]| {
+        list.iter()
+            .map(|(name, site)| format!("{name} (imported by {})", site.importer))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !required.is_empty() {
+        progress.warn(&format!(
+            "these imports were found nowhere and will fail if they run: {}; install them into the interpreter given by --python, or leave them out with --exclude-module",
+            describe(&required)
+        ));
+    }
+    if !optional.is_empty() {
+        progress.detail(&format!(
+            "optional imports not found (the code handles their absence): {}",
+            describe(&optional)
+        ));
+    }
     progress.step("Resolving shared libraries");
     let libs = elf::collect::collect(&mut contents, &elf::search::Searcher::from_host())?;
     for (lib, path) in &libs.libraries {
@@ -126,13 +164,14 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
     let elapsed = started.elapsed().as_secs_f64();
     if args.json {
         println!(
-            "{{\"output\":{},\"mode\":\"{mode}\",\"bytes\":{},\"files\":{},\"stdlib_modules\":{},\"extensions\":{},\"app_modules\":{},\"data_files\":{data_files},\"libraries\":{},\"python\":{},\"seconds\":{elapsed:.3}}}",
+            "{{\"output\":{},\"mode\":\"{mode}\",\"bytes\":{},\"files\":{},\"stdlib_modules\":{},\"extensions\":{},\"app_modules\":{},\"distributions\":{},\"data_files\":{data_files},\"libraries\":{},\"python\":{},\"seconds\":{elapsed:.3}}}",
             json_str(&written.path.to_string_lossy()),
             written.bytes,
             contents.len(),
             runtime.modules,
             runtime.extensions,
             app.local_modules.len(),
+            packages.distributions.len(),
             libs.libraries.len(),
             json_str(&interp.version),
         );

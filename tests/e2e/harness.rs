@@ -59,13 +59,20 @@ pub fn pybundle_build(cwd: &Path, args: &[&OsStr]) -> Output {
 
 /// Build `script` and return the executable's path; panics with pybundle's stderr on failure.
 pub fn build(script: &Path, dist: &Path, extra: &[&str]) -> PathBuf {
+    build_with(script, dist, extra, Path::new(&python()))
+}
+
+/// [`build`] from the interpreter `python` (a virtualenv's, say).
+pub fn build_with(script: &Path, dist: &Path, extra: &[&str], python: &Path) -> PathBuf {
     let mut args: Vec<&OsStr> = vec![
         script.as_os_str(),
         OsStr::new("--distpath"),
         dist.as_os_str(),
     ];
     args.extend(extra.iter().map(OsStr::new));
-    let out = pybundle_build(script.parent().unwrap_or(Path::new(".")), &args);
+    let mut cmd = pybundle_cmd(script.parent().unwrap_or(Path::new(".")));
+    cmd.arg("--python").arg(python).args(&args).arg("-y");
+    let out = cmd.output().expect("pybundle runs");
     assert!(
         out.status.success(),
         "pybundle failed: {}",
@@ -261,4 +268,39 @@ pub fn facts(out: &Output) -> std::collections::HashMap<String, String> {
 
 pub fn os(bytes: &[u8]) -> &OsStr {
     OsStr::from_bytes(bytes)
+}
+
+/// A virtualenv of the test interpreter with `packages` installed from PyPI, made once and
+/// kept under the target folder (keyed by its package list) so reruns and CI stay fast.
+pub fn venv(packages: &[&str]) -> PathBuf {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let key = packages.join("+").replace(['=', '<', '>', '[', ']'], "_");
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("venvs");
+    let dir = root.join(&key);
+    let venv_python = dir.join("bin").join("python");
+    if venv_python.exists() {
+        return venv_python;
+    }
+    fs::create_dir_all(&root).expect("venv root");
+    let tmp = root.join(format!("{key}.{}.tmp", std::process::id()));
+    let _ = fs::remove_dir_all(&tmp);
+    let made = Command::new(python())
+        .args(["-m", "venv"])
+        .arg(&tmp)
+        .status()
+        .expect("python -m venv runs");
+    assert!(made.success(), "python -m venv failed");
+    let out = Command::new(tmp.join("bin/pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check"])
+        .args(packages)
+        .output()
+        .expect("pip runs");
+    assert!(
+        out.status.success(),
+        "pip install {packages:?} failed: {}",
+        stderr(&out)
+    );
+    fs::rename(&tmp, &dir).expect("venv moved into place");
+    venv_python
 }

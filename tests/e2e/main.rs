@@ -8,4 +8,5 @@ mod bad_input;
 mod damage;
 mod examples;
 mod output;
+mod packages;
 mod run_time;

@@ -1,7 +1,9 @@
 //! The modules one source file imports: `import` and `from ... import` statements anywhere
 //! (module level, functions, classes, `try`/`except ImportError`), relative ones resolved
 //! against the file's package, and `__import__("x")` / `importlib.import_module("x")` with a
-//! literal name. Imports under `if TYPE_CHECKING:` never run and are ignored.
+//! literal name. Imports under `if TYPE_CHECKING:` never run and are ignored. An import inside
+//! the body of a `try` that has handlers is *optional* (the code copes when it fails), and so
+//! is one under a test of `sys.version_info` or `sys.platform` (it may be for another Python).
 //!
 //! Parsing is error-tolerant (ruff's parser recovers), so a file that uses syntax newer than
 //! the parser knows still yields the imports it can read; whether the file is valid is decided
@@ -11,15 +13,16 @@
 //! it follows current Python grammar (3.12+ syntax such as `type` statements and PEP 701
 //! f-strings), and it recovers from errors instead of giving up on the whole file.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{Expr, PySourceType, Stmt};
 
-/// Absolute module names `source` may import. For `from X import a`, both `X` and `X.a` are
-/// listed, since `a` may be a submodule. `module` is the file's dotted name (`pkg.mod`, or
-/// `pkg` for `pkg/__init__.py`), used to resolve relative imports.
-pub fn imports(source: &str, module: &str, is_package: bool) -> BTreeSet<String> {
+/// Absolute module names `source` may import, each with whether it is optional (every import
+/// of it is guarded by a `try`). For `from X import a`, both `X` and `X.a` are listed, since `a`
+/// may be a submodule. `module` is the file's dotted name (`pkg.mod`, or `pkg` for
+/// `pkg/__init__.py`), used to resolve relative imports.
+pub fn imports(source: &str, module: &str, is_package: bool) -> BTreeMap<String, bool> {
     let parsed = ruff_python_parser::parse_unchecked_source(source, PySourceType::Python);
     let package = if is_package {
         module.to_string()
@@ -31,7 +34,8 @@ pub fn imports(source: &str, module: &str, is_package: bool) -> BTreeSet<String>
     };
     let mut collector = Collector {
         package,
-        names: BTreeSet::new(),
+        names: BTreeMap::new(),
+        guarded: 0,
     };
     collector.visit_body(&parsed.syntax().body);
     collector.names
@@ -39,10 +43,20 @@ pub fn imports(source: &str, module: &str, is_package: bool) -> BTreeSet<String>
 
 struct Collector {
     package: String,
-    names: BTreeSet<String>,
+    names: BTreeMap<String, bool>,
+    /// How many `try` bodies (with handlers) enclose the current statement.
+    guarded: usize,
 }
 
 impl Collector {
+    fn add(&mut self, name: String) {
+        let optional = self.guarded > 0;
+        self.names
+            .entry(name)
+            .and_modify(|o| *o = *o && optional)
+            .or_insert(optional);
+    }
+
     /// The absolute base of `from <dots><module> import ...`, if it stays inside the top
     /// package.
     fn base_of(&self, level: u32, module: Option<&str>) -> Option<String> {
@@ -70,6 +84,27 @@ impl Collector {
     }
 }
 
+/// Does `test` look at the Python version or the platform?
+fn is_environment_test(test: &Expr) -> bool {
+    struct Finder(bool);
+    impl<'a> Visitor<'a> for Finder {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Attribute(attr) = expr {
+                if matches!(
+                    attr.attr.as_str(),
+                    "version_info" | "platform" | "hexversion"
+                ) {
+                    self.0 = true;
+                }
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_expr(test);
+    finder.0
+}
+
 fn is_type_checking(test: &Expr) -> bool {
     match test {
         Expr::Name(name) => name.id.as_str() == "TYPE_CHECKING",
@@ -83,7 +118,7 @@ impl<'a> Visitor<'a> for Collector {
         match stmt {
             Stmt::Import(import) => {
                 for alias in &import.names {
-                    self.names.insert(alias.name.as_str().to_string());
+                    self.add(alias.name.as_str().to_string());
                 }
             }
             Stmt::ImportFrom(from) => {
@@ -91,10 +126,10 @@ impl<'a> Visitor<'a> for Collector {
                 if let Some(base) = self.base_of(from.level, module) {
                     for alias in &from.names {
                         if alias.name.as_str() != "*" {
-                            self.names.insert(format!("{base}.{}", alias.name.as_str()));
+                            self.add(format!("{base}.{}", alias.name.as_str()));
                         }
                     }
-                    self.names.insert(base);
+                    self.add(base);
                 }
             }
             Stmt::If(branch) if is_type_checking(&branch.test) => {
@@ -104,6 +139,21 @@ impl<'a> Visitor<'a> for Collector {
                     }
                     self.visit_body(&clause.body);
                 }
+            }
+            Stmt::If(branch) if is_environment_test(&branch.test) => {
+                self.guarded += 1;
+                visitor::walk_stmt(self, stmt);
+                self.guarded -= 1;
+            }
+            Stmt::Try(block) if !block.handlers.is_empty() => {
+                self.guarded += 1;
+                self.visit_body(&block.body);
+                self.guarded -= 1;
+                for handler in &block.handlers {
+                    self.visit_except_handler(handler);
+                }
+                self.visit_body(&block.orelse);
+                self.visit_body(&block.finalbody);
             }
             _ => visitor::walk_stmt(self, stmt),
         }
@@ -120,7 +170,7 @@ impl<'a> Visitor<'a> for Collector {
                 if let Some(Expr::StringLiteral(lit)) = call.arguments.args.first() {
                     let name = lit.value.to_str();
                     if !name.is_empty() && !name.starts_with('.') {
-                        self.names.insert(name.to_string());
+                        self.add(name.to_string());
                     }
                 }
             }
@@ -134,7 +184,28 @@ mod tests {
     use super::imports;
 
     fn names(source: &str, module: &str, is_package: bool) -> Vec<String> {
-        imports(source, module, is_package).into_iter().collect()
+        imports(source, module, is_package).into_keys().collect()
+    }
+
+    #[test]
+    fn imports_under_try_are_optional_unless_also_plain() {
+        let src = "try:\n    import simplejson as json\nexcept ImportError:\n    import json\n\
+                   try:\n    import os\nexcept ImportError:\n    pass\nimport os\n";
+        let found = imports(src, "m", false);
+        assert!(found["simplejson"]);
+        assert!(!found["json"]);
+        assert!(!found["os"]);
+    }
+
+    #[test]
+    fn imports_for_other_versions_or_platforms_are_optional() {
+        let src = "import sys\nif sys.version_info >= (3, 14):\n    import annotationlib\n\
+                   if sys.platform == 'win32':\n    import msvcrt\nelse:\n    import termios\n";
+        let found = imports(src, "m", false);
+        assert!(found["annotationlib"]);
+        assert!(found["msvcrt"]);
+        assert!(found["termios"]);
+        assert!(!found["sys"]);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::analysis;
+use crate::analysis::{self, Site};
 use crate::compile::{Compiler, Job};
 use crate::contents::{Contents, Item};
 use crate::error::Error;
@@ -65,31 +65,9 @@ impl Script {
 pub struct Report {
     /// The app's own modules, dotted names.
     pub local_modules: Vec<String>,
-    /// Every top-level module name the app's code imports, with the first file importing it.
-    pub imported: BTreeMap<String, String>,
-}
-
-impl Report {
-    /// Imports of the app that are neither its own modules nor in `available`, with the file
-    /// that imports each.
-    pub fn unresolved<'a>(
-        &'a self,
-        available: &'a BTreeSet<String>,
-    ) -> impl Iterator<Item = (&'a String, &'a String)> {
-        self.imported.iter().filter(move |(name, _)| {
-            !available.contains(*name) && !self.local_modules.iter().any(|m| m == *name)
-        })
-    }
-}
-
-fn record_imports(report: &mut Report, imports: &BTreeSet<String>, importer: &str) {
-    for name in imports {
-        let top = name.split('.').next().unwrap_or(name);
-        report
-            .imported
-            .entry(top.to_string())
-            .or_insert_with(|| importer.to_string());
-    }
+    /// Modules the app imports that are not its own, and where: the standard library's and
+    /// third-party ones.
+    pub external: BTreeMap<String, Site>,
 }
 
 #[derive(Debug, Clone)]
@@ -100,8 +78,12 @@ enum Local {
     Extension(PathBuf),
 }
 
+/// Collect the script and the app's own modules. `hidden` are `--hidden-import` names, looked
+/// for as if the script imported them; `excluded` (`--exclude-module`) are never collected.
 pub fn collect(
     script: &Script,
+    hidden: &[String],
+    excluded: &[String],
     interp: &Interpreter,
     compiler: &Compiler,
     contents: &mut Contents,
@@ -122,9 +104,12 @@ pub fn collect(
         Item::bytes(main.pyc, 0o644, script.file_name.clone()),
     )?;
 
-    let mut seen: HashSet<String> = HashSet::new();
-    record_imports(&mut report, &main_imports, &script.file_name);
-    let mut pending: BTreeSet<String> = main_imports;
+    let mut seen: HashSet<String> = excluded.iter().cloned().collect();
+    analysis::record(&mut report.external, &main_imports, &script.file_name);
+    let hidden: BTreeMap<String, bool> = hidden.iter().map(|h| (h.clone(), false)).collect();
+    analysis::record(&mut report.external, &hidden, "--hidden-import");
+    let mut pending: BTreeSet<String> =
+        main_imports.into_keys().chain(hidden.into_keys()).collect();
     while !pending.is_empty() {
         let mut jobs = Vec::new();
         let mut dests = Vec::new();
@@ -159,8 +144,8 @@ pub fn collect(
                 };
                 let job = job(source, &script.dir)?;
                 let found_imports = imports_of(&job.source, prefix, is_package)?;
-                record_imports(&mut report, &found_imports, &job.display);
-                pending.extend(found_imports.into_iter().filter(|n| !seen.contains(n)));
+                analysis::record(&mut report.external, &found_imports, &job.display);
+                pending.extend(found_imports.into_keys().filter(|n| !seen.contains(n)));
                 jobs.push(job);
                 dests.push(dest);
             }
@@ -172,11 +157,23 @@ pub fn collect(
         }
     }
     report.local_modules.sort();
+    let local: HashSet<&str> = report.local_modules.iter().map(|m| top_of(m)).collect();
+    report
+        .external
+        .retain(|name, _| !local.contains(top_of(name)));
     Ok(report)
 }
 
-/// The imports of the module in `path`.
-fn imports_of(path: &Path, module: &str, is_package: bool) -> Result<BTreeSet<String>, Error> {
+fn top_of(name: &str) -> &str {
+    name.split('.').next().unwrap_or(name)
+}
+
+/// The imports of the module in `path` (name → optional).
+fn imports_of(
+    path: &Path,
+    module: &str,
+    is_package: bool,
+) -> Result<BTreeMap<String, bool>, Error> {
     let bytes = fs::read(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,

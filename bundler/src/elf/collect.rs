@@ -37,6 +37,15 @@ pub fn collect(contents: &mut Contents, searcher: &Searcher) -> Result<Report, E
         })
         .collect();
     let mut elf_files: Vec<(String, PathBuf)> = Vec::new();
+    // Libraries a package ships itself (numpy.libs/...) are found through its $ORIGIN search
+    // path and are already in the bundle at the right place: never copy those again.
+    let already_bundled: std::collections::HashSet<PathBuf> = contents
+        .iter()
+        .filter_map(|(_, item)| match &item.source {
+            Source::File(path) => path.canonicalize().ok(),
+            _ => None,
+        })
+        .collect();
 
     while let Some((dest, host_path)) = queue.pop_front() {
         let bytes = fs::read(&host_path).map_err(|source| Error::Read {
@@ -56,6 +65,13 @@ pub fn collect(contents: &mut Contents, searcher: &Searcher) -> Result<Report, E
                 continue;
             }
             match searcher.find(name, &host_path, &info) {
+                Some(found)
+                    if found
+                        .canonicalize()
+                        .is_ok_and(|real| already_bundled.contains(&real)) =>
+                {
+                    report.libraries.insert(name.clone(), found);
+                }
                 Some(found) => {
                     contents.add(
                         lib_dest.clone(),

@@ -26,6 +26,11 @@ pub struct Interpreter {
     pub magic: String,
     /// `sys.builtin_module_names`.
     pub builtins: Vec<String>,
+    /// `sys.stdlib_module_names` (3.10+): every stdlib module of any platform, so a Windows-only
+    /// import such as `msvcrt` is never reported as missing.
+    pub stdlib_names: Vec<String>,
+    /// Where its third-party packages are installed (purelib, then platlib if different).
+    pub site_packages: Vec<PathBuf>,
 }
 
 impl Interpreter {
@@ -47,7 +52,8 @@ impl Interpreter {
             return Err(not_python("it does not exist".into()));
         }
         let output = Command::new(&requested)
-            .args(["-I", "-S", "-c", QUERY])
+            // Not -S: in a virtualenv, `site` is what sets sys.prefix to the environment.
+            .args(["-I", "-c", QUERY])
             .output()
             .map_err(|e| not_python(format!("it could not be run ({e})")))?;
         if !output.status.success() {
@@ -88,6 +94,19 @@ impl Interpreter {
             dynload: get("dynload")?.into(),
             magic: get("magic")?,
             builtins: get("builtins")?.split(',').map(String::from).collect(),
+            stdlib_names: get("stdlib_names")?
+                .split(',')
+                .filter(|n| !n.is_empty())
+                .map(String::from)
+                .collect(),
+            site_packages: {
+                let mut sites = vec![PathBuf::from(get("purelib")?)];
+                let platlib = PathBuf::from(get("platlib")?);
+                if !sites.contains(&platlib) {
+                    sites.push(platlib);
+                }
+                sites
+            },
             requested,
         })
     }

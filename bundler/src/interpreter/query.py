@@ -25,6 +25,7 @@ facts = {
     "dynload": find_dynload(),
     "purelib": sysconfig.get_paths()["purelib"],
     "platlib": sysconfig.get_paths()["platlib"],
+    "machine": os.uname().machine,
     "shared": str(sysconfig.get_config_var("Py_ENABLE_SHARED") or 0),
     "ldlibrary": sysconfig.get_config_var("LDLIBRARY") or "",
     "libdir": sysconfig.get_config_var("LIBDIR") or "",
@@ -34,6 +35,7 @@ facts = {
     "cache_tag": sys.implementation.cache_tag or "",
     "platform": sys.platform,
     "builtins": ",".join(sorted(sys.builtin_module_names)),
+    "stdlib_names": ",".join(sorted(getattr(sys, "stdlib_module_names", ()))),
 }
 for key, value in facts.items():
     if "\n" in value or "\t" in value:

@@ -24,13 +24,16 @@ pub struct Report {
     pub top_level: BTreeSet<String>,
 }
 
+/// Collect the runtime, leaving out stdlib modules named by `--exclude-module` (`excluded`).
 pub fn collect(
     interp: &Interpreter,
+    excluded: &[String],
     compiler: &Compiler,
     contents: &mut Contents,
 ) -> Result<Report, Error> {
     let mut report = Report::default();
     report.top_level.extend(interp.builtins.iter().cloned());
+    report.top_level.extend(interp.stdlib_names.iter().cloned());
     contents.add(
         layout::interpreter(interp),
         Item::file(interp.real_executable.clone(), 0o755, "the interpreter"),
@@ -38,6 +41,7 @@ pub fn collect(
 
     let mut sources = Vec::new();
     walk_stdlib(&interp.stdlib, "", &mut sources)?;
+    sources.retain(|rel| !crate::packages::collect::is_excluded(&module_name(rel), excluded));
     let jobs: Vec<Job> = sources
         .iter()
         .map(|rel| Job {
@@ -118,4 +122,11 @@ fn read_dir_sorted(dir: &Path) -> Result<Vec<String>, Error> {
     }
     names.sort();
     Ok(names)
+}
+
+/// `json/decoder.py` → `json.decoder`; `json/__init__.py` → `json`.
+fn module_name(rel: &str) -> String {
+    let without = rel.strip_suffix(".py").unwrap_or(rel);
+    let without = without.strip_suffix("/__init__").unwrap_or(without);
+    without.replace('/', ".")
 }

@@ -1,0 +1,252 @@
+//! Bundling the distributions an app reaches. Starting from the app's imports that are not its
+//! own modules, each name is looked up: the runtime provides it, a distribution in
+//! site-packages owns it (then that whole distribution is bundled, its modules' imports and its
+//! `Requires-Dist` followed in turn), or nothing does (then it is reported with the file that
+//! imports it). Distributions go where the bundled interpreter's `site` finds them:
+//! `_python/lib/python3.X/site-packages`, modules compiled, everything else as installed.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::fs;
+
+use super::distribution::Distribution;
+use super::markers::{self, Environment};
+use super::SiteIndex;
+use crate::analysis::{self, Site};
+use crate::compile::{Compiler, Job};
+use crate::contents::{Contents, Item};
+use crate::error::Error;
+use crate::interpreter::Interpreter;
+use crate::layout;
+
+#[derive(Debug, Default)]
+pub struct Report {
+    /// `(name, version)` of each bundled distribution.
+    pub distributions: Vec<(String, String)>,
+    /// Top-level names that nothing provides, imported by the app or by a module it reaches,
+    /// with where.
+    pub unresolved: BTreeMap<String, Site>,
+}
+
+/// What the search starts from and what it must skip.
+pub struct Roots<'a> {
+    /// Dotted name → where the app imports it.
+    pub imports: &'a BTreeMap<String, Site>,
+    /// Names the bundled runtime provides at top level (builtins, stdlib, lib-dynload).
+    pub runtime: &'a BTreeSet<String>,
+    /// `--exclude-module`: these and their submodules stay out.
+    pub excluded: &'a [String],
+}
+
+/// The search state: names to look up, modules reached, distributions to bundle.
+struct Walk {
+    queue: VecDeque<(String, Site)>,
+    looked_up: HashSet<String>,
+    /// Modules of bundled distributions → their imports (present once the distribution is).
+    module_imports: HashMap<String, Vec<(String, Site)>>,
+    /// Modules whose imports are queued (only code the app can reach is followed), and
+    /// whether they were reached only through optional imports.
+    reached: HashMap<String, bool>,
+    /// Reached modules whose distribution is not bundled yet.
+    waiting: Vec<(String, bool)>,
+    wanted: VecDeque<usize>,
+    bundled: BTreeSet<usize>,
+}
+
+impl Walk {
+    /// `module` runs; its imports are optional when it was itself reached optionally. A module
+    /// first reached optionally and later required is followed again, as required.
+    fn reach(&mut self, module: &str, optional: bool) {
+        if self
+            .reached
+            .get(module)
+            .is_some_and(|&was| !was || optional)
+        {
+            return;
+        }
+        match self.module_imports.get(module) {
+            Some(imports) => {
+                self.reached.insert(module.to_string(), optional);
+                self.queue.extend(imports.iter().map(|(name, site)| {
+                    let site = Site {
+                        importer: site.importer.clone(),
+                        optional: site.optional || optional,
+                    };
+                    (name.clone(), site)
+                }));
+            }
+            None => self.waiting.push((module.to_string(), optional)),
+        }
+    }
+
+    fn want(&mut self, id: usize) {
+        if !self.bundled.contains(&id) && !self.wanted.contains(&id) {
+            self.wanted.push_back(id);
+        }
+    }
+}
+
+pub fn collect(
+    roots: Roots,
+    index: &SiteIndex,
+    interp: &Interpreter,
+    compiler: &Compiler,
+    contents: &mut Contents,
+) -> Result<Report, Error> {
+    let env = Environment::linux_cpython(&interp.version, std::env::consts::ARCH);
+    let site_dest = layout::site_packages(interp);
+    let mut report = Report::default();
+    let mut walk = Walk {
+        queue: roots
+            .imports
+            .iter()
+            .map(|(n, s)| (n.clone(), s.clone()))
+            .collect(),
+        looked_up: HashSet::new(),
+        module_imports: HashMap::new(),
+        reached: HashMap::new(),
+        waiting: Vec::new(),
+        wanted: VecDeque::new(),
+        bundled: BTreeSet::new(),
+    };
+
+    loop {
+        while let Some((name, site)) = walk.queue.pop_front() {
+            if is_excluded(&name, roots.excluded) {
+                continue;
+            }
+            let top = name.split('.').next().unwrap_or(&name).to_string();
+            if roots.runtime.contains(&top) {
+                continue;
+            }
+            let owners = index.owners(&name);
+            if owners.is_empty() {
+                if walk.looked_up.insert(name) {
+                    record_missing(&mut report.unresolved, top, site);
+                }
+                continue;
+            }
+            for &id in owners {
+                walk.want(id);
+            }
+            // Importing a.b.c runs a, a.b and a.b.c.
+            let mut prefix = String::new();
+            for part in name.split('.') {
+                if !prefix.is_empty() {
+                    prefix.push('.');
+                }
+                prefix.push_str(part);
+                walk.reach(&prefix.clone(), site.optional);
+            }
+        }
+        let Some(id) = walk.wanted.pop_front() else {
+            break;
+        };
+        if !walk.bundled.insert(id) {
+            continue;
+        }
+        let dist = &index.dists[id];
+        report
+            .distributions
+            .push((dist.name.clone(), dist.version.clone()));
+        walk.module_imports
+            .extend(bundle(dist, &site_dest, compiler, contents)?);
+        for req in &dist.requires {
+            let applies = req
+                .marker
+                .as_deref()
+                .is_none_or(|m| markers::evaluate(m, &env, &[]));
+            if let Some(dep) = index.by_key(&req.key).filter(|_| applies) {
+                walk.want(dep);
+            }
+        }
+        for (module, optional) in std::mem::take(&mut walk.waiting) {
+            walk.reach(&module, optional);
+        }
+    }
+    Ok(report)
+}
+
+fn record_missing(missing: &mut BTreeMap<String, Site>, top: String, site: Site) {
+    missing
+        .entry(top)
+        .and_modify(|s| {
+            if s.optional && !site.optional {
+                *s = site.clone();
+            }
+        })
+        .or_insert(site);
+}
+
+/// Is `name` one of `excluded` or inside one of them?
+pub fn is_excluded(name: &str, excluded: &[String]) -> bool {
+    excluded.iter().any(|e| {
+        name == e
+            || name
+                .strip_prefix(e.as_str())
+                .is_some_and(|r| r.starts_with('.'))
+    })
+}
+
+/// A distribution's own test suite is bundled with it but not followed: its imports (pytest,
+/// mock, ...) are not the app's.
+fn is_test_module(rel: &str) -> bool {
+    let file = rel.rsplit('/').next().unwrap_or(rel);
+    rel.split('/')
+        .any(|p| p == "tests" || p == "test" || p == "testing")
+        || file.starts_with("test_")
+        || file.ends_with("_test.py")
+        || file == "conftest.py"
+}
+
+/// Add every installed file of `dist`, modules compiled; returns each module's imports.
+fn bundle(
+    dist: &Distribution,
+    site_dest: &str,
+    compiler: &Compiler,
+    contents: &mut Contents,
+) -> Result<HashMap<String, Vec<(String, Site)>>, Error> {
+    let mut jobs = Vec::new();
+    let mut dests = Vec::new();
+    let mut imports: HashMap<String, Vec<(String, Site)>> = HashMap::new();
+    for rel in &dist.files {
+        let source = dist.site.join(rel);
+        if !source.is_file() {
+            continue;
+        }
+        if let Some(module_path) = rel.strip_suffix(".py") {
+            let is_package = module_path.ends_with("/__init__") || module_path == "__init__";
+            let module = module_path.trim_end_matches("/__init__").replace('/', ".");
+            let bytes = fs::read(&source).map_err(|e| Error::Read {
+                path: source.clone(),
+                source: e,
+            })?;
+            let found = imports.entry(module.clone()).or_default();
+            if !is_test_module(rel) {
+                let text = String::from_utf8_lossy(&bytes);
+                for (name, optional) in analysis::imports::imports(&text, &module, is_package) {
+                    let site = Site {
+                        importer: rel.clone(),
+                        optional,
+                    };
+                    found.push((name, site));
+                }
+            }
+            jobs.push(Job {
+                source,
+                display: rel.clone(),
+            });
+            dests.push(format!("{site_dest}/{rel}c"));
+        } else {
+            let item = crate::app::data::item_for(&source, format!("{} ({})", rel, dist.name))?;
+            contents.add(format!("{site_dest}/{rel}"), item)?;
+        }
+    }
+    // A distribution may ship files that do not compile (templates, Python 2 leftovers):
+    // those modules could never be imported anyway.
+    for (done, dest) in compiler.compile(&jobs, false)?.into_iter().zip(dests) {
+        if let Some(done) = done {
+            contents.add(dest, Item::bytes(done.pyc, 0o644, dist.name.clone()))?;
+        }
+    }
+    Ok(imports)
+}

@@ -1,0 +1,140 @@
+//! Third-party packages: the distributions installed in the interpreter's site-packages
+//! ([`SiteIndex`]), which of them own a given module, and bundling the ones the app reaches,
+//! whole, with their metadata and requirements ([`collect`]).
+
+pub mod collect;
+pub mod distribution;
+pub mod markers;
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::PathBuf;
+
+use distribution::Distribution;
+
+/// Every distribution installed in some site-packages folders, indexed by module.
+#[derive(Debug, Default)]
+pub struct SiteIndex {
+    pub dists: Vec<Distribution>,
+    /// Dotted module or package name → distributions that install it (several for a
+    /// namespace package).
+    by_module: HashMap<String, Vec<usize>>,
+    by_key: HashMap<String, usize>,
+}
+
+impl SiteIndex {
+    pub fn scan(sites: &[PathBuf]) -> Self {
+        let mut index = SiteIndex::default();
+        for site in sites {
+            let Ok(entries) = fs::read_dir(site) else {
+                continue;
+            };
+            let mut names: Vec<String> = entries
+                .flatten()
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|n| n.ends_with(".dist-info"))
+                .collect();
+            names.sort();
+            for name in names {
+                let Some(dist) = Distribution::read(site, &name) else {
+                    continue;
+                };
+                if index.by_key.contains_key(&dist.key) {
+                    continue; // an earlier site wins, as on sys.path
+                }
+                let id = index.dists.len();
+                for file in &dist.files {
+                    for module in module_names(file) {
+                        let owners = index.by_module.entry(module).or_default();
+                        if !owners.contains(&id) {
+                            owners.push(id);
+                        }
+                    }
+                }
+                index.by_key.insert(dist.key.clone(), id);
+                index.dists.push(dist);
+            }
+        }
+        index
+    }
+
+    /// The distributions that provide `dotted`: those owning its longest known prefix.
+    pub fn owners(&self, dotted: &str) -> &[usize] {
+        let mut name = dotted;
+        loop {
+            if let Some(owners) = self.by_module.get(name) {
+                return owners;
+            }
+            match name.rsplit_once('.') {
+                Some((parent, _)) => name = parent,
+                None => return &[],
+            }
+        }
+    }
+
+    pub fn by_key(&self, key: &str) -> Option<usize> {
+        self.by_key.get(key).copied()
+    }
+}
+
+/// The module names a RECORD path provides: `a/b/c.py` → `a`, `a.b`, `a.b.c`; an extension
+/// `a/_x.cpython-311-x86_64-linux-gnu.so` → `a`, `a._x`. Paths through folders that cannot be
+/// packages (`numpy.libs/`, `x.dist-info/`) provide none.
+fn module_names(path: &str) -> Vec<String> {
+    let parts: Vec<&str> = path.split('/').collect();
+    let Some((file, dirs)) = parts.split_last() else {
+        return Vec::new();
+    };
+    if !dirs.iter().all(|d| is_identifier(d)) {
+        return Vec::new();
+    }
+    let stem = if let Some(s) = file.strip_suffix(".py") {
+        s
+    } else if file.ends_with(".so") {
+        file.split('.').next().unwrap_or("")
+    } else {
+        ""
+    };
+    let mut names = Vec::new();
+    let mut dotted = String::new();
+    for d in dirs {
+        if !dotted.is_empty() {
+            dotted.push('.');
+        }
+        dotted.push_str(d);
+        names.push(dotted.clone());
+    }
+    if is_identifier(stem) && stem != "__init__" {
+        if !dotted.is_empty() {
+            dotted.push('.');
+        }
+        dotted.push_str(stem);
+        names.push(dotted);
+    }
+    names
+}
+
+fn is_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+        && s.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::module_names;
+
+    #[test]
+    fn record_paths_name_modules() {
+        assert_eq!(module_names("click/core.py"), ["click", "click.core"]);
+        assert_eq!(module_names("click/__init__.py"), ["click"]);
+        assert_eq!(module_names("six.py"), ["six"]);
+        assert_eq!(
+            module_names("numpy/core/_multiarray_umath.cpython-311-x86_64-linux-gnu.so"),
+            ["numpy", "numpy.core", "numpy.core._multiarray_umath"]
+        );
+        assert!(module_names("numpy.libs/libopenblas.so").is_empty());
+        assert!(module_names("click-8.1.7.dist-info/METADATA").is_empty());
+        assert_eq!(module_names("click/py.typed"), ["click"]);
+    }
+}

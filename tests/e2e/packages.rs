@@ -1,0 +1,77 @@
+//! Third-party packages and the import options (issue 3): distributions found by analysis and
+//! bundled whole with their metadata, `--hidden-import`, `--exclude-module`.
+
+use crate::harness::*;
+
+const CLICK: &str = "click==8.1.7";
+
+#[test]
+fn a_click_app_bundles_with_no_hints_and_reads_its_metadata() {
+    let python = venv(&[CLICK]);
+    let script = repo().join("examples/click-cli/cli.py");
+    for mode in ["-F", "-D"] {
+        let dist = tempfile::tempdir().unwrap();
+        let exe = build_with(&script, dist.path(), &[mode], &python);
+        let (out, clean) = run_hermetic(&exe, &["greet", "World", "--shout"]);
+        assert!(out.status.success(), "{mode}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "HELLO, WORLD!\n");
+        let (out, _) = run_hermetic(&exe, &["versions"]);
+        assert!(out.status.success(), "{mode}: {}", stderr(&out));
+        assert!(
+            stdout(&out).starts_with("click 8.1.7\n"),
+            "{}",
+            stdout(&out)
+        );
+        assert!(clean);
+    }
+}
+
+#[test]
+fn packages_installed_but_not_imported_stay_out() {
+    // The venv holds click; hello imports nothing of it.
+    let python = venv(&[CLICK]);
+    let dist = tempfile::tempdir().unwrap();
+    let script = repo().join("examples/hello/hello.py");
+    build_with(&script, dist.path(), &["-D"], &python);
+    let site = dist
+        .path()
+        .join("hello/_internal/_python/lib/python3.11/site-packages");
+    assert!(
+        !site.join("click").exists(),
+        "click was bundled although hello never imports it"
+    );
+}
+
+#[test]
+fn hidden_imports_are_bundled_and_excluded_modules_are_not() {
+    let dist = tempfile::tempdir().unwrap();
+    let script = fixture("imports").join("app.py");
+    let exe = build(
+        &script,
+        dist.path(),
+        &[
+            "-F",
+            "--hidden-import",
+            "only_by_name",
+            "--exclude-module",
+            "csv",
+        ],
+    );
+    let (out, _) = run_hermetic(&exe, &["only_by_name"]);
+    assert_eq!(
+        stdout(&out),
+        "imported only_by_name from the bundle\n",
+        "{}",
+        stderr(&out)
+    );
+    let (out, _) = run_hermetic(&exe, &["csv"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(stdout(&out), "missing csv: ModuleNotFoundError\n");
+    let (out, _) = run_hermetic(&exe, &["json"]);
+    assert_eq!(
+        stdout(&out),
+        "imported json from the bundle\n",
+        "{}",
+        stderr(&out)
+    );
+}
