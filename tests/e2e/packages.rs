@@ -75,3 +75,40 @@ fn hidden_imports_are_bundled_and_excluded_modules_are_not() {
         stderr(&out)
     );
 }
+
+#[test]
+fn multiprocessing_works_without_freeze_support() {
+    let script = fixture("multiproc").join("mp_app.py");
+    for mode in ["-F", "-D"] {
+        let dist = tempfile::tempdir().unwrap();
+        let exe = build(&script, dist.path(), &[mode]);
+        for method in ["spawn", "forkserver", "fork"] {
+            let (out, clean) = run_hermetic(&exe, &[method]);
+            assert!(out.status.success(), "{mode} {method}: {}", stderr(&out));
+            assert_eq!(
+                stdout(&out),
+                format!("{method}: sum=285 child of MainProcess exit=0\n"),
+                "{mode} {method}: {}",
+                stderr(&out)
+            );
+            assert!(clean, "{mode} {method}: unpack folders left behind");
+        }
+    }
+}
+
+#[test]
+fn running_sys_executable_starts_the_app_again() {
+    let script = fixture("multiproc").join("mp_app.py");
+    for mode in ["-F", "-D"] {
+        let dist = tempfile::tempdir().unwrap();
+        let exe = build(&script, dist.path(), &[mode]);
+        let (out, clean) = run_hermetic(&exe, &["again"]);
+        assert_eq!(
+            stdout(&out),
+            "again: hi there (0)\n",
+            "{mode}: {}",
+            stderr(&out)
+        );
+        assert!(clean);
+    }
+}

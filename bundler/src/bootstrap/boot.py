@@ -2,10 +2,21 @@
 # The launcher starts it as: python -I -B _pybundle_boot.pyc EXE ARGV0 LD_STATE ARGS...
 # It makes the process look like `python app.py` run from the bundle (CONTRACT §3), then runs
 # the app's compiled main script as __main__. pybundle fills in MAIN_FILE and MAIN_PYC.
+#
+# multiprocessing starts helpers by running sys.executable (this bundle) again: spawn workers
+# as `EXE --multiprocessing-fork k=v...`, the resource tracker and the fork server as
+# `EXE <flags> -c "from multiprocessing.<x> import main; ..."`. Those are served here, so apps
+# need no freeze_support() and never re-run their main code by mistake.
 import sys
 
 MAIN_FILE = "@MAIN_FILE@"
 MAIN_PYC = "@MAIN_PYC@"
+
+_HELPERS = (
+    "from multiprocessing.resource_tracker import main",
+    "from multiprocessing.forkserver import main",
+    "from multiprocessing.semaphore_tracker import main",
+)
 
 
 def _pybundle_start():
@@ -26,13 +37,53 @@ def _pybundle_start():
     sys._base_executable = exe
     sys.path.insert(0, root)
 
+    main_file = os.path.join(root, MAIN_FILE)
     with open(os.path.join(root, MAIN_PYC), "rb") as f:
         code = marshal.loads(f.read()[16:])
-    main = type(sys)("__main__")
-    main.__file__ = os.path.join(root, MAIN_FILE)
-    main.__cached__ = None
-    main.__builtins__ = __builtins__
-    sys.modules["__main__"] = main
+
+    def load_main(name):
+        module = type(sys)(name)
+        module.__file__ = main_file
+        module.__cached__ = None
+        module.__builtins__ = __builtins__
+        sys.modules[name] = module
+        return module
+
+    loaded = []
+
+    def main_for_children(_path=None):
+        # What multiprocessing's _fixup_main_from_path does, from the bundled bytecode: run
+        # the app's main code as __mp_main__ (its `if __name__ == "__main__"` part stays idle)
+        # so functions pickled as __main__.f resolve. (multiprocessing aliases __mp_main__ to
+        # whatever __main__ is when imported, so a flag, not sys.modules, says if it ran.)
+        if not loaded:
+            loaded.append(True)
+            module = load_main("__mp_main__")
+            sys.modules["__main__"] = module
+            exec(code, module.__dict__)
+
+    args = sys.argv[1:]
+    if len(args) >= 2 and args[-2] == "-c" and args[-1].startswith(_HELPERS):
+        if all(a.startswith("-") for a in args[:-2]):
+            import multiprocessing.spawn as spawn
+
+            spawn._fixup_main_from_path = main_for_children
+            sys.argv[:] = [argv0]
+            exec(args[-1], {"__name__": "__main__"})
+            sys.exit()
+    if args[:1] == ["--multiprocessing-fork"]:
+        import multiprocessing.spawn as spawn
+
+        spawn._fixup_main_from_path = main_for_children
+        spawn._fixup_main_from_name = main_for_children
+        kwds = {}
+        for arg in args[1:]:
+            key, _, value = arg.partition("=")
+            kwds[key] = None if value == "None" else int(value)
+        spawn.spawn_main(**kwds)
+        sys.exit()
+
+    main = load_main("__main__")
     try:
         exec(code, main.__dict__)
     except (SystemExit, KeyboardInterrupt):
