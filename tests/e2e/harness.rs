@@ -133,6 +133,10 @@ fn hidden_paths() -> (Vec<PathBuf>, Vec<PathBuf>) {
                 }
                 _ => dirs.push(prefix.clone()),
             }
+            // The test virtualenvs too: a bundle must not reach into the venv it came from.
+            let venvs = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("venvs");
+            fs::create_dir_all(&venvs).expect("venvs folder");
+            dirs.push(venvs);
             let mut files = vec![];
             for pattern in [
                 "/usr/lib/python3*",

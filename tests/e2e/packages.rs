@@ -112,3 +112,21 @@ fn running_sys_executable_starts_the_app_again() {
         assert!(clean);
     }
 }
+
+#[test]
+fn numpy_and_its_bundled_libraries_run_where_no_python_is() {
+    let python = venv(&["numpy==2.4.6"]);
+    let script = repo().join("examples/numpy-app/matmul.py");
+    for mode in ["-F", "-D"] {
+        let dist = tempfile::tempdir().unwrap();
+        let exe = build_with(&script, dist.path(), &[mode], &python);
+        let (out, clean) = run_hermetic(&exe, &[]);
+        assert!(out.status.success(), "{mode}: {}", stderr(&out));
+        assert_eq!(
+            stdout(&out),
+            "numpy 2.4.6\ntrace of a @ inv(a + I): 10.5\nchecksum: 499500\n",
+            "{mode}"
+        );
+        assert!(clean);
+    }
+}
