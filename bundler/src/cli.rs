@@ -57,6 +57,18 @@ pub struct BuildArgs {
     /// A file, folder or glob placed at DEST inside the bundle ('.' = its root). Repeatable.
     #[arg(long = "add-data", value_name = "SRC:DEST")]
     pub add_data: Vec<String>,
+    /// Shared libraries placed at DEST, with their own dependencies. Repeatable.
+    #[arg(long = "add-binary", value_name = "SRC:DEST")]
+    pub add_binary: Vec<String>,
+    /// A whole package: its distribution, submodules and data. Repeatable.
+    #[arg(long = "collect-all", value_name = "PKG")]
+    pub collect_all: Vec<String>,
+    /// A package's data files (its whole distribution). Repeatable.
+    #[arg(long = "collect-data", value_name = "PKG")]
+    pub collect_data: Vec<String>,
+    /// Every submodule of a package. Repeatable.
+    #[arg(long = "collect-submodules", value_name = "PKG")]
+    pub collect_submodules: Vec<String>,
     /// Bundle a module that analysis cannot see. Repeatable.
     #[arg(long = "hidden-import", value_name = "MOD")]
     pub hidden_import: Vec<String>,

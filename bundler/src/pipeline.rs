@@ -8,7 +8,7 @@ use std::time::Instant;
 use pybundle_archive::Launch;
 
 use crate::analysis;
-use crate::app::data::DataSpec;
+use crate::app::data::{DataSpec, ADD_BINARY, ADD_DATA};
 use crate::app::{self, Script};
 use crate::bootstrap;
 use crate::cli::BuildArgs;
@@ -35,11 +35,21 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
     if !(1..=22).contains(&args.compression_level) {
         return Err(Error::BadLevel(args.compression_level));
     }
-    let data: Vec<DataSpec> = args
-        .add_data
-        .iter()
-        .map(|s| DataSpec::parse(s))
+    let data: Vec<DataSpec> = (args.add_data.iter().map(|s| DataSpec::parse(ADD_DATA, s)))
+        .chain(
+            args.add_binary
+                .iter()
+                .map(|s| DataSpec::parse(ADD_BINARY, s)),
+        )
         .collect::<Result<_, _>>()?;
+    // --collect-*: the named package's whole distribution (and every submodule of a local
+    // package) is wanted; bundling distributions whole already brings data and submodules.
+    let hidden: Vec<String> = (args.hidden_import.iter())
+        .chain(&args.collect_all)
+        .chain(&args.collect_data)
+        .chain(&args.collect_submodules)
+        .cloned()
+        .collect();
     for spec in &data {
         spec.sources()?;
     }
@@ -71,11 +81,18 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
 
     progress.step("Collecting the standard library");
     let excluded = &args.exclude_module;
+    let collect_local: Vec<String> = args
+        .collect_all
+        .iter()
+        .chain(&args.collect_submodules)
+        .cloned()
+        .collect();
     let runtime = runtime::collect(&interp, excluded, &compiler, &mut contents)?;
     progress.step("Collecting the app");
     let app = app::collect(
         &script,
-        &args.hidden_import,
+        &hidden,
+        &collect_local,
         excluded,
         &interp,
         &compiler,

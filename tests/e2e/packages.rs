@@ -130,3 +130,52 @@ fn numpy_and_its_bundled_libraries_run_where_no_python_is() {
         assert!(clean);
     }
 }
+
+#[test]
+fn add_binary_brings_a_ctypes_library_and_its_dependencies() {
+    let build_dir = tempfile::tempdir().unwrap();
+    let lib = build_dir.path().join("libanswer.so");
+    let cc = std::process::Command::new("gcc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(&lib)
+        .arg(fixture("native").join("answer.c"))
+        .arg("-l:libexpat.so.1")
+        .output()
+        .expect("gcc runs");
+    assert!(cc.status.success(), "{}", stderr(&cc));
+    let script = fixture("native").join("native_app.py");
+    let binary = format!("{}:native", lib.display());
+    for mode in ["-F", "-D"] {
+        let dist = tempfile::tempdir().unwrap();
+        let exe = build(
+            &script,
+            dist.path(),
+            &[
+                mode,
+                "--add-binary",
+                &binary,
+                "--collect-submodules",
+                "plugins",
+            ],
+        );
+        let (out, clean) = run_hermetic(&exe, &[]);
+        assert!(out.status.success(), "{mode}: {}", stderr(&out));
+        assert_eq!(
+            stdout(&out),
+            "answer 42 expat\nplugin alpha\nplugin beta\n",
+            "{mode}"
+        );
+        assert!(clean);
+    }
+    // libexpat came along as libanswer's dependency.
+    let dist = tempfile::tempdir().unwrap();
+    build(&script, dist.path(), &["-D", "--add-binary", &binary]);
+    assert!(dist
+        .path()
+        .join("native_app/_internal/_python/lib/libz.so.1")
+        .is_file());
+    assert!(dist
+        .path()
+        .join("native_app/_internal/native/libanswer.so")
+        .is_file());
+}

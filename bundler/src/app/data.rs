@@ -1,4 +1,6 @@
-//! `--add-data SRC:DEST`: files, folders and globs placed at DEST inside the bundle root.
+//! `--add-data SRC:DEST` and `--add-binary SRC:DEST`: files, folders and globs placed at DEST
+//! inside the bundle root. Binaries are made executable; like every ELF file in the bundle,
+//! their own shared-library dependencies are collected by [`crate::elf::collect`].
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -8,11 +10,14 @@ use crate::contents::{Contents, Item};
 use crate::error::Error;
 use crate::layout;
 
-const FLAG: &str = "--add-data";
+pub const ADD_DATA: &str = "--add-data";
+pub const ADD_BINARY: &str = "--add-binary";
 
 /// One parsed `--add-data` argument.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataSpec {
+    /// `--add-data` or `--add-binary`.
+    pub flag: &'static str,
     pub spec: String,
     pub source: String,
     /// Normalised: `""` for the root, else `a/b`.
@@ -21,23 +26,24 @@ pub struct DataSpec {
 
 impl DataSpec {
     /// Split `SRC:DEST` (or `SRC;DEST`) at the last separator.
-    pub fn parse(spec: &str) -> Result<Self, Error> {
+    pub fn parse(flag: &'static str, spec: &str) -> Result<Self, Error> {
         let at = spec.rfind([':', ';']).ok_or_else(|| Error::DataNoDest {
-            flag: FLAG,
+            flag,
             spec: spec.to_string(),
         })?;
         let (source, dest) = (&spec[..at], &spec[at + 1..]);
         if source.is_empty() || dest.is_empty() {
             return Err(Error::DataNoDest {
-                flag: FLAG,
+                flag,
                 spec: spec.to_string(),
             });
         }
         let normalised = normalise_dest(dest).ok_or_else(|| Error::DataBadDest {
-            flag: FLAG,
+            flag,
             dest: dest.to_string(),
         })?;
         Ok(DataSpec {
+            flag,
             spec: spec.to_string(),
             source: source.to_string(),
             dest: normalised,
@@ -47,7 +53,7 @@ impl DataSpec {
     /// The files and folders the source names (a glob may name many).
     pub fn sources(&self) -> Result<Vec<PathBuf>, Error> {
         let missing = || Error::DataMissing {
-            flag: FLAG,
+            flag: self.flag,
             spec: self.source.clone(),
         };
         if self.source.contains(['*', '?', '[']) {
@@ -99,7 +105,7 @@ pub fn add_all(
     let before = contents.len();
     for spec in specs {
         for source in spec.sources()? {
-            let origin = format!("{FLAG} {}", spec.spec);
+            let origin = format!("{} {}", spec.flag, spec.spec);
             if source.is_dir() {
                 let real = source.canonicalize().map_err(|e| Error::Read {
                     path: source.clone(),
@@ -121,6 +127,9 @@ pub fn add_all(
                 check_reserved(&source, &dest)?;
                 let mut item = item_for(&source, dest.clone())?;
                 item.origin = origin.clone();
+                if spec.flag == ADD_BINARY {
+                    item.mode = 0o755;
+                }
                 contents.add(dest, item)?;
             }
         }
@@ -209,28 +218,28 @@ mod tests {
 
     #[test]
     fn parses_both_separators_and_normalises_dest() {
-        let d = DataSpec::parse("config.json:.").unwrap();
+        let d = DataSpec::parse(ADD_DATA, "config.json:.").unwrap();
         assert_eq!((d.source.as_str(), d.dest.as_str()), ("config.json", ""));
-        let d = DataSpec::parse("assets;./img/").unwrap();
+        let d = DataSpec::parse(ADD_DATA, "assets;./img/").unwrap();
         assert_eq!((d.source.as_str(), d.dest.as_str()), ("assets", "img"));
     }
 
     #[test]
     fn refuses_missing_or_escaping_dest() {
         assert!(matches!(
-            DataSpec::parse("config.json"),
+            DataSpec::parse(ADD_DATA, "config.json"),
             Err(Error::DataNoDest { .. })
         ));
         assert!(matches!(
-            DataSpec::parse("config.json:"),
+            DataSpec::parse(ADD_DATA, "config.json:"),
             Err(Error::DataNoDest { .. })
         ));
         assert!(matches!(
-            DataSpec::parse("a:../up"),
+            DataSpec::parse(ADD_DATA, "a:../up"),
             Err(Error::DataBadDest { .. })
         ));
         assert!(matches!(
-            DataSpec::parse("a:/abs"),
+            DataSpec::parse(ADD_DATA, "a:/abs"),
             Err(Error::DataBadDest { .. })
         ));
     }

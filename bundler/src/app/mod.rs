@@ -79,10 +79,13 @@ enum Local {
 }
 
 /// Collect the script and the app's own modules. `hidden` are `--hidden-import` names, looked
-/// for as if the script imported them; `excluded` (`--exclude-module`) are never collected.
+/// for as if the script imported them; of the packages in `whole` (`--collect-all`,
+/// `--collect-submodules`) every submodule is; `excluded` (`--exclude-module`) are never
+/// collected.
 pub fn collect(
     script: &Script,
     hidden: &[String],
+    whole: &[String],
     excluded: &[String],
     interp: &Interpreter,
     compiler: &Compiler,
@@ -106,7 +109,12 @@ pub fn collect(
 
     let mut seen: HashSet<String> = excluded.iter().cloned().collect();
     analysis::record(&mut report.external, &main_imports, &script.file_name);
-    let hidden: BTreeMap<String, bool> = hidden.iter().map(|h| (h.clone(), false)).collect();
+    let mut hidden: BTreeMap<String, bool> = hidden.iter().map(|h| (h.clone(), false)).collect();
+    for package in whole {
+        for module in local_submodules(&script.dir, package) {
+            hidden.insert(module, false);
+        }
+    }
     analysis::record(&mut report.external, &hidden, "--hidden-import");
     let mut pending: BTreeSet<String> =
         main_imports.into_keys().chain(hidden.into_keys()).collect();
@@ -162,6 +170,39 @@ pub fn collect(
         .external
         .retain(|name, _| !local.contains(top_of(name)));
     Ok(report)
+}
+
+/// Every module under the local package `package` (dotted names), if it is one of the app's.
+fn local_submodules(root: &Path, package: &str) -> Vec<String> {
+    fn walk(dir: &Path, dotted: &str, out: &mut Vec<String>) {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let Ok(name) = entry.file_name().into_string() else {
+                continue;
+            };
+            let path = entry.path();
+            if path.is_dir() && name != "__pycache__" && !name.contains('.') {
+                walk(&path, &format!("{dotted}.{name}"), out);
+            } else if let Some(stem) = name.strip_suffix(".py") {
+                if stem != "__init__" && !stem.contains('.') {
+                    out.push(format!("{dotted}.{stem}"));
+                }
+            }
+        }
+    }
+    let dir = package
+        .split('.')
+        .fold(root.to_path_buf(), |d, p| d.join(p));
+    let mut out = Vec::new();
+    if dir.join("__init__.py").is_file() || dir.is_dir() {
+        out.push(package.to_string());
+        walk(&dir, package, &mut out);
+    }
+    out
 }
 
 fn top_of(name: &str) -> &str {
