@@ -79,7 +79,6 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
     let compiler = Compiler::new(&interp, &workpath)?;
     let mut contents = Contents::default();
 
-    progress.step("Collecting the standard library");
     let excluded = &args.exclude_module;
     let collect_local: Vec<String> = args
         .collect_all
@@ -87,7 +86,7 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
         .chain(&args.collect_submodules)
         .cloned()
         .collect();
-    let runtime = runtime::collect(&interp, excluded, &compiler, &mut contents)?;
+    let provided = runtime::provided_names(&interp)?;
     progress.step("Collecting the app");
     let app = app::collect(
         &script,
@@ -105,15 +104,20 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
     let index = packages::SiteIndex::scan(&interp.site_packages);
     let roots = packages::collect::Roots {
         imports: &app.external,
-        runtime: &runtime.top_level,
+        runtime: &provided,
         excluded,
     };
     let packages = packages::collect::collect(roots, &index, &interp, &compiler, &mut contents)?;
     for (name, version) in &packages.distributions {
         progress.detail(&format!("distribution: {name} {version}"));
     }
+    progress.step("Collecting the standard library");
+    let with_tk = ["tkinter", "_tkinter"]
+        .iter()
+        .any(|m| packages.runtime_used.contains(*m));
+    let runtime = runtime::collect(&interp, excluded, with_tk, &compiler, &mut contents)?;
     let data_files = app::data::add_all(&data, &[dist.clone(), workpath.clone()], &mut contents)?;
-    let boot = bootstrap::compile(&script, &compiler, &workpath)?;
+    let boot = bootstrap::compile(&script, &runtime.tcltk, &compiler, &workpath)?;
     contents.add(
         layout::BOOTSTRAP.to_string(),
         Item::bytes(boot, 0o644, "the bootstrap"),

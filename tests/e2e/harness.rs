@@ -177,7 +177,13 @@ fn shell_quote(path: &Path) -> String {
 /// that `python3` and the build interpreter are really gone before it execs the program, so
 /// the pid of the returned child is the program's own.
 pub fn hermetic(program: &Path, args: &[&OsStr]) -> Command {
-    let (dirs, files) = hidden_paths();
+    hermetic_hiding(program, args, &[])
+}
+
+/// [`hermetic`], hiding `extra` folders too (a host library's data files, say).
+pub fn hermetic_hiding(program: &Path, args: &[&OsStr], extra: &[&Path]) -> Command {
+    let (mut dirs, files) = hidden_paths();
+    dirs.extend(extra.iter().filter(|d| d.is_dir()).map(|d| d.to_path_buf()));
     let mut script = String::from("set -e\n");
     for dir in &dirs {
         script.push_str(&format!(
@@ -231,6 +237,16 @@ pub fn run_hermetic(program: &Path, args: &[&str]) -> (Output, bool) {
 }
 
 pub fn run_hermetic_os(program: &Path, args: &[&OsStr]) -> (Output, bool) {
+    run_hermetic_settling(program, args, std::time::Duration::ZERO)
+}
+
+/// [`run_hermetic_os`], giving helper processes the app leaves running (multiprocessing's
+/// resource tracker, say) up to `settle` to finish and clean up after themselves.
+pub fn run_hermetic_settling(
+    program: &Path,
+    args: &[&OsStr],
+    settle: std::time::Duration,
+) -> (Output, bool) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = hermetic(program, args)
         .env("TMPDIR", tmp.path())
@@ -243,6 +259,10 @@ pub fn run_hermetic_os(program: &Path, args: &[&OsStr]) -> (Output, bool) {
         "the namespace did not hide Python: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let deadline = std::time::Instant::now() + settle;
+    while !is_empty_dir(tmp.path()) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     let empty = is_empty_dir(tmp.path());
     (out, empty)
 }
@@ -307,4 +327,53 @@ pub fn venv(packages: &[&str]) -> PathBuf {
     );
     fs::rename(&tmp, &dir).expect("venv moved into place");
     venv_python
+}
+
+/// A private X server (Debian's `xvfb`) for GUI tests; stopped when dropped.
+pub struct Xvfb {
+    child: std::process::Child,
+    pub display: String,
+}
+
+impl Xvfb {
+    pub fn start() -> Xvfb {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let base = 100 + (std::process::id() % 400) * 10;
+        for _ in 0..20 {
+            let n = base + NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+            if socket.exists() || Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+                continue;
+            }
+            let child = Command::new("Xvfb")
+                .arg(format!(":{n}"))
+                .args(["-nolisten", "tcp", "-screen", "0", "800x600x24"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("Xvfb runs (apt-get install xvfb; .ci/run does)");
+            let mut xvfb = Xvfb {
+                child,
+                display: format!(":{n}"),
+            };
+            for _ in 0..100 {
+                if socket.exists() {
+                    return xvfb;
+                }
+                if let Ok(Some(_)) = xvfb.child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            let _ = xvfb.child.kill();
+        }
+        panic!("could not start Xvfb");
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

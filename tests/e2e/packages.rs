@@ -83,7 +83,9 @@ fn multiprocessing_works_without_freeze_support() {
         let dist = tempfile::tempdir().unwrap();
         let exe = build(&script, dist.path(), &[mode]);
         for method in ["spawn", "forkserver", "fork"] {
-            let (out, clean) = run_hermetic(&exe, &[method]);
+            // The resource tracker is a bundle launch of its own that ends just after the app.
+            let settle = std::time::Duration::from_secs(10);
+            let (out, clean) = run_hermetic_settling(&exe, &[method.as_ref()], settle);
             assert!(out.status.success(), "{mode} {method}: {}", stderr(&out));
             assert_eq!(
                 stdout(&out),
@@ -178,4 +180,50 @@ fn add_binary_brings_a_ctypes_library_and_its_dependencies() {
         .path()
         .join("native_app/_internal/native/libanswer.so")
         .is_file());
+}
+
+#[test]
+fn a_tkinter_app_opens_a_real_window_and_closes_cleanly() {
+    let xvfb = Xvfb::start();
+    let script = repo().join("examples/tk-gui/app.py");
+    for mode in ["-F", "-D"] {
+        let dist = tempfile::tempdir().unwrap();
+        let exe = build(&script, dist.path(), &[mode]);
+        let tmp = tempfile::tempdir().unwrap();
+        // The host's Tcl/Tk script libraries are hidden too: the bundle must carry its own.
+        let host_tcl = std::path::Path::new("/usr/share/tcltk");
+        let out = hermetic_hiding(&exe, &["--smoke".as_ref()], &[host_tcl])
+            .env("DISPLAY", &xvfb.display)
+            .env("TMPDIR", tmp.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{mode}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            text.starts_with("window mapped=True size="),
+            "{mode}: {text}"
+        );
+        assert!(text.contains("\ntk 8.6"), "{mode}: {text}");
+        assert!(text.ends_with("closed cleanly\n"), "{mode}: {text}");
+        assert!(is_empty_dir(tmp.path()));
+    }
+}
+
+#[test]
+fn tk_stays_out_of_apps_that_do_not_use_it() {
+    let dist = tempfile::tempdir().unwrap();
+    build(
+        &repo().join("examples/hello/hello.py"),
+        dist.path(),
+        &["-D"],
+    );
+    let internal = dist.path().join("hello/_internal/_python/lib");
+    assert!(!internal.join("tcl8.6").exists());
+    assert!(!internal.join("libtk8.6.so").exists());
+    let dynload = internal.join("python3.11/lib-dynload");
+    let has_tkinter = std::fs::read_dir(&dynload)
+        .unwrap()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().starts_with("_tkinter"));
+    assert!(!has_tkinter);
 }

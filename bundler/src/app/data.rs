@@ -117,7 +117,7 @@ pub fn add_all(
                         input: source,
                     });
                 }
-                add_tree(&source, &spec.dest, &origin, contents)?;
+                add_tree_at_depth(&source, &spec.dest, &origin, true, contents, 0)?;
             } else {
                 let name = source
                     .file_name()
@@ -137,20 +137,23 @@ pub fn add_all(
     Ok(contents.len() - before)
 }
 
-/// Every file under `dir`, placed under `dest`.
+/// Every file under `dir`, placed under `dest` (pybundle's own placements: the runtime's
+/// folders are allowed).
 pub fn add_tree(
     dir: &Path,
     dest: &str,
     origin: &str,
     contents: &mut Contents,
 ) -> Result<(), Error> {
-    add_tree_at_depth(dir, dest, origin, contents, 0)
+    add_tree_at_depth(dir, dest, origin, false, contents, 0)
 }
 
+/// `user`: the placement comes from the command line and may not touch the runtime's folders.
 fn add_tree_at_depth(
     dir: &Path,
     dest: &str,
     origin: &str,
+    user: bool,
     contents: &mut Contents,
     depth: usize,
 ) -> Result<(), Error> {
@@ -174,9 +177,11 @@ fn add_tree_at_depth(
             .map_err(|_| Error::BadPath(path.clone()))?;
         let child = join(dest, &name);
         if path.is_dir() {
-            add_tree_at_depth(&path, &child, origin, contents, depth + 1)?;
+            add_tree_at_depth(&path, &child, origin, user, contents, depth + 1)?;
         } else if path.is_file() {
-            check_reserved(&path, &child)?;
+            if user {
+                check_reserved(&path, &child)?;
+            }
             let mut item = item_for(&path, child.clone())?;
             item.origin = origin.to_string();
             contents.add(child, item)?;

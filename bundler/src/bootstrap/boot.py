@@ -1,7 +1,7 @@
 # The first code a bundled interpreter runs (compiled into the bundle as _pybundle_boot.pyc).
 # The launcher starts it as: python -I -B _pybundle_boot.pyc EXE ARGV0 LD_STATE ARGS...
 # It makes the process look like `python app.py` run from the bundle (CONTRACT §3), then runs
-# the app's compiled main script as __main__. pybundle fills in MAIN_FILE and MAIN_PYC.
+# the app's compiled main script as __main__. pybundle fills in MAIN_FILE, MAIN_PYC and TCLTK.
 #
 # multiprocessing starts helpers by running sys.executable (this bundle) again: spawn workers
 # as `EXE --multiprocessing-fork k=v...`, the resource tracker and the fork server as
@@ -11,6 +11,8 @@ import sys
 
 MAIN_FILE = "@MAIN_FILE@"
 MAIN_PYC = "@MAIN_PYC@"
+# The bundle's Tcl and Tk script libraries, when it carries tkinter.
+TCLTK = "@TCLTK@"
 
 _HELPERS = (
     "from multiprocessing.resource_tracker import main",
@@ -36,6 +38,9 @@ def _pybundle_start():
     sys.executable = exe
     sys._base_executable = exe
     sys.path.insert(0, root)
+    for folder in TCLTK:
+        name = "TCL_LIBRARY" if os.path.basename(folder).startswith("tcl") else "TK_LIBRARY"
+        os.environ[name] = os.path.join(root, folder)
 
     main_file = os.path.join(root, MAIN_FILE)
     with open(os.path.join(root, MAIN_PYC), "rb") as f:

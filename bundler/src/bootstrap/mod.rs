@@ -11,11 +11,22 @@ use crate::error::Error;
 
 const TEMPLATE: &str = include_str!("boot.py");
 
-/// The compiled bootstrap for `script`.
-pub fn compile(script: &Script, compiler: &Compiler, workpath: &Path) -> Result<Vec<u8>, Error> {
+/// The compiled bootstrap for `script`; `tcltk` are the bundle's Tcl and Tk library folders
+/// (empty when tkinter is not carried).
+pub fn compile(
+    script: &Script,
+    tcltk: &[String],
+    compiler: &Compiler,
+    workpath: &Path,
+) -> Result<Vec<u8>, Error> {
+    let tcl_dirs: Vec<String> = tcltk.iter().map(|d| python_str(d)).collect();
     let source = TEMPLATE
         .replace("\"@MAIN_FILE@\"", &python_str(&script.file_name))
-        .replace("\"@MAIN_PYC@\"", &python_str(&script.compiled_dest()));
+        .replace("\"@MAIN_PYC@\"", &python_str(&script.compiled_dest()))
+        .replace(
+            "\"@TCLTK@\"",
+            &format!("({},)", tcl_dirs.join(", ")).replace("(,)", "()"),
+        );
     let dir = workpath.join("bootstrap");
     fs::create_dir_all(&dir).map_err(|source| Error::Workpath {
         path: dir.clone(),

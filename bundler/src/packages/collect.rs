@@ -25,6 +25,8 @@ pub struct Report {
     /// Top-level names that nothing provides, imported by the app or by a module it reaches,
     /// with where.
     pub unresolved: BTreeMap<String, Site>,
+    /// Top-level runtime (stdlib) names the app or a module it reaches imports.
+    pub runtime_used: BTreeSet<String>,
 }
 
 /// What the search starts from and what it must skip.
@@ -116,6 +118,7 @@ pub fn collect(
             }
             let top = name.split('.').next().unwrap_or(&name).to_string();
             if roots.runtime.contains(&top) {
+                report.runtime_used.insert(top);
                 continue;
             }
             let owners = index.owners(&name);

@@ -1,8 +1,10 @@
 //! The Python runtime a bundle carries: the interpreter binary, the standard library (compiled,
-//! without what no app imports, in one zip on the default `sys.path`) and lib-dynload. Shared libraries these need are added later
-//! by [`crate::elf::collect`], with everything else in the bundle.
+//! without what no app imports, in one zip on the default `sys.path`), lib-dynload, and Tcl/Tk
+//! for apps that reach tkinter. Shared libraries these need are added later by
+//! [`crate::elf::collect`], with everything else in the bundle.
 
 pub mod stdlib;
+pub mod tcltk;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -20,27 +22,44 @@ use crate::pyzip;
 pub struct Report {
     pub modules: usize,
     pub extensions: usize,
-    /// Top-level module names the bundled runtime provides (built-in, stdlib, lib-dynload).
-    pub top_level: BTreeSet<String>,
+    /// Where Tcl's and Tk's script libraries went, when tkinter is carried.
+    pub tcltk: Vec<String>,
 }
 
-/// Collect the runtime, leaving out stdlib modules named by `--exclude-module` (`excluded`).
+/// Top-level module names the runtime provides: built-in, standard library (of every platform,
+/// so `import msvcrt` is never taken for a missing package), lib-dynload.
+pub fn provided_names(interp: &Interpreter) -> Result<BTreeSet<String>, Error> {
+    let mut names: BTreeSet<String> = interp.builtins.iter().cloned().collect();
+    names.extend(interp.stdlib_names.iter().cloned());
+    for name in read_dir_sorted(&interp.stdlib)?
+        .into_iter()
+        .chain(read_dir_sorted(&interp.dynload)?)
+    {
+        let top = name.split('.').next().unwrap_or(&name);
+        if !top.is_empty() && !top.contains('-') {
+            names.insert(top.to_string());
+        }
+    }
+    Ok(names)
+}
+
+/// Collect the runtime, leaving out stdlib modules named by `--exclude-module` (`excluded`);
+/// tkinter and Tcl/Tk only `with_tk`.
 pub fn collect(
     interp: &Interpreter,
     excluded: &[String],
+    with_tk: bool,
     compiler: &Compiler,
     contents: &mut Contents,
 ) -> Result<Report, Error> {
     let mut report = Report::default();
-    report.top_level.extend(interp.builtins.iter().cloned());
-    report.top_level.extend(interp.stdlib_names.iter().cloned());
     contents.add(
         layout::interpreter(interp),
         Item::file(interp.real_executable.clone(), 0o755, "the interpreter"),
     )?;
 
     let mut sources = Vec::new();
-    walk_stdlib(&interp.stdlib, "", &mut sources)?;
+    walk_stdlib(&interp.stdlib, "", with_tk, &mut sources)?;
     sources.retain(|rel| !crate::packages::collect::is_excluded(&module_name(rel), excluded));
     let jobs: Vec<Job> = sources
         .iter()
@@ -54,8 +73,6 @@ pub fn collect(
     let mut modules: Vec<(String, Vec<u8>)> = Vec::with_capacity(sources.len());
     for (rel, result) in sources.iter().zip(compiled) {
         if let Some(done) = result {
-            let top = rel.split(['/', '.']).next().unwrap_or(rel);
-            report.top_level.insert(top.to_string());
             modules.push((format!("{rel}c"), done.pyc));
         }
     }
@@ -69,9 +86,7 @@ pub fn collect(
     let dynload_dest = layout::dynload(interp);
     let entries = read_dir_sorted(&interp.dynload)?;
     for name in entries {
-        if stdlib::keep_extension(&name) {
-            let top = name.split('.').next().unwrap_or(&name);
-            report.top_level.insert(top.to_string());
+        if stdlib::keep_extension(&name, with_tk) {
             contents.add(
                 format!("{dynload_dest}/{name}"),
                 Item::file(interp.dynload.join(&name), 0o755, "lib-dynload"),
@@ -79,11 +94,14 @@ pub fn collect(
             report.extensions += 1;
         }
     }
+    if with_tk {
+        report.tcltk = tcltk::collect(interp, contents)?;
+    }
     Ok(report)
 }
 
 /// Every `.py` file under `root/rel` that the bundle keeps, as `/`-separated relative paths.
-fn walk_stdlib(root: &Path, rel: &str, out: &mut Vec<String>) -> Result<(), Error> {
+fn walk_stdlib(root: &Path, rel: &str, with_tk: bool, out: &mut Vec<String>) -> Result<(), Error> {
     let dir = if rel.is_empty() {
         root.to_path_buf()
     } else {
@@ -97,10 +115,10 @@ fn walk_stdlib(root: &Path, rel: &str, out: &mut Vec<String>) -> Result<(), Erro
         };
         let path = dir.join(&name);
         if path.is_dir() {
-            if stdlib::keep_dir(&child_rel) {
-                walk_stdlib(root, &child_rel, out)?;
+            if stdlib::keep_dir(&child_rel, with_tk) {
+                walk_stdlib(root, &child_rel, with_tk, out)?;
             }
-        } else if stdlib::keep_module(&child_rel) {
+        } else if stdlib::keep_module(&child_rel, with_tk) {
             out.push(child_rel);
         }
     }
