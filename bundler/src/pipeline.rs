@@ -112,10 +112,13 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
         progress.detail(&format!("distribution: {name} {version}"));
     }
     progress.step("Collecting the standard library");
-    let with_tk = ["tkinter", "_tkinter"]
-        .iter()
-        .any(|m| packages.runtime_used.contains(*m));
-    let runtime = runtime::collect(&interp, excluded, with_tk, &compiler, &mut contents)?;
+    let runtime = runtime::collect(
+        &interp,
+        excluded,
+        &packages.runtime_used,
+        &compiler,
+        &mut contents,
+    )?;
     let data_files = app::data::add_all(&data, &[dist.clone(), workpath.clone()], &mut contents)?;
     let boot = bootstrap::compile(&script, &runtime.tcltk, &compiler, &workpath)?;
     contents.add(

@@ -25,7 +25,7 @@ pub struct Report {
     /// Top-level names that nothing provides, imported by the app or by a module it reaches,
     /// with where.
     pub unresolved: BTreeMap<String, Site>,
-    /// Top-level runtime (stdlib) names the app or a module it reaches imports.
+    /// Runtime (stdlib) modules the app or a module it reaches imports, dotted names.
     pub runtime_used: BTreeSet<String>,
 }
 
@@ -118,7 +118,7 @@ pub fn collect(
             }
             let top = name.split('.').next().unwrap_or(&name).to_string();
             if roots.runtime.contains(&top) {
-                report.runtime_used.insert(top);
+                report.runtime_used.insert(name);
                 continue;
             }
             let owners = index.owners(&name);

@@ -3,6 +3,7 @@
 //! for apps that reach tkinter. Shared libraries these need are added later by
 //! [`crate::elf::collect`], with everything else in the bundle.
 
+pub mod prune;
 pub mod stdlib;
 pub mod tcltk;
 
@@ -43,15 +44,19 @@ pub fn provided_names(interp: &Interpreter) -> Result<BTreeSet<String>, Error> {
     Ok(names)
 }
 
-/// Collect the runtime, leaving out stdlib modules named by `--exclude-module` (`excluded`);
-/// tkinter and Tcl/Tk only `with_tk`.
+/// Collect the runtime for an app that reaches the stdlib modules `reached` (dotted names),
+/// leaving out modules named by `--exclude-module` (`excluded`); tkinter and Tcl/Tk only when
+/// reached.
 pub fn collect(
     interp: &Interpreter,
     excluded: &[String],
-    with_tk: bool,
+    reached: &BTreeSet<String>,
     compiler: &Compiler,
     contents: &mut Contents,
 ) -> Result<Report, Error> {
+    let with_tk = reached
+        .iter()
+        .any(|m| m == "tkinter" || m == "_tkinter" || m.starts_with("tkinter."));
     let mut report = Report::default();
     contents.add(
         layout::interpreter(interp),
@@ -60,7 +65,11 @@ pub fn collect(
 
     let mut sources = Vec::new();
     walk_stdlib(&interp.stdlib, "", with_tk, &mut sources)?;
-    sources.retain(|rel| !crate::packages::collect::is_excluded(&module_name(rel), excluded));
+    let kept = prune::keep(&interp.stdlib, &sources, reached);
+    sources.retain(|rel| {
+        kept.sources.contains(rel)
+            && !crate::packages::collect::is_excluded(&module_name(rel), excluded)
+    });
     let jobs: Vec<Job> = sources
         .iter()
         .map(|rel| Job {
@@ -86,7 +95,11 @@ pub fn collect(
     let dynload_dest = layout::dynload(interp);
     let entries = read_dir_sorted(&interp.dynload)?;
     for name in entries {
-        if stdlib::keep_extension(&name, with_tk) {
+        let top = name.split('.').next().unwrap_or(&name);
+        if stdlib::keep_extension(&name, with_tk)
+            && kept.imported_tops.contains(top)
+            && !crate::packages::collect::is_excluded(top, excluded)
+        {
             contents.add(
                 format!("{dynload_dest}/{name}"),
                 Item::file(interp.dynload.join(&name), 0o755, "lib-dynload"),
@@ -143,7 +156,7 @@ fn read_dir_sorted(dir: &Path) -> Result<Vec<String>, Error> {
 }
 
 /// `json/decoder.py` → `json.decoder`; `json/__init__.py` → `json`.
-fn module_name(rel: &str) -> String {
+pub fn module_name(rel: &str) -> String {
     let without = rel.strip_suffix(".py").unwrap_or(rel);
     let without = without.strip_suffix("/__init__").unwrap_or(without);
     without.replace('/', ".")
