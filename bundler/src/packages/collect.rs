@@ -190,8 +190,8 @@ pub fn is_excluded(name: &str, excluded: &[String]) -> bool {
     })
 }
 
-/// A distribution's own test suite is bundled with it but not followed: its imports (pytest,
-/// mock, ...) are not the app's.
+/// Test modules outside a `tests` folder (`test_*.py`, conftest) are carried but not followed:
+/// their imports (pytest, mock, ...) are not the app's.
 fn is_test_module(rel: &str) -> bool {
     let file = rel.rsplit('/').next().unwrap_or(rel);
     rel.split('/')
@@ -201,7 +201,15 @@ fn is_test_module(rel: &str) -> bool {
         || file == "conftest.py"
 }
 
-/// Add every installed file of `dist`, modules compiled; returns each module's imports.
+/// Files of a distribution that nothing uses at run time: its test suites (numpy's are 500
+/// files) and type stubs. Leaving them out keeps a onefile launch from writing them each time.
+fn unused_at_run_time(rel: &str) -> bool {
+    let mut dirs = rel.split('/').rev().skip(1);
+    rel.ends_with(".pyi") || dirs.any(|d| d == "tests")
+}
+
+/// Add every installed file of `dist` that can matter at run time, modules compiled; returns
+/// each module's imports.
 fn bundle(
     dist: &Distribution,
     site_dest: &str,
@@ -213,7 +221,7 @@ fn bundle(
     let mut imports: HashMap<String, Vec<(String, Site)>> = HashMap::new();
     for rel in &dist.files {
         let source = dist.site.join(rel);
-        if !source.is_file() {
+        if unused_at_run_time(rel) || !source.is_file() {
             continue;
         }
         if let Some(module_path) = rel.strip_suffix(".py") {
@@ -252,4 +260,19 @@ fn bundle(
         }
     }
     Ok(imports)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unused_at_run_time;
+
+    #[test]
+    fn tests_and_stubs_stay_out() {
+        assert!(unused_at_run_time("numpy/_core/tests/test_api.py"));
+        assert!(unused_at_run_time("numpy/_core/tests/data/x.csv"));
+        assert!(unused_at_run_time("numpy/__init__.pyi"));
+        assert!(!unused_at_run_time("numpy/testing/__init__.py"));
+        assert!(!unused_at_run_time("tests.py"));
+        assert!(!unused_at_run_time("certifi/cacert.pem"));
+    }
 }
