@@ -158,6 +158,13 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
             "the shared library {lib}, needed by {needed_by}, was not found; that module will fail to import (install the library or pass its path with --add-binary)"
         ));
     }
+    for (lib, kept, other, needed_by) in &libs.clashes {
+        progress.warn(&format!(
+            "{needed_by} would load {lib} from {}, but the bundle carries the one from {}; if it misbehaves, make both come from the same place",
+            other.display(),
+            kept.display()
+        ));
+    }
     for file in &libs.unpatched {
         progress.warn(&format!(
             "{file} keeps a search path pybundle could not rewrite"

@@ -225,3 +225,100 @@ fn tk_stays_out_of_apps_that_do_not_use_it() {
         .any(|e| e.file_name().to_string_lossy().starts_with("_tkinter"));
     assert!(!has_tkinter);
 }
+
+#[test]
+fn a_base_interpreter_full_of_packages_gives_a_small_bundle() {
+    // The machine's interpreter has its own site-packages (hundreds of distributions on the
+    // build machines); hello reaches none of them.
+    let dist = tempfile::tempdir().unwrap();
+    let out = pybundle_build(
+        &repo(),
+        &[
+            repo().join("examples/hello/hello.py").as_os_str(),
+            "-D".as_ref(),
+            "--json".as_ref(),
+            "--distpath".as_ref(),
+            dist.path().as_os_str(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("\"distributions\":0,"),
+        "{}",
+        stdout(&out)
+    );
+    let site = dist
+        .path()
+        .join("hello/_internal/_python/lib/python3.11/site-packages");
+    assert!(
+        !site.exists(),
+        "site-packages was created for an app that uses no package"
+    );
+}
+
+#[test]
+fn two_different_libraries_with_one_name_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let gcc = |args: &[&str]| {
+        let out = std::process::Command::new("gcc")
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .expect("gcc runs");
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    for (sub, value) in [("a", "1"), ("b", "2")] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        let source = dir.path().join(sub).join("dep.c");
+        std::fs::write(&source, format!("int dep(void) {{ return {value}; }}\n")).unwrap();
+        gcc(&[
+            "-shared",
+            "-fPIC",
+            "-o",
+            &format!("{sub}/libdep.so"),
+            &format!("{sub}/dep.c"),
+        ]);
+        let user = dir.path().join(format!("use_{sub}.c"));
+        std::fs::write(&user, "int dep(void);\nint use(void) { return dep(); }\n").unwrap();
+        gcc(&[
+            "-shared",
+            "-fPIC",
+            "-o",
+            &format!("{sub}/libuse_{sub}.so"),
+            &format!("use_{sub}.c"),
+            &format!("-L{sub}"),
+            "-ldep",
+            "-Wl,-rpath,$ORIGIN",
+        ]);
+    }
+    let bin = |sub: &str| {
+        format!(
+            "{}:.",
+            dir.path()
+                .join(sub)
+                .join(format!("libuse_{sub}.so"))
+                .display()
+        )
+    };
+    let dist = tempfile::tempdir().unwrap();
+    let script = repo().join("examples/hello/hello.py");
+    let out = pybundle_build(
+        &repo(),
+        &[
+            script.as_os_str(),
+            "-D".as_ref(),
+            "--distpath".as_ref(),
+            dist.path().as_os_str(),
+            "--add-binary".as_ref(),
+            bin("a").as_ref(),
+            "--add-binary".as_ref(),
+            bin("b").as_ref(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("would load libdep.so from") && err.contains("but the bundle carries"),
+        "{err}"
+    );
+}

@@ -25,6 +25,9 @@ pub struct Report {
     pub missing: Vec<(String, String)>,
     /// Files whose search path could not be rewritten (too short to hold the new one).
     pub unpatched: Vec<String>,
+    /// `(library, bundled file, other file, needed by)`: one name, two different files. The
+    /// bundle can hold one library per name in its library folder; the first found is kept.
+    pub clashes: Vec<(String, PathBuf, PathBuf, String)>,
 }
 
 pub fn collect(contents: &mut Contents, searcher: &Searcher) -> Result<Report, Error> {
@@ -57,7 +60,16 @@ pub fn collect(contents: &mut Contents, searcher: &Searcher) -> Result<Report, E
         };
         elf_files.push((dest.clone(), host_path.clone()));
         for name in &info.needed {
-            if system::is_system(name) || report.libraries.contains_key(name) {
+            if system::is_system(name) {
+                continue;
+            }
+            if let Some(first) = report.libraries.get(name) {
+                let other = searcher.find(name, &host_path, &info);
+                if let Some(other) = other.filter(|o| !same_file(o, first)) {
+                    report
+                        .clashes
+                        .push((name.clone(), first.clone(), other, dest.clone()));
+                }
                 continue;
             }
             let lib_dest = format!("{}/{}", layout::LIB_DIR, name);
@@ -106,6 +118,13 @@ pub fn collect(contents: &mut Contents, searcher: &Searcher) -> Result<Report, E
         }
     }
     Ok(report)
+}
+
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) if x == y => true,
+        _ => matches!((fs::read(a), fs::read(b)), (Ok(x), Ok(y)) if x == y),
+    }
 }
 
 fn starts_like_elf(path: &PathBuf) -> bool {
