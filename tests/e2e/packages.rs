@@ -322,3 +322,21 @@ fn two_different_libraries_with_one_name_are_reported() {
         "{err}"
     );
 }
+
+#[test]
+fn metadata_entry_points_and_package_data_work_at_run_time() {
+    let python = venv(&["tqdm==4.70.1", "certifi==2026.10.19.post1"]);
+    let script = fixture("metadata").join("app.py");
+    for mode in ["-F", "-D"] {
+        let dist = tempfile::tempdir().unwrap();
+        let exe = build_with(&script, dist.path(), &[mode], &python);
+        let (out, clean) = run_hermetic(&exe, &[]);
+        assert!(out.status.success(), "{mode}: {}", stderr(&out));
+        assert_eq!(
+            stdout(&out),
+            "tqdm 4.70.1 True\nconsole scripts ['tqdm']\ndata via __file__ True\ndata via importlib.resources True\n",
+            "{mode}"
+        );
+        assert!(clean);
+    }
+}
