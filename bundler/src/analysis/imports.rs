@@ -146,12 +146,14 @@ impl<'a> Visitor<'a> for Collector {
                 self.guarded -= 1;
             }
             Stmt::Try(block) if !block.handlers.is_empty() => {
+                // Both the attempt and the fallbacks in its handlers are optional: when one
+                // fails, the other runs.
                 self.guarded += 1;
                 self.visit_body(&block.body);
-                self.guarded -= 1;
                 for handler in &block.handlers {
                     self.visit_except_handler(handler);
                 }
+                self.guarded -= 1;
                 self.visit_body(&block.orelse);
                 self.visit_body(&block.finalbody);
             }
@@ -190,11 +192,13 @@ mod tests {
     #[test]
     fn imports_under_try_are_optional_unless_also_plain() {
         let src = "try:\n    import simplejson as json\nexcept ImportError:\n    import json\n\
-                   try:\n    import os\nexcept ImportError:\n    pass\nimport os\n";
+                   try:\n    import os\nexcept ImportError:\n    pass\nimport os\n\
+                   try:\n    pass\nfinally:\n    import csv\n";
         let found = imports(src, "m", false);
         assert!(found["simplejson"]);
-        assert!(!found["json"]);
+        assert!(found["json"]);
         assert!(!found["os"]);
+        assert!(!found["csv"]);
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub struct Report {
 /// so `import msvcrt` is never taken for a missing package), lib-dynload.
 pub fn provided_names(interp: &Interpreter) -> Result<BTreeSet<String>, Error> {
     let mut names: BTreeSet<String> = interp.builtins.iter().cloned().collect();
+    names.insert("__main__".to_string());
     names.extend(interp.stdlib_names.iter().cloned());
     for name in read_dir_sorted(&interp.stdlib)?
         .into_iter()
