@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""pybundle's benchmark: builds the examples with pybundle and with PyInstaller (installed from
+PyPI into a throwaway venv) and prints one table of size, build time and start time.
+
+    python3 bench/bench.py            # needs hyperfine (Debian: apt-get install hyperfine)
+
+Everything it makes goes under bench/out/ (ignored by git). Start times are hyperfine medians;
+"onefile" is a fresh unpack on every launch, as both tools do by default.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+PYINSTALLER = "pyinstaller==6.22.3"
+APPS = {
+    # name: (script, extra packages for its venv)
+    "hello": (ROOT / "examples/hello/hello.py", []),
+    "numpy": (ROOT / "examples/numpy-app/matmul.py", ["numpy==2.4.6"]),
+}
+
+
+def run(cmd, **kw):
+    return subprocess.run([str(c) for c in cmd], check=True, **kw)
+
+
+def venv(name, packages):
+    path = OUT / "venvs" / name
+    if not (path / "bin/python").exists():
+        run([sys.executable, "-m", "venv", path])
+        run([path / "bin/pip", "install", "-q", "--disable-pip-version-check", PYINSTALLER, *packages])
+    return path / "bin/python"
+
+
+def timed(cmd, cwd):
+    start = time.perf_counter()
+    run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def size(path):
+    path = Path(path)
+    if path.is_file():
+        return path.stat().st_size
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def medians(commands):
+    report = OUT / "hyperfine.json"
+    run(["hyperfine", "-N", "-w", "3", "-r", "20", "--export-json", report, *commands],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return [r["median"] for r in json.loads(report.read_text())["results"]]
+
+
+def main():
+    if shutil.which("hyperfine") is None:
+        sys.exit("bench: hyperfine is missing (apt-get install hyperfine)")
+    run(["cargo", "build", "--release", "-q"], cwd=ROOT)
+    pybundle = ROOT / "target/release/pybundle"
+    rows = []
+    for name, (script, packages) in APPS.items():
+        python = venv(name, packages)
+        work = OUT / name
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        pb = lambda mode, *extra: [pybundle, script, mode, "-n", f"pb{mode}", "--python", python,
+                                   "--distpath", work / "dist", "--workpath", work / "pb-build", "-y", "-q", *extra]
+        pi = lambda mode: [python.parent / "pyinstaller", script, mode, "-n", f"pi{mode}",
+                           "--distpath", work / "dist", "--workpath", work / "pi-build",
+                           "--specpath", work, "-y", "--log-level", "ERROR"]
+        b_pb = timed(pb("-F", "--clean"), work)
+        b_pb_again = timed(pb("-F"), work)
+        timed(pb("-D"), work)
+        b_pi = timed(pi("-F"), work)
+        timed(pi("-D"), work)
+        d = work / "dist"
+        starts = medians([f"{python} {script}", d / "pb-D/pb-D", d / "pb-F", d / "pi-D/pi-D", d / "pi-F"])
+        rows.append((name, size(d / "pb-F"), size(d / "pi-F"), b_pb, b_pb_again, b_pi, *starts))
+
+    print("| app | onefile size pybundle / PyInstaller | clean build pybundle / PyInstaller | rebuild pybundle "
+          "| start: python | onedir pybundle / PyInstaller | onefile pybundle / PyInstaller |")
+    print("|---|---|---|---|---|---|---|")
+    for (name, s_pb, s_pi, b_pb, b_again, b_pi, t_py, t_pbd, t_pbf, t_pid, t_pif) in rows:
+        print(f"| {name} | {s_pb / 1e6:.1f} MB / {s_pi / 1e6:.1f} MB ({s_pb / s_pi:.2f}x) "
+              f"| {b_pb:.1f} s / {b_pi:.1f} s ({b_pb / b_pi:.2f}x) | {b_again:.2f} s "
+              f"| {t_py * 1000:.0f} ms | {t_pbd * 1000:.0f} ms / {t_pid * 1000:.0f} ms ({t_pbd / t_py:.2f}x python) "
+              f"| {t_pbf * 1000:.0f} ms / {t_pif * 1000:.0f} ms ({t_pbf / t_pif:.2f}x) |")
+
+
+if __name__ == "__main__":
+    os.environ.pop("NO_COLOR", None)
+    main()
