@@ -5,8 +5,9 @@
 use std::collections::HashSet;
 use std::fs::{DirBuilder, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::trailer::TRAILER_LEN;
 use crate::{FormatError, Manifest, Trailer};
@@ -74,53 +75,122 @@ impl Bundle {
     }
 
     /// Unpack every file under `root`, which must exist. Files are created new (never
-    /// replacing anything, never following a link); folders get `dir_mode`.
+    /// replacing anything, never following a link); folders get `dir_mode`. Chunks are
+    /// independent, so they are unpacked on as many threads as there are cores: creating
+    /// files is mostly waiting on the file system, which overlaps well.
     pub fn extract_all(&self, root: &Path, dir_mode: u32) -> Result<(), ExtractError> {
-        let mut made_dirs: HashSet<&str> = HashSet::new();
-        let mut buf = vec![0u8; BUF_LEN];
-        let mut files = self.manifest.files.iter().peekable();
-        for (index, chunk) in self.manifest.chunks.iter().enumerate() {
-            let mut source = &self.file;
-            source
-                .seek(SeekFrom::Start(self.trailer.archive_offset + chunk.offset))
-                .map_err(FormatError::Io)?;
-            let compressed = BufReadAdapter(source.take(chunk.compressed_len));
-            let mut decoder = zstd::stream::read::Decoder::with_buffer(
-                io::BufReader::with_capacity(BUF_LEN, compressed),
-            )
-            .map_err(FormatError::Io)?
-            .single_frame();
-            while let Some(entry) = files.next_if(|f| f.chunk as usize == index) {
-                make_parents(root, &entry.path, dir_mode, &mut made_dirs)?;
-                let dest = root.join(&entry.path);
-                let mut out = OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode(entry.mode)
-                    .custom_flags(libc::O_NOFOLLOW)
-                    .open(&dest)
-                    .map_err(|source| ExtractError::Write {
-                        path: dest.clone(),
-                        source,
-                    })?;
-                let mut remaining = entry.size;
-                while remaining > 0 {
-                    let want = remaining.min(BUF_LEN as u64) as usize;
-                    let n = read_some(&mut decoder, &mut buf[..want]).map_err(damaged_chunk)?;
-                    if n == 0 {
-                        return Err(FormatError::Damaged("a chunk ends early").into());
-                    }
-                    out.write_all(&buf[..n])
-                        .map_err(|source| ExtractError::Write {
-                            path: dest.clone(),
-                            source,
-                        })?;
-                    remaining -= n as u64;
+        self.make_dirs(root, dir_mode)?;
+        let files = &self.manifest.files;
+        // files[starts[i]..starts[i + 1]] are chunk i's (files are stored in chunk order).
+        let mut starts = Vec::with_capacity(self.manifest.chunks.len() + 1);
+        let mut at = 0;
+        for index in 0..self.manifest.chunks.len() {
+            starts.push(at);
+            while at < files.len() && files[at].chunk as usize == index {
+                at += 1;
+            }
+        }
+        starts.push(at);
+        let chunk_count = self.manifest.chunks.len();
+        let workers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(chunk_count)
+            .max(1);
+        let next = AtomicUsize::new(0);
+        let failed = AtomicBool::new(false);
+        let work = || -> Result<(), ExtractError> {
+            let mut buf = vec![0u8; BUF_LEN];
+            loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                if index >= chunk_count || failed.load(Ordering::Relaxed) {
+                    return Ok(());
+                }
+                let result = self.extract_chunk(
+                    root,
+                    index,
+                    &files[starts[index]..starts[index + 1]],
+                    &mut buf,
+                );
+                if result.is_err() {
+                    failed.store(true, Ordering::Relaxed);
+                    return result;
                 }
             }
-            if read_some(&mut decoder, &mut buf[..1]).map_err(damaged_chunk)? != 0 {
-                return Err(FormatError::Damaged("a chunk is longer than its files").into());
+        };
+        if workers == 1 {
+            return work();
+        }
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers).map(|_| scope.spawn(work)).collect();
+            let mut outcome = Ok(());
+            for handle in handles {
+                let result = handle
+                    .join()
+                    .unwrap_or(Err(
+                        FormatError::Damaged("an unpacking thread failed").into()
+                    ));
+                if outcome.is_ok() {
+                    outcome = result;
+                }
             }
+            outcome
+        })
+    }
+
+    /// Create every folder the files need, parents first.
+    fn make_dirs(&self, root: &Path, dir_mode: u32) -> Result<(), ExtractError> {
+        let mut made: HashSet<&str> = HashSet::new();
+        for entry in &self.manifest.files {
+            make_parents(root, &entry.path, dir_mode, &mut made)?;
+        }
+        Ok(())
+    }
+
+    fn extract_chunk(
+        &self,
+        root: &Path,
+        index: usize,
+        files: &[crate::FileEntry],
+        buf: &mut [u8],
+    ) -> Result<(), ExtractError> {
+        let chunk = self.manifest.chunks[index];
+        let compressed = ReadAt {
+            file: &self.file,
+            pos: self.trailer.archive_offset + chunk.offset,
+            left: chunk.compressed_len,
+        };
+        let mut decoder = zstd::stream::read::Decoder::with_buffer(io::BufReader::with_capacity(
+            BUF_LEN, compressed,
+        ))
+        .map_err(FormatError::Io)?
+        .single_frame();
+        for entry in files {
+            let dest = root.join(&entry.path);
+            let write_err = |source| ExtractError::Write {
+                path: dest.clone(),
+                source,
+            };
+            let mut out = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(entry.mode)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(&dest)
+                .map_err(write_err)?;
+            let mut remaining = entry.size;
+            while remaining > 0 {
+                let want = remaining.min(buf.len() as u64) as usize;
+                let n = read_some(&mut decoder, &mut buf[..want]).map_err(damaged_chunk)?;
+                if n == 0 {
+                    return Err(FormatError::Damaged("a chunk ends early").into());
+                }
+                out.write_all(&buf[..n]).map_err(write_err)?;
+                remaining -= n as u64;
+            }
+        }
+        if read_some(&mut decoder, &mut buf[..1]).map_err(damaged_chunk)? != 0 {
+            return Err(FormatError::Damaged("a chunk is longer than its files").into());
         }
         Ok(())
     }
@@ -148,12 +218,23 @@ impl Bundle {
     }
 }
 
-/// `Take<&File>` is `Read` but the decoder wants a `BufRead`; this keeps the types simple.
-struct BufReadAdapter<R>(R);
+/// `left` bytes of `file` from `pos`, read with pread so threads share one handle.
+struct ReadAt<'a> {
+    file: &'a File,
+    pos: u64,
+    left: u64,
+}
 
-impl<R: Read> Read for BufReadAdapter<R> {
+impl Read for ReadAt<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read(buf)
+        let want = buf.len().min(self.left.min(usize::MAX as u64) as usize);
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = self.file.read_at(&mut buf[..want], self.pos)?;
+        self.pos += n as u64;
+        self.left -= n as u64;
+        Ok(n)
     }
 }
 
