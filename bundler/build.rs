@@ -27,7 +27,7 @@ fn main() {
 
     let stub_target_dir = out_dir.join("stub-target");
     let mut cflags =
-        String::from("-DZSTD_FORCE_DECOMPRESS_SEQUENCES_SHORT -DHUF_FORCE_DECOMPRESS_X1 -DZSTD_STRIP_ERROR_STRINGS");
+        String::from("-DZSTD_FORCE_DECOMPRESS_SEQUENCES_SHORT -DHUF_FORCE_DECOMPRESS_X1 -DZSTD_STRIP_ERROR_STRINGS -DDYNAMIC_BMI2=0");
     if let Ok(user) = env::var("CFLAGS") {
         cflags = format!("{user} {cflags}");
     }

@@ -5,11 +5,11 @@
 //! an error, never an out-of-memory.
 //!
 //! ```text
-//! "PBMF" u8:mode u8[3]:0
+//! "PBMF" u8:mode u8:flags u8[2]:0            flags bit 0: unpack into the user's cache
 //! str:name str:interpreter str:bootstrap str:library_dir
 //! u8:has_runtime_tmpdir [str:runtime_tmpdir]
 //! u32:chunk_count  { u64:offset u64:compressed_len u64:raw_len }*
-//! u32:file_count   { str:path u32:mode u32:chunk u64:offset u64:size }*
+//! u32:file_count   { str:path u32:mode u32:chunk u64:offset u64:size u64:xxh3 }*
 //! ```
 //!
 //! Files are stored in chunk order and, within a chunk, back to back from offset 0, so the
@@ -59,6 +59,8 @@ pub struct FileEntry {
     /// Offset inside the chunk's decompressed bytes.
     pub offset: u64,
     pub size: u64,
+    /// XXH3-64 of the file's bytes, to check a cached unpack is still intact.
+    pub hash: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +69,8 @@ pub struct Manifest {
     pub name: String,
     pub launch: Launch,
     pub runtime_tmpdir: Option<String>,
+    /// Onefile: unpack once into the user's cache and reuse it while intact.
+    pub cached: bool,
     pub chunks: Vec<Chunk>,
     pub files: Vec<FileEntry>,
 }
@@ -79,7 +83,8 @@ impl Manifest {
             Mode::Onefile => 1,
             Mode::Onedir => 2,
         });
-        out.extend_from_slice(&[0; 3]);
+        out.push(u8::from(self.cached));
+        out.extend_from_slice(&[0; 2]);
         for s in [
             &self.name,
             &self.launch.interpreter,
@@ -108,6 +113,7 @@ impl Manifest {
             out.extend_from_slice(&f.chunk.to_le_bytes());
             out.extend_from_slice(&f.offset.to_le_bytes());
             out.extend_from_slice(&f.size.to_le_bytes());
+            out.extend_from_slice(&f.hash.to_le_bytes());
         }
         out
     }
@@ -118,9 +124,9 @@ impl Manifest {
         if r.take(4)? != MAGIC {
             return Err(FormatError::Damaged("the manifest has no magic"));
         }
-        let mode = match r.take(4)? {
-            [1, 0, 0, 0] => Mode::Onefile,
-            [2, 0, 0, 0] => Mode::Onedir,
+        let (mode, cached) = match r.take(4)? {
+            [1, flags @ (0 | 1), 0, 0] => (Mode::Onefile, *flags == 1),
+            [2, 0, 0, 0] => (Mode::Onedir, false),
             _ => return Err(FormatError::Damaged("the manifest names an unknown mode")),
         };
         let name = r.string()?;
@@ -159,7 +165,7 @@ impl Manifest {
             ));
         }
 
-        let file_count = r.count(4 + 4 + 4 + 8 + 8)?;
+        let file_count = r.count(4 + 4 + 4 + 8 + 8 + 8)?;
         let mut files = Vec::with_capacity(file_count);
         let mut seen = HashSet::with_capacity(file_count);
         // Where the next file of the current chunk must start.
@@ -171,6 +177,7 @@ impl Manifest {
                 chunk: r.u32()?,
                 offset: r.u64()?,
                 size: r.u64()?,
+                hash: r.u64()?,
             };
             if entry.mode & !0o777 != 0 {
                 return Err(FormatError::Damaged("a file has unknown mode bits"));
@@ -221,6 +228,7 @@ impl Manifest {
             name,
             launch,
             runtime_tmpdir,
+            cached,
             chunks,
             files,
         })
@@ -314,6 +322,7 @@ mod tests {
                 library_dir: "_python/lib".into(),
             },
             runtime_tmpdir: Some("/var/tmp".into()),
+            cached: true,
             chunks: vec![
                 Chunk {
                     offset: 0,
@@ -333,6 +342,7 @@ mod tests {
                     chunk: 0,
                     offset: 0,
                     size: 10,
+                    hash: 1,
                 },
                 FileEntry {
                     path: "b/c".into(),
@@ -340,6 +350,7 @@ mod tests {
                     chunk: 0,
                     offset: 10,
                     size: 20,
+                    hash: 2,
                 },
                 FileEntry {
                     path: "d".into(),
@@ -347,6 +358,7 @@ mod tests {
                     chunk: 1,
                     offset: 0,
                     size: 7,
+                    hash: 3,
                 },
             ],
         }
@@ -405,7 +417,7 @@ mod tests {
             - 4
             - 24 * m.chunks.len()
             - 4
-            - m.files.iter().map(|f| 4 + f.path.len() + 24).sum::<usize>();
+            - m.files.iter().map(|f| 4 + f.path.len() + 32).sum::<usize>();
         bytes[header_len..header_len + 4].copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(Manifest::decode(&bytes, 15).is_err());
     }

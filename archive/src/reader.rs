@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::fs::{DirBuilder, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -193,6 +193,34 @@ impl Bundle {
             return Err(FormatError::Damaged("a chunk is longer than its files").into());
         }
         Ok(())
+    }
+
+    /// Is every file of the archive at `root`, as a regular file (not a link) with its size,
+    /// permission bits and content hash? This is how a cached unpack is known to be intact.
+    pub fn is_unpacked_at(&self, root: &Path) -> bool {
+        let mut buf = vec![0u8; BUF_LEN];
+        self.manifest.files.iter().all(|entry| {
+            let opened = OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(root.join(&entry.path));
+            let Ok(mut file) = opened else { return false };
+            let fits = file.metadata().is_ok_and(|m| {
+                m.is_file() && m.len() == entry.size && m.permissions().mode() & 0o777 == entry.mode
+            });
+            if !fits {
+                return false;
+            }
+            let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+            loop {
+                match read_some(&mut file, &mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => hasher.update(&buf[..n]),
+                    Err(_) => return false,
+                }
+            }
+            hasher.digest() == entry.hash
+        })
     }
 
     /// The decompressed bytes of one file, for inspection and tests.

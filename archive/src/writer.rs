@@ -27,6 +27,8 @@ pub struct ArchiveSpec {
     pub name: String,
     pub launch: Launch,
     pub runtime_tmpdir: Option<String>,
+    /// Onefile: unpack once into the user's cache and reuse it while intact.
+    pub cached: bool,
     pub files: Vec<InputFile>,
 }
 
@@ -64,6 +66,7 @@ pub fn write<W: Write>(
                 chunk: index as u32,
                 offset: in_chunk,
                 size: f.data.len() as u64,
+                hash: xxhash_rust::xxh3::xxh3_64(&f.data),
             });
             in_chunk += f.data.len() as u64;
         }
@@ -79,6 +82,7 @@ pub fn write<W: Write>(
         name: spec.name,
         launch: spec.launch,
         runtime_tmpdir: spec.runtime_tmpdir,
+        cached: spec.cached,
         chunks,
         files: entries,
     }

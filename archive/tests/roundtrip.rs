@@ -20,6 +20,7 @@ fn spec(files: Vec<InputFile>) -> ArchiveSpec {
             library_dir: "_python/lib".into(),
         },
         runtime_tmpdir: None,
+        cached: false,
         files,
     }
 }
@@ -137,4 +138,24 @@ fn extraction_never_replaces_existing_files() {
     fs::write(dir.path().join("a"), b"old").unwrap();
     assert!(bundle.extract_all(dir.path(), 0o700).is_err());
     assert_eq!(fs::read(dir.path().join("a")).unwrap(), b"old");
+}
+
+#[test]
+fn an_unpacked_copy_is_checked_file_by_file() {
+    let bytes = build(vec![
+        file("a", b"alpha".to_vec()),
+        file("d/b", b"beta".to_vec()),
+    ]);
+    let bundle = open_bytes(&bytes).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    assert!(!bundle.is_unpacked_at(dir.path()));
+    bundle.extract_all(dir.path(), 0o700).unwrap();
+    assert!(bundle.is_unpacked_at(dir.path()));
+    // Same size, other bytes.
+    fs::write(dir.path().join("d/b"), b"BETA").unwrap();
+    assert!(!bundle.is_unpacked_at(dir.path()));
+    fs::remove_file(dir.path().join("d/b")).unwrap();
+    assert!(!bundle.is_unpacked_at(dir.path()));
+    std::os::unix::fs::symlink(dir.path().join("a"), dir.path().join("d/b")).unwrap();
+    assert!(!bundle.is_unpacked_at(dir.path()));
 }

@@ -83,6 +83,10 @@ pub struct BuildArgs {
     /// Where a onefile app unpacks at launch.
     #[arg(long = "runtime-tmpdir", value_name = "DIR")]
     pub runtime_tmpdir: Option<String>,
+    /// Onefile: unpack once into the user's cache (~/.cache/pybundle) and reuse it while it is
+    /// intact, instead of a fresh temporary folder at every launch.
+    #[arg(long = "runtime-cache")]
+    pub runtime_cache: bool,
     /// Replace existing output without asking.
     #[arg(short = 'y', long)]
     pub noconfirm: bool,

@@ -183,6 +183,7 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
             library_dir: layout::LIB_DIR.to_string(),
         },
         runtime_tmpdir: args.runtime_tmpdir.clone(),
+        cached: args.runtime_cache,
         level: args.compression_level,
     };
     let written = if args.onefile {

@@ -3,11 +3,14 @@
 //!
 //! - onefile: unpack into a fresh private folder, run the app as a child, forward signals,
 //!   remove the folder, and end the way the app ended ([`onefile`]);
+//! - onefile with `--runtime-cache`: unpack once into the user's cache, check it at each
+//!   launch, and replace itself with the interpreter running from there ([`cache`]);
 //! - onedir: replace itself with the interpreter, using the `_internal` folder beside it.
 //!
 //! Errors are one line on stderr and a non-zero exit; nothing of the app runs from an archive
 //! that failed its check.
 
+mod cache;
 mod command;
 mod error;
 mod onefile;
@@ -55,6 +58,14 @@ fn run(argv0: &OsString, user_args: Vec<OsString>) -> Result<u8, LaunchError> {
                 .ok_or(LaunchError::NoFolder)?;
             Err(command::exec(&bundle.manifest.launch, &root, &invocation))
         }
-        Mode::Onefile => onefile::run(&bundle, &invocation),
+        Mode::Onefile => {
+            if cache::wanted(&bundle) {
+                if let Some(root) = cache::prepare(&bundle) {
+                    // Nothing to clean up afterwards: become the app, as onedir does.
+                    return Err(command::exec(&bundle.manifest.launch, &root, &invocation));
+                }
+            }
+            onefile::run(&bundle, &invocation)
+        }
     }
 }

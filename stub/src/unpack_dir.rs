@@ -62,7 +62,8 @@ fn base_dir(manifest: &Manifest) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/tmp"))
 }
 
-fn random() -> u64 {
+/// 64 unpredictable bits for folder names.
+pub fn random() -> u64 {
     let mut bytes = [0u8; 8];
     // SAFETY: getrandom writes at most `bytes.len()` bytes into the buffer.
     let n = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };

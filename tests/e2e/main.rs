@@ -5,6 +5,7 @@
 mod harness;
 
 mod bad_input;
+mod cache;
 mod damage;
 mod examples;
 mod output;

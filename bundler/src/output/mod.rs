@@ -26,6 +26,8 @@ pub struct Plan<'a> {
     pub stub: &'a [u8],
     pub launch: Launch,
     pub runtime_tmpdir: Option<String>,
+    /// Onefile: unpack into the user's cache and reuse it.
+    pub cached: bool,
     pub level: i32,
 }
 
@@ -53,6 +55,7 @@ pub fn onefile(plan: Plan, contents: &Contents, progress: &Progress) -> Result<W
         name: plan.name.to_string(),
         launch: plan.launch,
         runtime_tmpdir: plan.runtime_tmpdir,
+        cached: plan.cached,
         files,
     };
     let mut image = Vec::new();
@@ -84,6 +87,7 @@ pub fn onedir(plan: Plan, contents: &Contents, progress: &Progress) -> Result<Wr
         name: plan.name.to_string(),
         launch: plan.launch,
         runtime_tmpdir: plan.runtime_tmpdir,
+        cached: false,
         files: Vec::new(),
     };
     let mut launcher = Vec::new();

@@ -1,0 +1,152 @@
+//! The cached onefile mode (`--runtime-cache`): unpacked once into the user's cache, reused
+//! while intact, repaired when not, safe under concurrent first launches, and replaced by a
+//! temporary unpack when the cache cannot be written.
+
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use std::sync::OnceLock;
+
+use crate::harness::*;
+
+fn cached_probe() -> &'static Path {
+    static EXE: OnceLock<(PathBuf, tempfile::TempDir)> = OnceLock::new();
+    &EXE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = build(
+            &fixture("probe").join("probe.py"),
+            dir.path(),
+            &[
+                "-F",
+                "--runtime-cache",
+                "--add-data",
+                "data.txt:.",
+                "-n",
+                "cached",
+            ],
+        );
+        (exe, dir)
+    })
+    .0
+}
+
+/// Run the cached probe with `cache` as XDG_CACHE_HOME and a fresh TMPDIR; returns the output
+/// and whether TMPDIR stayed empty.
+fn run_with_cache(cache: &Path, extra_env: &[(&str, &str)]) -> (Output, bool) {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cmd = hermetic(cached_probe(), &["facts".as_ref()]);
+    cmd.env("XDG_CACHE_HOME", cache)
+        .env("TMPDIR", tmp.path())
+        .stdin(Stdio::null());
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (out, is_empty_dir(tmp.path()))
+}
+
+fn cache_entries(cache: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(cache.join("pybundle"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_cached_onefile_unpacks_once_and_reuses_it() {
+    let cache = tempfile::tempdir().unwrap();
+    let (first, clean) = run_with_cache(cache.path(), &[]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(clean, "a cached launch used TMPDIR");
+    let root = PathBuf::from(&facts(&first)["meipass"]);
+    assert!(
+        root.starts_with(cache.path().join("pybundle")),
+        "{}",
+        root.display()
+    );
+    assert_eq!(facts(&first)["data"], "data file content");
+    let inode = fs::metadata(root.join("probe.pyc")).unwrap().ino();
+
+    let (second, _) = run_with_cache(cache.path(), &[]);
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert_eq!(facts(&second)["meipass"], root.to_string_lossy());
+    assert_eq!(
+        fs::metadata(root.join("probe.pyc")).unwrap().ino(),
+        inode,
+        "unpacked again"
+    );
+    assert_eq!(cache_entries(cache.path()).len(), 1);
+
+    // PYBUNDLE_RUNTIME_CACHE=0 asks for a temporary unpack instead.
+    let (temp, clean) = run_with_cache(cache.path(), &[("PYBUNDLE_RUNTIME_CACHE", "0")]);
+    assert!(temp.status.success());
+    assert!(!facts(&temp)["meipass"].starts_with(cache.path().to_str().unwrap()));
+    assert!(clean);
+}
+
+#[test]
+fn a_damaged_cache_is_repaired() {
+    let cache = tempfile::tempdir().unwrap();
+    let (first, _) = run_with_cache(cache.path(), &[]);
+    let root = PathBuf::from(&facts(&first)["meipass"]);
+    let zip = root.join("_python/lib/python311.zip");
+    let original = fs::read(&zip).unwrap();
+
+    fs::remove_file(root.join("data.txt")).unwrap();
+    let (out, _) = run_with_cache(cache.path(), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(facts(&out)["data"], "data file content");
+
+    // Same size, one byte different.
+    let mut altered = original.clone();
+    let mid = altered.len() / 2;
+    altered[mid] ^= 0xff;
+    fs::write(&zip, &altered).unwrap();
+    let (out, _) = run_with_cache(cache.path(), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let repaired_root = PathBuf::from(&facts(&out)["meipass"]);
+    assert_eq!(
+        fs::read(repaired_root.join("_python/lib/python311.zip")).unwrap(),
+        original
+    );
+    assert_eq!(
+        cache_entries(cache.path()).len(),
+        1,
+        "{:?}",
+        cache_entries(cache.path())
+    );
+}
+
+#[test]
+fn concurrent_first_launches_all_succeed() {
+    let cache = tempfile::tempdir().unwrap();
+    let outputs: Vec<(Output, bool)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| scope.spawn(|| run_with_cache(cache.path(), &[])))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (out, _) in &outputs {
+        assert!(out.status.success(), "{}", stderr(out));
+        assert_eq!(facts(out)["data"], "data file content");
+    }
+    let entries = cache_entries(cache.path());
+    assert_eq!(entries.len(), 1, "leftovers in the cache: {entries:?}");
+}
+
+#[test]
+fn an_unwritable_cache_falls_back_to_a_temporary_unpack() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_folder = dir.path().join("file");
+    fs::write(&not_a_folder, "x").unwrap();
+    let (out, clean) = run_with_cache(&not_a_folder, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(facts(&out)["data"], "data file content");
+    assert!(clean, "the temporary unpack was left behind");
+}
