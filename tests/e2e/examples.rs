@@ -1,5 +1,7 @@
 //! The examples in `examples/`, built as a user would and run with Python hidden.
 
+use std::path::Path;
+
 use crate::harness::*;
 
 #[test]
@@ -22,26 +24,11 @@ fn hello_runs_in_both_modes_and_leaves_nothing_behind() {
 
 #[test]
 fn data_files_are_found_through_meipass_and_file() {
-    let script = repo().join("examples/data-files/app.py");
-    for mode in ["-F", "-D"] {
-        let dist = tempfile::tempdir().unwrap();
-        let exe = build(
-            &script,
-            dist.path(),
-            &[
-                mode,
-                "--add-data",
-                "config.json:.",
-                "--add-data",
-                "assets:assets",
-            ],
-        );
-        let (out, clean) = run_hermetic(&exe, &[]);
-        assert!(out.status.success(), "{mode}: {}", stderr(&out));
-        assert_eq!(
-            stdout(&out),
-            "Hello, data-files example!\nmessage: read from the bundle's assets folder\ntemplate: helpers 51\n"
-        );
-        assert!(clean);
-    }
+    check_both_modes(
+        &repo().join("examples/data-files/app.py"),
+        Path::new(&python()),
+        &["--add-data", "config.json:.", "--add-data", "assets:assets"],
+        &[],
+        "Hello, data-files example!\nmessage: read from the bundle's assets folder\ntemplate: helpers 51\n",
+    );
 }

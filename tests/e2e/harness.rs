@@ -377,3 +377,22 @@ impl Drop for Xvfb {
         let _ = self.child.wait();
     }
 }
+
+/// Build `script` from `python` in both modes (plus `extra` build flags) and run each with
+/// Python hidden and `args`: it must succeed, print exactly `expected`, and leave nothing behind.
+pub fn check_both_modes(
+    script: &Path,
+    python: &Path,
+    extra: &[&str],
+    args: &[&str],
+    expected: &str,
+) {
+    for mode in ["-F", "-D"] {
+        let dist = tempfile::tempdir().expect("tempdir");
+        let exe = build_with(script, dist.path(), &[&[mode][..], extra].concat(), python);
+        let (out, clean) = run_hermetic(&exe, args);
+        assert!(out.status.success(), "{mode}: {}", stderr(&out));
+        assert_eq!(stdout(&out), expected, "{mode}");
+        assert!(clean, "{mode}: unpack folder left behind");
+    }
+}

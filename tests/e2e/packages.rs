@@ -115,20 +115,13 @@ fn running_sys_executable_starts_the_app_again() {
 
 #[test]
 fn numpy_and_its_bundled_libraries_run_where_no_python_is() {
-    let python = venv(&["numpy==2.4.6"]);
-    let script = repo().join("examples/numpy-app/matmul.py");
-    for mode in ["-F", "-D"] {
-        let dist = tempfile::tempdir().unwrap();
-        let exe = build_with(&script, dist.path(), &[mode], &python);
-        let (out, clean) = run_hermetic(&exe, &[]);
-        assert!(out.status.success(), "{mode}: {}", stderr(&out));
-        assert_eq!(
-            stdout(&out),
-            "numpy 2.4.6\ntrace of a @ inv(a + I): 10.5\nchecksum: 499500\n",
-            "{mode}"
-        );
-        assert!(clean);
-    }
+    check_both_modes(
+        &repo().join("examples/numpy-app/matmul.py"),
+        &venv(&["numpy==2.4.6"]),
+        &[],
+        &[],
+        "numpy 2.4.6\ntrace of a @ inv(a + I): 10.5\nchecksum: 499500\n",
+    );
 }
 
 #[test]
@@ -325,18 +318,11 @@ fn two_different_libraries_with_one_name_are_reported() {
 
 #[test]
 fn metadata_entry_points_and_package_data_work_at_run_time() {
-    let python = venv(&["tqdm==4.70.1", "certifi==2026.10.19.post1"]);
-    let script = fixture("metadata").join("app.py");
-    for mode in ["-F", "-D"] {
-        let dist = tempfile::tempdir().unwrap();
-        let exe = build_with(&script, dist.path(), &[mode], &python);
-        let (out, clean) = run_hermetic(&exe, &[]);
-        assert!(out.status.success(), "{mode}: {}", stderr(&out));
-        assert_eq!(
-            stdout(&out),
-            "tqdm 4.70.1 True\nconsole scripts ['tqdm']\ndata via __file__ True\ndata via importlib.resources True\n",
-            "{mode}"
-        );
-        assert!(clean);
-    }
+    check_both_modes(
+        &fixture("metadata").join("app.py"),
+        &venv(&["tqdm==4.70.1", "certifi==2026.10.19.post1"]),
+        &[],
+        &[],
+        "tqdm 4.70.1 True\nconsole scripts ['tqdm']\ndata via __file__ True\ndata via importlib.resources True\n",
+    );
 }
