@@ -341,7 +341,7 @@ impl Xvfb {
         let base = 100 + (std::process::id() % 400) * 10;
         for _ in 0..20 {
             let n = base + NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+            let socket = Path::new("/tmp/.X11-unix").join(format!("X{n}"));
             if socket.exists() || Path::new(&format!("/tmp/.X{n}-lock")).exists() {
                 continue;
             }
