@@ -39,7 +39,8 @@ pub fn collect(contents: &mut Contents, searcher: &Searcher) -> Result<Report, E
             _ => None,
         })
         .collect();
-    let mut elf_files: Vec<(String, PathBuf)> = Vec::new();
+    // Each ELF file is read once: its bytes are kept for stripping and patching below.
+    let mut elf_files: Vec<(String, Vec<u8>)> = Vec::new();
     // Libraries a package ships itself (numpy.libs/...) are found through its $ORIGIN search
     // path and are already in the bundle at the right place: never copy those again.
     let already_bundled: std::collections::HashSet<PathBuf> = contents
@@ -58,7 +59,6 @@ pub fn collect(contents: &mut Contents, searcher: &Searcher) -> Result<Report, E
         let Some(info) = read::read(&bytes) else {
             continue;
         };
-        elf_files.push((dest.clone(), host_path.clone()));
         for name in &info.needed {
             if system::is_system(name) {
                 continue;
@@ -99,13 +99,10 @@ pub fn collect(contents: &mut Contents, searcher: &Searcher) -> Result<Report, E
                 }
             }
         }
+        elf_files.push((dest, bytes));
     }
 
-    for (dest, host_path) in elf_files {
-        let original = fs::read(&host_path).map_err(|source| Error::Read {
-            path: host_path.clone(),
-            source,
-        })?;
+    for (dest, original) in elf_files {
         let stripped = strip::strip_debug(&original);
         let changed = stripped.is_some();
         let mut bytes = stripped.unwrap_or(original);
