@@ -16,9 +16,30 @@ pub fn is_safe(path: &str) -> bool {
             .all(|part| !part.is_empty() && part != "." && part != "..")
 }
 
+/// A path in `paths` that another path uses as a folder (`a` beside `a/b`): such a set cannot
+/// be unpacked, so writer and reader both refuse it.
+pub fn file_used_as_folder<S: std::borrow::Borrow<str> + Eq + std::hash::Hash>(
+    paths: &std::collections::HashSet<S>,
+) -> Option<&str> {
+    paths.iter().find_map(|path| {
+        let path: &str = path.borrow();
+        path.match_indices('/')
+            .map(|(at, _)| &path[..at])
+            .find(|folder| paths.contains(*folder))
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::is_safe;
+    use super::{file_used_as_folder, is_safe};
+
+    #[test]
+    fn finds_a_file_used_as_a_folder() {
+        let set = |v: &[&'static str]| v.iter().copied().collect::<std::collections::HashSet<_>>();
+        assert_eq!(file_used_as_folder(&set(&["a", "a/b"])), Some("a"));
+        assert_eq!(file_used_as_folder(&set(&["a/b/c", "a/b"])), Some("a/b"));
+        assert_eq!(file_used_as_folder(&set(&["a/b", "a/c", "ab"])), None);
+    }
 
     #[test]
     fn accepts_plain_relative_paths() {

@@ -18,6 +18,8 @@ pub enum FormatError {
     UnsafePath(String),
     #[error("its archive lists {0:?} twice")]
     DuplicatePath(String),
+    #[error("its archive uses {0:?} both as a file and as a folder")]
+    FileIsFolder(String),
     #[error("cannot read it: {0}")]
     Io(#[from] io::Error),
 }

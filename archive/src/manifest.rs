@@ -21,6 +21,11 @@ use crate::{entry_path, FormatError};
 
 const MAGIC: &[u8; 4] = b"PBMF";
 
+/// The most a zstd frame can expand: a block holds at most 128 KiB and even a one-byte RLE
+/// block costs four bytes, so a chunk claiming more than this many bytes per compressed byte
+/// is damage (and a size of 2^60 is refused here, not discovered while writing it out).
+pub const MAX_EXPANSION: u64 = 32 * 1024;
+
 /// How the launcher finds the app's files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -150,6 +155,11 @@ impl Manifest {
                 compressed_len: r.u64()?,
                 raw_len: r.u64()?,
             };
+            if chunk.raw_len > chunk.compressed_len.saturating_mul(MAX_EXPANSION) {
+                return Err(FormatError::Damaged(
+                    "a chunk claims more bytes than it can hold",
+                ));
+            }
             if chunk.offset != expected_offset {
                 return Err(FormatError::Damaged("the chunks are not contiguous"));
             }
@@ -216,6 +226,9 @@ impl Manifest {
             return Err(FormatError::Damaged(
                 "the files do not account for every chunk",
             ));
+        }
+        if let Some(path) = entry_path::file_used_as_folder(&seen) {
+            return Err(FormatError::FileIsFolder(path.to_string()));
         }
         if r.at != bytes.len() {
             return Err(FormatError::Damaged("the manifest has trailing bytes"));

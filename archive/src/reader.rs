@@ -18,6 +18,8 @@ const BUF_LEN: usize = 256 * 1024;
 #[derive(Debug)]
 pub struct Bundle {
     file: File,
+    /// The process's umask, read once: files whose mode it would change are chmod-ed.
+    umask: u32,
     pub trailer: Trailer,
     pub manifest: Manifest,
 }
@@ -69,6 +71,7 @@ impl Bundle {
         let manifest = Manifest::decode(&manifest_bytes, trailer.payload_len)?;
         Ok(Bundle {
             file,
+            umask: current_umask(),
             trailer,
             manifest,
         })
@@ -178,15 +181,28 @@ impl Bundle {
                 .custom_flags(libc::O_NOFOLLOW)
                 .open(&dest)
                 .map_err(write_err)?;
+            if entry.mode & self.umask != 0 {
+                // The umask took bits away; the manifest's mode is what the app expects
+                // (and what a cached unpack is checked against).
+                out.set_permissions(std::fs::Permissions::from_mode(entry.mode))
+                    .map_err(write_err)?;
+            }
             let mut remaining = entry.size;
+            let mut hasher = xxhash_rust::xxh3::Xxh3::new();
             while remaining > 0 {
                 let want = remaining.min(buf.len() as u64) as usize;
                 let n = read_some(&mut decoder, &mut buf[..want]).map_err(damaged_chunk)?;
                 if n == 0 {
                     return Err(FormatError::Damaged("a chunk ends early").into());
                 }
+                hasher.update(&buf[..n]);
                 out.write_all(&buf[..n]).map_err(write_err)?;
                 remaining -= n as u64;
+            }
+            // The archive hash already covers every byte; this also catches a decoder or
+            // writer that went wrong, so what runs is exactly what was bundled.
+            if hasher.digest() != entry.hash {
+                return Err(FormatError::Damaged("a file does not match its hash").into());
             }
         }
         if read_some(&mut decoder, &mut buf[..1]).map_err(damaged_chunk)? != 0 {
@@ -263,6 +279,16 @@ impl Read for ReadAt<'_> {
         self.pos += n as u64;
         self.left -= n as u64;
         Ok(n)
+    }
+}
+
+fn current_umask() -> u32 {
+    // SAFETY: umask cannot fail; it is set back at once (only the launcher's main thread, or
+    // the bundler's, runs here).
+    unsafe {
+        let mask = libc::umask(0o022);
+        libc::umask(mask);
+        mask as u32
     }
 }
 

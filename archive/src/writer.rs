@@ -50,6 +50,11 @@ pub fn write<W: Write>(
     if let Some(bad) = spec.files.iter().find(|f| !entry_path::is_safe(&f.path)) {
         return Err(FormatError::UnsafePath(bad.path.clone()));
     }
+    let paths: std::collections::HashSet<&str> =
+        spec.files.iter().map(|f| f.path.as_str()).collect();
+    if let Some(path) = entry_path::file_used_as_folder(&paths) {
+        return Err(FormatError::FileIsFolder(path.to_string()));
+    }
 
     let groups = group(&spec.files);
     let frames = compress_all(&spec.files, &groups, level, on_progress)?;
@@ -167,4 +172,25 @@ fn compress_all(
         .into_iter()
         .map(|slot| slot.unwrap_or_else(|| Err(io::Error::other("a chunk was not compressed"))))
         .collect()
+}
+
+/// Recompute the hash of a whole executable held in memory (`launcher ++ archive`), whose
+/// trailer is otherwise well formed. Tests and the fuzzer use it to get a mutated archive past
+/// the hash check, so the checks behind it are exercised too. Returns false when `bytes` has no
+/// trailer whose lengths match.
+pub fn reseal(bytes: &mut [u8]) -> bool {
+    let Some(at) = bytes.len().checked_sub(TRAILER_LEN) else {
+        return false;
+    };
+    let mut raw = [0u8; TRAILER_LEN];
+    raw.copy_from_slice(&bytes[at..]);
+    let Ok(mut trailer) = Trailer::decode(&raw, bytes.len() as u64) else {
+        return false;
+    };
+    let mut hasher = crate::new_hasher();
+    hasher.update(&bytes[trailer.archive_offset as usize..at]);
+    hasher.update(&trailer.hashed_prefix());
+    trailer.hash = hasher.digest128();
+    bytes[at..].copy_from_slice(&trailer.encode());
+    true
 }

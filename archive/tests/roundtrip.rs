@@ -104,6 +104,14 @@ fn writer_refuses_unsafe_and_duplicate_paths() {
         &|_| {},
     );
     assert!(matches!(err, Err(FormatError::DuplicatePath(_))));
+    let err = writer::write(
+        &mut out,
+        LAUNCHER,
+        spec(vec![file("x", vec![]), file("x/y", vec![1])]),
+        1,
+        &|_| {},
+    );
+    assert!(matches!(err, Err(FormatError::FileIsFolder(p)) if p == "x"));
 }
 
 #[test]
