@@ -8,7 +8,6 @@
 //! which the bootstrap puts back.
 
 use std::ffi::OsString;
-use std::io;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -51,10 +50,6 @@ pub fn build(launch: &Launch, root: &Path, inv: &Invocation) -> Command {
 /// Replace this process with the interpreter; returns only on failure.
 pub fn exec(launch: &Launch, root: &Path, inv: &Invocation) -> LaunchError {
     let source = build(launch, root, inv).exec();
-    exec_error(launch, root, source)
-}
-
-pub fn exec_error(launch: &Launch, root: &Path, source: io::Error) -> LaunchError {
     LaunchError::Exec {
         path: root.join(&launch.interpreter),
         source,

@@ -16,6 +16,8 @@ pub enum LaunchError {
     NoFolder,
     #[error("cannot run the bundled interpreter {path}: {source} (keep the _internal folder beside the executable, complete)")]
     Exec { path: PathBuf, source: io::Error },
+    #[error("cannot run the app unpacked in {dir}: {source} (is that file system mounted noexec?); choose another folder with PYBUNDLE_RUNTIME_TMPDIR or TMPDIR, or rebuild with --runtime-tmpdir")]
+    UnpackedExec { dir: PathBuf, source: io::Error },
     #[error("cannot create a folder to unpack into under {base}: {source}; choose another with PYBUNDLE_RUNTIME_TMPDIR or TMPDIR, or rebuild with --runtime-tmpdir")]
     UnpackDir { base: PathBuf, source: io::Error },
     #[error("cannot unpack the app: {0}; free some space or choose another folder with PYBUNDLE_RUNTIME_TMPDIR or TMPDIR (or rebuild with --runtime-tmpdir)")]

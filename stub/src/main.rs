@@ -15,6 +15,7 @@ mod command;
 mod error;
 mod onefile;
 mod signals;
+mod sweep;
 mod unpack_dir;
 
 use std::ffi::OsString;
@@ -61,8 +62,9 @@ fn run(argv0: &OsString, user_args: Vec<OsString>) -> Result<u8, LaunchError> {
         Mode::Onefile => {
             if cache::wanted(&bundle) {
                 if let Some(root) = cache::prepare(&bundle) {
-                    // Nothing to clean up afterwards: become the app, as onedir does.
-                    return Err(command::exec(&bundle.manifest.launch, &root, &invocation));
+                    // Nothing to clean up afterwards: become the app, as onedir does. If the
+                    // cache cannot run programs (mounted noexec), a temporary unpack may.
+                    let _ = command::exec(&bundle.manifest.launch, &root, &invocation);
                 }
             }
             onefile::run(&bundle, &invocation)

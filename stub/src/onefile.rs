@@ -25,10 +25,13 @@ pub fn run(bundle: &Bundle, inv: &Invocation) -> Result<u8, LaunchError> {
         cmd.pre_exec(move || signals::child_setup(parent));
     }
     signals::hold();
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| command::exec_error(launch, dir.path(), e))?;
+    let mut child = cmd.spawn().map_err(|source| LaunchError::UnpackedExec {
+        dir: dir.path().to_path_buf(),
+        source,
+    })?;
     signals::forward_to(child.id());
+    // Off the app's start-up path: it is already running.
+    dir.sweep_leftovers();
     let status = child.wait().map_err(LaunchError::Wait)?;
     dir.remove();
     match (status.code(), status.signal()) {

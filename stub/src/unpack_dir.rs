@@ -1,20 +1,25 @@
 //! The private folder a onefile app unpacks into: where it goes, how it is made (fresh, 0700,
-//! with an unguessable name), and its removal.
+//! with an unguessable name, locked for as long as the launcher lives), and its removal.
 
 use std::fs::{self, DirBuilder};
 use std::io;
+use std::os::fd::OwnedFd;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use pybundle_archive::Manifest;
 
 use crate::error::LaunchError;
+use crate::sweep;
 
 /// Run-time override of where onefile apps unpack.
 pub const TMPDIR_OVERRIDE: &str = "PYBUNDLE_RUNTIME_TMPDIR";
 
 pub struct UnpackDir {
+    base: PathBuf,
     path: PathBuf,
+    /// The folder's lock: while it is held, no other launch sweeps the folder away.
+    _lock: Option<OwnedFd>,
 }
 
 impl UnpackDir {
@@ -24,9 +29,17 @@ impl UnpackDir {
         let base = base_dir(manifest);
         let mut last_err = io::Error::from(io::ErrorKind::AlreadyExists);
         for _ in 0..16 {
-            let path = base.join(format!("_pb{}_{:016x}", std::process::id(), random()));
+            let name = format!("{}{}_{:016x}", sweep::PREFIX, std::process::id(), random());
+            let path = base.join(name);
             match DirBuilder::new().mode(0o700).create(&path) {
-                Ok(()) => return Ok(UnpackDir { path }),
+                Ok(()) => {
+                    let lock = sweep::lock(&path);
+                    return Ok(UnpackDir {
+                        base,
+                        path,
+                        _lock: lock,
+                    });
+                }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_err = e,
                 Err(source) => return Err(LaunchError::UnpackDir { base, source }),
             }
@@ -39,6 +52,11 @@ impl UnpackDir {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Remove folders that killed launchers left under the same base.
+    pub fn sweep_leftovers(&self) {
+        sweep::leftovers(&self.base, &self.path);
     }
 
     /// Remove the folder and everything in it (links are removed, never followed).

@@ -8,6 +8,8 @@ mod bad_input;
 mod cache;
 mod damage;
 mod examples;
+mod faults;
+mod lifecycle;
 mod output;
 mod packages;
 mod run_time;

@@ -1,0 +1,152 @@
+//! Folders left behind by onefile launchers that were killed (SIGKILL, a power cut) before
+//! they could clean up, and the lock that tells a live folder from an abandoned one.
+//!
+//! Every launcher holds an exclusive `flock` on its own unpack folder for as long as it runs;
+//! the kernel drops it when the launcher dies, however it dies. A later launch removes a
+//! `_pb<pid>_<hex>` folder under the same base only when all of these hold: it is a real
+//! folder (not a link) owned by this user, the launcher whose pid is in its name is gone, and
+//! its lock can be taken. The lock is held while the folder is removed, and removal never
+//! follows links.
+
+use std::ffi::CString;
+use std::fs;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+/// Prefix of every onefile unpack folder.
+pub const PREFIX: &str = "_pb";
+
+/// Open `dir` (never through a link) and take its lock without waiting. `None` when it is not
+/// a folder or someone else holds the lock.
+pub fn lock(dir: &Path) -> Option<OwnedFd> {
+    let path = CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+    // SAFETY: `path` is a valid C string; the descriptor is owned below.
+    let fd = unsafe { libc::open(path.as_ptr(), flags) };
+    if fd < 0 {
+        return None;
+    }
+    // SAFETY: `fd` was just opened and is owned by nobody else.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    // SAFETY: flock on a descriptor we own.
+    let locked = unsafe { libc::flock(fd.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+    locked.then_some(fd)
+}
+
+/// Remove abandoned unpack folders under `base`, except `own`. Best effort: anything that
+/// cannot be checked or removed is left alone.
+pub fn leftovers(base: &Path, own: &Path) {
+    let Ok(entries) = fs::read_dir(base) else {
+        return;
+    };
+    // SAFETY: geteuid has no preconditions.
+    let uid = unsafe { libc::geteuid() };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = launcher_pid(name.as_bytes()) else {
+            continue;
+        };
+        let path = entry.path();
+        if path == own || launcher_alive(pid) {
+            continue;
+        }
+        // `symlink_metadata`: a link named like a folder of ours is never followed.
+        let Ok(meta) = fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if !meta.is_dir() || meta.uid() != uid {
+            continue;
+        }
+        let Some(held) = lock(&path) else {
+            continue;
+        };
+        // The folder we locked must be the one we checked (not swapped in between).
+        let held = fs::File::from(held);
+        let same = held
+            .metadata()
+            .is_ok_and(|m| m.dev() == meta.dev() && m.ino() == meta.ino());
+        if same {
+            let _ = fs::remove_dir_all(&path);
+        }
+        drop(held);
+    }
+}
+
+/// The pid in a `_pb<pid>_<16 hex digits>` name; `None` for any other name.
+fn launcher_pid(name: &[u8]) -> Option<libc::pid_t> {
+    let rest = name.strip_prefix(PREFIX.as_bytes())?;
+    let split = rest.iter().position(|&b| b == b'_')?;
+    let (pid, hex) = (&rest[..split], &rest[split + 1..]);
+    let well_formed = !pid.is_empty()
+        && pid.iter().all(u8::is_ascii_digit)
+        && hex.len() == 16
+        && hex.iter().all(u8::is_ascii_hexdigit);
+    if !well_formed {
+        return None;
+    }
+    std::str::from_utf8(pid).ok()?.parse().ok()
+}
+
+/// Is there a process with this pid (ours or another user's)?
+fn launcher_alive(pid: libc::pid_t) -> bool {
+    // SAFETY: signal 0 only checks that the process exists.
+    if unsafe { libc::kill(pid, 0) } == 0 {
+        return true;
+    }
+    std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_unpack_folder_names_carry_a_pid() {
+        assert_eq!(launcher_pid(b"_pb123_0123456789abcdef"), Some(123));
+        for other in [
+            &b"_pb123_0123456789abcde"[..],
+            b"_pb_0123456789abcdef",
+            b"_pbx_0123456789abcdef",
+            b"_MEI12345",
+            b"_pb123_0123456789abcdeg",
+            b"pb123_0123456789abcdef",
+        ] {
+            assert_eq!(launcher_pid(other), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn a_held_lock_keeps_a_folder_and_a_released_one_lets_it_go() {
+        let base = std::env::temp_dir().join(format!("sweep-test-{}", std::process::id()));
+        fs::create_dir_all(&base).expect("a test folder");
+        // pid 0x7fffffff is never a live process.
+        let dead = base.join("_pb2147483647_0000000000000001");
+        let held = base.join("_pb2147483647_0000000000000002");
+        let mine = base.join("_pb2147483647_0000000000000003");
+        for dir in [&dead, &held, &mine] {
+            fs::create_dir_all(dir.join("sub")).expect("a folder");
+            fs::write(dir.join("sub/file"), b"x").expect("a file");
+        }
+        let outside = base.join("outside");
+        fs::create_dir_all(&outside).expect("a folder");
+        std::os::unix::fs::symlink(&outside, dead.join("link")).expect("a link");
+        let link = base.join("_pb2147483647_0000000000000004");
+        std::os::unix::fs::symlink(&outside, &link).expect("a link");
+
+        let lock_held = lock(&held).expect("the lock is free");
+        leftovers(&base, &mine);
+        assert!(!dead.exists(), "an abandoned folder stays");
+        assert!(held.join("sub/file").exists(), "a locked folder was swept");
+        assert!(mine.join("sub/file").exists(), "our own folder was swept");
+        assert!(
+            outside.exists() && link.symlink_metadata().is_ok(),
+            "a link was followed"
+        );
+        drop(lock_held);
+        leftovers(&base, &mine);
+        assert!(!held.exists());
+        fs::remove_dir_all(&base).expect("cleanup");
+    }
+}

@@ -1,0 +1,84 @@
+//! Resource faults at launch: the unpack folder's file system is full, read-only or mounted
+//! `noexec`. Each ends in one line that names the way out (`PYBUNDLE_RUNTIME_TMPDIR` at run
+//! time, `--runtime-tmpdir` at build time), the launcher's failure status, and nothing left
+//! behind. Each case runs in its own mount namespace, on a small tmpfs made for it.
+
+use std::process::Stdio;
+
+use crate::harness::*;
+
+/// Run the onefile probe with `$TMPDIR` on a fresh tmpfs mounted with `options`; returns the
+/// launcher's output and how many entries it left on that tmpfs.
+fn run_on_tmpfs(options: &str) -> (std::process::Output, usize) {
+    let exe = probe(true);
+    let mount_point = tempfile::tempdir().unwrap();
+    let script = format!(
+        "mount -t tmpfs -o {options} pybundle-fault \"$1\" || exit 98\n\
+         shift\n\
+         TMPDIR=\"$0\" \"$@\"\n\
+         status=$?\n\
+         echo \"left=$(ls -A \"$0\" | wc -l)\"\n\
+         exit $status\n"
+    );
+    let out = hermetic(
+        "/bin/sh".as_ref(),
+        &[
+            "-c".as_ref(),
+            script.as_ref(),
+            mount_point.path().as_os_str(),
+            mount_point.path().as_os_str(),
+            exe.as_os_str(),
+            "facts".as_ref(),
+        ],
+    )
+    .stdin(Stdio::null())
+    .output()
+    .unwrap();
+    assert_ne!(
+        out.status.code(),
+        Some(98),
+        "tmpfs not mounted: {}",
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    let left = text
+        .lines()
+        .find_map(|l| l.strip_prefix("left="))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no count in {text:?}"));
+    (out, left)
+}
+
+fn assert_one_helpful_line(out: &std::process::Output, what: &str) {
+    assert_eq!(out.status.code(), Some(255), "{what}: {:?}", out.status);
+    let err = stderr(out);
+    assert_eq!(err.trim_end().lines().count(), 1, "{what}: {err}");
+    for hint in ["PYBUNDLE_RUNTIME_TMPDIR", "--runtime-tmpdir"] {
+        assert!(err.contains(hint), "{what}: no {hint} in {err}");
+    }
+    assert!(!stdout(out).contains("frozen="), "{what}: the app ran");
+}
+
+#[test]
+fn a_full_disk_while_unpacking() {
+    let (out, left) = run_on_tmpfs("size=2m,mode=1777");
+    assert_one_helpful_line(&out, "full disk");
+    assert!(stderr(&out).contains("No space left"), "{}", stderr(&out));
+    assert_eq!(left, 0, "a half-unpacked folder was left");
+}
+
+#[test]
+fn a_read_only_tmpdir() {
+    let (out, left) = run_on_tmpfs("ro,size=1m");
+    assert_one_helpful_line(&out, "read-only");
+    assert!(stderr(&out).contains("Read-only"), "{}", stderr(&out));
+    assert_eq!(left, 0);
+}
+
+#[test]
+fn a_noexec_tmpdir() {
+    let (out, left) = run_on_tmpfs("noexec,size=256m,mode=1777");
+    assert_one_helpful_line(&out, "noexec");
+    assert!(stderr(&out).contains("noexec"), "{}", stderr(&out));
+    assert_eq!(left, 0, "the unpacked folder was left");
+}
