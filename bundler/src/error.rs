@@ -22,6 +22,12 @@ pub enum Error {
     DataMissing { flag: &'static str, spec: String },
     #[error("{flag} destination {dest:?} must be a relative path inside the bundle, like '.' or 'assets/icons'")]
     DataBadDest { flag: &'static str, dest: String },
+    #[error("{path} is {kind}, not a regular file or folder; {flag} takes files and folders only, so remove it or point at the files you mean")]
+    DataNotRegular {
+        flag: &'static str,
+        path: PathBuf,
+        kind: &'static str,
+    },
     #[error("{path} would be placed at {dest}, which pybundle reserves for the runtime; choose another destination")]
     Reserved { path: PathBuf, dest: String },
     #[error("two different files would be placed at {dest} ({first} and {second}); give one of them another destination")]

@@ -85,6 +85,38 @@ fn add_data_that_escapes_the_bundle() {
 }
 
 #[test]
+fn add_data_holding_a_special_file_or_a_dangling_link() {
+    let script = probe_dir().join("probe.py");
+    for (what, expect) in [("fifo", "a named pipe"), ("link", "a link to nothing")] {
+        let data = tempfile::tempdir().unwrap();
+        fs::write(data.path().join("ok.txt"), "fine").unwrap();
+        let odd = data.path().join("odd");
+        if what == "fifo" {
+            let path = std::ffi::CString::new(odd.to_str().unwrap()).unwrap();
+            // SAFETY: mkfifo with a valid path.
+            assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o644) }, 0);
+        } else {
+            std::os::unix::fs::symlink(data.path().join("gone"), &odd).unwrap();
+        }
+        let spec = format!("{}:assets", data.path().display());
+        let err = refused(
+            &probe_dir(),
+            &[script.as_os_str(), s("--add-data"), s(&spec)],
+            true,
+        );
+        assert!(err.contains(expect) && err.contains("odd"), "{what}: {err}");
+        // Named directly, too.
+        let spec = format!("{}:.", odd.display());
+        let err = refused(
+            &probe_dir(),
+            &[script.as_os_str(), s("--add-data"), s(&spec)],
+            true,
+        );
+        assert!(err.contains("odd"), "{what}: {err}");
+    }
+}
+
+#[test]
 fn an_interpreter_that_is_not_python() {
     let text = tempfile::NamedTempFile::new().unwrap();
     for (python, expect) in [

@@ -3,7 +3,8 @@
 //! temporary unpack when the cache cannot be written.
 
 use std::fs;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::sync::OnceLock;
@@ -34,8 +35,19 @@ fn cached_probe() -> &'static Path {
 /// Run the cached probe with `cache` as XDG_CACHE_HOME and a fresh TMPDIR; returns the output
 /// and whether TMPDIR stayed empty.
 fn run_with_cache(cache: &Path, extra_env: &[(&str, &str)]) -> (Output, bool) {
+    run_with_cache_umask(cache, extra_env, 0o022)
+}
+
+fn run_with_cache_umask(cache: &Path, extra_env: &[(&str, &str)], umask: u32) -> (Output, bool) {
     let tmp = tempfile::tempdir().unwrap();
     let mut cmd = hermetic(cached_probe(), &["facts".as_ref()]);
+    // SAFETY: umask is async-signal-safe and touches no Rust state.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::umask(umask as libc::mode_t);
+            Ok(())
+        });
+    }
     cmd.env("XDG_CACHE_HOME", cache)
         .env("TMPDIR", tmp.path())
         .stdin(Stdio::null());
@@ -91,6 +103,34 @@ fn a_cached_onefile_unpacks_once_and_reuses_it() {
 }
 
 #[test]
+fn a_strict_umask_does_not_defeat_the_cache() {
+    // Under umask 077 files would be created without the modes the manifest records, and
+    // the cache would never check out; the launcher sets the recorded modes itself.
+    let cache = tempfile::tempdir().unwrap();
+    let (first, _) = run_with_cache_umask(cache.path(), &[], 0o077);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let root = PathBuf::from(&facts(&first)["meipass"]);
+    let interpreter = fs::read_dir(root.join("_python/bin"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    assert_eq!(
+        fs::metadata(&interpreter).unwrap().permissions().mode() & 0o777,
+        0o755
+    );
+    let inode = fs::metadata(root.join("probe.pyc")).unwrap().ino();
+    let (second, _) = run_with_cache_umask(cache.path(), &[], 0o077);
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert_eq!(
+        fs::metadata(root.join("probe.pyc")).unwrap().ino(),
+        inode,
+        "unpacked again under umask 077"
+    );
+}
+
+#[test]
 fn a_damaged_cache_is_repaired() {
     let cache = tempfile::tempdir().unwrap();
     let (first, _) = run_with_cache(cache.path(), &[]);
@@ -127,7 +167,7 @@ fn a_damaged_cache_is_repaired() {
 fn concurrent_first_launches_all_succeed() {
     let cache = tempfile::tempdir().unwrap();
     let outputs: Vec<(Output, bool)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..8)
+        let handles: Vec<_> = (0..32)
             .map(|_| scope.spawn(|| run_with_cache(cache.path(), &[])))
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()

@@ -176,3 +176,76 @@ fn json_summary_describes_the_output() {
         "{text}"
     );
 }
+
+/// SIGINT at many moments of a rebuild (analysis, compression, writing, the swap): the build
+/// either finishes or stops, and `DIST` holds the previous output or the new one, complete,
+/// and nothing else.
+#[test]
+fn an_interrupted_build_leaves_a_whole_output_and_no_temporary_files() {
+    use std::os::unix::process::ExitStatusExt;
+    let script = fixture("probe").join("probe.py");
+    for mode in ["-F", "-D"] {
+        let dist = tempfile::tempdir().unwrap();
+        build(
+            &script,
+            dist.path(),
+            &[mode, "-n", "app", "--add-data", "data.txt:."],
+        );
+        let mut interrupted = 0;
+        for delay_ms in [30, 120, 250, 400, 600, 900, 1300, 1800, 2500] {
+            let child = Command::new(PYBUNDLE)
+                .current_dir(script.parent().unwrap())
+                .args(["build", "probe.py", mode, "-n", "app", "-y", "-q"])
+                .args(["--add-data", "data.txt:.", "--compression-level", "15"])
+                .arg("--python")
+                .arg(python())
+                .arg("--distpath")
+                .arg(dist.path())
+                .arg("--workpath")
+                .arg(workpath())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+            // SAFETY: plain kill(2) of our own child.
+            unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+            let out = child.wait_with_output().unwrap();
+            match (out.status.code(), out.status.signal()) {
+                (Some(0), _) => {}
+                (_, Some(libc::SIGINT)) => interrupted += 1,
+                other => panic!("{mode} at {delay_ms} ms: {other:?} {}", stderr(&out)),
+            }
+            let names: Vec<_> = fs::read_dir(dist.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(
+                names,
+                ["app"],
+                "{mode} at {delay_ms} ms: temporary files left"
+            );
+            let exe = if mode == "-F" {
+                dist.path().join("app")
+            } else {
+                dist.path().join("app/app")
+            };
+            let verify = Command::new(PYBUNDLE)
+                .arg("verify")
+                .arg(&exe)
+                .output()
+                .unwrap();
+            assert!(
+                verify.status.success(),
+                "{mode} at {delay_ms} ms: {}",
+                stderr(&verify)
+            );
+            if mode == "-D" {
+                assert!(dist.path().join("app/_internal/probe.pyc").is_file());
+            }
+        }
+        assert!(
+            interrupted > 0,
+            "{mode}: no build was interrupted; the test proves nothing"
+        );
+    }
+}

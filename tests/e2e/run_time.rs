@@ -281,3 +281,65 @@ fn runtime_tmpdir_is_where_a_onefile_app_unpacks() {
     assert!(facts(&out)["meipass"].starts_with(unpack.path().to_str().unwrap()));
     assert!(is_empty_dir(unpack.path()));
 }
+
+/// CVE-2025-59042 in PyInstaller: a `sys.path` entry beside the executable let a planted
+/// folder run code. Here, modules, packages and zips planted beside the executable (named like
+/// the app's own modules, the stdlib, or the executable itself) are never imported.
+#[test]
+fn files_planted_beside_the_executable_are_never_imported() {
+    both(|exe, onefile| {
+        let beside = tempfile::tempdir().unwrap();
+        let (dir, exe) = if onefile {
+            let copy = beside.path().join("probe");
+            std::fs::copy(exe, &copy).unwrap();
+            (beside.path().to_path_buf(), copy)
+        } else {
+            (exe.parent().unwrap().to_path_buf(), exe.to_path_buf())
+        };
+        let evil = "raise SystemExit('planted module imported')\n";
+        let mut planted = vec![];
+        for name in ["json.py", "probe_helper.py", "probe.py", "encodings.py"] {
+            planted.push(dir.join(name));
+            std::fs::write(dir.join(name), evil).unwrap();
+        }
+        for pkg in ["json", "probe_helper", "probe.zip", "_pybundle_boot"] {
+            let p = dir.join(pkg);
+            if !p.exists() {
+                std::fs::create_dir(&p).unwrap();
+                std::fs::write(p.join("__init__.py"), evil).unwrap();
+                planted.push(p);
+            }
+        }
+        // A zip named like the stdlib's and like the executable, holding the same modules.
+        for zip_name in ["python311.zip", "base_library.zip", "probe.pyz"] {
+            let zip = dir.join(zip_name);
+            let status = std::process::Command::new(python())
+                .args(["-c", "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w') as z:\n    for m in ('json', 'probe_helper', 'os'):\n        z.writestr(m + '.py', sys.argv[2])"])
+                .arg(&zip)
+                .arg(evil)
+                .status()
+                .unwrap();
+            assert!(status.success());
+            planted.push(zip);
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let out = hermetic(&exe, &["facts".as_ref()])
+            .current_dir(&dir)
+            .env("TMPDIR", tmp.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "onefile={onefile}: {}", stderr(&out));
+        let f = facts(&out);
+        assert_eq!(f["path_outside_bundle"], "[]");
+        assert!(f["json_from"].starts_with(&f["meipass"]));
+        assert!(f["helper_file"].starts_with(&f["meipass"]));
+        for p in planted {
+            if p.is_dir() {
+                std::fs::remove_dir_all(p).unwrap();
+            } else {
+                std::fs::remove_file(p).unwrap();
+            }
+        }
+    });
+}

@@ -119,6 +119,7 @@ pub fn add_all(
                 }
                 add_tree_at_depth(&source, &spec.dest, &origin, true, contents, 0)?;
             } else {
+                check_regular(spec.flag, &source)?;
                 let name = source
                     .file_name()
                     .and_then(|n| n.to_str())
@@ -178,7 +179,12 @@ fn add_tree_at_depth(
         let child = join(dest, &name);
         if path.is_dir() {
             add_tree_at_depth(&path, &child, origin, user, contents, depth + 1)?;
-        } else if path.is_file() {
+        } else {
+            if user {
+                check_regular(flag_of(origin), &path)?;
+            } else if !path.is_file() {
+                continue;
+            }
             if user {
                 check_reserved(&path, &child)?;
             }
@@ -188,6 +194,36 @@ fn add_tree_at_depth(
         }
     }
     Ok(())
+}
+
+/// Data must be regular files (a link is followed to one). A FIFO would hang the build,
+/// a device or socket has no content to copy, and a dangling link has nothing behind it.
+fn check_regular(flag: &'static str, path: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = match fs::metadata(path) {
+        Ok(meta) if meta.is_file() => return Ok(()),
+        Ok(meta) if meta.file_type().is_fifo() => "a named pipe",
+        Ok(meta) if meta.file_type().is_socket() => "a socket",
+        Ok(meta) if meta.file_type().is_block_device() || meta.file_type().is_char_device() => {
+            "a device"
+        }
+        Ok(_) => "a special file",
+        Err(_) => "a link to nothing",
+    };
+    Err(Error::DataNotRegular {
+        flag,
+        path: path.to_path_buf(),
+        kind,
+    })
+}
+
+/// `--add-data` or `--add-binary`, from an item's origin text.
+fn flag_of(origin: &str) -> &'static str {
+    if origin.starts_with(ADD_BINARY) {
+        ADD_BINARY
+    } else {
+        ADD_DATA
+    }
 }
 
 fn check_reserved(path: &Path, dest: &str) -> Result<(), Error> {

@@ -7,6 +7,7 @@ use std::fs;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use crate::error::Error;
 use crate::layout;
@@ -119,22 +120,36 @@ fn remove_any(path: &Path) {
     }
 }
 
-/// Holds SIGINT, SIGTERM and SIGHUP until dropped; any that arrived are delivered then.
+/// Signals that would otherwise end the build while the output is half in place.
+const HELD: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+
+/// The first held signal that arrived, or 0.
+static ARRIVED: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn note_arrival(sig: libc::c_int) {
+    let _ = ARRIVED.compare_exchange(0, sig, Ordering::SeqCst, Ordering::SeqCst);
+}
+
+/// Holds SIGINT, SIGTERM and SIGHUP until dropped; one that arrived is delivered then, with
+/// its previous disposition back. A handler rather than a signal mask: the mask is per thread,
+/// and a signal sent to the process would be taken by any other thread (the progress bar's)
+/// and end the build on the spot.
 struct HeldSignals {
-    previous: libc::sigset_t,
+    previous: [libc::sigaction; 3],
 }
 
 impl HeldSignals {
     fn hold() -> Self {
-        // SAFETY: plain signal-mask manipulation of this thread.
+        // SAFETY: installs a handler that only does an atomic store; saves what was there.
         unsafe {
-            let mut set: libc::sigset_t = std::mem::zeroed();
-            let mut previous: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut set);
-            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-                libc::sigaddset(&mut set, sig);
+            let mut previous: [libc::sigaction; 3] = std::mem::zeroed();
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = note_arrival as *const () as usize;
+            action.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut action.sa_mask);
+            for (sig, old) in HELD.iter().zip(previous.iter_mut()) {
+                libc::sigaction(*sig, &action, old);
             }
-            libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut previous);
             HeldSignals { previous }
         }
     }
@@ -142,9 +157,15 @@ impl HeldSignals {
 
 impl Drop for HeldSignals {
     fn drop(&mut self) {
-        // SAFETY: restores the mask saved by `hold`.
+        // SAFETY: restores the dispositions saved by `hold`, then re-sends what arrived.
         unsafe {
-            libc::pthread_sigmask(libc::SIG_SETMASK, &self.previous, std::ptr::null_mut());
+            for (sig, old) in HELD.iter().zip(self.previous.iter()) {
+                libc::sigaction(*sig, old, std::ptr::null_mut());
+            }
+            let sig = ARRIVED.swap(0, Ordering::SeqCst);
+            if sig != 0 {
+                libc::raise(sig);
+            }
         }
     }
 }
