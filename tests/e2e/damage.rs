@@ -95,12 +95,10 @@ fn a_flipped_byte_anywhere_in_the_archive_is_refused() {
 fn a_truncated_or_extended_file_is_refused() {
     let bytes = onefile_bytes();
     let start = archive_offset(&bytes);
-    for cut in [
-        start + 10,
-        (start + bytes.len()) / 2,
-        bytes.len() - 65,
-        bytes.len() - 1,
-    ] {
+    let len = bytes.len();
+    let mut cuts: Vec<usize> = (1..16).map(|i| start + (len - start) * i / 16).collect();
+    cuts.extend([start + 1, start + 10, len - 65, len - 64, len - 63, len - 32, len - 1]);
+    for cut in cuts {
         let (out, clean) = run_copy(&bytes[..cut]);
         assert_refused(&out, clean, &format!("cut at {cut}"));
     }
