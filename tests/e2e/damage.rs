@@ -97,7 +97,15 @@ fn a_truncated_or_extended_file_is_refused() {
     let start = archive_offset(&bytes);
     let len = bytes.len();
     let mut cuts: Vec<usize> = (1..16).map(|i| start + (len - start) * i / 16).collect();
-    cuts.extend([start + 1, start + 10, len - 65, len - 64, len - 63, len - 32, len - 1]);
+    cuts.extend([
+        start + 1,
+        start + 10,
+        len - 65,
+        len - 64,
+        len - 63,
+        len - 32,
+        len - 1,
+    ]);
     for cut in cuts {
         let (out, clean) = run_copy(&bytes[..cut]);
         assert_refused(&out, clean, &format!("cut at {cut}"));

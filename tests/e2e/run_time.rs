@@ -45,6 +45,7 @@ fn the_app_sees_a_frozen_bundle() {
         assert_eq!(f["ld_library_path"], "None");
         if onefile {
             assert!(!root.ends_with("_internal"));
+            assert_eq!(f["root_mode"], "0o700", "the unpack folder is not private");
         } else {
             assert_eq!(Path::new(root), exe.parent().unwrap().join("_internal"));
         }
