@@ -344,3 +344,22 @@ fn files_planted_beside_the_executable_are_never_imported() {
         }
     });
 }
+
+/// Start-up modules are pruned to their module-level imports; what the app itself uses keeps
+/// the imports its functions make when called.
+#[test]
+fn standard_library_functions_that_import_when_called_still_work() {
+    let script = fixture("lazy").join("lazy.py");
+    let expected = std::process::Command::new(python())
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(expected.status.success(), "{}", stderr(&expected));
+    check_both_modes(
+        &script,
+        std::path::Path::new(&python()),
+        &[],
+        &[],
+        &stdout(&expected),
+    );
+}

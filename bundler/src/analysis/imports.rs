@@ -4,6 +4,8 @@
 //! literal name. Imports under `if TYPE_CHECKING:` never run and are ignored. An import inside
 //! the body of a `try` that has handlers is *optional* (the code copes when it fails), and so
 //! is one under a test of `sys.version_info` or `sys.platform` (it may be for another Python).
+//! An import inside a function or lambda is *deferred*: it runs only if that function is
+//! called, which matters for the standard library's start-up modules (see `runtime::prune`).
 //!
 //! Parsing is error-tolerant (ruff's parser recovers), so a file that uses syntax newer than
 //! the parser knows still yields the imports it can read; whether the file is valid is decided
@@ -18,11 +20,19 @@ use std::collections::BTreeMap;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{Expr, PySourceType, Stmt};
 
-/// Absolute module names `source` may import, each with whether it is optional (every import
-/// of it is guarded by a `try`). For `from X import a`, both `X` and `X.a` are listed, since `a`
-/// may be a submodule. `module` is the file's dotted name (`pkg.mod`, or `pkg` for
-/// `pkg/__init__.py`), used to resolve relative imports.
-pub fn imports(source: &str, module: &str, is_package: bool) -> BTreeMap<String, bool> {
+/// How a module is imported, over every place that imports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Import {
+    /// Every import of it is guarded (a `try`, a version or platform test).
+    pub optional: bool,
+    /// Every import of it is inside a function or lambda: it runs only when that is called.
+    pub deferred: bool,
+}
+
+/// Absolute module names `source` may import, each with how. For `from X import a`, both `X`
+/// and `X.a` are listed, since `a` may be a submodule. `module` is the file's dotted name
+/// (`pkg.mod`, or `pkg` for `pkg/__init__.py`), used to resolve relative imports.
+pub fn imports(source: &str, module: &str, is_package: bool) -> BTreeMap<String, Import> {
     let parsed = ruff_python_parser::parse_unchecked_source(source, PySourceType::Python);
     let package = if is_package {
         module.to_string()
@@ -36,6 +46,7 @@ pub fn imports(source: &str, module: &str, is_package: bool) -> BTreeMap<String,
         package,
         names: BTreeMap::new(),
         guarded: 0,
+        in_function: 0,
     };
     collector.visit_body(&parsed.syntax().body);
     collector.names
@@ -43,18 +54,26 @@ pub fn imports(source: &str, module: &str, is_package: bool) -> BTreeMap<String,
 
 struct Collector {
     package: String,
-    names: BTreeMap<String, bool>,
+    names: BTreeMap<String, Import>,
     /// How many `try` bodies (with handlers) enclose the current statement.
     guarded: usize,
+    /// How many function or lambda bodies enclose it.
+    in_function: usize,
 }
 
 impl Collector {
     fn add(&mut self, name: String) {
-        let optional = self.guarded > 0;
+        let this = Import {
+            optional: self.guarded > 0,
+            deferred: self.in_function > 0,
+        };
         self.names
             .entry(name)
-            .and_modify(|o| *o = *o && optional)
-            .or_insert(optional);
+            .and_modify(|seen| {
+                seen.optional &= this.optional;
+                seen.deferred &= this.deferred;
+            })
+            .or_insert(this);
     }
 
     /// The absolute base of `from <dots><module> import ...`, if it stays inside the top
@@ -157,11 +176,33 @@ impl<'a> Visitor<'a> for Collector {
                 self.visit_body(&block.orelse);
                 self.visit_body(&block.finalbody);
             }
+            Stmt::FunctionDef(def) => {
+                // Decorators, defaults and annotations run when the `def` does.
+                for decorator in &def.decorator_list {
+                    self.visit_decorator(decorator);
+                }
+                if let Some(type_params) = &def.type_params {
+                    self.visit_type_params(type_params);
+                }
+                self.visit_parameters(&def.parameters);
+                if let Some(returns) = &def.returns {
+                    self.visit_annotation(returns);
+                }
+                self.in_function += 1;
+                self.visit_body(&def.body);
+                self.in_function -= 1;
+            }
             _ => visitor::walk_stmt(self, stmt),
         }
     }
 
     fn visit_expr(&mut self, expr: &'a Expr) {
+        if matches!(expr, Expr::Lambda(_)) {
+            self.in_function += 1;
+            visitor::walk_expr(self, expr);
+            self.in_function -= 1;
+            return;
+        }
         if let Expr::Call(call) = expr {
             let dynamic = match call.func.as_ref() {
                 Expr::Name(name) => name.id.as_str() == "__import__",
@@ -195,10 +236,10 @@ mod tests {
                    try:\n    import os\nexcept ImportError:\n    pass\nimport os\n\
                    try:\n    pass\nfinally:\n    import csv\n";
         let found = imports(src, "m", false);
-        assert!(found["simplejson"]);
-        assert!(found["json"]);
-        assert!(!found["os"]);
-        assert!(!found["csv"]);
+        assert!(found["simplejson"].optional);
+        assert!(found["json"].optional);
+        assert!(!found["os"].optional);
+        assert!(!found["csv"].optional);
     }
 
     #[test]
@@ -206,10 +247,10 @@ mod tests {
         let src = "import sys\nif sys.version_info >= (3, 14):\n    import annotationlib\n\
                    if sys.platform == 'win32':\n    import msvcrt\nelse:\n    import termios\n";
         let found = imports(src, "m", false);
-        assert!(found["annotationlib"]);
-        assert!(found["msvcrt"]);
-        assert!(found["termios"]);
-        assert!(!found["sys"]);
+        assert!(found["annotationlib"].optional);
+        assert!(found["msvcrt"].optional);
+        assert!(found["termios"].optional);
+        assert!(!found["sys"].optional);
     }
 
     #[test]
@@ -233,6 +274,20 @@ mod tests {
                 "zlib"
             ]
         );
+    }
+
+    #[test]
+    fn imports_inside_functions_are_deferred_unless_also_at_module_level() {
+        let src = "import os\n\
+                   def f(x=__import__('json')):\n    import csv, os\n    g = lambda: __import__('zlib')\n\
+                   class C:\n    import email\n    def m(self):\n        import bz2\n";
+        let found = imports(src, "m", false);
+        for deferred in ["csv", "zlib", "bz2"] {
+            assert!(found[deferred].deferred, "{deferred}");
+        }
+        for now in ["os", "json", "email"] {
+            assert!(!found[now].deferred, "{now}");
+        }
     }
 
     #[test]

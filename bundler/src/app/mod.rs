@@ -219,11 +219,12 @@ fn imports_of(
         path: path.to_path_buf(),
         source,
     })?;
-    Ok(analysis::imports::imports(
-        &String::from_utf8_lossy(&bytes),
-        module,
-        is_package,
-    ))
+    Ok(
+        analysis::imports::imports(&String::from_utf8_lossy(&bytes), module, is_package)
+            .into_iter()
+            .map(|(name, how)| (name, how.optional))
+            .collect(),
+    )
 }
 
 fn job(source: PathBuf, root: &Path) -> Result<Job, Error> {

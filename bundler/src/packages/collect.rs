@@ -234,10 +234,10 @@ fn bundle(
             let found = imports.entry(module.clone()).or_default();
             if !is_test_module(rel) {
                 let text = String::from_utf8_lossy(&bytes);
-                for (name, optional) in analysis::imports::imports(&text, &module, is_package) {
+                for (name, how) in analysis::imports::imports(&text, &module, is_package) {
                     let site = Site {
                         importer: rel.clone(),
-                        optional,
+                        optional: how.optional,
                     };
                     found.push((name, site));
                 }

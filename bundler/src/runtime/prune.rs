@@ -7,6 +7,10 @@
 //! import behind the scenes come with them. Extension
 //! modules in lib-dynload are kept when some kept module (or the app) imports them, which drops
 //! `_ssl`/`_hashlib` and their 5 MB of OpenSSL from apps that never touch them.
+//!
+//! Start-up modules the app never uses only ever run their module-level code, so only their
+//! module-level imports are followed; a module the app uses has all its imports followed,
+//! inside functions too (`os.popen` imports `subprocess` when called).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs;
@@ -69,6 +73,11 @@ const BEHIND_EXTENSIONS: &[(&str, &[&str])] = &[
     ("_sqlite3", &["sqlite3"]),
 ];
 
+/// Modules the import machinery imports from inside its loaders' methods, on behalf of a
+/// public module: `importlib.resources` asks a loader for a reader, and the loader imports
+/// `importlib.readers` then.
+const BEHIND_LOADERS: &[(&str, &[&str])] = &[("importlib.resources", &["importlib.readers"])];
+
 /// What of the standard library an app needs.
 pub struct Kept {
     /// `.py` files, relative to the stdlib root.
@@ -78,6 +87,18 @@ pub struct Kept {
     pub imported_tops: BTreeSet<String>,
 }
 
+/// One module the walk has to look at.
+struct Visit {
+    name: String,
+    /// Asked for by the app rather than by the standard library.
+    by_app: bool,
+    /// Used by the app (directly or through other modules it uses), so any of its functions
+    /// may run and its imports inside functions are followed too. Start-up modules the app
+    /// never uses only run their module-level code: `site` imports `rlcompleter` only for an
+    /// interactive prompt, `_strptime` reaches `calendar`, whose `main()` imports `argparse`.
+    used: bool,
+}
+
 /// What the bundle keeps of `sources` (paths relative to the stdlib root) for an app reaching
 /// the dotted names in `reached`.
 pub fn keep(stdlib: &Path, sources: &[String], reached: &BTreeSet<String>) -> Kept {
@@ -85,18 +106,24 @@ pub fn keep(stdlib: &Path, sources: &[String], reached: &BTreeSet<String>) -> Ke
         .iter()
         .map(|rel| (super::module_name(rel), rel))
         .collect();
-    let mut kept: BTreeSet<String> = BTreeSet::new();
-    // (name, asked for by the app rather than by the standard library)
-    let mut queue: VecDeque<(String, bool)> = ALWAYS
+    // Kept files, and whether their imports inside functions were followed.
+    let mut kept: BTreeMap<String, bool> = BTreeMap::new();
+    let visit = |name: &str, by_app, used| Visit {
+        name: name.to_string(),
+        by_app,
+        used,
+    };
+    let mut queue: VecDeque<Visit> = ALWAYS
         .iter()
-        .map(|s| (s.to_string(), false))
-        .chain(reached.iter().map(|r| (r.clone(), true)))
+        .map(|s| visit(s, false, false))
+        .chain(reached.iter().map(|r| visit(r, true, true)))
         .collect();
-    let mut seen: BTreeSet<String> = BTreeSet::new();
+    // Names looked at, and whether as used.
+    let mut seen: BTreeMap<String, bool> = BTreeMap::new();
     let mut imported_tops: BTreeSet<String> = BTreeSet::new();
     // Tools the app asked for; their own imports of themselves are then followed.
     let mut tools_in_use: BTreeSet<&str> = BTreeSet::new();
-    while let Some((name, by_app)) = queue.pop_front() {
+    while let Some(Visit { name, by_app, used }) = queue.pop_front() {
         let tool = TOOLS
             .iter()
             .find(|t| name == **t || name.strip_prefix(**t).is_some_and(|r| r.starts_with('.')));
@@ -107,14 +134,26 @@ pub fn keep(stdlib: &Path, sources: &[String], reached: &BTreeSet<String>) -> Ke
                 continue;
             }
         }
-        if !seen.insert(name.clone()) {
-            continue;
+        match seen.get(&name) {
+            Some(&was_used) if was_used || !used => continue,
+            _ => {
+                seen.insert(name.clone(), used);
+            }
         }
         let top = name.split('.').next().unwrap_or(&name).to_string();
         imported_tops.insert(top.clone());
         for (ext, implied) in BEHIND_EXTENSIONS {
             if top == *ext {
-                queue.extend(implied.iter().map(|s| (s.to_string(), false)));
+                queue.extend(implied.iter().map(|s| visit(s, false, used)));
+            }
+        }
+        for (module, implied) in BEHIND_LOADERS {
+            if name == *module
+                || name
+                    .strip_prefix(module)
+                    .is_some_and(|r| r.starts_with('.'))
+            {
+                queue.extend(implied.iter().map(|s| visit(s, false, used)));
             }
         }
         // The module itself (or, for `from pkg import attr`, the nearest module above it) and
@@ -149,19 +188,27 @@ pub fn keep(stdlib: &Path, sources: &[String], reached: &BTreeSet<String>) -> Ke
         }
         for module in modules {
             let rel = by_module[module];
-            if !kept.insert(rel.clone()) {
-                continue;
+            match kept.get(rel) {
+                Some(&followed_all) if followed_all || !used => continue,
+                _ => {
+                    kept.insert(rel.clone(), used);
+                }
             }
             let is_package = rel.ends_with("__init__.py");
             if let Ok(bytes) = fs::read(stdlib.join(rel)) {
                 let text = String::from_utf8_lossy(&bytes);
                 let found = analysis::imports::imports(&text, module, is_package);
-                queue.extend(found.into_keys().map(|n| (n, false)));
+                queue.extend(
+                    found
+                        .into_iter()
+                        .filter(|(_, how)| used || !how.deferred)
+                        .map(|(n, _)| visit(&n, false, used)),
+                );
             }
         }
     }
     Kept {
-        sources: kept,
+        sources: kept.into_keys().collect(),
         imported_tops,
     }
 }
@@ -230,5 +277,51 @@ mod tests {
         let kept = keep(dir.path(), &sources, &reached);
         assert!(kept.sources.contains("numbers.py"));
         assert!(kept.imported_tops.contains("_decimal"));
+    }
+
+    #[test]
+    fn start_up_modules_follow_only_their_module_level_imports_until_the_app_uses_them() {
+        let (dir, sources) = tree(&[
+            ("site.py", "import os\n"),
+            (
+                "os.py",
+                "import stat\ndef popen():\n    import subprocess\n",
+            ),
+            ("stat.py", ""),
+            ("subprocess.py", "import signal\n"),
+            ("signal.py", ""),
+            (
+                "traceback.py",
+                "import linecache\ndef caret():\n    import ast\n",
+            ),
+            ("linecache.py", "def check():\n    import tokenize\n"),
+            ("tokenize.py", ""),
+            ("ast.py", ""),
+            ("importlib/__init__.py", ""),
+            ("importlib/readers.py", ""),
+            ("importlib/resources/__init__.py", ""),
+        ]);
+        let kept = |reached: &[&str]| {
+            let reached = reached.iter().map(|r| r.to_string()).collect();
+            keep(dir.path(), &sources, &reached).sources
+        };
+        let idle = kept(&[]);
+        for k in ["os.py", "stat.py", "traceback.py", "linecache.py"] {
+            assert!(idle.contains(k), "{k} dropped: {idle:?}");
+        }
+        for k in [
+            "subprocess.py",
+            "ast.py",
+            "tokenize.py",
+            "importlib/readers.py",
+        ] {
+            assert!(!idle.contains(k), "{k} kept: {idle:?}");
+        }
+        // Used by the app: imports inside functions count, and what they reach is used too.
+        let used = kept(&["os", "traceback"]);
+        for k in ["subprocess.py", "signal.py", "ast.py", "tokenize.py"] {
+            assert!(used.contains(k), "{k} dropped: {used:?}");
+        }
+        assert!(kept(&["importlib.resources"]).contains("importlib/readers.py"));
     }
 }
