@@ -20,6 +20,11 @@ pub use manifest::{Chunk, FileEntry, Launch, Manifest, Mode};
 pub use reader::Bundle;
 pub use trailer::Trailer;
 
+/// Every chunk's zstd frame uses a window of at most 2^20 bytes. The launcher decodes with
+/// no larger window, so its memory stays small (about 1 MiB per unpacking thread) and a
+/// frame asking for more is refused as damage rather than allocated.
+pub const WINDOW_LOG: u32 = 20;
+
 /// The hash that guards trailer, manifest and payload.
 pub(crate) fn new_hasher() -> xxhash_rust::xxh3::Xxh3 {
     xxhash_rust::xxh3::Xxh3::new()

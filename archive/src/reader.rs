@@ -168,6 +168,9 @@ impl Bundle {
         ))
         .map_err(FormatError::Io)?
         .single_frame();
+        decoder
+            .window_log_max(crate::WINDOW_LOG)
+            .map_err(FormatError::Io)?;
         for entry in files {
             let dest = root.join(&entry.path);
             let write_err = |source| ExtractError::Write {
@@ -249,6 +252,7 @@ impl Bundle {
         source.seek(SeekFrom::Start(self.trailer.archive_offset + chunk.offset))?;
         let mut decoder =
             zstd::stream::read::Decoder::new(source.take(chunk.compressed_len))?.single_frame();
+        decoder.window_log_max(crate::WINDOW_LOG)?;
         io::copy(&mut (&mut decoder).take(entry.offset), &mut io::sink()).map_err(damaged_chunk)?;
         let mut out = Vec::new();
         (&mut decoder)

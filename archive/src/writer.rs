@@ -114,6 +114,15 @@ pub fn write<W: Write>(
     Ok(launcher.len() as u64 + offset + manifest.len() as u64 + TRAILER_LEN as u64)
 }
 
+/// A compressor at `level` whose frames need a window of at most [`crate::WINDOW_LOG`].
+fn new_compressor(level: i32) -> io::Result<zstd::bulk::Compressor<'static>> {
+    use zstd::stream::raw::CParameter;
+    let mut compressor = zstd::bulk::Compressor::new(level)?;
+    compressor.set_parameter(CParameter::WindowLog(crate::WINDOW_LOG))?;
+    compressor.set_parameter(CParameter::ContentSizeFlag(true))?;
+    Ok(compressor)
+}
+
 /// Consecutive ranges of `files` that form one chunk each.
 fn group(files: &[InputFile]) -> Vec<std::ops::Range<usize>> {
     let mut groups = Vec::new();
@@ -149,19 +158,25 @@ fn compress_all(
         .min(groups.len().max(1));
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            scope.spawn(|| loop {
-                let index = next.fetch_add(1, Ordering::Relaxed);
-                let Some(range) = groups.get(index) else {
-                    break;
-                };
-                let raw: Vec<u8> = files[range.clone()]
-                    .iter()
-                    .flat_map(|f| f.data.iter().copied())
-                    .collect();
-                let frame = zstd::bulk::compress(&raw, level);
-                on_progress(raw.len() as u64);
-                if let Ok(mut slots) = results.lock() {
-                    slots[index] = Some(frame);
+            scope.spawn(|| {
+                let mut compressor = new_compressor(level);
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(range) = groups.get(index) else {
+                        break;
+                    };
+                    let raw: Vec<u8> = files[range.clone()]
+                        .iter()
+                        .flat_map(|f| f.data.iter().copied())
+                        .collect();
+                    let frame = match &mut compressor {
+                        Ok(c) => c.compress(&raw),
+                        Err(e) => Err(io::Error::new(e.kind(), e.to_string())),
+                    };
+                    on_progress(raw.len() as u64);
+                    if let Ok(mut slots) = results.lock() {
+                        slots[index] = Some(frame);
+                    }
                 }
             });
         }

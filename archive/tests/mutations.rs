@@ -220,3 +220,59 @@ fn a_trailer_claiming_huge_parts_is_refused() {
         assert!(open_bytes(&bytes).is_err(), "field at {field} accepted");
     }
 }
+
+#[test]
+fn a_frame_asking_for_a_window_over_the_limit_is_refused_not_allocated() {
+    // 2 MiB in one frame written with an 8 MiB window (the frame declares it): the reader
+    // refuses to allocate that much.
+    let data: Vec<u8> = (0..2u32 << 20)
+        .map(|i| (i % 251) as u8 ^ (i >> 17) as u8)
+        .collect();
+    let spec = ArchiveSpec {
+        mode: Mode::Onefile,
+        name: "w".into(),
+        launch: Launch {
+            interpreter: "big".into(),
+            bootstrap: "big".into(),
+            library_dir: "lib".into(),
+        },
+        runtime_tmpdir: None,
+        cached: false,
+        files: vec![InputFile {
+            path: "big".into(),
+            mode: 0o644,
+            data: data.clone(),
+        }],
+    };
+    let mut good = Vec::new();
+    writer::write(&mut good, LAUNCHER, spec, 1, &|_| {}).expect("written");
+    let bundle = open_bytes(&good).expect("the writer's archive opens");
+    let scratch = tempfile::tempdir().expect("scratch");
+    assert!(bundle.extract_all(scratch.path(), 0o700).is_ok());
+
+    let mut compressor = zstd::bulk::Compressor::new(1).expect("a compressor");
+    compressor
+        .set_parameter(zstd::stream::raw::CParameter::WindowLog(23))
+        .expect("a window of 8 MiB");
+    let wide = compressor.compress(&data).expect("compressed");
+    let mut manifest = bundle.manifest.clone();
+    manifest.chunks[0].compressed_len = wide.len() as u64;
+    let manifest = manifest.encode();
+    let mut bytes = LAUNCHER.to_vec();
+    bytes.extend_from_slice(&wide);
+    bytes.extend_from_slice(&manifest);
+    let trailer = Trailer {
+        archive_offset: LAUNCHER.len() as u64,
+        payload_len: wide.len() as u64,
+        manifest_len: manifest.len() as u64,
+        ..bundle.trailer
+    };
+    bytes.extend_from_slice(&trailer.encode());
+    assert!(writer::reseal(&mut bytes));
+    let wide_bundle = open_bytes(&bytes).expect("the manifest itself is fine");
+    let scratch = tempfile::tempdir().expect("scratch");
+    let err = wide_bundle
+        .extract_all(scratch.path(), 0o700)
+        .expect_err("a 2 MiB window is refused");
+    assert!(err.to_string().contains("does not decompress"), "{err}");
+}
