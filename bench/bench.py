@@ -7,6 +7,9 @@ PyPI into a throwaway venv) and prints one table of size, build time and start t
 Everything it makes goes under bench/out/ (ignored by git). Start times are hyperfine medians;
 "onefile" is a fresh unpack on every launch, as both tools do by default; "cached" is
 pybundle's --runtime-cache after its first launch (checked file by file, then reused).
+"launcher RSS" is the peak resident memory (VmHWM) of the onefile launcher process itself,
+which unpacks and then waits for the app (median of 5 launches; the app's own memory is not
+counted).
 """
 import json
 import os
@@ -51,6 +54,26 @@ def size(path):
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
+def launcher_peak_rss(exe, runs=5):
+    """Median over `runs` launches of the launcher's VmHWM in bytes, polled until it exits."""
+    peaks = []
+    for _ in range(runs):
+        proc = subprocess.Popen([str(exe)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        peak = 0
+        while proc.poll() is None:
+            try:
+                status = Path(f"/proc/{proc.pid}/status").read_text()
+            except OSError:
+                break
+            for line in status.splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]) * 1024)
+            time.sleep(0.0002)
+        proc.wait()
+        peaks.append(peak)
+    return sorted(peaks)[len(peaks) // 2]
+
+
 def medians(commands):
     report = OUT / "hyperfine.json"
     run(["hyperfine", "-N", "-w", "3", "-r", "20", "--export-json", report, *commands],
@@ -84,17 +107,20 @@ def main():
         d = work / "dist"
         starts = medians([f"{python} {script}", d / "pb-D/pb-D", d / "pb-F", d / "pi-D/pi-D", d / "pi-F",
                           d / "pb-C"])
-        rows.append((name, size(d / "pb-F"), size(d / "pi-F"), b_pb, b_pb_again, b_pi, *starts))
+        rss = (launcher_peak_rss(d / "pb-F"), launcher_peak_rss(d / "pi-F"))
+        rows.append((name, size(d / "pb-F"), size(d / "pi-F"), b_pb, b_pb_again, b_pi, *starts, *rss))
 
     print("| app | onefile size pybundle / PyInstaller | clean build pybundle / PyInstaller | rebuild pybundle "
-          "| start: python | onedir pybundle / PyInstaller | onefile pybundle / PyInstaller | onefile cached |")
-    print("|---|---|---|---|---|---|---|---|")
-    for (name, s_pb, s_pi, b_pb, b_again, b_pi, t_py, t_pbd, t_pbf, t_pid, t_pif, t_pbc) in rows:
+          "| start: python | onedir pybundle / PyInstaller | onefile pybundle / PyInstaller | onefile cached "
+          "| launcher RSS pybundle / PyInstaller |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for (name, s_pb, s_pi, b_pb, b_again, b_pi, t_py, t_pbd, t_pbf, t_pid, t_pif, t_pbc, r_pb, r_pi) in rows:
         print(f"| {name} | {s_pb / 1e6:.1f} MB / {s_pi / 1e6:.1f} MB ({s_pb / s_pi:.2f}x) "
               f"| {b_pb:.1f} s / {b_pi:.1f} s ({b_pb / b_pi:.2f}x) | {b_again:.2f} s "
               f"| {t_py * 1000:.0f} ms | {t_pbd * 1000:.0f} ms / {t_pid * 1000:.0f} ms ({t_pbd / t_py:.2f}x python) "
               f"| {t_pbf * 1000:.0f} ms / {t_pif * 1000:.0f} ms ({t_pbf / t_pif:.2f}x) "
-              f"| {t_pbc * 1000:.0f} ms ({t_pbc / t_py:.2f}x python) |")
+              f"| {t_pbc * 1000:.0f} ms ({t_pbc / t_py:.2f}x python) "
+              f"| {r_pb / 2**20:.1f} MiB / {r_pi / 2**20:.1f} MiB |")
 
 
 if __name__ == "__main__":

@@ -102,10 +102,15 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
     }
     progress.step("Collecting packages");
     let index = packages::SiteIndex::scan(&interp.site_packages);
+    let whole: Vec<String> = (args.collect_all.iter())
+        .chain(&args.collect_data)
+        .cloned()
+        .collect();
     let roots = packages::collect::Roots {
         imports: &app.external,
         runtime: &provided,
         excluded,
+        whole: &whole,
     };
     let packages = packages::collect::collect(roots, &index, &interp, &compiler, &mut contents)?;
     for (name, version) in &packages.distributions {

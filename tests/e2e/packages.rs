@@ -125,6 +125,34 @@ fn numpy_and_its_bundled_libraries_run_where_no_python_is() {
 }
 
 #[test]
+fn numpy_build_tools_and_headers_stay_out_unless_asked_for() {
+    let python = venv(&["numpy==2.4.6"]);
+    let script = repo().join("examples/numpy-app/matmul.py");
+    let site = |dist: &std::path::Path| {
+        dist.join("matmul/_internal/_python/lib/python3.11/site-packages/numpy")
+    };
+    let dist = tempfile::tempdir().unwrap();
+    build_with(&script, dist.path(), &["-D"], &python);
+    let numpy = site(dist.path());
+    assert!(numpy.join("linalg").is_dir() && numpy.join("testing").is_dir());
+    for gone in ["f2py", "distutils", "_core/include/numpy/ndarrayobject.h"] {
+        assert!(!numpy.join(gone).exists(), "{gone} bundled");
+    }
+    // Asked for: the whole distribution, as installed.
+    let dist = tempfile::tempdir().unwrap();
+    build_with(
+        &script,
+        dist.path(),
+        &["-D", "--collect-data", "numpy"],
+        &python,
+    );
+    let numpy = site(dist.path());
+    for kept in ["f2py/__init__.pyc", "_core/include/numpy/ndarrayobject.h"] {
+        assert!(numpy.join(kept).exists(), "{kept} left out");
+    }
+}
+
+#[test]
 fn add_binary_brings_a_ctypes_library_and_its_dependencies() {
     let build_dir = tempfile::tempdir().unwrap();
     let lib = build_dir.path().join("libanswer.so");

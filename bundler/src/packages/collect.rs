@@ -37,6 +37,9 @@ pub struct Roots<'a> {
     pub runtime: &'a BTreeSet<String>,
     /// `--exclude-module`: these and their submodules stay out.
     pub excluded: &'a [String],
+    /// `--collect-all`/`--collect-data`: the distributions owning these are bundled with
+    /// every installed file, build-time files and tool subpackages included.
+    pub whole: &'a [String],
 }
 
 /// The search state: names to look up, modules reached, distributions to bundle.
@@ -151,8 +154,21 @@ pub fn collect(
         report
             .distributions
             .push((dist.name.clone(), dist.version.clone()));
+        let whole = roots
+            .whole
+            .iter()
+            .any(|name| index.owners(name).contains(&id));
+        let keep = |rel: &str| {
+            whole
+                || (!build_time_only(rel)
+                    && super::hooks::tool_subpackage(rel).is_none_or(|tool| {
+                        roots.imports.keys().any(|n| {
+                            n == tool || n.strip_prefix(tool).is_some_and(|r| r.starts_with('.'))
+                        })
+                    }))
+        };
         walk.module_imports
-            .extend(bundle(dist, &site_dest, compiler, contents)?);
+            .extend(bundle(dist, &site_dest, &keep, compiler, contents)?);
         for req in &dist.requires {
             let applies = req
                 .marker
@@ -208,11 +224,27 @@ fn unused_at_run_time(rel: &str) -> bool {
     rel.ends_with(".pyi") || dirs.any(|d| d == "tests")
 }
 
+/// Files only a build against the package uses: C sources and headers (`numpy.get_include()`),
+/// Cython declarations, static libraries. `--collect-data`/`--collect-all` keep them.
+fn build_time_only(rel: &str) -> bool {
+    let in_metadata = rel
+        .split('/')
+        .next()
+        .is_some_and(|top| top.ends_with(".dist-info"));
+    let ext = rel.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    !in_metadata
+        && matches!(
+            ext,
+            "c" | "h" | "cc" | "cpp" | "hpp" | "pxd" | "pyx" | "pxi" | "a" | "lib"
+        )
+}
+
 /// Add every installed file of `dist` that can matter at run time, modules compiled; returns
 /// each module's imports.
 fn bundle(
     dist: &Distribution,
     site_dest: &str,
+    keep: &dyn Fn(&str) -> bool,
     compiler: &Compiler,
     contents: &mut Contents,
 ) -> Result<HashMap<String, Vec<(String, Site)>>, Error> {
@@ -221,7 +253,7 @@ fn bundle(
     let mut imports: HashMap<String, Vec<(String, Site)>> = HashMap::new();
     for rel in &dist.files {
         let source = dist.site.join(rel);
-        if unused_at_run_time(rel) || !source.is_file() {
+        if unused_at_run_time(rel) || !keep(rel) || !source.is_file() {
             continue;
         }
         if let Some(module_path) = rel.strip_suffix(".py") {
@@ -235,6 +267,9 @@ fn bundle(
             if !is_test_module(rel) {
                 let text = String::from_utf8_lossy(&bytes);
                 for (name, how) in analysis::imports::imports(&text, &module, is_package) {
+                    if super::hooks::tool_only(&module, &name) {
+                        continue;
+                    }
                     let site = Site {
                         importer: rel.clone(),
                         optional: how.optional,
@@ -264,7 +299,17 @@ fn bundle(
 
 #[cfg(test)]
 mod tests {
-    use super::unused_at_run_time;
+    use super::{build_time_only, unused_at_run_time};
+
+    #[test]
+    fn build_time_files_are_told_apart() {
+        assert!(build_time_only("numpy/_core/include/numpy/ndarrayobject.h"));
+        assert!(build_time_only("numpy/random/lib/libnpyrandom.a"));
+        assert!(build_time_only("numpy/__init__.pxd"));
+        assert!(!build_time_only("numpy/__init__.py"));
+        assert!(!build_time_only("numpy-2.4.6.dist-info/licenses/src/x.h"));
+        assert!(!build_time_only("certifi/cacert.pem"));
+    }
 
     #[test]
     fn tests_and_stubs_stay_out() {

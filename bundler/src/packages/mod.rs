@@ -4,6 +4,7 @@
 
 pub mod collect;
 pub mod distribution;
+pub mod hooks;
 pub mod markers;
 
 use std::collections::HashMap;
