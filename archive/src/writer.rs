@@ -32,13 +32,33 @@ pub struct ArchiveSpec {
     pub files: Vec<InputFile>,
 }
 
+/// Where compressed chunks from earlier builds are kept, so a rebuild with unchanged inputs
+/// does not compress them again. Keys identify the chunk's bytes, the level and the format;
+/// whatever `get` returns is checked (decompressed and hashed) before it is used.
+pub trait FrameStore: Sync {
+    fn get(&self, key: &str) -> Option<Vec<u8>>;
+    fn put(&self, key: &str, frame: &[u8]);
+}
+
 /// Write `launcher ++ archive` to `out`; returns the bytes written. `on_progress` gets the
 /// uncompressed bytes of each chunk as it finishes.
 pub fn write<W: Write>(
     out: &mut W,
     launcher: &[u8],
+    spec: ArchiveSpec,
+    level: i32,
+    on_progress: &(dyn Fn(u64) + Sync),
+) -> Result<u64, FormatError> {
+    write_with_store(out, launcher, spec, level, None, on_progress)
+}
+
+/// [`write`], reusing and keeping compressed chunks in `store`.
+pub fn write_with_store<W: Write>(
+    out: &mut W,
+    launcher: &[u8],
     mut spec: ArchiveSpec,
     level: i32,
+    store: Option<&dyn FrameStore>,
     on_progress: &(dyn Fn(u64) + Sync),
 ) -> Result<u64, FormatError> {
     spec.files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -57,7 +77,7 @@ pub fn write<W: Write>(
     }
 
     let groups = group(&spec.files);
-    let frames = compress_all(&spec.files, &groups, level, on_progress)?;
+    let frames = compress_all(&spec.files, &groups, level, store, on_progress)?;
 
     let mut chunks = Vec::with_capacity(groups.len());
     let mut entries = Vec::with_capacity(spec.files.len());
@@ -114,6 +134,12 @@ pub fn write<W: Write>(
     Ok(launcher.len() as u64 + offset + manifest.len() as u64 + TRAILER_LEN as u64)
 }
 
+/// Does `frame` decompress to exactly `raw` (whose XXH3-128 is `digest`)?
+fn frame_holds(frame: &[u8], raw: &[u8], digest: u128) -> bool {
+    zstd::bulk::decompress(frame, raw.len())
+        .is_ok_and(|out| out.len() == raw.len() && xxhash_rust::xxh3::xxh3_128(&out) == digest)
+}
+
 /// A compressor at `level` whose frames need a window of at most [`crate::WINDOW_LOG`].
 fn new_compressor(level: i32) -> io::Result<zstd::bulk::Compressor<'static>> {
     use zstd::stream::raw::CParameter;
@@ -147,6 +173,7 @@ fn compress_all(
     files: &[InputFile],
     groups: &[std::ops::Range<usize>],
     level: i32,
+    store: Option<&dyn FrameStore>,
     on_progress: &(dyn Fn(u64) + Sync),
 ) -> io::Result<Vec<Vec<u8>>> {
     let next = AtomicUsize::new(0);
@@ -165,13 +192,29 @@ fn compress_all(
                     let Some(range) = groups.get(index) else {
                         break;
                     };
-                    let raw: Vec<u8> = files[range.clone()]
-                        .iter()
-                        .flat_map(|f| f.data.iter().copied())
-                        .collect();
-                    let frame = match &mut compressor {
-                        Ok(c) => c.compress(&raw),
-                        Err(e) => Err(io::Error::new(e.kind(), e.to_string())),
+                    let group = &files[range.clone()];
+                    let mut raw = Vec::with_capacity(group.iter().map(|f| f.data.len()).sum());
+                    for f in group {
+                        raw.extend_from_slice(&f.data);
+                    }
+                    let digest = xxhash_rust::xxh3::xxh3_128(&raw);
+                    let key = format!(
+                        "{digest:032x}-{}-l{level}-w{}-v{}",
+                        raw.len(),
+                        crate::WINDOW_LOG,
+                        zstd::zstd_safe::version_number()
+                    );
+                    let reused = store
+                        .and_then(|s| s.get(&key))
+                        .filter(|frame| frame_holds(frame, &raw, digest));
+                    let frame = match (reused, &mut compressor) {
+                        (Some(frame), _) => Ok(frame),
+                        (None, Ok(c)) => c.compress(&raw).inspect(|frame| {
+                            if let Some(s) = store {
+                                s.put(&key, frame);
+                            }
+                        }),
+                        (None, Err(e)) => Err(io::Error::new(e.kind(), e.to_string())),
                     };
                     on_progress(raw.len() as u64);
                     if let Ok(mut slots) = results.lock() {

@@ -64,7 +64,7 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
     let output_path = dist.join(&name);
     output::check_replaceable(&output_path, args.noconfirm)?;
     if args.clean {
-        for cache in ["pyc", "bootstrap"] {
+        for cache in ["pyc", "bootstrap", "frames"] {
             let _ = fs::remove_dir_all(workpath.join(cache));
         }
     }
@@ -190,6 +190,7 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
         runtime_tmpdir: args.runtime_tmpdir.clone(),
         cached: args.runtime_cache,
         level: args.compression_level,
+        frames: workpath.join("frames"),
     };
     let written = if args.onefile {
         output::onefile(plan, &contents, &progress)?

@@ -249,3 +249,48 @@ fn an_interrupted_build_leaves_a_whole_output_and_no_temporary_files() {
         );
     }
 }
+
+/// A rebuild reuses compressed chunks from `--workpath`; a damaged or foreign chunk there is
+/// noticed and compressed again, so the output is the same bytes either way.
+#[test]
+fn a_damaged_chunk_cache_costs_time_not_correctness() {
+    let script = fixture("probe").join("probe.py");
+    let work = tempfile::tempdir().unwrap();
+    let build_once = |dist: &std::path::Path| {
+        let out = Command::new(PYBUNDLE)
+            .current_dir(script.parent().unwrap())
+            .args(["build", "probe.py", "-F", "-q", "--add-data", "data.txt:."])
+            .args(["--compression-level", "1", "--python"])
+            .arg(python())
+            .arg("--distpath")
+            .arg(dist)
+            .arg("--workpath")
+            .arg(work.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        fs::read(dist.join("probe")).unwrap()
+    };
+    let first = build_once(tempfile::tempdir().unwrap().path());
+    let frames: Vec<_> = fs::read_dir(work.path().join("frames"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(!frames.is_empty(), "no chunk was cached");
+    for (i, frame) in frames.iter().enumerate() {
+        let mut bytes = fs::read(frame).unwrap();
+        match i % 3 {
+            0 => {
+                let at = bytes.len() / 2;
+                bytes[at] ^= 0x40;
+            }
+            1 => bytes.truncate(bytes.len() / 3),
+            _ => bytes = b"not a zstd frame".to_vec(),
+        }
+        fs::write(frame, bytes).unwrap();
+    }
+    let second = build_once(tempfile::tempdir().unwrap().path());
+    assert!(first == second, "a damaged chunk cache changed the output");
+    let third = build_once(tempfile::tempdir().unwrap().path());
+    assert!(first == third);
+}

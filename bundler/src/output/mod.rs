@@ -2,6 +2,7 @@
 //! always built beside the destination under a temporary name and moved into place in one
 //! step, so an interrupted build leaves the previous output as it was.
 
+mod frames;
 mod replace;
 
 use std::fs::{self, DirBuilder, OpenOptions};
@@ -29,6 +30,8 @@ pub struct Plan<'a> {
     /// Onefile: unpack into the user's cache and reuse it.
     pub cached: bool,
     pub level: i32,
+    /// `--workpath`'s compressed-chunk cache.
+    pub frames: PathBuf,
 }
 
 /// Where the output went and how big it is.
@@ -59,10 +62,17 @@ pub fn onefile(plan: Plan, contents: &Contents, progress: &Progress) -> Result<W
         files,
     };
     let mut image = Vec::new();
-    writer::write(&mut image, plan.stub, spec, plan.level, &|n| {
-        progress.advance(n)
-    })
+    let store = frames::FrameDir::new(plan.frames);
+    writer::write_with_store(
+        &mut image,
+        plan.stub,
+        spec,
+        plan.level,
+        Some(&store),
+        &|n| progress.advance(n),
+    )
     .map_err(|e| Error::Internal(format!("writing the archive failed: {e}")))?;
+    store.trim();
     progress.step("Writing");
     let path = plan.dist.join(plan.name);
     replace::install(plan.dist, &path, |tmp| {
