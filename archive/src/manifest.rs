@@ -404,6 +404,27 @@ mod tests {
         ));
 
         let mut m = sample();
+        m.files[1].path = "/etc/passwd".into();
+        assert!(matches!(
+            Manifest::decode(&m.encode(), 15),
+            Err(FormatError::UnsafePath(_))
+        ));
+
+        let mut m = sample();
+        m.files[1].path = "a/c".into();
+        assert!(matches!(
+            Manifest::decode(&m.encode(), 15),
+            Err(FormatError::FileIsFolder(p)) if p == "a"
+        ));
+
+        // setuid, setgid, sticky or file-type bits: only permission bits are stored.
+        for mode in [0o4755, 0o2755, 0o1755, 0o120777] {
+            let mut m = sample();
+            m.files[0].mode = mode;
+            assert!(Manifest::decode(&m.encode(), 15).is_err(), "{mode:o}");
+        }
+
+        let mut m = sample();
         m.files[2].path = "a".into();
         assert!(matches!(
             Manifest::decode(&m.encode(), 15),
