@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use pybundle_archive::Bundle;
 
-use crate::unpack_dir;
+use crate::{sweep, unpack_dir};
 
 /// Run-time switch: `0` forces a temporary unpack, `1` the cache.
 pub const CACHE_OVERRIDE: &str = "PYBUNDLE_RUNTIME_CACHE";
@@ -61,10 +61,14 @@ pub fn prepare(bundle: &Bundle) -> Option<PathBuf> {
         unpack_dir::random()
     ));
     DirBuilder::new().mode(0o700).create(&tmp).ok()?;
+    // Held until this function returns: a killed launcher's half-filled folder is swept by a
+    // later first launch, never a live one's.
+    let _filling = sweep::lock(&tmp);
     if bundle.extract_all(&tmp, 0o700).is_err() {
         let _ = fs::remove_dir_all(&tmp);
         return None;
     }
+    sweep::cache_leftovers(&base, &tmp);
     for _ in 0..3 {
         match fs::rename(&tmp, &dir) {
             Ok(()) => return Some(dir),

@@ -1,9 +1,10 @@
 //! Folders left behind by onefile launchers that were killed (SIGKILL, a power cut) before
 //! they could clean up, and the lock that tells a live folder from an abandoned one.
 //!
-//! Every launcher holds an exclusive `flock` on its own unpack folder for as long as it runs;
-//! the kernel drops it when the launcher dies, however it dies. A later launch removes a
-//! `_pb<pid>_<hex>` folder under the same base only when all of these hold: it is a real
+//! Every launcher holds an exclusive `flock` on its own unpack folder (or the cache folder it
+//! is filling) for as long as it runs; the kernel drops it when the launcher dies, however it
+//! dies. A later launch removes a `_pb<pid>_<hex>` folder under the same base (or a
+//! `.<key>.<pid>.<hex>.tmp` folder in the cache) only when all of these hold: it is a real
 //! folder (not a link) owned by this user, the launcher whose pid is in its name is gone, and
 //! its lock can be taken. The lock is held while the folder is removed, and removal never
 //! follows links.
@@ -38,6 +39,15 @@ pub fn lock(dir: &Path) -> Option<OwnedFd> {
 /// Remove abandoned unpack folders under `base`, except `own`. Best effort: anything that
 /// cannot be checked or removed is left alone.
 pub fn leftovers(base: &Path, own: &Path) {
+    sweep(base, own, launcher_pid);
+}
+
+/// Remove half-filled cache folders whose launcher was killed, under the cache's `base`.
+pub fn cache_leftovers(base: &Path, own: &Path) {
+    sweep(base, own, cache_filler_pid);
+}
+
+fn sweep(base: &Path, own: &Path, pid_of: fn(&[u8]) -> Option<libc::pid_t>) {
     let Ok(entries) = fs::read_dir(base) else {
         return;
     };
@@ -45,7 +55,7 @@ pub fn leftovers(base: &Path, own: &Path) {
     let uid = unsafe { libc::geteuid() };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(pid) = launcher_pid(name.as_bytes()) else {
+        let Some(pid) = pid_of(name.as_bytes()) else {
             continue;
         };
         let path = entry.path();
@@ -89,6 +99,22 @@ fn launcher_pid(name: &[u8]) -> Option<libc::pid_t> {
     std::str::from_utf8(pid).ok()?.parse().ok()
 }
 
+/// The pid in a cache filler's `.<key>.<pid>.<16 hex digits>.tmp` name.
+fn cache_filler_pid(name: &[u8]) -> Option<libc::pid_t> {
+    let rest = name.strip_prefix(b".")?.strip_suffix(b".tmp")?;
+    let mut fields = rest.rsplitn(3, |&b| b == b'.');
+    let (hex, pid, key) = (fields.next()?, fields.next()?, fields.next()?);
+    let well_formed = !key.is_empty()
+        && !pid.is_empty()
+        && pid.iter().all(u8::is_ascii_digit)
+        && hex.len() == 16
+        && hex.iter().all(u8::is_ascii_hexdigit);
+    if !well_formed {
+        return None;
+    }
+    std::str::from_utf8(pid).ok()?.parse().ok()
+}
+
 /// Is there a process with this pid (ours or another user's)?
 fn launcher_alive(pid: libc::pid_t) -> bool {
     // SAFETY: signal 0 only checks that the process exists.
@@ -114,6 +140,27 @@ mod tests {
             b"pb123_0123456789abcdef",
         ] {
             assert_eq!(launcher_pid(other), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn only_cache_filler_names_carry_a_pid() {
+        assert_eq!(
+            cache_filler_pid(b".app-00ff.12.0123456789abcdef.tmp"),
+            Some(12)
+        );
+        assert_eq!(
+            cache_filler_pid(b".my.app-00ff.12.0123456789abcdef.tmp"),
+            Some(12)
+        );
+        for other in [
+            &b"app-00ff"[..],
+            b".app-00ff.0123456789abcdef.old",
+            b".app-00ff.x.0123456789abcdef.tmp",
+            b"..12.0123456789abcdef.tmp",
+            b".app-00ff.12.0123456789abcdef",
+        ] {
+            assert_eq!(cache_filler_pid(other), None, "{other:?}");
         }
     }
 

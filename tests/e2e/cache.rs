@@ -190,3 +190,22 @@ fn an_unwritable_cache_falls_back_to_a_temporary_unpack() {
     assert_eq!(facts(&out)["data"], "data file content");
     assert!(clean, "the temporary unpack was left behind");
 }
+
+#[test]
+fn a_first_launch_sweeps_half_filled_cache_folders_of_killed_launchers() {
+    let cache = tempfile::tempdir().unwrap();
+    let base = cache.path().join("pybundle");
+    let dead = base.join(".cached-00ff.2147483647.0123456789abcdef.tmp");
+    let live = base.join(".cached-00ff.1.0123456789abcdef.tmp");
+    for dir in [&dead, &live] {
+        fs::create_dir_all(dir.join("_python")).unwrap();
+        fs::write(dir.join("_python/half"), "x").unwrap();
+    }
+    let (out, _) = run_with_cache(cache.path(), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!dead.exists(), "a killed launcher's folder stays");
+    assert!(
+        live.join("_python/half").exists(),
+        "a live launcher's folder was swept"
+    );
+}
