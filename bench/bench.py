@@ -76,7 +76,7 @@ def launcher_peak_rss(exe, runs=5):
 
 def medians(commands):
     report = OUT / "hyperfine.json"
-    run(["hyperfine", "-N", "-w", "3", "-r", "20", "--export-json", report, *commands],
+    run(["hyperfine", "-N", "-w", "5", "-r", "40", "--export-json", report, *commands],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return [r["median"] for r in json.loads(report.read_text())["results"]]
 
