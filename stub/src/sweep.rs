@@ -88,15 +88,7 @@ fn sweep(base: &Path, own: &Path, pid_of: fn(&[u8]) -> Option<libc::pid_t>) {
 fn launcher_pid(name: &[u8]) -> Option<libc::pid_t> {
     let rest = name.strip_prefix(PREFIX.as_bytes())?;
     let split = rest.iter().position(|&b| b == b'_')?;
-    let (pid, hex) = (&rest[..split], &rest[split + 1..]);
-    let well_formed = !pid.is_empty()
-        && pid.iter().all(u8::is_ascii_digit)
-        && hex.len() == 16
-        && hex.iter().all(u8::is_ascii_hexdigit);
-    if !well_formed {
-        return None;
-    }
-    std::str::from_utf8(pid).ok()?.parse().ok()
+    pid_before_random(&rest[..split], &rest[split + 1..])
 }
 
 /// The pid in a cache filler's `.<key>.<pid>.<16 hex digits>.tmp` name.
@@ -104,8 +96,15 @@ fn cache_filler_pid(name: &[u8]) -> Option<libc::pid_t> {
     let rest = name.strip_prefix(b".")?.strip_suffix(b".tmp")?;
     let mut fields = rest.rsplitn(3, |&b| b == b'.');
     let (hex, pid, key) = (fields.next()?, fields.next()?, fields.next()?);
-    let well_formed = !key.is_empty()
-        && !pid.is_empty()
+    if key.is_empty() {
+        return None;
+    }
+    pid_before_random(pid, hex)
+}
+
+/// `pid` as a number when it is all digits and `hex` is the 16 hex digits of a folder name.
+fn pid_before_random(pid: &[u8], hex: &[u8]) -> Option<libc::pid_t> {
+    let well_formed = !pid.is_empty()
         && pid.iter().all(u8::is_ascii_digit)
         && hex.len() == 16
         && hex.iter().all(u8::is_ascii_hexdigit);
