@@ -80,6 +80,14 @@ pub struct BuildArgs {
     /// The interpreter whose runtime is bundled; default: the active virtualenv's, else python3.
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
+    /// A GUI app: no console window. Linux executables never open one, so this changes
+    /// nothing there; accepted so one command line serves every target.
+    #[arg(short = 'w', long = "windowed", visible_alias = "noconsole")]
+    pub windowed: bool,
+    /// The executable's icon (.ico or .png for Windows, .icns for macOS). Checked, and not
+    /// used by Linux executables, which carry no icon.
+    #[arg(short = 'i', long = "icon", value_name = "FILE")]
+    pub icon: Option<PathBuf>,
     /// Where a onefile app unpacks at launch.
     #[arg(long = "runtime-tmpdir", value_name = "DIR")]
     pub runtime_tmpdir: Option<String>,
@@ -154,5 +162,12 @@ mod tests {
             parse(&["pybundle", "-F", "app.py"]).command,
             Command::Build(_)
         ));
+        let Command::Build(b) =
+            parse(&["pybundle", "app.py", "--noconsole", "-i", "a.png"]).command
+        else {
+            panic!("not build");
+        };
+        assert!(b.windowed);
+        assert_eq!(b.icon.as_deref(), Some(std::path::Path::new("a.png")));
     }
 }

@@ -32,6 +32,9 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
     let script = Script::locate(&args.script)?;
     let name = args.name.clone().unwrap_or_else(|| script.stem.clone());
     check_name(&name)?;
+    if let Some(icon) = &args.icon {
+        check_icon(icon)?;
+    }
     if !(1..=22).contains(&args.compression_level) {
         return Err(Error::BadLevel(args.compression_level));
     }
@@ -76,6 +79,9 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
         interp.real_executable.display(),
         interp.version
     ));
+    if args.windowed || args.icon.is_some() {
+        progress.detail("--windowed and --icon change nothing in a Linux executable");
+    }
     let compiler = Compiler::new(&interp, &workpath)?;
     let mut contents = Contents::default();
 
@@ -254,4 +260,26 @@ fn json_str(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// `--icon` must name an icon file a target could use, even though Linux executables carry
+/// none: a command line shared by a CI matrix should fail on every platform or on none.
+fn check_icon(icon: &std::path::Path) -> Result<(), Error> {
+    let bad = |why| Error::BadIcon {
+        path: icon.to_path_buf(),
+        why,
+    };
+    if !icon.is_file() {
+        return Err(bad("no such file; check the path"));
+    }
+    let ext = icon
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("ico" | "png" | "icns") => Ok(()),
+        _ => Err(bad(
+            "not an icon; use a .ico or .png (Windows) or .icns (macOS) file",
+        )),
+    }
 }

@@ -117,6 +117,26 @@ fn add_data_holding_a_special_file_or_a_dangling_link() {
 }
 
 #[test]
+fn an_icon_that_is_missing_or_not_an_icon() {
+    let script = probe_dir().join("probe.py");
+    let err = refused(
+        &probe_dir(),
+        &[script.as_os_str(), s("-w"), s("--icon"), s("missing.ico")],
+        false,
+    );
+    assert!(
+        err.contains("missing.ico") && err.contains("no such file"),
+        "{err}"
+    );
+    let err = refused(
+        &probe_dir(),
+        &[script.as_os_str(), s("-i"), s("data.txt")],
+        false,
+    );
+    assert!(err.contains(".ico"), "{err}");
+}
+
+#[test]
 fn an_interpreter_that_is_not_python() {
     let text = tempfile::NamedTempFile::new().unwrap();
     for (python, expect) in [

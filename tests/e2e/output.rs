@@ -49,11 +49,24 @@ fn layouts_match_the_contract() {
         dist.path(),
         &["-F", "-n", "one", "--add-data", "data.txt:."],
     );
+    // A GUI app's flags, shared with other targets' builds, are accepted.
+    let icon = dist.path().join("app.png");
+    fs::write(&icon, b"\x89PNG\r\n\x1a\n").unwrap();
     build(
         &script,
         dist.path(),
-        &["-D", "-n", "dir", "--add-data", "data.txt:."],
+        &[
+            "-D",
+            "-n",
+            "dir",
+            "--add-data",
+            "data.txt:.",
+            "--windowed",
+            "--icon",
+            icon.to_str().unwrap(),
+        ],
     );
+    fs::remove_file(&icon).unwrap();
     assert!(dist.path().join("one").is_file());
     assert!(dist.path().join("dir/dir").is_file());
     assert!(dist.path().join("dir/_internal/data.txt").is_file());
