@@ -113,6 +113,9 @@ pub struct BuildArgs {
     /// A machine-readable summary on stdout.
     #[arg(long)]
     pub json: bool,
+    /// The pyproject.toml whose `[tool.pybundle]` settings were applied (see `config`).
+    #[arg(skip)]
+    pub config_file: Option<PathBuf>,
 }
 
 /// Insert the implicit `build` so `pybundle app.py -F` parses.

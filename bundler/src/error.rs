@@ -60,6 +60,8 @@ pub enum Error {
     BadPath(PathBuf),
     #[error("{path} {why}")]
     BadBundle { path: PathBuf, why: String },
+    #[error("{path} [tool.pybundle]: {why}")]
+    Config { path: PathBuf, why: String },
     #[error("--icon {path}: {why}")]
     BadIcon { path: PathBuf, why: &'static str },
     #[error("--compression-level {0} is out of range; use 1 (fastest) to 22 (smallest)")]

@@ -7,6 +7,7 @@ mod bootstrap;
 mod cli;
 mod commands;
 mod compile;
+mod config;
 mod contents;
 mod elf;
 mod error;
@@ -22,14 +23,19 @@ mod stub;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{BuildArgs, Cli, Command};
+use crate::error::Error;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse_from(cli::with_default_command(std::env::args_os().collect()));
+    let matches =
+        Cli::command().get_matches_from(cli::with_default_command(std::env::args_os().collect()));
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let result = match cli.command {
-        Command::Build(args) => pipeline::build(args).map(|()| ExitCode::SUCCESS),
+        Command::Build(args) => with_project_settings(args, &matches)
+            .and_then(pipeline::build)
+            .map(|()| ExitCode::SUCCESS),
         Command::Inspect { path } => commands::inspect(&path).map(|()| ExitCode::SUCCESS),
         Command::Extract { exe, dest } => {
             commands::extract(&exe, &dest).map(|()| ExitCode::SUCCESS)
@@ -43,4 +49,20 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The build's options: the command line's, completed from `[tool.pybundle]`.
+fn with_project_settings(
+    mut args: BuildArgs,
+    matches: &clap::ArgMatches,
+) -> Result<BuildArgs, Error> {
+    let Some(sub) = matches.subcommand_matches("build") else {
+        return Ok(args);
+    };
+    if let Some(file) = config::find(&args.script) {
+        if config::apply(&file, &mut args, sub)? {
+            args.config_file = Some(file);
+        }
+    }
+    Ok(args)
 }

@@ -79,6 +79,9 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
         interp.real_executable.display(),
         interp.version
     ));
+    if let Some(file) = &args.config_file {
+        progress.detail(&format!("settings: [tool.pybundle] of {}", file.display()));
+    }
     if args.windowed || args.icon.is_some() {
         progress.detail("--windowed and --icon change nothing in a Linux executable");
     }

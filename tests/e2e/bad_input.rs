@@ -137,6 +137,26 @@ fn an_icon_that_is_missing_or_not_an_icon() {
 }
 
 #[test]
+fn a_misspelled_setting_in_pyproject_toml() {
+    let project = tempfile::tempdir().unwrap();
+    fs::copy(
+        probe_dir().join("probe.py"),
+        project.path().join("probe.py"),
+    )
+    .unwrap();
+    fs::write(
+        project.path().join("pyproject.toml"),
+        "[tool.pybundle]\nonefil = true\n",
+    )
+    .unwrap();
+    let err = refused(project.path(), &[s("probe.py")], true);
+    assert!(
+        err.contains("pyproject.toml") && err.contains("`onefil` is not a setting"),
+        "{err}"
+    );
+}
+
+#[test]
 fn an_interpreter_that_is_not_python() {
     let text = tempfile::NamedTempFile::new().unwrap();
     for (python, expect) in [

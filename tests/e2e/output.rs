@@ -307,3 +307,48 @@ fn a_damaged_chunk_cache_costs_time_not_correctness() {
     let third = build_once(tempfile::tempdir().unwrap().path());
     assert!(first == third);
 }
+
+/// CONTRACT §1: `[tool.pybundle]` in the project's pyproject.toml, paths from its folder,
+/// whatever folder the build starts in; the command line wins.
+#[test]
+fn settings_in_pyproject_toml_apply_and_the_command_line_wins() {
+    let project = tempfile::tempdir().unwrap();
+    for file in ["probe.py", "probe_helper.py", "data.txt"] {
+        fs::copy(fixture("probe").join(file), project.path().join(file)).unwrap();
+    }
+    fs::write(
+        project.path().join("pyproject.toml"),
+        "[project]\nname = \"probe\"\n\n[tool.pybundle]\nonefile = true\nname = \"fromtoml\"\n\
+         add-data = [\"data.txt:.\"]\ndistpath = \"out\"\ncompression-level = 1\n",
+    )
+    .unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        let out = Command::new(PYBUNDLE)
+            .current_dir(elsewhere.path())
+            .arg("build")
+            .arg(project.path().join("probe.py"))
+            .args(extra)
+            .args(["-y", "-q", "--python"])
+            .arg(python())
+            .arg("--workpath")
+            .arg(workpath())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    run(&[]);
+    let exe = project.path().join("out/fromtoml");
+    assert!(exe.is_file(), "no onefile output where the file says");
+    let (out, clean) = run_hermetic(&exe, &["facts"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(facts(&out)["data"], "data file content");
+    assert!(clean);
+
+    run(&["-D", "-n", "fromcli"]);
+    assert!(project.path().join("out/fromcli/fromcli").is_file());
+    assert!(project
+        .path()
+        .join("out/fromcli/_internal/data.txt")
+        .is_file());
+}
