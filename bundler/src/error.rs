@@ -60,6 +60,10 @@ pub enum Error {
     BadPath(PathBuf),
     #[error("{path} {why}")]
     BadBundle { path: PathBuf, why: String },
+    #[error(
+        "SOURCE_DATE_EPOCH={0:?} is not a whole number of seconds since 1970; fix it or unset it"
+    )]
+    BadEpoch(String),
     #[error("{path} [tool.pybundle]: {why}")]
     Config { path: PathBuf, why: String },
     #[error("--icon {path}: {why}")]

@@ -35,6 +35,7 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
     if let Some(icon) = &args.icon {
         check_icon(icon)?;
     }
+    let timestamp = source_date_epoch()?;
     if !(1..=22).contains(&args.compression_level) {
         return Err(Error::BadLevel(args.compression_level));
     }
@@ -200,6 +201,7 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
         cached: args.runtime_cache,
         level: args.compression_level,
         frames: workpath.join("frames"),
+        timestamp,
     };
     let written = if args.onefile {
         output::onefile(plan, &contents, &progress)?
@@ -285,4 +287,19 @@ fn check_icon(icon: &std::path::Path) -> Result<(), Error> {
             "not an icon; use a .ico or .png (Windows) or .icns (macOS) file",
         )),
     }
+}
+
+/// `SOURCE_DATE_EPOCH` (reproducible-builds.org): the time to give every output file.
+fn source_date_epoch() -> Result<Option<std::time::SystemTime>, Error> {
+    let Some(value) = std::env::var_os("SOURCE_DATE_EPOCH") else {
+        return Ok(None);
+    };
+    let text = value.to_string_lossy();
+    let seconds: u64 = text
+        .trim()
+        .parse()
+        .map_err(|_| Error::BadEpoch(text.to_string()))?;
+    Ok(Some(
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds),
+    ))
 }

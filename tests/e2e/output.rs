@@ -352,3 +352,45 @@ fn settings_in_pyproject_toml_apply_and_the_command_line_wins() {
         .join("out/fromcli/_internal/data.txt")
         .is_file());
 }
+
+/// With `SOURCE_DATE_EPOCH`, every file and folder of the output carries that time, so a
+/// tarball of a onedir build is reproducible; a malformed value is refused.
+#[test]
+fn source_date_epoch_sets_every_output_time() {
+    use std::os::unix::fs::MetadataExt;
+    let script = fixture("probe").join("probe.py");
+    let dist = tempfile::tempdir().unwrap();
+    let build_with_epoch = |mode: &str, epoch: &str| {
+        let mut cmd = pybundle_cmd(script.parent().unwrap());
+        with_python(&mut cmd)
+            .args(["probe.py", mode, "-n", &mode[1..], "-y", "-q"])
+            .args(["--add-data", "data.txt:."])
+            .arg("--distpath")
+            .arg(dist.path())
+            .env("SOURCE_DATE_EPOCH", epoch)
+            .output()
+            .unwrap()
+    };
+    for mode in ["-F", "-D"] {
+        let out = build_with_epoch(mode, "1700000000");
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let mut stack = vec![dist.path().join("F"), dist.path().join("D")];
+    let mut seen = 0;
+    while let Some(path) = stack.pop() {
+        let meta = fs::symlink_metadata(&path).unwrap();
+        assert_eq!(meta.mtime(), 1_700_000_000, "{}", path.display());
+        seen += 1;
+        if meta.is_dir() {
+            stack.extend(fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        }
+    }
+    assert!(seen > 20, "only {seen} entries checked");
+    let out = build_with_epoch("-F", "yesterday");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("SOURCE_DATE_EPOCH"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -9,6 +9,7 @@ use std::fs::{self, DirBuilder, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use pybundle_archive::writer::{self, ArchiveSpec, InputFile};
 use pybundle_archive::{Launch, Mode};
@@ -32,6 +33,9 @@ pub struct Plan<'a> {
     pub level: i32,
     /// `--workpath`'s compressed-chunk cache.
     pub frames: PathBuf,
+    /// `SOURCE_DATE_EPOCH`: every file and folder written gets this modification time, so
+    /// an archive of the output (a onedir tarball in CI) is reproducible too.
+    pub timestamp: Option<SystemTime>,
 }
 
 /// Where the output went and how big it is.
@@ -82,6 +86,9 @@ pub fn onefile(plan: Plan, contents: &Contents, progress: &Progress) -> Result<W
             .mode(0o755)
             .open(tmp)?;
         file.write_all(&image)?;
+        if let Some(time) = plan.timestamp {
+            file.set_times(fs::FileTimes::new().set_modified(time).set_accessed(time))?;
+        }
         file.sync_all()
     })?;
     Ok(Written {
@@ -133,7 +140,28 @@ pub fn onedir(plan: Plan, contents: &Contents, progress: &Progress) -> Result<Wr
             .create_new(true)
             .mode(0o755)
             .open(tmp.join(plan.name))?;
-        exe.write_all(&launcher)
+        exe.write_all(&launcher)?;
+        drop(exe);
+        match plan.timestamp {
+            Some(time) => stamp_tree(tmp, time),
+            None => Ok(()),
+        }
     })?;
     Ok(Written { path, bytes })
+}
+
+/// Give `dir`, and everything in it, modification and access time `time` (children first:
+/// stamping a file would otherwise not move its folder's time, but creating it did).
+fn stamp_tree(dir: &Path, time: SystemTime) -> std::io::Result<()> {
+    let times = fs::FileTimes::new().set_modified(time).set_accessed(time);
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            stamp_tree(&entry.path(), time)?;
+        } else {
+            // The owner may set times through a read-only handle.
+            fs::File::open(entry.path())?.set_times(times)?;
+        }
+    }
+    fs::File::open(dir)?.set_times(times)
 }
