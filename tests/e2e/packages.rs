@@ -354,3 +354,69 @@ fn metadata_entry_points_and_package_data_work_at_run_time() {
         "tqdm 4.70.1 True\nconsole scripts ['tqdm']\ndata via __file__ True\ndata via importlib.resources True\n",
     );
 }
+
+/// `pip install -e`: a src-layout project (a `.pth` folder line) and a flat one (setuptools'
+/// finder module) are bundled from their project folders, which the bundle then never needs.
+#[test]
+fn editable_installs_are_bundled_from_their_project_folders() {
+    let work = tempfile::tempdir().unwrap();
+    let project = |dir: &str, name: &str, package_dir: &str| {
+        let root = work.path().join(dir);
+        let pkg = root.join(package_dir).join(name);
+        std::fs::create_dir_all(&pkg).unwrap();
+        std::fs::write(
+            root.join("pyproject.toml"),
+            format!(
+                "[build-system]\nrequires = [\"setuptools>=64\"]\n\
+                 build-backend = \"setuptools.build_meta\"\n\
+                 [project]\nname = \"{name}\"\nversion = \"1.2\"\n\
+                 [tool.setuptools.package-data]\n{name} = [\"*.txt\"]\n"
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            pkg.join("__init__.py"),
+            "import os\nHERE = open(os.path.join(os.path.dirname(__file__), 'note.txt')).read()\n",
+        )
+        .unwrap();
+        std::fs::write(pkg.join("note.txt"), format!("{name} data")).unwrap();
+        root
+    };
+    let src = project("src-project", "srclib", "src");
+    let flat = project("flat-project", "flatlib", "");
+    let venv = work.path().join("venv");
+    let ok = |cmd: &mut std::process::Command| {
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    ok(std::process::Command::new(python())
+        .arg("-m")
+        .arg("venv")
+        .arg(&venv));
+    ok(std::process::Command::new(venv.join("bin/pip"))
+        .args(["install", "-q", "--disable-pip-version-check", "-e"])
+        .arg(&src)
+        .arg("-e")
+        .arg(&flat));
+    let script = work.path().join("app.py");
+    std::fs::write(
+        &script,
+        "import flatlib, srclib\nfrom importlib.metadata import version\n\
+         print(srclib.HERE, flatlib.HERE, version('srclib'), version('flatlib'))\n",
+    )
+    .unwrap();
+    for mode in ["-F", "-D"] {
+        let dist = tempfile::tempdir().unwrap();
+        let exe = build_with(&script, dist.path(), &[mode], &venv.join("bin/python"));
+        let tmp = tempfile::tempdir().unwrap();
+        // The projects, the venv and the script are hidden: the bundle carries the code.
+        let out = hermetic_hiding(&exe, &[], &[work.path()])
+            .env("TMPDIR", tmp.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{mode}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "srclib data flatlib data 1.2 1.2\n", "{mode}");
+        assert!(is_empty_dir(tmp.path()), "{mode}: unpack folder left");
+    }
+}

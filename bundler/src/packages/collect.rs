@@ -251,8 +251,16 @@ fn bundle(
     let mut jobs = Vec::new();
     let mut dests = Vec::new();
     let mut imports: HashMap<String, Vec<(String, Site)>> = HashMap::new();
-    for rel in &dist.files {
-        let source = dist.site.join(rel);
+    // An editable install's own .pth and finder would point the bundle back at the
+    // project folder: its code is bundled instead (`linked`).
+    let installed = (dist.files.iter())
+        .filter(|rel| dist.linked.is_empty() || !super::editable::is_hook(rel))
+        .map(|rel| (rel, dist.site.join(rel)));
+    let linked = dist
+        .linked
+        .iter()
+        .map(|(rel, source)| (rel, source.clone()));
+    for (rel, source) in installed.chain(linked) {
         if unused_at_run_time(rel) || !keep(rel) || !source.is_file() {
             continue;
         }

@@ -25,6 +25,8 @@ pub struct Distribution {
     pub site: PathBuf,
     /// Files it installed, relative to `site`, `/`-separated; its `.dist-info` included.
     pub files: Vec<String>,
+    /// An editable install's code, outside `site`: (path under site-packages, source).
+    pub linked: Vec<(String, PathBuf)>,
     pub requires: Vec<Requirement>,
 }
 
@@ -59,12 +61,22 @@ impl Distribution {
             .collect();
         files.sort();
         files.dedup();
+        let tops: Vec<String> = fs::read_to_string(dir.join("top_level.txt"))
+            .map(|t| {
+                t.lines()
+                    .map(|l| l.trim().to_string())
+                    .filter(|l| !l.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let linked = super::editable::linked_files(site, &files, &tops);
         Some(Distribution {
             key: normalize(&name),
             name,
             version: version.unwrap_or_default(),
             site: site.to_path_buf(),
             files,
+            linked,
             requires,
         })
     }

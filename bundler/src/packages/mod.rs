@@ -4,6 +4,7 @@
 
 pub mod collect;
 pub mod distribution;
+pub mod editable;
 pub mod hooks;
 pub mod markers;
 
@@ -44,7 +45,8 @@ impl SiteIndex {
                     continue; // an earlier site wins, as on sys.path
                 }
                 let id = index.dists.len();
-                for file in &dist.files {
+                let linked = dist.linked.iter().map(|(rel, _)| rel);
+                for file in dist.files.iter().chain(linked) {
                     for module in module_names(file) {
                         let owners = index.by_module.entry(module).or_default();
                         if !owners.contains(&id) {
