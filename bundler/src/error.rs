@@ -28,6 +28,12 @@ pub enum Error {
         path: PathBuf,
         kind: &'static str,
     },
+    #[error("{path} is a link to {target}, outside the folder given to {flag}; copy the file into that folder or add it with its own {flag}")]
+    DataLinkOutside {
+        flag: &'static str,
+        path: PathBuf,
+        target: PathBuf,
+    },
     #[error("{path} would be placed at {dest}, which pybundle reserves for the runtime; choose another destination")]
     Reserved { path: PathBuf, dest: String },
     #[error("two different files would be placed at {dest} ({first} and {second}); give one of them another destination")]

@@ -117,6 +117,39 @@ fn add_data_holding_a_special_file_or_a_dangling_link() {
 }
 
 #[test]
+fn add_data_holding_a_link_out_of_its_folder() {
+    let script = probe_dir().join("probe.py");
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("secret"), "not for the bundle").unwrap();
+    let data = tempfile::tempdir().unwrap();
+    fs::write(data.path().join("ok.txt"), "fine").unwrap();
+    std::os::unix::fs::symlink(data.path().join("ok.txt"), data.path().join("inside")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret"), data.path().join("out")).unwrap();
+    let spec = format!("{}:assets", data.path().display());
+    let err = refused(
+        &probe_dir(),
+        &[script.as_os_str(), s("--add-data"), s(&spec)],
+        true,
+    );
+    assert!(
+        err.contains("is a link to") && err.contains("secret") && err.contains("--add-data"),
+        "{err}"
+    );
+    // Without the link out, the link inside is followed: its target's bytes are bundled.
+    fs::remove_file(data.path().join("out")).unwrap();
+    let dist = tempfile::tempdir().unwrap();
+    let out = run(
+        &probe_dir(),
+        &[script.as_os_str(), s("-D"), s("--add-data"), s(&spec)],
+        dist.path(),
+        true,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bundled = dist.path().join("probe/_internal/assets/inside");
+    assert_eq!(fs::read_to_string(bundled).unwrap(), "fine");
+}
+
+#[test]
 fn an_icon_that_is_missing_or_not_an_icon() {
     let script = probe_dir().join("probe.py");
     let err = refused(

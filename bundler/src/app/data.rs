@@ -117,7 +117,12 @@ pub fn add_all(
                         input: source,
                     });
                 }
-                add_tree_at_depth(&source, &spec.dest, &origin, true, contents, 0)?;
+                let tree = Tree {
+                    dest: &spec.dest,
+                    origin: &origin,
+                    user_root: Some(&real),
+                };
+                add_tree_at_depth(&source, &tree, contents, 0)?;
             } else {
                 check_regular(spec.flag, &source)?;
                 let name = source
@@ -146,15 +151,27 @@ pub fn add_tree(
     origin: &str,
     contents: &mut Contents,
 ) -> Result<(), Error> {
-    add_tree_at_depth(dir, dest, origin, false, contents, 0)
+    let tree = Tree {
+        dest,
+        origin,
+        user_root: None,
+    };
+    add_tree_at_depth(dir, &tree, contents, 0)
 }
 
-/// `user`: the placement comes from the command line and may not touch the runtime's folders.
+/// One folder being added.
+struct Tree<'a> {
+    /// Where its contents go in the bundle.
+    dest: &'a str,
+    origin: &'a str,
+    /// For a folder from the command line, its real path: links in it must stay inside it,
+    /// and it may not touch the runtime's folders. `None` for pybundle's own placements.
+    user_root: Option<&'a Path>,
+}
+
 fn add_tree_at_depth(
     dir: &Path,
-    dest: &str,
-    origin: &str,
-    user: bool,
+    tree: &Tree,
     contents: &mut Contents,
     depth: usize,
 ) -> Result<(), Error> {
@@ -176,24 +193,49 @@ fn add_tree_at_depth(
             .file_name()
             .into_string()
             .map_err(|_| Error::BadPath(path.clone()))?;
-        let child = join(dest, &name);
+        let child = join(tree.dest, &name);
+        if let Some(root) = tree.user_root {
+            check_link_inside(&path, root, tree.origin)?;
+        }
+        let sub = Tree {
+            dest: &child,
+            ..*tree
+        };
         if path.is_dir() {
-            add_tree_at_depth(&path, &child, origin, user, contents, depth + 1)?;
+            add_tree_at_depth(&path, &sub, contents, depth + 1)?;
         } else {
-            if user {
-                check_regular(flag_of(origin), &path)?;
+            if tree.user_root.is_some() {
+                check_regular(flag_of(tree.origin), &path)?;
+                check_reserved(&path, &child)?;
             } else if !path.is_file() {
                 continue;
             }
-            if user {
-                check_reserved(&path, &child)?;
-            }
             let mut item = item_for(&path, child.clone())?;
-            item.origin = origin.to_string();
+            item.origin = tree.origin.to_string();
             contents.add(child, item)?;
         }
     }
     Ok(())
+}
+
+/// A link inside a folder given to `--add-data` must point inside that folder: its target is
+/// copied into the bundle, and a link out (to `/etc`, a home folder) would carry files the
+/// user never named. A link given on the command line itself is followed, as named.
+fn check_link_inside(path: &Path, root: &Path, origin: &str) -> Result<(), Error> {
+    let is_link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return Ok(());
+    }
+    match path.canonicalize() {
+        Ok(target) if target.starts_with(root) => Ok(()),
+        Ok(target) => Err(Error::DataLinkOutside {
+            flag: flag_of(origin),
+            path: path.to_path_buf(),
+            target,
+        }),
+        // A dangling link: reported as such by `check_regular`.
+        Err(_) => Ok(()),
+    }
 }
 
 /// Data must be regular files (a link is followed to one). A FIFO would hang the build,
