@@ -205,20 +205,32 @@ fn an_interrupted_build_leaves_a_whole_output_and_no_temporary_files() {
             &[mode, "-n", "app", "--add-data", "data.txt:."],
         );
         let mut interrupted = 0;
+        let work = tempfile::tempdir().unwrap();
         for delay_ms in [30, 120, 250, 400, 600, 900, 1300, 1800, 2500] {
-            let child = Command::new(PYBUNDLE)
-                .current_dir(script.parent().unwrap())
-                .args(["build", "probe.py", mode, "-n", "app", "-y", "-q"])
+            let mut cmd = Command::new(PYBUNDLE);
+            cmd.current_dir(script.parent().unwrap())
+                .args([
+                    "build", "probe.py", mode, "-n", "app", "-y", "-q", "--clean",
+                ])
                 .args(["--add-data", "data.txt:.", "--compression-level", "15"])
                 .arg("--python")
                 .arg(python())
                 .arg("--distpath")
                 .arg(dist.path())
+                // Its own caches, cleaned each time: every phase, compression included, takes
+                // long enough to be interrupted.
                 .arg("--workpath")
-                .arg(workpath())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
+                .arg(work.path())
+                .stderr(std::process::Stdio::piped());
+            // SAFETY: signal(2) in the child before exec. A shell starts background jobs with
+            // SIGINT ignored; a user's Ctrl-C reaches a build with the default action.
+            unsafe {
+                std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+                    libc::signal(libc::SIGINT, libc::SIG_DFL);
+                    Ok(())
+                });
+            }
+            let child = cmd.spawn().unwrap();
             std::thread::sleep(std::time::Duration::from_millis(delay_ms));
             // SAFETY: plain kill(2) of our own child.
             unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
