@@ -363,3 +363,28 @@ fn standard_library_functions_that_import_when_called_still_work() {
         &stdout(&expected),
     );
 }
+
+/// A shell starts background jobs with SIGINT ignored, and `python app.py &` keeps ignoring
+/// it; so does a bundled app, in both modes.
+#[test]
+fn a_signal_ignored_at_launch_stays_ignored_in_the_app() {
+    both(|exe, onefile| {
+        for ignore in [false, true] {
+            let tmp = tempfile::tempdir().unwrap();
+            let mut cmd = hermetic(exe, &["facts".as_ref()]);
+            cmd.env("TMPDIR", tmp.path()).stdin(Stdio::null());
+            // SAFETY: signal(2) in the child before exec.
+            unsafe {
+                std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+                    let action = if ignore { libc::SIG_IGN } else { libc::SIG_DFL };
+                    libc::signal(libc::SIGINT, action);
+                    Ok(())
+                });
+            }
+            let out = cmd.output().unwrap();
+            assert!(out.status.success(), "{}", stderr(&out));
+            let expected = if ignore { "ignored" } else { "handled" };
+            assert_eq!(facts(&out)["sigint"], expected, "onefile={onefile}");
+        }
+    });
+}
