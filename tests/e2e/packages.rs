@@ -420,3 +420,52 @@ fn editable_installs_are_bundled_from_their_project_folders() {
         assert!(is_empty_dir(tmp.path()), "{mode}: unpack folder left");
     }
 }
+
+/// Distributions described by an `.egg-info` folder (Debian's dist-packages, `setup.py
+/// install`) have no list of files: their `top_level.txt` packages are bundled.
+#[test]
+fn egg_info_distributions_are_bundled_by_their_top_level_names() {
+    let work = tempfile::tempdir().unwrap();
+    let venv = work.path().join("venv");
+    let out = std::process::Command::new(python())
+        .args(["-m", "venv", "--without-pip"])
+        .arg(&venv)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let site = venv.join("lib/python3.11/site-packages");
+    let egg = site.join("Oldstyle-3.1.egg-info");
+    std::fs::create_dir_all(&egg).unwrap();
+    std::fs::write(
+        egg.join("PKG-INFO"),
+        "Metadata-Version: 1.1\nName: Oldstyle\nVersion: 3.1\n",
+    )
+    .unwrap();
+    std::fs::write(egg.join("top_level.txt"), "oldstyle\n").unwrap();
+    std::fs::create_dir_all(site.join("oldstyle/sub")).unwrap();
+    std::fs::write(site.join("oldstyle/__init__.py"), "from .sub import WORD\n").unwrap();
+    std::fs::write(
+        site.join("oldstyle/sub/__init__.py"),
+        "WORD = 'from an egg-info'\n",
+    )
+    .unwrap();
+    let script = work.path().join("app.py");
+    std::fs::write(
+        &script,
+        "import oldstyle\nfrom importlib.metadata import version\n\
+         print(oldstyle.WORD, version('Oldstyle'))\n",
+    )
+    .unwrap();
+    for mode in ["-F", "-D"] {
+        let dist = tempfile::tempdir().unwrap();
+        let exe = build_with(&script, dist.path(), &[mode], &venv.join("bin/python"));
+        let tmp = tempfile::tempdir().unwrap();
+        let out = hermetic_hiding(&exe, &[], &[work.path()])
+            .env("TMPDIR", tmp.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{mode}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "from an egg-info 3.1\n", "{mode}");
+    }
+}

@@ -36,24 +36,7 @@ impl Distribution {
         let dir = site.join(dist_info);
         let metadata = fs::read_to_string(dir.join("METADATA")).ok()?;
         let record = fs::read_to_string(dir.join("RECORD")).ok()?;
-        let mut name = None;
-        let mut version = None;
-        let mut requires = Vec::new();
-        for line in metadata.lines() {
-            if line.is_empty() {
-                break; // the description body follows the headers
-            }
-            if let Some(v) = line.strip_prefix("Name: ") {
-                name = Some(v.trim().to_string());
-            } else if let Some(v) = line.strip_prefix("Version: ") {
-                version = Some(v.trim().to_string());
-            } else if let Some(v) = line.strip_prefix("Requires-Dist: ") {
-                if let Some(req) = parse_requirement(v) {
-                    requires.push(req);
-                }
-            }
-        }
-        let name = name?;
+        let (name, version, requires) = parse_metadata(&metadata)?;
         let mut files: Vec<String> = record
             .lines()
             .filter_map(record_path)
@@ -61,25 +44,133 @@ impl Distribution {
             .collect();
         files.sort();
         files.dedup();
-        let tops: Vec<String> = fs::read_to_string(dir.join("top_level.txt"))
-            .map(|t| {
-                t.lines()
-                    .map(|l| l.trim().to_string())
-                    .filter(|l| !l.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let tops = top_level(&dir);
         let linked = super::editable::linked_files(site, &files, &tops);
         Some(Distribution {
             key: normalize(&name),
             name,
-            version: version.unwrap_or_default(),
+            version,
             site: site.to_path_buf(),
             files,
             linked,
             requires,
         })
     }
+
+    /// Read `site/<egg_info>`, as distributions installed by `setup.py install` or packaged by
+    /// Debian (`/usr/lib/python3/dist-packages`) have: PKG-INFO, `top_level.txt` and
+    /// `requires.txt`, but no list of files. Its files are then the egg-info folder and
+    /// everything of the packages and modules `top_level.txt` names. `None` without PKG-INFO.
+    pub fn read_egg_info(site: &Path, egg_info: &str) -> Option<Self> {
+        let dir = site.join(egg_info);
+        let metadata = fs::read_to_string(dir.join("PKG-INFO"))
+            .or_else(|_| fs::read_to_string(&dir))
+            .ok()?;
+        let (name, version, mut requires) = parse_metadata(&metadata)?;
+        if let Ok(text) = fs::read_to_string(dir.join("requires.txt")) {
+            requires.extend(parse_requires_txt(&text));
+        }
+        let mut tops = top_level(&dir);
+        if tops.is_empty() {
+            tops.push(normalize(&name).replace('-', "_"));
+        }
+        let mut files: Vec<(String, PathBuf)> = Vec::new();
+        if dir.is_dir() {
+            super::editable::walk(&dir, egg_info, &mut files, 0);
+        } else {
+            files.push((egg_info.to_string(), dir.clone()));
+        }
+        let entries: Vec<String> = fs::read_dir(site)
+            .map(|d| {
+                d.flatten()
+                    .filter_map(|e| e.file_name().into_string().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for top in &tops {
+            let package = site.join(top);
+            if package.is_dir() {
+                super::editable::walk(&package, top, &mut files, 0);
+            }
+            // `top.py`, or extension modules `top.cpython-311-x86_64-linux-gnu.so`.
+            for entry in entries.iter().filter(|e| {
+                e.strip_prefix(top.as_str()).is_some_and(|rest| {
+                    rest == ".py" || (rest.starts_with('.') && rest.ends_with(".so"))
+                })
+            }) {
+                files.push((entry.clone(), site.join(entry)));
+            }
+        }
+        let mut files: Vec<String> = files.into_iter().map(|(rel, _)| rel).collect();
+        files.sort();
+        files.dedup();
+        Some(Distribution {
+            key: normalize(&name),
+            name,
+            version,
+            site: site.to_path_buf(),
+            files,
+            linked: Vec::new(),
+            requires,
+        })
+    }
+}
+
+/// Name, version and `Requires-Dist` from METADATA or PKG-INFO headers.
+fn parse_metadata(text: &str) -> Option<(String, String, Vec<Requirement>)> {
+    let mut name = None;
+    let mut version = None;
+    let mut requires = Vec::new();
+    for line in text.lines() {
+        if line.is_empty() {
+            break; // the description body follows the headers
+        }
+        if let Some(v) = line.strip_prefix("Name: ") {
+            name = Some(v.trim().to_string());
+        } else if let Some(v) = line.strip_prefix("Version: ") {
+            version = Some(v.trim().to_string());
+        } else if let Some(v) = line.strip_prefix("Requires-Dist: ") {
+            requires.extend(parse_requirement(v));
+        }
+    }
+    Some((name?, version.unwrap_or_default(), requires))
+}
+
+/// `requires.txt` of an egg-info: plain lines are requirements, `[:marker]` sections are
+/// requirements under that marker, `[extra]` sections are left out (extras are not followed).
+fn parse_requires_txt(text: &str) -> Vec<Requirement> {
+    let mut out = Vec::new();
+    let mut marker: Option<Option<String>> = Some(None);
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            marker = section
+                .strip_prefix(':')
+                .map(|m| Some(m.trim().to_string()));
+            continue;
+        }
+        if let Some(marker) = &marker {
+            if let Some(mut req) = parse_requirement(line) {
+                req.marker = marker.clone().or(req.marker);
+                out.push(req);
+            }
+        }
+    }
+    out
+}
+
+/// The names in a metadata folder's `top_level.txt`, if any.
+fn top_level(dir: &Path) -> Vec<String> {
+    fs::read_to_string(dir.join("top_level.txt"))
+        .map(|t| {
+            t.lines()
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// `name [extra, ...] (>= 1) ; marker` → its parts.
@@ -172,5 +263,54 @@ mod tests {
         assert!(!is_inside("../../../bin/click"));
         assert!(!is_inside("click/__pycache__/core.cpython-311.pyc"));
         assert!(is_inside("click-8.1.7.dist-info/METADATA"));
+    }
+
+    #[test]
+    fn reads_an_egg_info_without_a_file_list() {
+        let site = tempfile::tempdir().unwrap();
+        let egg = site.path().join("Thing-2.0.egg-info");
+        fs::create_dir_all(&egg).unwrap();
+        fs::write(
+            egg.join("PKG-INFO"),
+            "Metadata-Version: 1.1\nName: Thing\nVersion: 2.0\n",
+        )
+        .unwrap();
+        fs::write(egg.join("top_level.txt"), "thing\nthing_ext\n").unwrap();
+        fs::write(
+            egg.join("requires.txt"),
+            "six\n\n[:python_version < \"3\"]\nfutures\n\n[docs]\nsphinx\n",
+        )
+        .unwrap();
+        fs::create_dir_all(site.path().join("thing/__pycache__")).unwrap();
+        fs::write(site.path().join("thing/__init__.py"), "").unwrap();
+        fs::write(site.path().join("thing/__pycache__/x.pyc"), "").unwrap();
+        fs::write(
+            site.path()
+                .join("thing_ext.cpython-311-x86_64-linux-gnu.so"),
+            "",
+        )
+        .unwrap();
+        fs::write(site.path().join("other.py"), "").unwrap();
+        let dist = Distribution::read_egg_info(site.path(), "Thing-2.0.egg-info").unwrap();
+        assert_eq!((dist.key.as_str(), dist.version.as_str()), ("thing", "2.0"));
+        assert_eq!(
+            dist.files,
+            [
+                "Thing-2.0.egg-info/PKG-INFO",
+                "Thing-2.0.egg-info/requires.txt",
+                "Thing-2.0.egg-info/top_level.txt",
+                "thing/__init__.py",
+                "thing_ext.cpython-311-x86_64-linux-gnu.so",
+            ]
+        );
+        let reqs: Vec<(&str, Option<&str>)> = dist
+            .requires
+            .iter()
+            .map(|r| (r.key.as_str(), r.marker.as_deref()))
+            .collect();
+        assert_eq!(
+            reqs,
+            [("six", None), ("futures", Some("python_version < \"3\""))]
+        );
     }
 }

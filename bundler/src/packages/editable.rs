@@ -121,7 +121,7 @@ fn packages_in(dir: &Path, tops: &[String]) -> Vec<(String, PathBuf)> {
 }
 
 /// Every file under a package folder, as `top/...` paths; caches and hidden files skipped.
-fn walk(dir: &Path, rel: &str, out: &mut Vec<(String, PathBuf)>, depth: usize) {
+pub(super) fn walk(dir: &Path, rel: &str, out: &mut Vec<(String, PathBuf)>, depth: usize) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };

@@ -34,11 +34,17 @@ impl SiteIndex {
             let mut names: Vec<String> = entries
                 .flatten()
                 .filter_map(|e| e.file_name().into_string().ok())
-                .filter(|n| n.ends_with(".dist-info"))
+                .filter(|n| n.ends_with(".dist-info") || n.ends_with(".egg-info"))
                 .collect();
-            names.sort();
+            // Every `.dist-info` first: where both describe one distribution, the richer wins.
+            names.sort_by_key(|n| (n.ends_with(".egg-info"), n.clone()));
             for name in names {
-                let Some(dist) = Distribution::read(site, &name) else {
+                let dist = if name.ends_with(".dist-info") {
+                    Distribution::read(site, &name)
+                } else {
+                    Distribution::read_egg_info(site, &name)
+                };
+                let Some(dist) = dist else {
                     continue;
                 };
                 if index.by_key.contains_key(&dist.key) {
