@@ -396,3 +396,25 @@ pub fn check_both_modes(
         assert!(clean, "{mode}: unpack folder left behind");
     }
 }
+
+/// Build `script` from `python` in both modes and run each with Python and `hidden` (the
+/// projects and venv it was built from) hidden: it must print exactly `expected` and leave
+/// nothing behind.
+pub fn check_both_modes_hiding(script: &Path, python: &Path, hidden: &Path, expected: &str) {
+    for mode in ["-F", "-D"] {
+        let dist = tempfile::tempdir().expect("tempdir");
+        let exe = build_with(script, dist.path(), &[mode], python);
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let out = hermetic_hiding(&exe, &[], &[hidden])
+            .env("TMPDIR", tmp.path())
+            .stdin(Stdio::null())
+            .output()
+            .expect("unshare runs");
+        assert!(out.status.success(), "{mode}: {}", stderr(&out));
+        assert_eq!(stdout(&out), expected, "{mode}");
+        assert!(
+            is_empty_dir(tmp.path()),
+            "{mode}: unpack folder left behind"
+        );
+    }
+}

@@ -405,20 +405,13 @@ fn editable_installs_are_bundled_from_their_project_folders() {
          print(srclib.HERE, flatlib.HERE, version('srclib'), version('flatlib'))\n",
     )
     .unwrap();
-    for mode in ["-F", "-D"] {
-        let dist = tempfile::tempdir().unwrap();
-        let exe = build_with(&script, dist.path(), &[mode], &venv.join("bin/python"));
-        let tmp = tempfile::tempdir().unwrap();
-        // The projects, the venv and the script are hidden: the bundle carries the code.
-        let out = hermetic_hiding(&exe, &[], &[work.path()])
-            .env("TMPDIR", tmp.path())
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{mode}: {}", stderr(&out));
-        assert_eq!(stdout(&out), "srclib data flatlib data 1.2 1.2\n", "{mode}");
-        assert!(is_empty_dir(tmp.path()), "{mode}: unpack folder left");
-    }
+    // The projects, the venv and the script are hidden: the bundle carries the code.
+    check_both_modes_hiding(
+        &script,
+        &venv.join("bin/python"),
+        work.path(),
+        "srclib data flatlib data 1.2 1.2\n",
+    );
 }
 
 /// Distributions described by an `.egg-info` folder (Debian's dist-packages, `setup.py
@@ -456,16 +449,10 @@ fn egg_info_distributions_are_bundled_by_their_top_level_names() {
          print(oldstyle.WORD, version('Oldstyle'))\n",
     )
     .unwrap();
-    for mode in ["-F", "-D"] {
-        let dist = tempfile::tempdir().unwrap();
-        let exe = build_with(&script, dist.path(), &[mode], &venv.join("bin/python"));
-        let tmp = tempfile::tempdir().unwrap();
-        let out = hermetic_hiding(&exe, &[], &[work.path()])
-            .env("TMPDIR", tmp.path())
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{mode}: {}", stderr(&out));
-        assert_eq!(stdout(&out), "from an egg-info 3.1\n", "{mode}");
-    }
+    check_both_modes_hiding(
+        &script,
+        &venv.join("bin/python"),
+        work.path(),
+        "from an egg-info 3.1\n",
+    );
 }

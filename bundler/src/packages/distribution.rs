@@ -37,16 +37,26 @@ impl Distribution {
         let metadata = fs::read_to_string(dir.join("METADATA")).ok()?;
         let record = fs::read_to_string(dir.join("RECORD")).ok()?;
         let (name, version, requires) = parse_metadata(&metadata)?;
-        let mut files: Vec<String> = record
+        let files: Vec<String> = record
             .lines()
             .filter_map(record_path)
             .filter(|p| is_inside(p))
             .collect();
-        files.sort();
-        files.dedup();
         let tops = top_level(&dir);
         let linked = super::editable::linked_files(site, &files, &tops);
-        Some(Distribution {
+        Some(Self::new(site, (name, version, requires), files, linked))
+    }
+
+    /// `files` sorted and without repeats.
+    fn new(
+        site: &Path,
+        (name, version, requires): (String, String, Vec<Requirement>),
+        mut files: Vec<String>,
+        linked: Vec<(String, PathBuf)>,
+    ) -> Self {
+        files.sort();
+        files.dedup();
+        Distribution {
             key: normalize(&name),
             name,
             version,
@@ -54,7 +64,7 @@ impl Distribution {
             files,
             linked,
             requires,
-        })
+        }
     }
 
     /// Read `site/<egg_info>`, as distributions installed by `setup.py install` or packaged by
@@ -101,18 +111,13 @@ impl Distribution {
                 files.push((entry.clone(), site.join(entry)));
             }
         }
-        let mut files: Vec<String> = files.into_iter().map(|(rel, _)| rel).collect();
-        files.sort();
-        files.dedup();
-        Some(Distribution {
-            key: normalize(&name),
-            name,
-            version,
-            site: site.to_path_buf(),
+        let files = files.into_iter().map(|(rel, _)| rel).collect();
+        Some(Self::new(
+            site,
+            (name, version, requires),
             files,
-            linked: Vec::new(),
-            requires,
-        })
+            Vec::new(),
+        ))
     }
 }
 
