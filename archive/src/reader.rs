@@ -18,8 +18,6 @@ const BUF_LEN: usize = 256 * 1024;
 #[derive(Debug)]
 pub struct Bundle {
     file: File,
-    /// The process's umask, read once: files whose mode it would change are chmod-ed.
-    umask: u32,
     pub trailer: Trailer,
     pub manifest: Manifest,
 }
@@ -71,7 +69,6 @@ impl Bundle {
         let manifest = Manifest::decode(&manifest_bytes, trailer.payload_len)?;
         Ok(Bundle {
             file,
-            umask: current_umask(),
             trailer,
             manifest,
         })
@@ -83,6 +80,8 @@ impl Bundle {
     /// files is mostly waiting on the file system, which overlaps well.
     pub fn extract_all(&self, root: &Path, dir_mode: u32) -> Result<(), ExtractError> {
         self.make_dirs(root, dir_mode)?;
+        // Read once, before the threads start: files whose mode it would change are chmod-ed.
+        let umask = current_umask();
         let files = &self.manifest.files;
         // files[starts[i]..starts[i + 1]] are chunk i's (files are stored in chunk order).
         let mut starts = Vec::with_capacity(self.manifest.chunks.len() + 1);
@@ -111,6 +110,7 @@ impl Bundle {
                 }
                 let result = self.extract_chunk(
                     root,
+                    umask,
                     index,
                     &files[starts[index]..starts[index + 1]],
                     &mut buf,
@@ -153,6 +153,7 @@ impl Bundle {
     fn extract_chunk(
         &self,
         root: &Path,
+        umask: u32,
         index: usize,
         files: &[crate::FileEntry],
         buf: &mut [u8],
@@ -184,7 +185,7 @@ impl Bundle {
                 .custom_flags(libc::O_NOFOLLOW)
                 .open(&dest)
                 .map_err(write_err)?;
-            if entry.mode & self.umask != 0 {
+            if entry.mode & umask != 0 {
                 // The umask took bits away; the manifest's mode is what the app expects
                 // (and what a cached unpack is checked against).
                 out.set_permissions(std::fs::Permissions::from_mode(entry.mode))
@@ -287,8 +288,7 @@ impl Read for ReadAt<'_> {
 }
 
 fn current_umask() -> u32 {
-    // SAFETY: umask cannot fail; it is set back at once (only the launcher's main thread, or
-    // the bundler's, runs here).
+    // SAFETY: umask cannot fail; it is set back at once, before the unpacking threads start.
     unsafe {
         let mask = libc::umask(0o022);
         libc::umask(mask);
