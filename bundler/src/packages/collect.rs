@@ -162,9 +162,7 @@ pub fn collect(
             whole
                 || (!build_time_only(rel)
                     && super::hooks::tool_subpackage(rel).is_none_or(|tool| {
-                        roots.imports.keys().any(|n| {
-                            n == tool || n.strip_prefix(tool).is_some_and(|r| r.starts_with('.'))
-                        })
+                        roots.imports.keys().any(|n| analysis::is_within(n, tool))
                     }))
         };
         walk.module_imports
@@ -198,12 +196,7 @@ fn record_missing(missing: &mut BTreeMap<String, Site>, top: String, site: Site)
 
 /// Is `name` one of `excluded` or inside one of them?
 pub fn is_excluded(name: &str, excluded: &[String]) -> bool {
-    excluded.iter().any(|e| {
-        name == e
-            || name
-                .strip_prefix(e.as_str())
-                .is_some_and(|r| r.starts_with('.'))
-    })
+    excluded.iter().any(|e| analysis::is_within(name, e))
 }
 
 /// Test modules outside a `tests` folder (`test_*.py`, conftest) are carried but not followed:

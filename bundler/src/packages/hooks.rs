@@ -26,12 +26,7 @@ pub fn tool_only(importer: &str, name: &str) -> bool {
         .iter()
         .filter(|(package, _)| *package == top)
         .flat_map(|(_, names)| names.iter())
-        .any(|skipped| {
-            name == *skipped
-                || name
-                    .strip_prefix(skipped)
-                    .is_some_and(|rest| rest.starts_with('.'))
-        })
+        .any(|skipped| crate::analysis::is_within(name, skipped))
 }
 
 /// The tool subpackage (dotted) that the distribution file `rel` belongs to, if any.

@@ -124,9 +124,7 @@ pub fn keep(stdlib: &Path, sources: &[String], reached: &BTreeSet<String>) -> Ke
     // Tools the app asked for; their own imports of themselves are then followed.
     let mut tools_in_use: BTreeSet<&str> = BTreeSet::new();
     while let Some(Visit { name, by_app, used }) = queue.pop_front() {
-        let tool = TOOLS
-            .iter()
-            .find(|t| name == **t || name.strip_prefix(**t).is_some_and(|r| r.starts_with('.')));
+        let tool = TOOLS.iter().find(|t| analysis::is_within(&name, t));
         if let Some(tool) = tool {
             if by_app {
                 tools_in_use.insert(tool);
@@ -148,11 +146,7 @@ pub fn keep(stdlib: &Path, sources: &[String], reached: &BTreeSet<String>) -> Ke
             }
         }
         for (module, implied) in BEHIND_LOADERS {
-            if name == *module
-                || name
-                    .strip_prefix(module)
-                    .is_some_and(|r| r.starts_with('.'))
-            {
+            if analysis::is_within(&name, module) {
                 queue.extend(implied.iter().map(|s| visit(s, false, used)));
             }
         }
