@@ -20,6 +20,7 @@ mod progress;
 mod pyzip;
 mod runtime;
 mod stub;
+mod workpath;
 
 use std::process::ExitCode;
 

@@ -35,13 +35,12 @@ pub fn compile(
     let key = xxhash_rust::xxh3::xxh3_64(source.as_bytes());
     let path = dir.join(format!("boot-{key:016x}.py"));
     if !path.exists() {
-        let tmp = dir.join(format!("boot-{key:016x}.{}.tmp", std::process::id()));
-        fs::write(&tmp, &source)
-            .and_then(|()| fs::rename(&tmp, &path))
-            .map_err(|source| Error::Workpath {
+        crate::workpath::write_whole(&path, source.as_bytes()).map_err(|source| {
+            Error::Workpath {
                 path: path.clone(),
                 source,
-            })?;
+            }
+        })?;
     }
     let job = Job {
         source: path,

@@ -66,14 +66,10 @@ impl FrameStore for FrameDir {
     }
 
     fn put(&self, key: &str, frame: &[u8]) {
-        // Best effort, written aside and renamed: a reader never sees half a frame.
-        let tmp = self.dir.join(format!(".{key}.{}.tmp", std::process::id()));
+        // Best effort: a frame that cannot be kept is compressed again next time.
         let stored = fs::create_dir_all(&self.dir)
-            .and_then(|()| fs::write(&tmp, frame))
-            .and_then(|()| fs::rename(&tmp, self.dir.join(key)));
-        if stored.is_err() {
-            let _ = fs::remove_file(&tmp);
-        } else {
+            .and_then(|()| crate::workpath::write_whole(&self.dir.join(key), frame));
+        if stored.is_ok() {
             self.mark(key);
         }
     }
