@@ -88,6 +88,10 @@ pub struct BuildArgs {
     /// used by Linux executables, which carry no icon.
     #[arg(short = 'i', long = "icon", value_name = "FILE")]
     pub icon: Option<PathBuf>,
+    /// Also strip the static symbol tables of bundled executables and shared libraries (debug
+    /// information always goes): smaller output, fewer names in a debugger's backtraces.
+    #[arg(short = 's', long)]
+    pub strip: bool,
     /// Where a onefile app unpacks at launch.
     #[arg(long = "runtime-tmpdir", value_name = "DIR")]
     pub runtime_tmpdir: Option<String>,

@@ -164,7 +164,15 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
         ));
     }
     progress.step("Resolving shared libraries");
-    let libs = elf::collect::collect(&mut contents, &elf::search::Searcher::from_host())?;
+    let libs = elf::collect::collect(
+        &mut contents,
+        &elf::search::Searcher::from_host(),
+        if args.strip {
+            elf::strip::Strip::All
+        } else {
+            elf::strip::Strip::Debug
+        },
+    )?;
     for (lib, path) in &libs.libraries {
         progress.detail(&format!("library: {lib} from {}", path.display()));
     }

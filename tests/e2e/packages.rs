@@ -152,18 +152,25 @@ fn numpy_build_tools_and_headers_stay_out_unless_asked_for() {
     }
 }
 
-#[test]
-fn add_binary_brings_a_ctypes_library_and_its_dependencies() {
-    let build_dir = tempfile::tempdir().unwrap();
-    let lib = build_dir.path().join("libanswer.so");
+/// `tests/fixtures/native/answer.c` built into `dir` with debug information, as
+/// `libanswer.so`.
+fn answer_library(dir: &std::path::Path) -> std::path::PathBuf {
+    let lib = dir.join("libanswer.so");
     let cc = std::process::Command::new("gcc")
-        .args(["-shared", "-fPIC", "-o"])
+        .args(["-g", "-shared", "-fPIC", "-o"])
         .arg(&lib)
         .arg(fixture("native").join("answer.c"))
         .arg("-l:libexpat.so.1")
         .output()
         .expect("gcc runs");
     assert!(cc.status.success(), "{}", stderr(&cc));
+    lib
+}
+
+#[test]
+fn add_binary_brings_a_ctypes_library_and_its_dependencies() {
+    let build_dir = tempfile::tempdir().unwrap();
+    let lib = answer_library(build_dir.path());
     let script = fixture("native").join("native_app.py");
     let binary = format!("{}:native", lib.display());
     for mode in ["-F", "-D"] {
@@ -199,6 +206,75 @@ fn add_binary_brings_a_ctypes_library_and_its_dependencies() {
         .path()
         .join("native_app/_internal/native/libanswer.so")
         .is_file());
+}
+
+/// The names of an ELF file's sections, or `None` when it is not one.
+fn elf_sections(path: &std::path::Path) -> Option<Vec<String>> {
+    let bytes = std::fs::read(path).ok()?;
+    let elf = goblin::elf::Elf::parse(&bytes).ok()?;
+    let names = elf.section_headers.iter();
+    Some(
+        names
+            .filter_map(|header| elf.shdr_strtab.get_at(header.sh_name))
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+#[test]
+fn bundled_libraries_lose_debug_information_and_with_strip_their_symbol_tables() {
+    let build_dir = tempfile::tempdir().unwrap();
+    let lib = answer_library(build_dir.path());
+    let before = elf_sections(&lib).unwrap();
+    assert!(before.iter().any(|s| s == ".debug_info") && before.iter().any(|s| s == ".symtab"));
+    let script = fixture("native").join("native_app.py");
+    let binary = format!("{}:native", lib.display());
+    for strip in [false, true] {
+        let dist = tempfile::tempdir().unwrap();
+        let mut args = vec!["-D", "--add-binary", &binary];
+        if strip {
+            args.push("--strip");
+        }
+        let exe = build(&script, dist.path(), &args);
+        // ctypes still finds the library's functions: they are in the dynamic symbol table.
+        let (out, _) = run_hermetic(&exe, &[]);
+        assert!(out.status.success(), "strip={strip}: {}", stderr(&out));
+        assert!(
+            stdout(&out).starts_with("answer 42 expat\n"),
+            "{}",
+            stdout(&out)
+        );
+        let mut elf_files = 0;
+        let mut stack = vec![dist.path().join("native_app/_internal")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let Some(sections) = elf_sections(&path) else {
+                    continue;
+                };
+                elf_files += 1;
+                let shown = path.display();
+                assert!(
+                    !sections.iter().any(|s| s.starts_with(".debug_")),
+                    "{shown}"
+                );
+                if strip {
+                    assert!(!sections.iter().any(|s| s == ".symtab"), "{shown}");
+                }
+            }
+        }
+        assert!(elf_files > 5, "{elf_files} ELF files");
+        let bundled = elf_sections(&dist.path().join("native_app/_internal/native/libanswer.so"));
+        assert_eq!(
+            bundled.unwrap().iter().any(|s| s == ".symtab"),
+            !strip,
+            "libanswer.so keeps its symbols unless --strip"
+        );
+    }
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! The shared-library closure of a bundle: every ELF file in it has its DT_NEEDED libraries
 //! found on the build machine and added under the bundle's library folder, recursively, apart
-//! from the base OS's own. Then every bundled ELF file loses its debug information, and one
+//! from the base OS's own. Then every bundled ELF file is stripped (see [`strip`]), and one
 //! with a search path that points outside the bundle is pointed at the library folder instead.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use super::patch::{self, Patched};
 use super::read;
 use super::search::Searcher;
-use super::strip;
+use super::strip::{self, Strip};
 use super::system;
 use crate::contents::{Contents, Item, Source};
 use crate::error::Error;
@@ -30,7 +30,7 @@ pub struct Report {
     pub clashes: Vec<(String, PathBuf, PathBuf, String)>,
 }
 
-pub fn collect(contents: &mut Contents, searcher: &Searcher) -> Result<Report, Error> {
+pub fn collect(contents: &mut Contents, searcher: &Searcher, how: Strip) -> Result<Report, Error> {
     let mut report = Report::default();
     let mut queue: VecDeque<(String, PathBuf)> = contents
         .iter()
@@ -103,7 +103,7 @@ pub fn collect(contents: &mut Contents, searcher: &Searcher) -> Result<Report, E
     }
 
     for (dest, original) in elf_files {
-        let stripped = strip::strip_debug(&original);
+        let stripped = strip::strip(&original, how);
         let changed = stripped.is_some();
         let mut bytes = stripped.unwrap_or(original);
         let patched = patch::retarget(&mut bytes, &layout::origin_to_libs(&dest));
