@@ -532,3 +532,87 @@ fn egg_info_distributions_are_bundled_by_their_top_level_names() {
         "from an egg-info 3.1\n",
     );
 }
+
+/// A hand-written `.dist-info` distribution in `site`: `files` are `(path, text)` pairs, and
+/// RECORD lists them all.
+fn write_distribution(site: &std::path::Path, name: &str, metadata: &str, files: &[(&str, &str)]) {
+    let info = format!("{name}-1.0.dist-info");
+    let metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n{metadata}");
+    let metadata_path = format!("{info}/METADATA");
+    let mut record = String::new();
+    for (path, text) in files
+        .iter()
+        .chain([&(metadata_path.as_str(), metadata.as_str())])
+    {
+        let full = site.join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(&full, text).unwrap();
+        record.push_str(&format!("{path},,\n"));
+    }
+    record.push_str(&format!("{info}/RECORD,,\n"));
+    std::fs::write(site.join(&info).join("RECORD"), record).unwrap();
+}
+
+/// `front` requires `middle[fast]`; the `fast` extra of `middle` requires `speedup`, which the
+/// app reaches only through an entry point. Its `slow` extra, not asked for, stays out. Whether
+/// `middle` is bundled before or after something asks for its extra makes no difference.
+#[test]
+fn extras_asked_by_a_requirement_bring_their_own_requirements() {
+    let work = tempfile::tempdir().unwrap();
+    let venv = work.path().join("venv");
+    let out = std::process::Command::new(python())
+        .args(["-m", "venv", "--without-pip"])
+        .arg(&venv)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let site = venv.join("lib/python3.11/site-packages");
+    write_distribution(
+        &site,
+        "front",
+        "Requires-Dist: Middle[Fast] (>=1)\n",
+        &[(
+            "front/__init__.py",
+            "from importlib.metadata import entry_points\n\
+             def backends():\n\
+             \x20   return sorted(ep.load().NAME for ep in entry_points(group='front.backends'))\n",
+        )],
+    );
+    write_distribution(
+        &site,
+        "middle",
+        "Provides-Extra: fast\nProvides-Extra: slow\n\
+         Requires-Dist: speedup ; extra == \"fast\"\n\
+         Requires-Dist: slowpoke ; extra == 'slow'\n",
+        &[("middle/__init__.py", "from front import backends\n")],
+    );
+    for plugin in ["speedup", "slowpoke"] {
+        let entry = format!("[front.backends]\n{plugin} = {plugin}\n");
+        let module = format!("NAME = '{plugin}'\n");
+        let info = format!("{plugin}-1.0.dist-info/entry_points.txt");
+        write_distribution(
+            &site,
+            plugin,
+            "",
+            &[(&format!("{plugin}.py"), &module), (&info, &entry)],
+        );
+    }
+    // Through `front`, the extra is known before `middle` is bundled; through `middle`, after.
+    for first in ["front", "middle"] {
+        let script = work.path().join(format!("through_{first}.py"));
+        std::fs::write(
+            &script,
+            format!(
+                "import {first}\nfrom importlib.metadata import distributions\n\
+                 print({first}.backends(), sorted(d.metadata['Name'] for d in distributions()))\n"
+            ),
+        )
+        .unwrap();
+        check_both_modes_hiding(
+            &script,
+            &venv.join("bin/python"),
+            work.path(),
+            "['speedup'] ['front', 'middle', 'speedup']\n",
+        );
+    }
+}

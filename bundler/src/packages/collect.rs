@@ -1,7 +1,8 @@
 //! Bundling the distributions an app reaches. Starting from the app's imports that are not its
 //! own modules, each name is looked up: the runtime provides it, a distribution in
 //! site-packages owns it (then that whole distribution is bundled, its modules' imports and its
-//! `Requires-Dist` followed in turn), or nothing does (then it is reported with the file that
+//! `Requires-Dist` followed in turn, with the extras a requirement asked of it: `b[x]` brings
+//! what `b` requires under `extra == "x"`), or nothing does (then it is reported with the file that
 //! imports it). Distributions go where the bundled interpreter's `site` finds them:
 //! `_python/lib/python3.X/site-packages`, modules compiled, everything else as installed.
 
@@ -55,6 +56,11 @@ struct Walk {
     waiting: Vec<(String, bool)>,
     wanted: VecDeque<usize>,
     bundled: BTreeSet<usize>,
+    /// Distribution → the extras some requirement asked of it (normalised), whose own
+    /// requirements are followed too.
+    extras: HashMap<usize, BTreeSet<String>>,
+    /// Bundled distributions asked for a new extra: their requirements are looked at again.
+    asked_again: VecDeque<usize>,
 }
 
 impl Walk {
@@ -88,6 +94,37 @@ impl Walk {
             self.wanted.push_back(id);
         }
     }
+
+    /// A requirement on `id` with `extras` (`pkg[a,b]`): bundle it, and follow what those
+    /// extras require, again if it is bundled already.
+    fn require(&mut self, id: usize, extras: &[String]) {
+        let known = self.extras.entry(id).or_default();
+        let before = known.len();
+        known.extend(extras.iter().map(|e| markers::normalize(e)));
+        if known.len() > before && self.bundled.contains(&id) && !self.asked_again.contains(&id) {
+            self.asked_again.push_back(id);
+        }
+        self.want(id);
+    }
+
+    /// Follow the requirements of `dist` (index `id`) whose markers hold here, with the extras
+    /// asked of it.
+    fn follow_requirements(&mut self, id: usize, index: &SiteIndex, env: &Environment) {
+        let extras: Vec<String> = self
+            .extras
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        for req in &index.dists[id].requires {
+            let applies =
+                (req.marker.as_deref()).is_none_or(|m| markers::evaluate(m, env, &extras));
+            if let Some(dep) = index.by_key(&req.key).filter(|_| applies) {
+                self.require(dep, &req.extras);
+            }
+        }
+    }
 }
 
 pub fn collect(
@@ -112,6 +149,8 @@ pub fn collect(
         waiting: Vec::new(),
         wanted: VecDeque::new(),
         bundled: BTreeSet::new(),
+        extras: HashMap::new(),
+        asked_again: VecDeque::new(),
     };
 
     loop {
@@ -144,6 +183,10 @@ pub fn collect(
                 walk.reach(&prefix.clone(), site.optional);
             }
         }
+        if let Some(id) = walk.asked_again.pop_front() {
+            walk.follow_requirements(id, index, &env);
+            continue;
+        }
         let Some(id) = walk.wanted.pop_front() else {
             break;
         };
@@ -167,15 +210,7 @@ pub fn collect(
         };
         walk.module_imports
             .extend(bundle(dist, &site_dest, &keep, compiler, contents)?);
-        for req in &dist.requires {
-            let applies = req
-                .marker
-                .as_deref()
-                .is_none_or(|m| markers::evaluate(m, &env, &[]));
-            if let Some(dep) = index.by_key(&req.key).filter(|_| applies) {
-                walk.want(dep);
-            }
-        }
+        walk.follow_requirements(id, index, &env);
         for (module, optional) in std::mem::take(&mut walk.waiting) {
             walk.reach(&module, optional);
         }

@@ -141,26 +141,33 @@ fn parse_metadata(text: &str) -> Option<(String, String, Vec<Requirement>)> {
     Some((name?, version.unwrap_or_default(), requires))
 }
 
-/// `requires.txt` of an egg-info: plain lines are requirements, `[:marker]` sections are
-/// requirements under that marker, `[extra]` sections are left out (extras are not followed).
+/// `requires.txt` of an egg-info: plain lines are requirements; a `[:marker]` section holds
+/// requirements under that marker, an `[extra]` or `[extra:marker]` section those of an extra,
+/// written as the `extra == "..."` marker a dist-info would carry.
 fn parse_requires_txt(text: &str) -> Vec<Requirement> {
     let mut out = Vec::new();
-    let mut marker: Option<Option<String>> = Some(None);
+    let mut marker: Option<String> = None;
     for line in text.lines().map(str::trim) {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
         if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            marker = section
-                .strip_prefix(':')
-                .map(|m| Some(m.trim().to_string()));
+            let (extra, condition) = section.split_once(':').unwrap_or((section, ""));
+            let (extra, condition) = (extra.trim(), condition.trim());
+            marker = match (extra.is_empty(), condition.is_empty()) {
+                (true, true) => None,
+                (true, false) => Some(condition.to_string()),
+                (false, true) => Some(format!("extra == \"{extra}\"")),
+                (false, false) => Some(format!("({condition}) and extra == \"{extra}\"")),
+            };
             continue;
         }
-        if let Some(marker) = &marker {
-            if let Some(mut req) = parse_requirement(line) {
-                req.marker = marker.clone().or(req.marker);
-                out.push(req);
-            }
+        if let Some(mut req) = parse_requirement(line) {
+            req.marker = match (&marker, req.marker) {
+                (Some(section), Some(own)) => Some(format!("({section}) and ({own})")),
+                (section, own) => section.clone().or(own),
+            };
+            out.push(req);
         }
     }
     out
@@ -283,7 +290,8 @@ mod tests {
         fs::write(egg.join("top_level.txt"), "thing\nthing_ext\n").unwrap();
         fs::write(
             egg.join("requires.txt"),
-            "six\n\n[:python_version < \"3\"]\nfutures\n\n[docs]\nsphinx\n",
+            "six\n\n[:python_version < \"3\"]\nfutures\n\n[docs]\nsphinx\n\n\
+             [fast:sys_platform == \"linux\"]\nuvloop\n",
         )
         .unwrap();
         fs::create_dir_all(site.path().join("thing/__pycache__")).unwrap();
@@ -315,7 +323,15 @@ mod tests {
             .collect();
         assert_eq!(
             reqs,
-            [("six", None), ("futures", Some("python_version < \"3\""))]
+            [
+                ("six", None),
+                ("futures", Some("python_version < \"3\"")),
+                ("sphinx", Some("extra == \"docs\"")),
+                (
+                    "uvloop",
+                    Some("(sys_platform == \"linux\") and extra == \"fast\"")
+                )
+            ]
         );
     }
 }
