@@ -112,6 +112,37 @@ fn a_failed_build_leaves_the_previous_output_intact() {
     );
 }
 
+/// What a build killed outright leaves (its hidden temporary, named after its pid) is removed
+/// by the next build of that output; a running build's temporary, and other names, are not.
+#[test]
+fn the_next_build_removes_what_a_killed_build_left() {
+    let dist = tempfile::tempdir().unwrap();
+    let mut gone = Command::new("true").spawn().unwrap();
+    gone.wait().unwrap();
+    let mut running = Command::new("sleep").arg("30").spawn().unwrap();
+    let planted = [
+        (format!(".app.pybundle-{}.tmp", gone.id()), false),
+        (format!(".app.pybundle-{}.tmp.old", gone.id()), false),
+        (format!(".app.pybundle-{}.tmp", running.id()), true),
+        (format!(".other.pybundle-{}.tmp", gone.id()), true),
+    ];
+    for (name, _) in &planted {
+        fs::create_dir_all(dist.path().join(name).join("_internal")).unwrap();
+    }
+    let script = fixture("probe").join("probe.py");
+    build(
+        &script,
+        dist.path(),
+        &["-D", "-n", "app", "--add-data", "data.txt:."],
+    );
+    running.kill().unwrap();
+    running.wait().unwrap();
+    for (name, kept) in &planted {
+        assert_eq!(dist.path().join(name).exists(), *kept, "{name}");
+    }
+    assert!(dist.path().join("app/app").is_file());
+}
+
 #[test]
 fn onedir_output_is_replaced_only_with_y() {
     let dist = tempfile::tempdir().unwrap();

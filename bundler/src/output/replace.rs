@@ -1,6 +1,7 @@
 //! Putting a finished output in place: built under a hidden temporary name in the same folder,
 //! then swapped in with one rename (an atomic exchange when an old output exists). SIGINT,
-//! SIGTERM and SIGHUP are held while this runs, so the temporary never outlives the build.
+//! SIGTERM and SIGHUP are held while this runs, so the temporary never outlives the build; one
+//! left by a build killed outright (SIGKILL, power loss) is removed by the next build.
 
 use std::ffi::CString;
 use std::fs;
@@ -54,6 +55,7 @@ pub fn install(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    sweep_leftovers(dist, &name);
     let tmp = dist.join(format!(".{name}.pybundle-{}.tmp", std::process::id()));
     let _held = HeldSignals::hold();
     remove_any(&tmp);
@@ -66,6 +68,35 @@ pub fn install(
         });
     }
     Ok(())
+}
+
+/// Remove the temporaries (`.NAME.pybundle-PID.tmp`, and its `.old`) that a build of the same
+/// output killed outright left in `dist`: those whose process is gone. A running build's stay.
+fn sweep_leftovers(dist: &Path, name: &str) {
+    let Ok(entries) = fs::read_dir(dist) else {
+        return;
+    };
+    let prefix = format!(".{name}.pybundle-");
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let pid = rest
+            .strip_suffix(".tmp")
+            .or_else(|| rest.strip_suffix(".tmp.old"))
+            .and_then(|pid| pid.parse::<libc::pid_t>().ok());
+        if pid.is_some_and(|pid| pid > 0 && !is_running(pid)) {
+            remove_any(&entry.path());
+        }
+    }
+}
+
+/// Is there a process `pid` (of any user)?
+fn is_running(pid: libc::pid_t) -> bool {
+    // SAFETY: signal 0 only checks that the process exists and may be signalled.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
 /// Move `tmp` to `path`; an existing `path` is exchanged atomically and then removed.
