@@ -78,6 +78,8 @@ pub enum Error {
     BadLevel(i32),
     #[error("cannot write {path}: {source}")]
     Write { path: PathBuf, source: io::Error },
+    #[error("cannot write {path}: {source}; make room on that disk or choose another --distpath")]
+    WriteOutput { path: PathBuf, source: io::Error },
     #[error("the app uses tkinter, but the interpreter's Tcl/Tk cannot be found ({why}); install Tcl/Tk (Debian: tcl8.6 and tk8.6) or pass --python with an interpreter that has it")]
     TclMissing { why: String },
     #[error("pybundle hit an internal error: {0}; please report it")]

@@ -1,7 +1,9 @@
-//! Resource faults at launch: the unpack folder's file system is full, read-only or mounted
-//! `noexec`. Each ends in one line that names the way out (`PYBUNDLE_RUNTIME_TMPDIR` at run
+//! Resource faults. At launch: the unpack folder's file system is full, read-only or mounted
+//! `noexec`; each ends in one line that names the way out (`PYBUNDLE_RUNTIME_TMPDIR` at run
 //! time, `--runtime-tmpdir` at build time), the launcher's failure status, and nothing left
-//! behind. Each case runs in its own mount namespace, on a small tmpfs made for it.
+//! behind. At build time: the output's or the work folder's disk is full; one line naming the
+//! option that moves it, and nothing in DIST. Each case runs in its own mount namespace, on a
+//! small tmpfs made for it.
 
 use std::process::Stdio;
 
@@ -81,4 +83,63 @@ fn a_noexec_tmpdir() {
     assert_one_helpful_line(&out, "noexec");
     assert!(stderr(&out).contains("noexec"), "{}", stderr(&out));
     assert_eq!(left, 0, "the unpacked folder was left");
+}
+
+#[test]
+fn a_full_disk_while_building() {
+    for option in ["--distpath", "--workpath"] {
+        let full = tempfile::tempdir().unwrap();
+        let roomy = tempfile::tempdir().unwrap();
+        let (dist, work) = if option == "--distpath" {
+            (full.path().join("dist"), roomy.path().join("work"))
+        } else {
+            (roomy.path().join("dist"), full.path().join("work"))
+        };
+        let script = "mount -t tmpfs -o size=2m pybundle-fault \"$0\" || exit 98\n\
+                      \"$@\"\n\
+                      status=$?\n\
+                      echo \"left=$(ls -A \"$DIST\" 2>/dev/null | wc -l)\"\n\
+                      exit $status\n";
+        let out = std::process::Command::new("unshare")
+            .args([
+                "--mount",
+                "--propagation",
+                "private",
+                "/bin/sh",
+                "-c",
+                script,
+            ])
+            .arg(full.path())
+            .arg(PYBUNDLE)
+            .arg("build")
+            .arg(repo().join("examples/hello/hello.py"))
+            .arg("-F")
+            .arg("--python")
+            .arg(python())
+            .arg("--distpath")
+            .arg(&dist)
+            .arg("--workpath")
+            .arg(&work)
+            .args(["-y", "-q", "--clean", "--compression-level", "1"])
+            .env("DIST", &dist)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_ne!(
+            out.status.code(),
+            Some(98),
+            "tmpfs not mounted: {}",
+            stderr(&out)
+        );
+        assert_eq!(out.status.code(), Some(1), "{option}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert_eq!(err.trim_end().lines().count(), 1, "{option}: {err}");
+        assert!(err.contains("No space left"), "{option}: {err}");
+        assert!(err.contains(option), "{option}: {err}");
+        assert!(
+            stdout(&out).contains("left=0"),
+            "{option}: {}",
+            stdout(&out)
+        );
+    }
 }

@@ -62,7 +62,7 @@ pub fn install(
     let result = make(&tmp).and_then(|()| swap_in(&tmp, path));
     if let Err(source) = result {
         remove_any(&tmp);
-        return Err(Error::Write {
+        return Err(Error::WriteOutput {
             path: path.to_path_buf(),
             source,
         });
