@@ -78,6 +78,12 @@ const BEHIND_EXTENSIONS: &[(&str, &[&str])] = &[
 /// `importlib.readers` then.
 const BEHIND_LOADERS: &[(&str, &[&str])] = &[("importlib.resources", &["importlib.readers"])];
 
+/// Modules that import others by a name they compute at run time, and the prefix of those
+/// names: every stdlib module with that prefix comes with them. `sysconfig` loads the
+/// interpreter's build settings from `_sysconfigdata_<abi>_<platform>_<multiarch>`
+/// (`zoneinfo` asks it for its search path).
+const BY_COMPUTED_NAME: &[(&str, &str)] = &[("sysconfig", "_sysconfigdata_")];
+
 /// What of the standard library an app needs.
 pub struct Kept {
     /// `.py` files, relative to the stdlib root.
@@ -148,6 +154,16 @@ pub fn keep(stdlib: &Path, sources: &[String], reached: &BTreeSet<String>) -> Ke
         for (module, implied) in BEHIND_LOADERS {
             if analysis::is_within(&name, module) {
                 queue.extend(implied.iter().map(|s| visit(s, false, used)));
+            }
+        }
+        for (module, prefix) in BY_COMPUTED_NAME {
+            if analysis::is_within(&name, module) {
+                let computed = by_module.range(prefix.to_string()..);
+                queue.extend(
+                    computed
+                        .take_while(|(m, _)| m.starts_with(prefix))
+                        .map(|(m, _)| visit(m, false, used)),
+                );
             }
         }
         // The module itself (or, for `from pkg import attr`, the nearest module above it) and
@@ -271,6 +287,39 @@ mod tests {
         let kept = keep(dir.path(), &sources, &reached);
         assert!(kept.sources.contains("numbers.py"));
         assert!(kept.imported_tops.contains("_decimal"));
+    }
+
+    #[test]
+    fn sysconfig_brings_the_build_settings_it_imports_by_computed_name() {
+        let (dir, sources) = tree(&[
+            ("site.py", ""),
+            ("sysconfig.py", "import os\n"),
+            ("os.py", ""),
+            (
+                "_sysconfigdata__linux_x86_64-linux-gnu.py",
+                "build_time_vars = {}\n",
+            ),
+            (
+                "_sysconfigdata__x86_64-linux-gnu.py",
+                "build_time_vars = {}\n",
+            ),
+            ("_sysconfig_other.py", ""),
+        ]);
+        let data = [
+            "_sysconfigdata__linux_x86_64-linux-gnu.py",
+            "_sysconfigdata__x86_64-linux-gnu.py",
+        ];
+        // `from sysconfig import get_config_var` reaches `sysconfig.get_config_var`.
+        let reached: BTreeSet<String> = ["sysconfig.get_config_var".to_string()].into();
+        let kept = keep(dir.path(), &sources, &reached).sources;
+        for k in data {
+            assert!(kept.contains(k), "{k} dropped: {kept:?}");
+        }
+        assert!(!kept.contains("_sysconfig_other.py"));
+        let kept = keep(dir.path(), &sources, &BTreeSet::new()).sources;
+        for k in data {
+            assert!(!kept.contains(k), "{k} kept without sysconfig: {kept:?}");
+        }
     }
 
     #[test]
