@@ -3,7 +3,10 @@
 //! against the file's package, and `__import__("x")` / `importlib.import_module("x")` with a
 //! literal name. Imports under `if TYPE_CHECKING:` never run and are ignored. An import inside
 //! the body of a `try` that has handlers is *optional* (the code copes when it fails), and so
-//! is one under a test of `sys.version_info` or `sys.platform` (it may be for another Python).
+//! is one in its `else` (it runs only when the attempt worked), one under a test of
+//! `sys.version_info` or `sys.platform` (it may be for another Python), and one under a test of
+//! a *flag*: a name this file sets from such a test (`PY314 = sys.version_info >= (3, 14)`) or
+//! inside a guarded block (`try: import simplejson; has_simplejson = True`).
 //! An import inside a function or lambda is *deferred*: it runs only if that function is
 //! called, which matters for the standard library's start-up modules (see `runtime::prune`).
 //!
@@ -15,7 +18,7 @@
 //! it follows current Python grammar (3.12+ syntax such as `type` statements and PEP 701
 //! f-strings), and it recovers from errors instead of giving up on the whole file.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{Expr, PySourceType, Stmt};
@@ -47,6 +50,7 @@ pub fn imports(source: &str, module: &str, is_package: bool) -> BTreeMap<String,
         names: BTreeMap::new(),
         guarded: 0,
         in_function: 0,
+        flags: BTreeSet::new(),
     };
     collector.visit_body(&parsed.syntax().body);
     collector.names
@@ -59,6 +63,9 @@ struct Collector {
     guarded: usize,
     /// How many function or lambda bodies enclose it.
     in_function: usize,
+    /// Names set from a version or platform test, or inside a guarded block: a test of one
+    /// guards what it controls.
+    flags: BTreeSet<String>,
 }
 
 impl Collector {
@@ -74,6 +81,11 @@ impl Collector {
                 seen.deferred &= this.deferred;
             })
             .or_insert(this);
+    }
+
+    /// Does `test` decide by the environment or by a flag?
+    fn is_guard(&self, test: &Expr) -> bool {
+        is_environment_test(test) || names_in(test).iter().any(|n| self.flags.contains(n))
     }
 
     /// The absolute base of `from <dots><module> import ...`, if it stays inside the top
@@ -124,6 +136,22 @@ fn is_environment_test(test: &Expr) -> bool {
     finder.0
 }
 
+/// The plain names an expression reads.
+fn names_in(expr: &Expr) -> Vec<String> {
+    struct Names(Vec<String>);
+    impl<'a> Visitor<'a> for Names {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Name(name) = expr {
+                self.0.push(name.id.to_string());
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut names = Names(Vec::new());
+    names.visit_expr(expr);
+    names.0
+}
+
 fn is_type_checking(test: &Expr) -> bool {
     match test {
         Expr::Name(name) => name.id.as_str() == "TYPE_CHECKING",
@@ -159,21 +187,29 @@ impl<'a> Visitor<'a> for Collector {
                     self.visit_body(&clause.body);
                 }
             }
-            Stmt::If(branch) if is_environment_test(&branch.test) => {
+            Stmt::If(branch) if self.is_guard(&branch.test) => {
                 self.guarded += 1;
                 visitor::walk_stmt(self, stmt);
                 self.guarded -= 1;
             }
+            Stmt::Assign(assign) => {
+                if self.guarded > 0 || is_environment_test(&assign.value) {
+                    for target in &assign.targets {
+                        self.flags.extend(names_in(target));
+                    }
+                }
+                visitor::walk_stmt(self, stmt);
+            }
             Stmt::Try(block) if !block.handlers.is_empty() => {
-                // Both the attempt and the fallbacks in its handlers are optional: when one
-                // fails, the other runs.
+                // The attempt, the fallbacks in its handlers and what runs only when the
+                // attempt worked are all optional: when one fails, another runs.
                 self.guarded += 1;
                 self.visit_body(&block.body);
                 for handler in &block.handlers {
                     self.visit_except_handler(handler);
                 }
-                self.guarded -= 1;
                 self.visit_body(&block.orelse);
+                self.guarded -= 1;
                 self.visit_body(&block.finalbody);
             }
             Stmt::FunctionDef(def) => {
@@ -251,6 +287,25 @@ mod tests {
         assert!(found["msvcrt"].optional);
         assert!(found["termios"].optional);
         assert!(!found["sys"].optional);
+    }
+
+    #[test]
+    fn imports_under_flags_and_after_a_successful_attempt_are_optional() {
+        let src = "import sys\nPY_3_14_PLUS = sys.version_info[:2] >= (3, 14)\n\
+                   if PY_3_14_PLUS:\n    import annotationlib\n\
+                   has_simplejson = False\n\
+                   try:\n    import simplejson as json\n    has_simplejson = True\n\
+                   except ImportError:\n    import json\n\
+                   if has_simplejson:\n    from simplejson import JSONDecodeError\n\
+                   def install():\n    try:\n        ip = get_ipython()\n    except NameError:\n        pass\n\
+                   \x20   else:\n        from IPython.core.formatters import BaseFormatter\n\
+                   ready = True\nif ready:\n    import csv\n";
+        let found = imports(src, "m", false);
+        for optional in ["annotationlib", "simplejson", "IPython.core.formatters"] {
+            assert!(found[optional].optional, "{optional}");
+        }
+        // `ready` is set unconditionally, from no test of the environment.
+        assert!(!found["csv"].optional);
     }
 
     #[test]
