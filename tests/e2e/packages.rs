@@ -616,3 +616,54 @@ fn extras_asked_by_a_requirement_bring_their_own_requirements() {
         );
     }
 }
+
+/// Widely used packages bundle with no hints and no warning (no false "found nowhere" for the
+/// imports they guard, no search path left unrewritten in libraries auditwheel bundled), and
+/// the app prints exactly what `python popular.py` prints, with every Python hidden.
+#[test]
+fn popular_packages_need_no_hints_and_raise_no_false_alarms() {
+    let python = venv(&[
+        "pillow==13.0.0",
+        "pydantic==2.14.4",
+        "attrs==26.1.0",
+        "PyYAML==6.0.4",
+        "Jinja2==3.1.6",
+        "python-dateutil==4.0.0",
+        "requests==2.34.2",
+        "rich==15.0.0",
+    ]);
+    let script = fixture("popular").join("popular.py");
+    let expected = std::process::Command::new(&python)
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(expected.status.success(), "{}", stderr(&expected));
+    for mode in ["-F", "-D"] {
+        let dist = tempfile::tempdir().unwrap();
+        let mut cmd = pybundle_cmd(&repo());
+        cmd.arg(&script)
+            .arg(mode)
+            .arg("--python")
+            .arg(&python)
+            .arg("--distpath")
+            .arg(dist.path())
+            .arg("-y");
+        let built = cmd.output().unwrap();
+        assert!(built.status.success(), "{mode}: {}", stderr(&built));
+        assert!(
+            !stderr(&built).contains("warning"),
+            "{mode}: {}",
+            stderr(&built)
+        );
+        let exe = if mode == "-F" {
+            dist.path().join("popular")
+        } else {
+            dist.path().join("popular/popular")
+        };
+        // The test venvs are hidden with every Python.
+        let (out, clean) = run_hermetic(&exe, &[]);
+        assert!(out.status.success(), "{mode}: {}", stderr(&out));
+        assert_eq!(stdout(&out), stdout(&expected), "{mode}");
+        assert!(clean, "{mode}: unpack folder left behind");
+    }
+}

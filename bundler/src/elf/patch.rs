@@ -3,7 +3,6 @@
 //! its size: the new value must fit in the old one's bytes, the rest is zero-filled.
 
 use goblin::elf::dynamic::{DT_RPATH, DT_RUNPATH};
-use goblin::elf::program_header::PT_LOAD;
 use goblin::elf::Elf;
 
 /// Outcome of [`retarget`].
@@ -44,26 +43,23 @@ pub fn retarget(bytes: &mut [u8], new: &str) -> Patched {
     outcome
 }
 
-/// File offsets and lengths of every DT_RPATH/DT_RUNPATH string.
+/// File offsets and lengths of every DT_RPATH/DT_RUNPATH string. goblin gives the dynamic
+/// string table's place as a file offset already (it maps DT_STRTAB's address through the
+/// program headers); mapping it a second time lands elsewhere in files whose string table's
+/// address and offset differ, as patchelf (and so auditwheel) lays them out.
 fn search_path_strings(bytes: &[u8]) -> Option<Vec<(usize, usize)>> {
     let elf = Elf::parse(bytes).ok()?;
     let dynamic = elf.dynamic.as_ref()?;
-    let strtab = dynamic.info.strtab as u64;
-    let to_offset = |addr: u64| {
-        elf.program_headers
-            .iter()
-            .filter(|ph| ph.p_type == PT_LOAD)
-            .find(|ph| addr >= ph.p_vaddr && addr < ph.p_vaddr + ph.p_filesz)
-            .map(|ph| (addr - ph.p_vaddr + ph.p_offset) as usize)
-    };
+    let (strtab, strsz) = (dynamic.info.strtab, dynamic.info.strsz);
+    let table = bytes.get(strtab..strtab.checked_add(strsz)?)?;
     let mut spots = Vec::new();
     for entry in &dynamic.dyns {
         if entry.d_tag != DT_RPATH && entry.d_tag != DT_RUNPATH {
             continue;
         }
-        let start = to_offset(strtab + entry.d_val)?;
-        let len = bytes.get(start..)?.iter().position(|&b| b == 0)?;
-        spots.push((start, len));
+        let at = usize::try_from(entry.d_val).ok()?;
+        let len = table.get(at..)?.iter().position(|&b| b == 0)?;
+        spots.push((strtab + at, len));
     }
     Some(spots)
 }
