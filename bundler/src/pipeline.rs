@@ -1,6 +1,7 @@
 //! One build, in order: check the inputs (so mistakes fail before any work), find the
 //! interpreter, collect runtime, app, data and shared libraries, then write the output.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -141,28 +142,7 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
         Item::bytes(boot, 0o644, "the bootstrap"),
     )?;
 
-    let (optional, required): (Vec<_>, Vec<_>) = packages
-        .unresolved
-        .iter()
-        .partition(|(_, site)| site.optional);
-    let describe = |list: &[(&String, &analysis::Site)]| {
-        list.iter()
-            .map(|(name, site)| format!("{name} (imported by {})", site.importer))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    if !required.is_empty() {
-        progress.warn(&format!(
-            "these imports were found nowhere and will fail if they run: {}; install them into the interpreter given by --python, or leave them out with --exclude-module",
-            describe(&required)
-        ));
-    }
-    if !optional.is_empty() {
-        progress.detail(&format!(
-            "optional imports not found (the code handles their absence): {}",
-            describe(&optional)
-        ));
-    }
+    report_missing(&packages.unresolved, &progress);
     progress.step("Resolving shared libraries");
     let libs = elf::collect::collect(
         &mut contents,
@@ -310,4 +290,49 @@ fn source_date_epoch() -> Result<Option<std::time::SystemTime>, Error> {
     Ok(Some(
         std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds),
     ))
+}
+
+/// Tell the user about imports found nowhere, by how much they matter: those that run whenever
+/// their module does are a warning; those inside functions of installed packages (optional
+/// features: pandas' Excel engines) a note naming them; those the code guards only with `-v`.
+fn report_missing(unresolved: &BTreeMap<String, analysis::Site>, progress: &Progress) {
+    let by_weight = |weight: u8| -> Vec<(&String, &analysis::Site)> {
+        (unresolved.iter())
+            .filter(|(_, site)| site.weight() == weight)
+            .collect()
+    };
+    let describe = |list: &[(&String, &analysis::Site)]| {
+        list.iter()
+            .map(|(name, site)| format!("{name} (imported by {})", site.importer))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let required = by_weight(2);
+    if !required.is_empty() {
+        progress.warn(&format!(
+            "these imports were found nowhere and will fail if they run: {}; install them into the interpreter given by --python, or leave them out with --exclude-module",
+            describe(&required)
+        ));
+    }
+    let in_functions = by_weight(1);
+    if !in_functions.is_empty() {
+        let names: Vec<&str> = in_functions.iter().map(|(n, _)| n.as_str()).collect();
+        progress.note(&format!(
+            "inside functions of bundled packages, {} import{} found nowhere (they fail only if the app uses those functions; -v shows where): {}",
+            names.len(),
+            if names.len() == 1 { " was" } else { "s were" },
+            names.join(", ")
+        ));
+        progress.detail(&format!(
+            "imports inside package functions not found: {}",
+            describe(&in_functions)
+        ));
+    }
+    let optional = by_weight(0);
+    if !optional.is_empty() {
+        progress.detail(&format!(
+            "optional imports not found (the code handles their absence): {}",
+            describe(&optional)
+        ));
+    }
 }

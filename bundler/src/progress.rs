@@ -66,6 +66,13 @@ impl Progress {
         }
     }
 
+    /// Worth knowing, not a problem: shown unless `-q`.
+    pub fn note(&self, message: &str) {
+        if !self.quiet {
+            self.line(&format!("note: {message}"));
+        }
+    }
+
     pub fn warn(&self, message: &str) {
         if !self.quiet {
             self.line(&format!("warning: {message}"));

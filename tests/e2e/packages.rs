@@ -617,6 +617,51 @@ fn extras_asked_by_a_requirement_bring_their_own_requirements() {
     }
 }
 
+/// Build `script` from `python` in both modes: no warning at build time, and with every Python
+/// hidden the app prints exactly what `python script` prints. Returns the build's stderr.
+fn check_like_python_without_warnings(
+    script: &std::path::Path,
+    python: &std::path::Path,
+) -> String {
+    let expected = std::process::Command::new(python)
+        .arg(script)
+        .output()
+        .unwrap();
+    assert!(expected.status.success(), "{}", stderr(&expected));
+    let name = script.file_stem().unwrap().to_str().unwrap();
+    let mut notes = String::new();
+    for mode in ["-F", "-D"] {
+        let dist = tempfile::tempdir().unwrap();
+        let mut cmd = pybundle_cmd(&repo());
+        cmd.arg(script)
+            .arg(mode)
+            .arg("--python")
+            .arg(python)
+            .arg("--distpath")
+            .arg(dist.path())
+            .arg("-y");
+        let built = cmd.output().unwrap();
+        assert!(built.status.success(), "{mode}: {}", stderr(&built));
+        assert!(
+            !stderr(&built).contains("warning"),
+            "{mode}: {}",
+            stderr(&built)
+        );
+        let exe = if mode == "-F" {
+            dist.path().join(name)
+        } else {
+            dist.path().join(name).join(name)
+        };
+        // The test venvs are hidden with every Python.
+        let (out, clean) = run_hermetic(&exe, &[]);
+        assert!(out.status.success(), "{mode}: {}", stderr(&out));
+        assert_eq!(stdout(&out), stdout(&expected), "{mode}");
+        assert!(clean, "{mode}: unpack folder left behind");
+        notes = stderr(&built);
+    }
+    notes
+}
+
 /// Widely used packages bundle with no hints and no warning (no false "found nowhere" for the
 /// imports they guard, no search path left unrewritten in libraries auditwheel bundled), and
 /// the app prints exactly what `python popular.py` prints, with every Python hidden.
@@ -632,38 +677,20 @@ fn popular_packages_need_no_hints_and_raise_no_false_alarms() {
         "requests==2.34.2",
         "rich==15.0.0",
     ]);
-    let script = fixture("popular").join("popular.py");
-    let expected = std::process::Command::new(&python)
-        .arg(&script)
-        .output()
-        .unwrap();
-    assert!(expected.status.success(), "{}", stderr(&expected));
-    for mode in ["-F", "-D"] {
-        let dist = tempfile::tempdir().unwrap();
-        let mut cmd = pybundle_cmd(&repo());
-        cmd.arg(&script)
-            .arg(mode)
-            .arg("--python")
-            .arg(&python)
-            .arg("--distpath")
-            .arg(dist.path())
-            .arg("-y");
-        let built = cmd.output().unwrap();
-        assert!(built.status.success(), "{mode}: {}", stderr(&built));
-        assert!(
-            !stderr(&built).contains("warning"),
-            "{mode}: {}",
-            stderr(&built)
-        );
-        let exe = if mode == "-F" {
-            dist.path().join("popular")
-        } else {
-            dist.path().join("popular/popular")
-        };
-        // The test venvs are hidden with every Python.
-        let (out, clean) = run_hermetic(&exe, &[]);
-        assert!(out.status.success(), "{mode}: {}", stderr(&out));
-        assert_eq!(stdout(&out), stdout(&expected), "{mode}");
-        assert!(clean, "{mode}: unpack folder left behind");
-    }
+    check_like_python_without_warnings(&fixture("popular").join("popular.py"), &python);
+}
+
+/// pandas: its compiled modules import `cmath` from C (see packages/hooks.rs), and its optional
+/// engines (openpyxl, pyarrow, ...), imported inside functions or behind HAS_/_INSTALLED
+/// flags, are a note, not a warning.
+#[test]
+fn a_pandas_app_needs_no_hints() {
+    let python = venv(&["pandas==3.1.1", "numpy==2.4.6"]);
+    let notes =
+        check_like_python_without_warnings(&fixture("popular").join("dataframe.py"), &python);
+    assert!(
+        notes.contains("note: inside functions of bundled packages"),
+        "{notes}"
+    );
+    assert!(notes.contains("openpyxl"), "{notes}");
 }

@@ -6,7 +6,9 @@
 //! is one in its `else` (it runs only when the attempt worked), one under a test of
 //! `sys.version_info` or `sys.platform` (it may be for another Python), and one under a test of
 //! a *flag*: a name this file sets from such a test (`PY314 = sys.version_info >= (3, 14)`) or
-//! inside a guarded block (`try: import simplejson; has_simplejson = True`).
+//! inside a guarded block (`try: import simplejson; has_simplejson = True`, `try: import
+//! cython` then `if cython.compiled:`), or one named like a flag whatever file sets it
+//! (`HAS_PYARROW`, `NUMEXPR_INSTALLED`, `_have_bz2`, `LZMA_AVAILABLE`).
 //! An import inside a function or lambda is *deferred*: it runs only if that function is
 //! called, which matters for the standard library's start-up modules (see `runtime::prune`).
 //!
@@ -30,6 +32,9 @@ pub struct Import {
     pub optional: bool,
     /// Every import of it is inside a function or lambda: it runs only when that is called.
     pub deferred: bool,
+    /// Some import of it is neither guarded nor inside a function: it runs, and must work,
+    /// whenever the file does.
+    pub always: bool,
 }
 
 /// Absolute module names `source` may import, each with how. For `from X import a`, both `X`
@@ -73,19 +78,29 @@ impl Collector {
         let this = Import {
             optional: self.guarded > 0,
             deferred: self.in_function > 0,
+            always: self.guarded == 0 && self.in_function == 0,
         };
         self.names
             .entry(name)
             .and_modify(|seen| {
                 seen.optional &= this.optional;
                 seen.deferred &= this.deferred;
+                seen.always |= this.always;
             })
             .or_insert(this);
     }
 
     /// Does `test` decide by the environment or by a flag?
     fn is_guard(&self, test: &Expr) -> bool {
-        is_environment_test(test) || names_in(test).iter().any(|n| self.flags.contains(n))
+        is_environment_test(test)
+            || (names_in(test).iter()).any(|n| self.flags.contains(n) || looks_like_flag(n))
+    }
+
+    /// A name an import binds: a flag when the import is guarded.
+    fn bind(&mut self, name: &str) {
+        if self.guarded > 0 {
+            self.flags.insert(name.to_string());
+        }
     }
 
     /// The absolute base of `from <dots><module> import ...`, if it stays inside the top
@@ -136,6 +151,15 @@ fn is_environment_test(test: &Expr) -> bool {
     finder.0
 }
 
+/// Is `name` spelled like a flag that says whether something is installed?
+fn looks_like_flag(name: &str) -> bool {
+    let name = name.trim_start_matches('_').to_ascii_lowercase();
+    name.starts_with("has_")
+        || name.starts_with("have_")
+        || name.ends_with("_installed")
+        || name.ends_with("_available")
+}
+
 /// The plain names an expression reads.
 fn names_in(expr: &Expr) -> Vec<String> {
     struct Names(Vec<String>);
@@ -165,7 +189,10 @@ impl<'a> Visitor<'a> for Collector {
         match stmt {
             Stmt::Import(import) => {
                 for alias in &import.names {
-                    self.add(alias.name.as_str().to_string());
+                    let name = alias.name.as_str();
+                    self.add(name.to_string());
+                    let bound = alias.asname.as_ref().map(|a| a.as_str());
+                    self.bind(bound.unwrap_or(name.split('.').next().unwrap_or(name)));
                 }
             }
             Stmt::ImportFrom(from) => {
@@ -177,6 +204,10 @@ impl<'a> Visitor<'a> for Collector {
                         }
                     }
                     self.add(base);
+                }
+                for alias in &from.names {
+                    let bound = alias.asname.as_ref().unwrap_or(&alias.name);
+                    self.bind(bound.as_str());
                 }
             }
             Stmt::If(branch) if is_type_checking(&branch.test) => {
@@ -299,13 +330,33 @@ mod tests {
                    if has_simplejson:\n    from simplejson import JSONDecodeError\n\
                    def install():\n    try:\n        ip = get_ipython()\n    except NameError:\n        pass\n\
                    \x20   else:\n        from IPython.core.formatters import BaseFormatter\n\
+                   try:\n    import cython\nexcept ModuleNotFoundError:\n    cython = None\n\
+                   if cython.compiled:\n    from cython.cimports.cpython import Py_INCREF\n\
+                   from .check import NUMEXPR_INSTALLED, HAS_PYARROW\n\
+                   if NUMEXPR_INSTALLED:\n    import numexpr\nif HAS_PYARROW:\n    import pyarrow\n\
                    ready = True\nif ready:\n    import csv\n";
         let found = imports(src, "m", false);
-        for optional in ["annotationlib", "simplejson", "IPython.core.formatters"] {
+        let guarded = [
+            "annotationlib",
+            "simplejson",
+            "IPython.core.formatters",
+            "cython.cimports.cpython",
+            "numexpr",
+            "pyarrow",
+        ];
+        for optional in guarded {
             assert!(found[optional].optional, "{optional}");
         }
         // `ready` is set unconditionally, from no test of the environment.
         assert!(!found["csv"].optional);
+        // Guarded at module level and plain inside a function: never at every import.
+        let found = imports(
+            "if HAS_PYARROW:\n    import pyarrow\ndef f():\n    import pyarrow\n",
+            "m",
+            false,
+        );
+        let pyarrow = found["pyarrow"];
+        assert!(!pyarrow.optional && !pyarrow.deferred && !pyarrow.always);
     }
 
     #[test]

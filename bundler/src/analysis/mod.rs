@@ -16,6 +16,40 @@ pub fn is_within(name: &str, package: &str) -> bool {
 pub struct Site {
     pub importer: String,
     pub optional: bool,
+    /// Every import of it seen so far is inside a function of an installed package: it runs
+    /// only if the app uses that part of the package (pandas' `to_excel` importing openpyxl).
+    pub in_package_function: bool,
+}
+
+impl Site {
+    /// An import by the app's own code (or a hint), `optional` or not.
+    pub fn app(importer: &str, optional: bool) -> Site {
+        Site {
+            importer: importer.to_string(),
+            optional,
+            in_package_function: false,
+        }
+    }
+
+    /// How much a failure of this import would matter: 2 when it runs whenever its importer
+    /// does, 1 when only some function of a package has it, 0 when the code copes with it.
+    pub fn weight(&self) -> u8 {
+        match (self.optional, self.in_package_function) {
+            (true, _) => 0,
+            (false, true) => 1,
+            (false, false) => 2,
+        }
+    }
+
+    /// This import made by a module that was itself reached by imports of `weight`: it weighs
+    /// no more than they do.
+    pub fn capped(&self, weight: u8) -> Site {
+        Site {
+            importer: self.importer.clone(),
+            optional: self.optional || weight == 0,
+            in_package_function: self.in_package_function || weight == 1,
+        }
+    }
 }
 
 /// Record `imports` (name → optional) of `importer` into `sites`; a required import wins over
@@ -26,14 +60,11 @@ pub fn record(
     importer: &str,
 ) {
     for (name, &optional) in imports {
-        let site = Site {
-            importer: importer.to_string(),
-            optional,
-        };
+        let site = Site::app(importer, optional);
         sites
             .entry(name.clone())
             .and_modify(|s| {
-                if s.optional && !optional {
+                if s.weight() < site.weight() {
                     *s = site.clone();
                 }
             })

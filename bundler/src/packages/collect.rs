@@ -49,11 +49,11 @@ struct Walk {
     looked_up: HashSet<String>,
     /// Modules of bundled distributions → their imports (present once the distribution is).
     module_imports: HashMap<String, Vec<(String, Site)>>,
-    /// Modules whose imports are queued (only code the app can reach is followed), and
-    /// whether they were reached only through optional imports.
-    reached: HashMap<String, bool>,
+    /// Modules whose imports are queued (only code the app can reach is followed), with the
+    /// greatest [`Site::weight`] of the imports that reached them.
+    reached: HashMap<String, u8>,
     /// Reached modules whose distribution is not bundled yet.
-    waiting: Vec<(String, bool)>,
+    waiting: Vec<(String, u8)>,
     wanted: VecDeque<usize>,
     bundled: BTreeSet<usize>,
     /// Distribution → the extras some requirement asked of it (normalised), whose own
@@ -64,28 +64,21 @@ struct Walk {
 }
 
 impl Walk {
-    /// `module` runs; its imports are optional when it was itself reached optionally. A module
-    /// first reached optionally and later required is followed again, as required.
-    fn reach(&mut self, module: &str, optional: bool) {
-        if self
-            .reached
-            .get(module)
-            .is_some_and(|&was| !was || optional)
-        {
+    /// `module` runs, reached by imports of at most `weight`; its own imports weigh no more
+    /// (a module reached optionally makes optional imports). A module reached again by a
+    /// weightier import is followed again.
+    fn reach(&mut self, module: &str, weight: u8) {
+        if self.reached.get(module).is_some_and(|&was| was >= weight) {
             return;
         }
         match self.module_imports.get(module) {
             Some(imports) => {
-                self.reached.insert(module.to_string(), optional);
-                self.queue.extend(imports.iter().map(|(name, site)| {
-                    let site = Site {
-                        importer: site.importer.clone(),
-                        optional: site.optional || optional,
-                    };
-                    (name.clone(), site)
-                }));
+                self.reached.insert(module.to_string(), weight);
+                self.queue.extend(
+                    (imports.iter()).map(|(name, site)| (name.clone(), site.capped(weight))),
+                );
             }
-            None => self.waiting.push((module.to_string(), optional)),
+            None => self.waiting.push((module.to_string(), weight)),
         }
     }
 
@@ -180,7 +173,7 @@ pub fn collect(
                     prefix.push('.');
                 }
                 prefix.push_str(part);
-                walk.reach(&prefix.clone(), site.optional);
+                walk.reach(&prefix.clone(), site.weight());
             }
         }
         if let Some(id) = walk.asked_again.pop_front() {
@@ -211,8 +204,8 @@ pub fn collect(
         walk.module_imports
             .extend(bundle(dist, &site_dest, &keep, compiler, contents)?);
         walk.follow_requirements(id, index, &env);
-        for (module, optional) in std::mem::take(&mut walk.waiting) {
-            walk.reach(&module, optional);
+        for (module, weight) in std::mem::take(&mut walk.waiting) {
+            walk.reach(&module, weight);
         }
     }
     Ok(report)
@@ -222,7 +215,7 @@ fn record_missing(missing: &mut BTreeMap<String, Site>, top: String, site: Site)
     missing
         .entry(top)
         .and_modify(|s| {
-            if s.optional && !site.optional {
+            if s.weight() < site.weight() {
                 *s = site.clone();
             }
         })
@@ -309,6 +302,7 @@ fn bundle(
                     let site = Site {
                         importer: rel.clone(),
                         optional: how.optional,
+                        in_package_function: !how.always,
                     };
                     found.push((name, site));
                 }
@@ -319,6 +313,18 @@ fn bundle(
             });
             dests.push(format!("{site_dest}/{rel}c"));
         } else {
+            let from_c = super::hooks::compiled_imports(rel);
+            if let Some((stem, _)) = rel.split_once('.').filter(|_| !from_c.is_empty()) {
+                let site = Site {
+                    importer: rel.clone(),
+                    optional: false,
+                    in_package_function: false,
+                };
+                imports
+                    .entry(stem.replace('/', "."))
+                    .or_default()
+                    .extend(from_c.iter().map(|name| (name.to_string(), site.clone())));
+            }
             let item = crate::app::data::item_for(&source, format!("{} ({})", rel, dist.name))?;
             contents.add(format!("{site_dest}/{rel}"), item)?;
         }

@@ -4,7 +4,8 @@
 //! pytest). Those imports are not followed *from that package's modules*: an app that imports
 //! setuptools or pytest itself still gets them, and `--hidden-import` brings any of them back.
 //! Such a tool that is a subpackage of the package itself (`numpy.distutils`, 136 files) is
-//! left out of the bundle unless the app imports it or asks for the whole package.
+//! left out of the bundle unless the app imports it or asks for the whole package. And the
+//! imports compiled modules make from C, which no analysis of Python source can see.
 
 /// (top-level package, the imports its modules make that are not followed).
 const TOOLS_ONLY: &[(&str, &[&str])] = &[(
@@ -18,6 +19,31 @@ const TOOLS_ONLY: &[(&str, &[&str])] = &[(
         "scipy",
     ],
 )];
+
+/// (compiled module, the standard-library modules its C code imports): compiled code's imports
+/// cannot be read (Cython compresses its strings), so the ones a bundle was seen to miss are
+/// listed here, as PyInstaller's hooks list them.
+const COMPILED_IMPORTS: &[(&str, &[&str])] = &[("pandas._libs.testing", &["cmath"])];
+
+/// What the compiled module at `rel` (a distribution's file, `/`-separated) imports from C, as
+/// far as [`COMPILED_IMPORTS`] knows.
+pub fn compiled_imports(rel: &str) -> &'static [&'static str] {
+    let Some((dir, file)) = rel.rsplit_once('/').or(Some(("", rel))) else {
+        return &[];
+    };
+    let Some((stem, _)) = file.split_once('.').filter(|_| file.ends_with(".so")) else {
+        return &[];
+    };
+    let module = if dir.is_empty() {
+        stem.to_string()
+    } else {
+        format!("{}.{stem}", dir.replace('/', "."))
+    };
+    COMPILED_IMPORTS
+        .iter()
+        .find(|(name, _)| *name == module)
+        .map_or(&[], |(_, imports)| imports)
+}
 
 /// Does the module `importer` (dotted) import `name` only for a developer tool?
 pub fn tool_only(importer: &str, name: &str) -> bool {
@@ -47,7 +73,15 @@ pub fn tool_subpackage(rel: &str) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{tool_only, tool_subpackage};
+    use super::{compiled_imports, tool_only, tool_subpackage};
+
+    #[test]
+    fn compiled_modules_are_known_by_path() {
+        let testing = "pandas/_libs/testing.cpython-311-x86_64-linux-gnu.so";
+        assert_eq!(compiled_imports(testing), ["cmath"]);
+        assert!(compiled_imports("pandas/_libs/testing.pyi").is_empty());
+        assert!(compiled_imports("pandas/_libs/lib.cpython-311-x86_64-linux-gnu.so").is_empty());
+    }
 
     #[test]
     fn tool_subpackages_are_found_by_path() {
