@@ -694,3 +694,86 @@ fn a_pandas_app_needs_no_hints() {
     );
     assert!(notes.contains("openpyxl"), "{notes}");
 }
+
+/// glibc searches the DT_RPATH of the objects that loaded a library too: scipy's `_fblas` has
+/// `RPATH $ORIGIN/../../scipy.libs` and loads a libgfortran with no search path, whose
+/// libquadmath is found only through `_fblas`'s. The same shape in small: libouter's RPATH
+/// leads to libmiddle, whose libinner is found only through libouter's RPATH.
+#[test]
+fn libraries_found_through_a_loaders_rpath_are_collected() {
+    let build_dir = tempfile::tempdir().unwrap();
+    let dir = build_dir.path();
+    let libs = dir.join("libs");
+    std::fs::create_dir_all(&libs).unwrap();
+    let sources = [
+        ("inner.c", "int inner(void) { return 7; }\n"),
+        (
+            "middle.c",
+            "int inner(void);\nint middle(void) { return inner() * 6; }\n",
+        ),
+        (
+            "outer.c",
+            "int middle(void);\nint outer(void) { return middle(); }\n",
+        ),
+    ];
+    for (name, text) in sources {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let gcc = |args: &[&str]| {
+        let out = std::process::Command::new("gcc")
+            .current_dir(dir)
+            .args(["-shared", "-fPIC"])
+            .args(args)
+            .output()
+            .expect("gcc runs");
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    gcc(&["-o", "libs/libinner.so", "inner.c"]);
+    gcc(&["-o", "libs/libmiddle.so", "middle.c", "-Llibs", "-linner"]);
+    gcc(&[
+        "-o",
+        "libouter.so",
+        "outer.c",
+        "-Llibs",
+        "-lmiddle",
+        "-Wl,--disable-new-dtags,-rpath,$ORIGIN/libs",
+    ]);
+    let script = dir.join("chain_app.py");
+    std::fs::write(
+        &script,
+        "import ctypes, os, sys\n\
+         lib = ctypes.CDLL(os.path.join(sys._MEIPASS, 'native', 'libouter.so'))\n\
+         print('outer', lib.outer())\n",
+    )
+    .unwrap();
+    let binary = format!("{}:native", dir.join("libouter.so").display());
+    for mode in ["-F", "-D"] {
+        let dist = tempfile::tempdir().unwrap();
+        let out = pybundle_build(
+            dir,
+            &[
+                script.as_os_str(),
+                mode.as_ref(),
+                "--add-binary".as_ref(),
+                binary.as_ref(),
+                "--distpath".as_ref(),
+                dist.path().as_os_str(),
+            ],
+        );
+        assert!(out.status.success(), "{mode}: {}", stderr(&out));
+        assert!(
+            !stderr(&out).contains("warning"),
+            "{mode}: {}",
+            stderr(&out)
+        );
+        let exe = if mode == "-F" {
+            dist.path().join("chain_app")
+        } else {
+            dist.path().join("chain_app/chain_app")
+        };
+        let (run, clean) = run_hermetic(&exe, &[]);
+        assert!(run.status.success(), "{mode}: {}", stderr(&run));
+        assert_eq!(stdout(&run), "outer 42\n", "{mode}");
+        assert!(clean);
+    }
+}

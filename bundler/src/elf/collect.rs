@@ -3,7 +3,7 @@
 //! from the base OS's own. Then every bundled ELF file is stripped (see [`strip`]), and one
 //! with a search path that points outside the bundle is pointed at the library folder instead.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fs;
 use std::io::Read;
 use std::path::PathBuf;
@@ -32,10 +32,13 @@ pub struct Report {
 
 pub fn collect(contents: &mut Contents, searcher: &Searcher, how: Strip) -> Result<Report, Error> {
     let mut report = Report::default();
-    let mut queue: VecDeque<(String, PathBuf)> = contents
+    // (bundle path, file, DT_RPATH folders inherited from the objects that load it).
+    let mut queue: VecDeque<(String, PathBuf, Vec<PathBuf>)> = contents
         .iter()
         .filter_map(|(dest, item)| match &item.source {
-            Source::File(path) if starts_like_elf(path) => Some((dest.clone(), path.clone())),
+            Source::File(path) if starts_like_elf(path) => {
+                Some((dest.clone(), path.clone(), Vec::new()))
+            }
             _ => None,
         })
         .collect();
@@ -43,15 +46,22 @@ pub fn collect(contents: &mut Contents, searcher: &Searcher, how: Strip) -> Resu
     let mut elf_files: Vec<(String, Vec<u8>)> = Vec::new();
     // Libraries a package ships itself (numpy.libs/...) are found through its $ORIGIN search
     // path and are already in the bundle at the right place: never copy those again.
-    let already_bundled: std::collections::HashSet<PathBuf> = contents
+    // Such a library is looked at again when reached through a loader chain, whose DT_RPATH
+    // folders may find what its own search path does not.
+    let already_bundled: HashMap<PathBuf, String> = contents
         .iter()
-        .filter_map(|(_, item)| match &item.source {
-            Source::File(path) => path.canonicalize().ok(),
+        .filter_map(|(dest, item)| match &item.source {
+            Source::File(path) => Some((path.canonicalize().ok()?, dest.clone())),
             _ => None,
         })
         .collect();
+    let mut visited: HashSet<(PathBuf, Vec<PathBuf>)> = HashSet::new();
+    let mut read_once: HashSet<String> = HashSet::new();
 
-    while let Some((dest, host_path)) = queue.pop_front() {
+    while let Some((dest, host_path, loaders)) = queue.pop_front() {
+        if !visited.insert((host_path.clone(), loaders.clone())) {
+            continue;
+        }
         let bytes = fs::read(&host_path).map_err(|source| Error::Read {
             path: host_path.clone(),
             source,
@@ -59,12 +69,13 @@ pub fn collect(contents: &mut Contents, searcher: &Searcher, how: Strip) -> Resu
         let Some(info) = read::read(&bytes) else {
             continue;
         };
+        let chain = searcher.chain(&host_path, &info, &loaders);
         for name in &info.needed {
             if system::is_system(name) {
                 continue;
             }
             if let Some(first) = report.libraries.get(name) {
-                let other = searcher.find(name, &host_path, &info);
+                let other = searcher.find(name, &host_path, &info, &loaders);
                 if let Some(other) = other.filter(|o| !same_file(o, first)) {
                     report
                         .clashes
@@ -76,12 +87,16 @@ pub fn collect(contents: &mut Contents, searcher: &Searcher, how: Strip) -> Resu
             if contents.contains(&lib_dest) {
                 continue;
             }
-            match searcher.find(name, &host_path, &info) {
-                Some(found)
-                    if found
-                        .canonicalize()
-                        .is_ok_and(|real| already_bundled.contains(&real)) =>
-                {
+            let found = searcher.find(name, &host_path, &info, &loaders);
+            let bundled = (found.as_ref())
+                .and_then(|f| f.canonicalize().ok())
+                .and_then(|real| already_bundled.get(&real));
+            match found {
+                Some(found) if bundled.is_some() => {
+                    if !chain.is_empty() {
+                        let at = bundled.cloned().unwrap_or_default();
+                        queue.push_back((at, found.clone(), chain.clone()));
+                    }
                     report.libraries.insert(name.clone(), found);
                 }
                 Some(found) => {
@@ -90,7 +105,7 @@ pub fn collect(contents: &mut Contents, searcher: &Searcher, how: Strip) -> Resu
                         Item::file(found.clone(), 0o755, format!("{name}, needed by {dest}")),
                     )?;
                     report.libraries.insert(name.clone(), found.clone());
-                    queue.push_back((lib_dest, found));
+                    queue.push_back((lib_dest, found, chain.clone()));
                 }
                 None => {
                     if !report.missing.iter().any(|(n, _)| n == name) {
@@ -99,8 +114,15 @@ pub fn collect(contents: &mut Contents, searcher: &Searcher, how: Strip) -> Resu
                 }
             }
         }
-        elf_files.push((dest, bytes));
+        if read_once.insert(dest.clone()) {
+            elf_files.push((dest, bytes));
+        }
     }
+    // Missing on one path, found on another (through a loader's search path): found.
+    let libraries = &report.libraries;
+    report
+        .missing
+        .retain(|(name, _)| !libraries.contains_key(name));
 
     for (dest, original) in elf_files {
         let stripped = strip::strip(&original, how);

@@ -1,7 +1,12 @@
 //! Finding a DT_NEEDED library as glibc's loader would: DT_RPATH (when there is no
-//! DT_RUNPATH), `LD_LIBRARY_PATH`, DT_RUNPATH, the folders of `/etc/ld.so.conf`, then the
-//! default folders. `$ORIGIN` expands to the requesting file's folder. A candidate must match
+//! DT_RUNPATH), then the DT_RPATH of each object up the chain that loaded the requester,
+//! `LD_LIBRARY_PATH`, DT_RUNPATH, the folders of `/etc/ld.so.conf`, then the default folders.
+//! `$ORIGIN` expands to the folder of the file whose search path it is. A candidate must match
 //! the requester's ELF class and machine.
+//!
+//! The loader chain matters for wheels: scipy's `_fblas` carries `RPATH $ORIGIN/../../scipy.libs`
+//! and needs `libgfortran`, which has no search path of its own and finds its `libquadmath`
+//! only through `_fblas`'s.
 
 use std::fs;
 use std::io::Read;
@@ -43,36 +48,27 @@ impl Searcher {
         }
     }
 
-    /// Where `name`, needed by the file at `requester` (described by `info`), is found.
-    pub fn find(&self, name: &str, requester: &Path, info: &ElfInfo) -> Option<PathBuf> {
+    /// Where `name`, needed by the file at `requester` (described by `info`), is found;
+    /// `loaders` are the DT_RPATH folders of the objects that loaded the requester, nearest
+    /// first (see [`Searcher::chain`]).
+    pub fn find(
+        &self,
+        name: &str,
+        requester: &Path,
+        info: &ElfInfo,
+        loaders: &[PathBuf],
+    ) -> Option<PathBuf> {
         if name.contains('/') {
             let path = PathBuf::from(name);
             return self.matches(&path, info).then_some(path);
         }
-        let origin = requester
-            .canonicalize()
-            .ok()
-            .and_then(|p| p.parent().map(Path::to_path_buf))
-            .unwrap_or_default();
-        let expand = |entries: &[String]| -> Vec<PathBuf> {
-            entries
-                .iter()
-                .map(|e| {
-                    PathBuf::from(
-                        e.replace("${ORIGIN}", &origin.to_string_lossy())
-                            .replace("$ORIGIN", &origin.to_string_lossy())
-                            .replace("$LIB", "lib64")
-                            .replace("$PLATFORM", "x86_64"),
-                    )
-                })
-                .collect()
-        };
         let mut order: Vec<PathBuf> = Vec::new();
         if info.runpath.is_empty() {
-            order.extend(expand(&info.rpath));
+            order.extend(expand(&info.rpath, requester));
+            order.extend(loaders.iter().cloned());
         }
         order.extend(self.env_dirs.iter().cloned());
-        order.extend(expand(&info.runpath));
+        order.extend(expand(&info.runpath, requester));
         order.extend(self.config_dirs.iter().cloned());
         order
             .into_iter()
@@ -80,11 +76,44 @@ impl Searcher {
             .find(|candidate| self.matches(candidate, info))
     }
 
+    /// The DT_RPATH folders the libraries `requester` loads inherit: its own (unless it has a
+    /// DT_RUNPATH, which turns its DT_RPATH off), then those of its own `loaders`.
+    pub fn chain(&self, requester: &Path, info: &ElfInfo, loaders: &[PathBuf]) -> Vec<PathBuf> {
+        let mut dirs = Vec::new();
+        if info.runpath.is_empty() {
+            dirs.extend(expand(&info.rpath, requester));
+        }
+        dirs.extend(loaders.iter().cloned());
+        dirs
+    }
+
     fn matches(&self, candidate: &Path, info: &ElfInfo) -> bool {
         let mut head = [0u8; 20];
         let readable = fs::File::open(candidate).and_then(|mut f| f.read_exact(&mut head));
         readable.is_ok() && read::header_matches(&head, info)
     }
+}
+
+/// Search-path `entries` of the file at `owner`, with `$ORIGIN` and the loader's other
+/// tokens expanded.
+fn expand(entries: &[String], owner: &Path) -> Vec<PathBuf> {
+    let origin = owner
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .unwrap_or_default();
+    let origin = origin.to_string_lossy();
+    entries
+        .iter()
+        .map(|e| {
+            PathBuf::from(
+                e.replace("${ORIGIN}", &origin)
+                    .replace("$ORIGIN", &origin)
+                    .replace("$LIB", "lib64")
+                    .replace("$PLATFORM", "x86_64"),
+            )
+        })
+        .collect()
 }
 
 fn read_conf(path: &Path, out: &mut Vec<PathBuf>, depth: usize) {
