@@ -123,9 +123,33 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
         excluded,
         whole: &whole,
     };
-    let packages = packages::collect::collect(roots, &index, &interp, &compiler, &mut contents)?;
+    let mut packages =
+        packages::collect::collect(roots, &index, &interp, &compiler, &mut contents)?;
     for (name, version) in &packages.distributions {
         progress.detail(&format!("distribution: {name} {version}"));
+    }
+    if !packages.compiled.is_empty() {
+        progress.step("Asking compiled modules what they import");
+        let probe_cache = workpath.join("probe");
+        match packages::compiled::stdlib_imports(&interp, &packages.compiled, &probe_cache) {
+            Some(found) => {
+                let new: Vec<&String> = (found.iter())
+                    .filter(|m| !packages.runtime_used.contains(*m))
+                    .collect();
+                progress.detail(&format!(
+                    "imported when the {} compiled modules load, besides what analysis found: {}",
+                    packages.compiled.len(),
+                    new.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
+                ));
+                let excluded_here = |m: &String| packages::collect::is_excluded(m, excluded);
+                let found: Vec<String> = found.into_iter().filter(|m| !excluded_here(m)).collect();
+                packages.runtime_used.extend(found);
+            }
+            None => progress.warn(&format!(
+                "could not run {} to see what compiled modules import; if the app then fails with ModuleNotFoundError, pass that module with --hidden-import",
+                interp.requested.display()
+            )),
+        }
     }
     progress.step("Collecting the standard library");
     let runtime = runtime::collect(

@@ -124,6 +124,16 @@ fn numpy_and_its_bundled_libraries_run_where_no_python_is() {
     );
 }
 
+/// numpy beyond its core: random (whose compiled modules import `secrets` from C), star
+/// imports (which import numpy.f2py), numpy.testing (which needs unittest), fft, ma.
+#[test]
+fn numpy_apis_behave_as_under_python() {
+    check_like_python_without_warnings(
+        &fixture("popular").join("numpy_all.py"),
+        &venv(&["numpy==2.4.6"]),
+    );
+}
+
 #[test]
 fn numpy_build_tools_and_headers_stay_out_unless_asked_for() {
     let python = venv(&["numpy==2.4.6"]);
@@ -135,7 +145,7 @@ fn numpy_build_tools_and_headers_stay_out_unless_asked_for() {
     build_with(&script, dist.path(), &["-D"], &python);
     let numpy = site(dist.path());
     assert!(numpy.join("linalg").is_dir() && numpy.join("testing").is_dir());
-    for gone in ["f2py", "distutils", "_core/include/numpy/ndarrayobject.h"] {
+    for gone in ["distutils", "_core/include/numpy/ndarrayobject.h"] {
         assert!(!numpy.join(gone).exists(), "{gone} bundled");
     }
     // Asked for: the whole distribution, as installed.
@@ -693,6 +703,57 @@ fn a_pandas_app_needs_no_hints() {
         "{notes}"
     );
     assert!(notes.contains("openpyxl"), "{notes}");
+}
+
+/// `.py` files a package reads rather than imports go as source: one its code names in a
+/// string (OpenCV's loader runs `config.py`), one whose name cannot be imported
+/// (`config-3.py`), and a template that does not compile.
+#[test]
+fn py_files_a_package_reads_as_data_are_bundled_as_source() {
+    let work = tempfile::tempdir().unwrap();
+    let venv = work.path().join("venv");
+    let out = std::process::Command::new(python())
+        .args(["-m", "venv", "--without-pip"])
+        .arg(&venv)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let site = venv.join("lib/python3.11/site-packages");
+    write_distribution(
+        &site,
+        "loader",
+        "",
+        &[
+            (
+                "loader/__init__.py",
+                "import os\nHERE = os.path.dirname(__file__)\nSETTINGS = {}\n\
+                 for name in ['config.py', 'config-{}.py'.format(3)]:\n\
+                 \x20   with open(os.path.join(HERE, name)) as f:\n\
+                 \x20       exec(f.read(), SETTINGS)\n\
+                 with open(os.path.join(HERE, 'templates', 'module.py')) as f:\n\
+                 \x20   TEMPLATE = f.read()\n",
+            ),
+            ("loader/config.py", "FIRST = 'from config.py'\n"),
+            ("loader/config-3.py", "SECOND = 'from config-3.py'\n"),
+            (
+                "loader/templates/module.py",
+                "def {{ name }}():\n    pass\n",
+            ),
+        ],
+    );
+    let script = work.path().join("app.py");
+    std::fs::write(
+        &script,
+        "import loader\nprint(loader.SETTINGS['FIRST'], loader.SETTINGS['SECOND'])\n\
+         print(loader.TEMPLATE.splitlines()[0])\n",
+    )
+    .unwrap();
+    check_both_modes_hiding(
+        &script,
+        &venv.join("bin/python"),
+        work.path(),
+        "from config.py from config-3.py\ndef {{ name }}():\n",
+    );
 }
 
 /// glibc searches the DT_RPATH of the objects that loaded a library too: scipy's `_fblas` has

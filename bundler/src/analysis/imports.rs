@@ -41,6 +41,20 @@ pub struct Import {
 /// and `X.a` are listed, since `a` may be a submodule. `module` is the file's dotted name
 /// (`pkg.mod`, or `pkg` for `pkg/__init__.py`), used to resolve relative imports.
 pub fn imports(source: &str, module: &str, is_package: bool) -> BTreeMap<String, Import> {
+    scan(source, module, is_package).imports
+}
+
+/// What one reading of a source file finds.
+pub struct Scan {
+    /// As [`imports`] gives them.
+    pub imports: BTreeMap<String, Import>,
+    /// String literals that name a `.py` file (`"config.py"`): files the code may read as
+    /// data (OpenCV's loader executes its `config.py`), so they are needed as source.
+    pub py_files: BTreeSet<String>,
+}
+
+/// [`imports`], and the `.py` file names the code spells out.
+pub fn scan(source: &str, module: &str, is_package: bool) -> Scan {
     let parsed = ruff_python_parser::parse_unchecked_source(source, PySourceType::Python);
     let package = if is_package {
         module.to_string()
@@ -56,9 +70,13 @@ pub fn imports(source: &str, module: &str, is_package: bool) -> BTreeMap<String,
         guarded: 0,
         in_function: 0,
         flags: BTreeSet::new(),
+        py_files: BTreeSet::new(),
     };
     collector.visit_body(&parsed.syntax().body);
-    collector.names
+    Scan {
+        imports: collector.names,
+        py_files: collector.py_files,
+    }
 }
 
 struct Collector {
@@ -71,6 +89,7 @@ struct Collector {
     /// Names set from a version or platform test, or inside a guarded block: a test of one
     /// guards what it controls.
     flags: BTreeSet<String>,
+    py_files: BTreeSet<String>,
 }
 
 impl Collector {
@@ -270,6 +289,17 @@ impl<'a> Visitor<'a> for Collector {
             self.in_function -= 1;
             return;
         }
+        if let Expr::StringLiteral(lit) = expr {
+            let text = lit.value.to_str();
+            let plain = |c: char| c.is_alphanumeric() || "_-.".contains(c);
+            if text.len() > 3
+                && text.len() < 100
+                && text.ends_with(".py")
+                && text.chars().all(plain)
+            {
+                self.py_files.insert(text.to_string());
+            }
+        }
         if let Expr::Call(call) = expr {
             let dynamic = match call.func.as_ref() {
                 Expr::Name(name) => name.id.as_str() == "__import__",
@@ -357,6 +387,14 @@ mod tests {
         );
         let pyarrow = found["pyarrow"];
         assert!(!pyarrow.optional && !pyarrow.deferred && !pyarrow.always);
+    }
+
+    #[test]
+    fn names_of_py_files_in_string_literals_are_noted() {
+        let src = "import os\nload(os.path.join(DIR, 'config.py'))\nx = 'config-{}.py'\n\
+                   y = 'a/b.py'\nz = 'not python'\n";
+        let found = super::scan(src, "m", false).py_files;
+        assert_eq!(found.into_iter().collect::<Vec<_>>(), ["config.py"]);
     }
 
     #[test]

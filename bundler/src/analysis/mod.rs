@@ -10,6 +10,14 @@ pub fn is_within(name: &str, package: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
 }
 
+/// Can `name` be one part of a dotted module name (`config` yes, `config-3` no)?
+pub fn is_identifier(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
+
 /// Where a module is imported: the first file that imports it, and whether every import of it
 /// seen so far was optional (guarded by `try`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fs;
+use std::path::{Path, PathBuf};
 
+use super::compiled::Compiled;
 use super::distribution::Distribution;
 use super::markers::{self, Environment};
 use super::SiteIndex;
@@ -28,6 +30,8 @@ pub struct Report {
     pub unresolved: BTreeMap<String, Site>,
     /// Runtime (stdlib) modules the app or a module it reaches imports, dotted names.
     pub runtime_used: BTreeSet<String>,
+    /// The compiled modules of the bundled distributions (see [`super::compiled`]).
+    pub compiled: Vec<Compiled>,
 }
 
 /// What the search starts from and what it must skip.
@@ -201,8 +205,14 @@ pub fn collect(
                         roots.imports.keys().any(|n| analysis::is_within(n, tool))
                     }))
         };
-        walk.module_imports
-            .extend(bundle(dist, &site_dest, &keep, compiler, contents)?);
+        walk.module_imports.extend(bundle(
+            dist,
+            &site_dest,
+            &keep,
+            compiler,
+            contents,
+            &mut report.compiled,
+        )?);
         walk.follow_requirements(id, index, &env);
         for (module, weight) in std::mem::take(&mut walk.waiting) {
             walk.reach(&module, weight);
@@ -228,11 +238,11 @@ pub fn is_excluded(name: &str, excluded: &[String]) -> bool {
 }
 
 /// Test modules outside a `tests` folder (`test_*.py`, conftest) are carried but not followed:
-/// their imports (pytest, mock, ...) are not the app's.
+/// their imports (pytest, mock, ...) are not the app's. A `testing` package is not one: it is
+/// API that apps call (`numpy.testing.assert_allclose`), and it needs `unittest`.
 fn is_test_module(rel: &str) -> bool {
     let file = rel.rsplit('/').next().unwrap_or(rel);
-    rel.split('/')
-        .any(|p| p == "tests" || p == "test" || p == "testing")
+    rel.split('/').any(|p| p == "tests" || p == "test")
         || file.starts_with("test_")
         || file.ends_with("_test.py")
         || file == "conftest.py"
@@ -268,6 +278,7 @@ fn bundle(
     keep: &dyn Fn(&str) -> bool,
     compiler: &Compiler,
     contents: &mut Contents,
+    compiled: &mut Vec<Compiled>,
 ) -> Result<HashMap<String, Vec<(String, Site)>>, Error> {
     let mut jobs = Vec::new();
     let mut dests = Vec::new();
@@ -281,8 +292,23 @@ fn bundle(
         .linked
         .iter()
         .map(|(rel, source)| (rel, source.clone()));
+    // `.py` files compiled, and the ones the code names in a string (`dir/name.py`).
+    let mut compiled_sources: Vec<(String, PathBuf)> = Vec::new();
+    let mut named: HashSet<String> = HashSet::new();
+    let as_source = |rel: &str, source: &Path, contents: &mut Contents| -> Result<(), Error> {
+        let item = crate::app::data::item_for(source, format!("{} ({})", rel, dist.name))?;
+        contents.add(format!("{site_dest}/{rel}"), item)
+    };
     for (rel, source) in installed.chain(linked) {
         if unused_at_run_time(rel) || !keep(rel) || !source.is_file() {
+            continue;
+        }
+        let stem = rel
+            .strip_suffix(".py")
+            .map(|m| m.rsplit('/').next().unwrap_or(m));
+        if stem.is_some_and(|stem| !analysis::is_identifier(stem)) {
+            // `config-3.py` can never be imported: it is data, read as source.
+            as_source(rel, &source, contents)?;
             continue;
         }
         if let Some(module_path) = rel.strip_suffix(".py") {
@@ -295,7 +321,13 @@ fn bundle(
             let found = imports.entry(module.clone()).or_default();
             if !is_test_module(rel) {
                 let text = String::from_utf8_lossy(&bytes);
-                for (name, how) in analysis::imports::imports(&text, &module, is_package) {
+                let scan = analysis::imports::scan(&text, &module, is_package);
+                let dir = rel.rsplit_once('/').map_or("", |(dir, _)| dir);
+                named.extend(scan.py_files.iter().map(|f| match dir {
+                    "" => f.clone(),
+                    _ => format!("{dir}/{f}"),
+                }));
+                for (name, how) in scan.imports {
                     if super::hooks::tool_only(&module, &name) {
                         continue;
                     }
@@ -307,33 +339,33 @@ fn bundle(
                     found.push((name, site));
                 }
             }
+            compiled_sources.push((rel.clone(), source.clone()));
             jobs.push(Job {
                 source,
                 display: rel.clone(),
             });
             dests.push(format!("{site_dest}/{rel}c"));
         } else {
-            let from_c = super::hooks::compiled_imports(rel);
-            if let Some((stem, _)) = rel.split_once('.').filter(|_| !from_c.is_empty()) {
-                let site = Site {
-                    importer: rel.clone(),
-                    optional: false,
-                    in_package_function: false,
-                };
-                imports
-                    .entry(stem.replace('/', "."))
-                    .or_default()
-                    .extend(from_c.iter().map(|name| (name.to_string(), site.clone())));
+            if let Some(module) = super::compiled::module_name(rel) {
+                compiled.push(Compiled {
+                    module,
+                    file: source.clone(),
+                });
             }
             let item = crate::app::data::item_for(&source, format!("{} ({})", rel, dist.name))?;
             contents.add(format!("{site_dest}/{rel}"), item)?;
         }
     }
-    // A distribution may ship files that do not compile (templates, Python 2 leftovers):
-    // those modules could never be imported anyway.
-    for (done, dest) in compiler.compile(&jobs, false)?.into_iter().zip(dests) {
+    // A distribution may ship `.py` files that do not compile (templates, Python 2
+    // leftovers): never importable, they can only be data, and go as they are.
+    let results = compiler.compile(&jobs, false)?;
+    for ((done, dest), (rel, source)) in results.into_iter().zip(dests).zip(&compiled_sources) {
+        let compiled = done.is_some();
         if let Some(done) = done {
             contents.add(dest, Item::bytes(done.pyc, 0o644, dist.name.clone()))?;
+        }
+        if !compiled || named.contains(rel) {
+            as_source(rel, source, contents)?;
         }
     }
     Ok(imports)
@@ -341,7 +373,7 @@ fn bundle(
 
 #[cfg(test)]
 mod tests {
-    use super::{build_time_only, unused_at_run_time};
+    use super::{build_time_only, is_test_module, unused_at_run_time};
 
     #[test]
     fn build_time_files_are_told_apart() {
@@ -359,6 +391,8 @@ mod tests {
         assert!(unused_at_run_time("numpy/_core/tests/data/x.csv"));
         assert!(unused_at_run_time("numpy/__init__.pyi"));
         assert!(!unused_at_run_time("numpy/testing/__init__.py"));
+        assert!(!is_test_module("numpy/testing/_private/utils.py"));
+        assert!(is_test_module("pkg/test/helpers.py") && is_test_module("pkg/conftest.py"));
         assert!(!unused_at_run_time("tests.py"));
         assert!(!unused_at_run_time("certifi/cacert.pem"));
     }

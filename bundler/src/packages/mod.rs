@@ -1,8 +1,10 @@
 //! Third-party packages: the distributions installed in the interpreter's site-packages
 //! ([`SiteIndex`]), which of them own a given module, and bundling the ones the app reaches,
-//! whole, with their metadata and requirements ([`collect`]).
+//! whole, with their metadata and requirements ([`collect`]), with what their compiled modules
+//! import from C ([`compiled`]).
 
 pub mod collect;
+pub mod compiled;
 pub mod distribution;
 pub mod editable;
 pub mod hooks;

@@ -1,0 +1,156 @@
+//! What compiled modules import from C. No source shows it, and Cython compresses the strings
+//! that would, yet numpy's `random.bit_generator` imports `secrets` and pandas'
+//! `_libs.testing` imports `cmath` as they load. So the build interpreter imports every
+//! compiled module of the bundled distributions, in one isolated process (`-I`, an empty
+//! working folder), and reports the standard-library modules that were then loaded; those
+//! join what the app reaches. PyInstaller runs package code at build time for its hooks in the
+//! same way. The answer is cached in `--workpath`, keyed by the modules' files.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::interpreter::Interpreter;
+use crate::workpath;
+
+const PROBE: &str = include_str!("probe.py");
+
+/// How long the imports may take in all; what they reported by then is used.
+const TIME_LIMIT: Duration = Duration::from_secs(120);
+
+/// A compiled module of a bundled distribution: its dotted name and its file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Compiled {
+    pub module: String,
+    pub file: PathBuf,
+}
+
+/// The dotted name of the extension module at `rel` (`/`-separated, inside site-packages), if
+/// it is one Python can import: `pkg/_x.cpython-311-x86_64-linux-gnu.so` is `pkg._x`.
+pub fn module_name(rel: &str) -> Option<String> {
+    let (dir, file) = rel.rsplit_once('/').unwrap_or(("", rel));
+    if !file.ends_with(".so") {
+        return None;
+    }
+    let stem = file.split('.').next()?;
+    let parts: Vec<&str> = dir
+        .split('/')
+        .filter(|p| !p.is_empty())
+        .chain([stem])
+        .collect();
+    let importable = parts.iter().all(|p| crate::analysis::is_identifier(p));
+    importable.then(|| parts.join("."))
+}
+
+/// The standard-library modules loaded once every module of `compiled` is imported by
+/// `interp`, from the cache in `cache_dir` when the same files were probed before. `None`
+/// when the interpreter could not be run at all (or `cache_dir` made).
+pub fn stdlib_imports(
+    interp: &Interpreter,
+    compiled: &[Compiled],
+    cache_dir: &Path,
+) -> Option<BTreeSet<String>> {
+    if compiled.is_empty() {
+        return Some(BTreeSet::new());
+    }
+    let cache = cache_dir.join(format!("{:032x}.txt", key(interp, compiled)));
+    if let Ok(text) = fs::read_to_string(&cache) {
+        return Some(text.lines().map(str::to_string).collect());
+    }
+    fs::create_dir_all(cache_dir).ok()?;
+    let found = run(interp, compiled, cache_dir)?;
+    let text: String = found.iter().map(|m| format!("{m}\n")).collect();
+    // A cache that cannot be written costs the next build time, nothing else.
+    let _ = workpath::write_whole(&cache, text.as_bytes());
+    Some(found)
+}
+
+/// The interpreter, the probe and every module's name, size and modification time.
+fn key(interp: &Interpreter, compiled: &[Compiled]) -> u128 {
+    let mut hash = Xxh3::new();
+    hash.update(interp.requested.as_os_str().as_encoded_bytes());
+    hash.update(interp.magic.as_bytes());
+    hash.update(PROBE.as_bytes());
+    for c in compiled {
+        hash.update(c.module.as_bytes());
+        hash.update(c.file.as_os_str().as_encoded_bytes());
+        if let Ok(meta) = fs::metadata(&c.file) {
+            hash.update(&meta.len().to_le_bytes());
+            let modified = meta.modified().ok();
+            let since = modified.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+            hash.update(&since.unwrap_or_default().as_nanos().to_le_bytes());
+        }
+    }
+    hash.digest128()
+}
+
+/// Run the probe in `cwd` (any folder: `-I` keeps it off `sys.path`).
+fn run(interp: &Interpreter, compiled: &[Compiled], cwd: &Path) -> Option<BTreeSet<String>> {
+    // Absolute, as the child starts in `cwd`; not canonical, or a virtualenv's python would
+    // turn into its base interpreter and lose the environment's site-packages.
+    let python = std::path::absolute(&interp.requested).ok()?;
+    let mut child = Command::new(python)
+        .args(["-I", "-c", PROBE])
+        .current_dir(cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let names: String = compiled.iter().map(|c| format!("{}\n", c.module)).collect();
+    let mut stdin = child.stdin.take()?;
+    let feeder = std::thread::spawn(move || stdin.write_all(names.as_bytes()));
+    let mut stdout = child.stdout.take()?;
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        text
+    });
+    let deadline = Instant::now() + TIME_LIMIT;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break;
+            }
+        }
+    }
+    let _ = feeder.join();
+    let text = reader.join().ok()?;
+    Some(
+        text.lines()
+            .filter_map(|l| l.strip_prefix("module\t"))
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::module_name;
+
+    #[test]
+    fn extension_files_name_their_modules() {
+        let name = |rel| module_name(rel);
+        assert_eq!(
+            name("numpy/random/bit_generator.cpython-311-x86_64-linux-gnu.so").as_deref(),
+            Some("numpy.random.bit_generator")
+        );
+        assert_eq!(name("cv2/cv2.abi3.so").as_deref(), Some("cv2.cv2"));
+        assert_eq!(
+            name("_cffi_backend.cpython-311-x86_64-linux-gnu.so").as_deref(),
+            Some("_cffi_backend")
+        );
+        assert_eq!(name("numpy.libs/libscipy_openblas64_-32a4b2a6.so"), None);
+        assert_eq!(name("pkg/helper.py"), None);
+        assert_eq!(name("pkg-1.0.data/x.so"), None);
+    }
+}
