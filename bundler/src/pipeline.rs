@@ -69,7 +69,7 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
     let output_path = dist.join(&name);
     output::check_replaceable(&output_path, args.noconfirm)?;
     if args.clean {
-        for cache in ["pyc", "bootstrap", "frames"] {
+        for cache in ["pyc", "bootstrap", "frames", "probe"] {
             let _ = fs::remove_dir_all(workpath.join(cache));
         }
     }
