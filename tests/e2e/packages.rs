@@ -500,12 +500,9 @@ fn editable_installs_are_bundled_from_their_project_folders() {
     );
 }
 
-/// Distributions described by an `.egg-info` folder (Debian's dist-packages, `setup.py
-/// install`) have no list of files: their `top_level.txt` packages are bundled.
-#[test]
-fn egg_info_distributions_are_bundled_by_their_top_level_names() {
-    let work = tempfile::tempdir().unwrap();
-    let venv = work.path().join("venv");
+/// A virtualenv in `dir/venv` with nothing installed: its folder and its site-packages.
+fn bare_venv(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let venv = dir.join("venv");
     let out = std::process::Command::new(python())
         .args(["-m", "venv", "--without-pip"])
         .arg(&venv)
@@ -513,6 +510,15 @@ fn egg_info_distributions_are_bundled_by_their_top_level_names() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let site = venv.join("lib/python3.11/site-packages");
+    (venv, site)
+}
+
+/// Distributions described by an `.egg-info` folder (Debian's dist-packages, `setup.py
+/// install`) have no list of files: their `top_level.txt` packages are bundled.
+#[test]
+fn egg_info_distributions_are_bundled_by_their_top_level_names() {
+    let work = tempfile::tempdir().unwrap();
+    let (venv, site) = bare_venv(work.path());
     let egg = site.join("Oldstyle-3.1.egg-info");
     std::fs::create_dir_all(&egg).unwrap();
     std::fs::write(
@@ -569,14 +575,7 @@ fn write_distribution(site: &std::path::Path, name: &str, metadata: &str, files:
 #[test]
 fn extras_asked_by_a_requirement_bring_their_own_requirements() {
     let work = tempfile::tempdir().unwrap();
-    let venv = work.path().join("venv");
-    let out = std::process::Command::new(python())
-        .args(["-m", "venv", "--without-pip"])
-        .arg(&venv)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let site = venv.join("lib/python3.11/site-packages");
+    let (venv, site) = bare_venv(work.path());
     write_distribution(
         &site,
         "front",
@@ -711,14 +710,7 @@ fn a_pandas_app_needs_no_hints() {
 #[test]
 fn py_files_a_package_reads_as_data_are_bundled_as_source() {
     let work = tempfile::tempdir().unwrap();
-    let venv = work.path().join("venv");
-    let out = std::process::Command::new(python())
-        .args(["-m", "venv", "--without-pip"])
-        .arg(&venv)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let site = venv.join("lib/python3.11/site-packages");
+    let (venv, site) = bare_venv(work.path());
     write_distribution(
         &site,
         "loader",
