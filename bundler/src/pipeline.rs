@@ -156,6 +156,7 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
         &interp,
         excluded,
         &packages.runtime_used,
+        &packages.runtime_present,
         &compiler,
         &mut contents,
     )?;

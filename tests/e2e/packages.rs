@@ -830,3 +830,41 @@ fn libraries_found_through_a_loaders_rpath_are_collected() {
         assert!(clean);
     }
 }
+
+/// A module of a bundled distribution that the package loads by a computed name (a plugin,
+/// setuptools' vendored packages behind `pkg_resources.extern`) is not seen to be reached,
+/// yet its standard-library imports must be there when it runs.
+#[test]
+fn modules_loaded_by_computed_names_find_their_standard_library() {
+    let work = tempfile::tempdir().unwrap();
+    let (venv, site) = bare_venv(work.path());
+    write_distribution(
+        &site,
+        "plugs",
+        "",
+        &[
+            (
+                "plugs/__init__.py",
+                "import importlib\n\
+                 def load(name):\n    return importlib.import_module('plugs.' + name)\n",
+            ),
+            (
+                "plugs/colours.py",
+                "import colorsys\n\
+                 def run():\n    return colorsys.rgb_to_hsv(1.0, 0.0, 0.0)\n",
+            ),
+        ],
+    );
+    let script = work.path().join("app.py");
+    std::fs::write(
+        &script,
+        "import plugs\nprint(plugs.load('colours').run())\n",
+    )
+    .unwrap();
+    check_both_modes_hiding(
+        &script,
+        &venv.join("bin/python"),
+        work.path(),
+        "(0.0, 1.0, 1.0)\n",
+    );
+}

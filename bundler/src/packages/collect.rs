@@ -30,6 +30,10 @@ pub struct Report {
     pub unresolved: BTreeMap<String, Site>,
     /// Runtime (stdlib) modules the app or a module it reaches imports, dotted names.
     pub runtime_used: BTreeSet<String>,
+    /// Runtime modules imported by bundled modules that analysis did not see the app reach:
+    /// code loaded by a computed name (plugins, setuptools' vendored packages) still finds
+    /// them. Only their module-level code is followed (see `runtime::prune`).
+    pub runtime_present: BTreeSet<String>,
     /// The compiled modules of the bundled distributions (see [`super::compiled`]).
     pub compiled: Vec<Compiled>,
 }
@@ -216,6 +220,17 @@ pub fn collect(
         walk.follow_requirements(id, index, &env);
         for (module, weight) in std::mem::take(&mut walk.waiting) {
             walk.reach(&module, weight);
+        }
+    }
+    for (module, imports) in &walk.module_imports {
+        if walk.reached.contains_key(module) {
+            continue;
+        }
+        for (name, _) in imports {
+            let top = name.split('.').next().unwrap_or(name);
+            if roots.runtime.contains(top) && !is_excluded(name, roots.excluded) {
+                report.runtime_present.insert(name.clone());
+            }
         }
     }
     Ok(report)

@@ -52,6 +52,7 @@ pub fn collect(
     interp: &Interpreter,
     excluded: &[String],
     reached: &BTreeSet<String>,
+    present: &BTreeSet<String>,
     compiler: &Compiler,
     contents: &mut Contents,
 ) -> Result<Report, Error> {
@@ -66,7 +67,7 @@ pub fn collect(
 
     let mut sources = Vec::new();
     walk_stdlib(&interp.stdlib, "", with_tk, &mut sources)?;
-    let kept = prune::keep(&interp.stdlib, &sources, reached);
+    let kept = prune::keep(&interp.stdlib, &sources, reached, present);
     sources.retain(|rel| {
         kept.sources.contains(rel)
             && !crate::packages::collect::is_excluded(&module_name(rel), excluded)

@@ -106,8 +106,15 @@ struct Visit {
 }
 
 /// What the bundle keeps of `sources` (paths relative to the stdlib root) for an app reaching
-/// the dotted names in `reached`.
-pub fn keep(stdlib: &Path, sources: &[String], reached: &BTreeSet<String>) -> Kept {
+/// the dotted names in `reached`, and carrying code that imports those in `present` (code the
+/// app was not seen to reach: their module-level imports are followed, as for start-up
+/// modules, and tools are not).
+pub fn keep(
+    stdlib: &Path,
+    sources: &[String],
+    reached: &BTreeSet<String>,
+    present: &BTreeSet<String>,
+) -> Kept {
     let by_module: BTreeMap<String, &String> = sources
         .iter()
         .map(|rel| (super::module_name(rel), rel))
@@ -123,6 +130,7 @@ pub fn keep(stdlib: &Path, sources: &[String], reached: &BTreeSet<String>) -> Ke
         .iter()
         .map(|s| visit(s, false, false))
         .chain(reached.iter().map(|r| visit(r, true, true)))
+        .chain(present.iter().map(|p| visit(p, false, false)))
         .collect();
     // Names looked at, and whether as used.
     let mut seen: BTreeMap<String, bool> = BTreeMap::new();
@@ -256,7 +264,7 @@ mod tests {
             ("encodings/cp1252.py", ""),
         ]);
         let reached: BTreeSet<String> = ["json".to_string()].into();
-        let kept = keep(dir.path(), &sources, &reached).sources;
+        let kept = keep(dir.path(), &sources, &reached, &BTreeSet::new()).sources;
         let expected = [
             "site.py",
             "os.py",
@@ -280,13 +288,31 @@ mod tests {
             assert!(!kept.contains(k), "{k} kept: {kept:?}");
         }
         let reached: BTreeSet<String> = ["pydoc".to_string()].into();
-        assert!(keep(dir.path(), &sources, &reached)
+        assert!(keep(dir.path(), &sources, &reached, &BTreeSet::new())
             .sources
             .contains("email/__init__.py"));
         let reached: BTreeSet<String> = ["decimal".to_string()].into();
-        let kept = keep(dir.path(), &sources, &reached);
+        let kept = keep(dir.path(), &sources, &reached, &BTreeSet::new());
         assert!(kept.sources.contains("numbers.py"));
         assert!(kept.imported_tops.contains("_decimal"));
+    }
+
+    #[test]
+    fn modules_of_unreached_package_code_follow_their_module_level_imports() {
+        let (dir, sources) = tree(&[
+            ("site.py", ""),
+            ("colorsys.py", "import math\ndef f():\n    import json\n"),
+            ("math.py", ""),
+            ("json.py", ""),
+            ("unittest/__init__.py", ""),
+        ]);
+        let present: BTreeSet<String> = ["colorsys".to_string(), "unittest".to_string()].into();
+        let kept = keep(dir.path(), &sources, &BTreeSet::new(), &present).sources;
+        assert!(
+            kept.contains("colorsys.py") && kept.contains("math.py"),
+            "{kept:?}"
+        );
+        assert!(!kept.contains("json.py") && !kept.contains("unittest/__init__.py"));
     }
 
     #[test]
@@ -311,12 +337,12 @@ mod tests {
         ];
         // `from sysconfig import get_config_var` reaches `sysconfig.get_config_var`.
         let reached: BTreeSet<String> = ["sysconfig.get_config_var".to_string()].into();
-        let kept = keep(dir.path(), &sources, &reached).sources;
+        let kept = keep(dir.path(), &sources, &reached, &BTreeSet::new()).sources;
         for k in data {
             assert!(kept.contains(k), "{k} dropped: {kept:?}");
         }
         assert!(!kept.contains("_sysconfig_other.py"));
-        let kept = keep(dir.path(), &sources, &BTreeSet::new()).sources;
+        let kept = keep(dir.path(), &sources, &BTreeSet::new(), &BTreeSet::new()).sources;
         for k in data {
             assert!(!kept.contains(k), "{k} kept without sysconfig: {kept:?}");
         }
@@ -346,7 +372,7 @@ mod tests {
         ]);
         let kept = |reached: &[&str]| {
             let reached = reached.iter().map(|r| r.to_string()).collect();
-            keep(dir.path(), &sources, &reached).sources
+            keep(dir.path(), &sources, &reached, &BTreeSet::new()).sources
         };
         let idle = kept(&[]);
         for k in ["os.py", "stat.py", "traceback.py", "linecache.py"] {
