@@ -1,8 +1,9 @@
 //! The modules one source file imports: `import` and `from ... import` statements anywhere
 //! (module level, functions, classes, `try`/`except ImportError`), relative ones resolved
-//! against the file's package, and `__import__("x")` / `importlib.import_module("x")` with a
-//! literal name. Imports under `if TYPE_CHECKING:` never run and are ignored. An import inside
-//! the body of a `try` that has handlers is *optional* (the code copes when it fails), and so
+//! against the file's package, and `__import__("x")` / `importlib.import_module("x")` /
+//! `importlib.util.find_spec("x")` with a literal name (the last always optional). Imports
+//! under `if TYPE_CHECKING:` never run and are ignored. An import inside the body of a `try`
+//! that has handlers is *optional* (the code copes when it fails), and so
 //! is one in its `else` (it runs only when the attempt worked), one under a test of
 //! `sys.version_info` or `sys.platform` (it may be for another Python), and one under a test of
 //! a *flag*: a name this file sets from such a test (`PY314 = sys.version_info >= (3, 14)`) or
@@ -301,16 +302,21 @@ impl<'a> Visitor<'a> for Collector {
             }
         }
         if let Expr::Call(call) = expr {
-            let dynamic = match call.func.as_ref() {
-                Expr::Name(name) => name.id.as_str() == "__import__",
-                Expr::Attribute(attr) => attr.attr.as_str() == "import_module",
-                _ => false,
+            let function = match call.func.as_ref() {
+                Expr::Name(name) => name.id.as_str(),
+                Expr::Attribute(attr) => attr.attr.as_str(),
+                _ => "",
             };
-            if dynamic {
+            // `find_spec("x")` asks whether x is there, then often loads it (markdown loads a
+            // private copy of html.parser so): followed, and optional.
+            let probe = function == "find_spec";
+            if matches!(function, "__import__" | "import_module") || probe {
                 if let Some(Expr::StringLiteral(lit)) = call.arguments.args.first() {
                     let name = lit.value.to_str();
                     if !name.is_empty() && !name.starts_with('.') {
+                        self.guarded += usize::from(probe);
                         self.add(name.to_string());
+                        self.guarded -= usize::from(probe);
                     }
                 }
             }
@@ -387,6 +393,14 @@ mod tests {
         );
         let pyarrow = found["pyarrow"];
         assert!(!pyarrow.optional && !pyarrow.deferred && !pyarrow.always);
+    }
+
+    #[test]
+    fn modules_looked_up_with_find_spec_are_optional_imports() {
+        let src = "import importlib.util\nspec = importlib.util.find_spec('html.parser')\n\
+                   from importlib.util import find_spec\nHAS = find_spec('numpy') is not None\n";
+        let found = imports(src, "m", false);
+        assert!(found["html.parser"].optional && found["numpy"].optional);
     }
 
     #[test]
