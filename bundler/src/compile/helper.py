@@ -2,10 +2,15 @@
 # matches the bundled runtime. Reads one job per line on stdin:
 #   SOURCE \t DISPLAY_NAME \t DEST
 # writes an unchecked hash-based .pyc (reproducible: no timestamps) to DEST and answers
-#   ok     or     err \t MESSAGE
+#   ok     or     err \t MESSAGE (the source)     or     werr \t MESSAGE (writing DEST)
 import importlib.util
 import marshal
+import os
 import sys
+
+
+class WriteError(Exception):
+    """DEST could not be written: the work folder's fault, not the source's."""
 
 
 def compile_one(source, display, dest):
@@ -16,8 +21,11 @@ def compile_one(source, display, dest):
     pyc += (1).to_bytes(4, "little")  # hash-based, unchecked
     pyc += importlib.util.source_hash(data)
     pyc += marshal.dumps(code)
-    with open(dest, "wb") as f:
-        f.write(pyc)
+    try:
+        with open(dest, "wb") as f:
+            f.write(pyc)
+    except OSError as e:
+        raise WriteError(os.strerror(e.errno) if e.errno else str(e)) from e
 
 
 def main():
@@ -27,6 +35,8 @@ def main():
         try:
             compile_one(source, display, dest)
             out.write("ok\n")
+        except WriteError as e:
+            out.write("werr\t%s\n" % str(e).replace("\n", " ").replace("\t", " "))
         except SyntaxError as e:
             out.write("err\tline %s: %s\n" % (e.lineno, e.msg))
         except Exception as e:  # noqa: BLE001 - every failure is reported, one line

@@ -143,7 +143,9 @@ impl<'a> Compiler<'a> {
             let tmp = self
                 .cache_dir
                 .join(format!("{key}.pyc.{}.tmp", std::process::id()));
-            let answer = helper.ask(job, &tmp)?;
+            let answer = helper.ask(job, &tmp).inspect_err(|_| {
+                let _ = fs::remove_file(&tmp);
+            })?;
             let result = match answer {
                 Ok(()) => self.store(key, &tmp),
                 Err(message) => {
@@ -199,7 +201,7 @@ impl Helper {
     }
 
     /// Send one job; `Ok(Ok(()))` on success, `Ok(Err(message))` when the module does not
-    /// compile, `Err` when the helper itself broke.
+    /// compile, `Err` when the helper itself broke or could not write into the work folder.
     fn ask(&mut self, job: &Job, dest: &Path) -> Result<Result<(), String>, Error> {
         let fields = [
             job.source.to_str(),
@@ -231,6 +233,11 @@ impl Helper {
         match answer.split_once('\t') {
             None if answer == "ok" => Ok(Ok(())),
             Some(("err", message)) => Ok(Err(message.to_string())),
+            // A full or read-only work folder is not the module's fault: the build stops.
+            Some(("werr", message)) => Err(Error::Workpath {
+                path: dest.parent().unwrap_or(dest).to_path_buf(),
+                source: std::io::Error::other(message.to_string()),
+            }),
             _ => Err(broken("gave an answer pybundle does not understand")),
         }
     }
