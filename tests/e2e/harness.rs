@@ -64,6 +64,16 @@ pub fn build(script: &Path, dist: &Path, extra: &[&str]) -> PathBuf {
 
 /// [`build`] from the interpreter `python` (a virtualenv's, say).
 pub fn build_with(script: &Path, dist: &Path, extra: &[&str], python: &Path) -> PathBuf {
+    build_telling(script, dist, extra, python).0
+}
+
+/// [`build_with`], returning what pybundle printed on stderr (warnings, notes) too.
+pub fn build_telling(
+    script: &Path,
+    dist: &Path,
+    extra: &[&str],
+    python: &Path,
+) -> (PathBuf, String) {
     let mut args: Vec<&OsStr> = vec![
         script.as_os_str(),
         OsStr::new("--distpath"),
@@ -85,11 +95,12 @@ pub fn build_with(script: &Path, dist: &Path, extra: &[&str], python: &Path) -> 
         .position(|a| *a == "-n" || *a == "--name")
         .map(|i| OsString::from(extra[i + 1]))
         .unwrap_or_else(|| stem.to_os_string());
-    if onefile {
+    let exe = if onefile {
         dist.join(&name)
     } else {
         dist.join(&name).join(&name)
-    }
+    };
+    (exe, stderr(&out))
 }
 
 /// A probe app built once per mode for the whole test run.

@@ -637,36 +637,17 @@ fn check_like_python_without_warnings(
         .output()
         .unwrap();
     assert!(expected.status.success(), "{}", stderr(&expected));
-    let name = script.file_stem().unwrap().to_str().unwrap();
     let mut notes = String::new();
     for mode in ["-F", "-D"] {
         let dist = tempfile::tempdir().unwrap();
-        let mut cmd = pybundle_cmd(&repo());
-        cmd.arg(script)
-            .arg(mode)
-            .arg("--python")
-            .arg(python)
-            .arg("--distpath")
-            .arg(dist.path())
-            .arg("-y");
-        let built = cmd.output().unwrap();
-        assert!(built.status.success(), "{mode}: {}", stderr(&built));
-        assert!(
-            !stderr(&built).contains("warning"),
-            "{mode}: {}",
-            stderr(&built)
-        );
-        let exe = if mode == "-F" {
-            dist.path().join(name)
-        } else {
-            dist.path().join(name).join(name)
-        };
+        let (exe, told) = build_telling(script, dist.path(), &[mode], python);
+        assert!(!told.contains("warning"), "{mode}: {told}");
         // The test venvs are hidden with every Python.
         let (out, clean) = run_hermetic(&exe, &[]);
         assert!(out.status.success(), "{mode}: {}", stderr(&out));
         assert_eq!(stdout(&out), stdout(&expected), "{mode}");
         assert!(clean, "{mode}: unpack folder left behind");
-        notes = stderr(&built);
+        notes = told;
     }
     notes
 }
@@ -802,28 +783,9 @@ fn libraries_found_through_a_loaders_rpath_are_collected() {
     let binary = format!("{}:native", dir.join("libouter.so").display());
     for mode in ["-F", "-D"] {
         let dist = tempfile::tempdir().unwrap();
-        let out = pybundle_build(
-            dir,
-            &[
-                script.as_os_str(),
-                mode.as_ref(),
-                "--add-binary".as_ref(),
-                binary.as_ref(),
-                "--distpath".as_ref(),
-                dist.path().as_os_str(),
-            ],
-        );
-        assert!(out.status.success(), "{mode}: {}", stderr(&out));
-        assert!(
-            !stderr(&out).contains("warning"),
-            "{mode}: {}",
-            stderr(&out)
-        );
-        let exe = if mode == "-F" {
-            dist.path().join("chain_app")
-        } else {
-            dist.path().join("chain_app/chain_app")
-        };
+        let extra = [mode, "--add-binary", &binary];
+        let (exe, told) = build_telling(&script, dist.path(), &extra, python().as_ref());
+        assert!(!told.contains("warning"), "{mode}: {told}");
         let (run, clean) = run_hermetic(&exe, &[]);
         assert!(run.status.success(), "{mode}: {}", stderr(&run));
         assert_eq!(stdout(&run), "outer 42\n", "{mode}");
