@@ -128,29 +128,7 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
     for (name, version) in &packages.distributions {
         progress.detail(&format!("distribution: {name} {version}"));
     }
-    if !packages.compiled.is_empty() {
-        progress.step("Asking compiled modules what they import");
-        let probe_cache = workpath.join("probe");
-        match packages::compiled::stdlib_imports(&interp, &packages.compiled, &probe_cache) {
-            Some(found) => {
-                let new: Vec<&String> = (found.iter())
-                    .filter(|m| !packages.runtime_used.contains(*m))
-                    .collect();
-                progress.detail(&format!(
-                    "imported when the {} compiled modules load, besides what analysis found: {}",
-                    packages.compiled.len(),
-                    new.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
-                ));
-                let excluded_here = |m: &String| packages::collect::is_excluded(m, excluded);
-                let found: Vec<String> = found.into_iter().filter(|m| !excluded_here(m)).collect();
-                packages.runtime_used.extend(found);
-            }
-            None => progress.warn(&format!(
-                "could not run {} to see what compiled modules import; if the app then fails with ModuleNotFoundError, pass that module with --hidden-import",
-                interp.requested.display()
-            )),
-        }
-    }
+    add_compiled_imports(&mut packages, &interp, &workpath, excluded, &progress);
     progress.step("Collecting the standard library");
     let runtime = runtime::collect(
         &interp,
@@ -360,4 +338,40 @@ fn report_missing(unresolved: &BTreeMap<String, analysis::Site>, progress: &Prog
             describe(&optional)
         ));
     }
+}
+
+/// Add to `packages.runtime_used` the standard-library modules its compiled modules import from
+/// C (see `packages::compiled`), or warn when the interpreter could not be asked.
+fn add_compiled_imports(
+    packages: &mut packages::collect::Report,
+    interp: &Interpreter,
+    workpath: &Path,
+    excluded: &[String],
+    progress: &Progress,
+) {
+    if packages.compiled.is_empty() {
+        return;
+    }
+    progress.step("Asking compiled modules what they import");
+    let cache = workpath.join("probe");
+    let Some(found) = packages::compiled::stdlib_imports(interp, &packages.compiled, &cache) else {
+        progress.warn(&format!(
+            "could not run {} to see what compiled modules import; if the app then fails with ModuleNotFoundError, pass that module with --hidden-import",
+            interp.requested.display()
+        ));
+        return;
+    };
+    let new: Vec<&str> = (found.iter())
+        .filter(|m| !packages.runtime_used.contains(*m))
+        .map(String::as_str)
+        .collect();
+    progress.detail(&format!(
+        "imported when the {} compiled modules load, besides what analysis found: {}",
+        packages.compiled.len(),
+        new.join(", ")
+    ));
+    let kept = found
+        .into_iter()
+        .filter(|m| !packages::collect::is_excluded(m, excluded));
+    packages.runtime_used.extend(kept);
 }
