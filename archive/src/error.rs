@@ -6,7 +6,7 @@ use std::io;
 pub enum FormatError {
     #[error("it has no pybundle archive at its end (the file is damaged, truncated, has data appended, or was not made by pybundle)")]
     NoTrailer,
-    #[error("it was made by a newer pybundle (archive format {0}); rebuild it with this version")]
+    #[error("it was made by {age} pybundle (archive format {version}, this one reads {current}); rebuild it with this version", age = age(*.0), version = .0, current = crate::trailer::FORMAT_VERSION)]
     UnsupportedVersion(u32),
     #[error("its archive is damaged: {0}")]
     Damaged(&'static str),
@@ -22,6 +22,14 @@ pub enum FormatError {
     FileIsFolder(String),
     #[error("cannot read it: {0}")]
     Io(#[from] io::Error),
+}
+
+fn age(version: u32) -> &'static str {
+    if version > crate::trailer::FORMAT_VERSION {
+        "a newer"
+    } else {
+        "an older"
+    }
 }
 
 impl FormatError {

@@ -16,8 +16,8 @@ pub mod trailer;
 pub mod writer;
 
 pub use error::FormatError;
-pub use manifest::{Chunk, FileEntry, Launch, Manifest, Mode};
-pub use reader::Bundle;
+pub use manifest::{Chunk, FileEntry, Launch, Manifest, Mode, Signals, Unpack};
+pub use reader::{trailer_of, Bundle, Difference};
 pub use trailer::Trailer;
 
 /// Every chunk's zstd frame uses a window of at most 2^20 bytes. The launcher decodes with

@@ -1,19 +1,26 @@
-//! The manifest: how to launch the app and where each file lives in the payload.
+//! The manifest: how to launch the app and which files make up its root.
 //!
 //! Binary, little-endian. Strings are a `u32` length and UTF-8 bytes. Every count and length is
 //! checked against the bytes that remain before anything is allocated, so a damaged manifest is
 //! an error, never an out-of-memory.
 //!
 //! ```text
-//! "PBMF" u8:mode u8:flags u8[2]:0            flags bit 0: unpack into the user's cache
-//! str:name str:interpreter str:bootstrap str:library_dir
+//! "PBMF" u8:mode u8:flags u8[2]:0     mode 1 onefile, 2 onedir; flags below
+//! str:name str:python str:bootstrap str:library_dir
+//! u32:option_count { str:option }*    interpreter options (-O, -v, -X dev, ...)
+//! [onedir] str:contents_dir           the folder beside the executable ("." = its own)
 //! u8:has_runtime_tmpdir [str:runtime_tmpdir]
 //! u32:chunk_count  { u64:offset u64:compressed_len u64:raw_len }*
 //! u32:file_count   { str:path u32:mode u32:chunk u64:offset u64:size u64:xxh3 }*
 //! ```
 //!
-//! Files are stored in chunk order and, within a chunk, back to back from offset 0, so the
-//! launcher unpacks by streaming each chunk once.
+//! Flags: bit 0 a onefile app unpacks into the user's cache; bit 1 the launcher ignores the
+//! signals it would forward; bit 2 the launcher says what it does on stderr.
+//!
+//! Onefile: files are stored in chunk order and, within a chunk, back to back from offset 0,
+//! so the launcher unpacks by streaming each chunk once. Onedir: there are no chunks; the
+//! files are the ones written beside the executable, listed (chunk and offset zero) so that
+//! `pybundle verify` can check each of them.
 
 use std::collections::HashSet;
 
@@ -26,24 +33,60 @@ const MAGIC: &[u8; 4] = b"PBMF";
 /// is damage (and a size of 2^60 is refused here, not discovered while writing it out).
 pub const MAX_EXPANSION: u64 = 32 * 1024;
 
-/// How the launcher finds the app's files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// At most this many interpreter options, each at most [`MAX_OPTION_LEN`] bytes.
+const MAX_OPTIONS: usize = 64;
+const MAX_OPTION_LEN: usize = 4096;
+
+const FLAG_CACHED: u8 = 1;
+const FLAG_IGNORE_SIGNALS: u8 = 2;
+const FLAG_TRACE: u8 = 4;
+
+/// Where a bundle's root is at run time.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
-    /// Unpack the payload into a fresh folder, run, remove the folder.
-    Onefile,
-    /// Run from the `_internal` folder beside the executable; the payload is empty.
-    Onedir,
+    /// The payload is unpacked at launch; see [`Unpack`].
+    Onefile { unpack: Unpack },
+    /// The root is a folder beside the executable; the payload is empty.
+    Onedir {
+        /// Its name: `_internal` by default, `.` for the executable's own folder.
+        contents_dir: String,
+    },
 }
 
-/// What the launcher runs, as paths relative to the bundle root.
+/// Where a onefile app unpacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unpack {
+    /// A fresh private folder at each launch, removed when the app's processes are done.
+    Temporary,
+    /// Once into the user's cache, reused while intact (`--runtime-cache`).
+    Cached,
+}
+
+/// What the launcher does with the signals a user or service manager sends it while a onefile
+/// app runs as its child.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signals {
+    /// Pass SIGINT, SIGTERM, SIGHUP and SIGQUIT on to the app (the default).
+    Forward,
+    /// Ignore them: whoever sent them signals the app's process group too
+    /// (`--bootloader-ignore-signals`).
+    Ignore,
+}
+
+/// How the launcher runs the app, as paths relative to the bundle root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Launch {
-    /// The bundled interpreter binary.
-    pub interpreter: String,
+    /// The CPython shared library the launcher loads (`lib/libpython3.11.so.1.0`).
+    pub python: String,
     /// The compiled bootstrap the interpreter runs first.
     pub bootstrap: String,
-    /// Where the bundled shared libraries are.
+    /// Where the bundled shared libraries are (put on the loader's path).
     pub library_dir: String,
+    /// Interpreter command-line options, placed before the bootstrap (`-O`, `-v`, `-X dev`).
+    pub options: Vec<String>,
+    pub signals: Signals,
+    /// The launcher says on stderr what it is doing (`--debug bootloader`).
+    pub trace: bool,
 }
 
 /// One independently compressed zstd frame of the payload.
@@ -60,11 +103,13 @@ pub struct FileEntry {
     pub path: String,
     /// Unix permission bits.
     pub mode: u32,
+    /// Onefile: the chunk holding the file. Onedir: zero.
     pub chunk: u32,
-    /// Offset inside the chunk's decompressed bytes.
+    /// Onefile: offset inside the chunk's decompressed bytes. Onedir: zero.
     pub offset: u64,
     pub size: u64,
-    /// XXH3-64 of the file's bytes, to check a cached unpack is still intact.
+    /// XXH3-64 of the file's bytes: checked as it is unpacked, and whenever an unpacked or
+    /// onedir copy is checked for damage.
     pub hash: u64,
 }
 
@@ -74,8 +119,6 @@ pub struct Manifest {
     pub name: String,
     pub launch: Launch,
     pub runtime_tmpdir: Option<String>,
-    /// Onefile: unpack once into the user's cache and reuse it while intact.
-    pub cached: bool,
     pub chunks: Vec<Chunk>,
     pub files: Vec<FileEntry>,
 }
@@ -84,19 +127,37 @@ impl Manifest {
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::new();
         out.extend_from_slice(MAGIC);
-        out.push(match self.mode {
-            Mode::Onefile => 1,
-            Mode::Onedir => 2,
-        });
-        out.push(u8::from(self.cached));
-        out.extend_from_slice(&[0; 2]);
+        let mut flags = 0;
+        let mode = match &self.mode {
+            Mode::Onefile { unpack } => {
+                if *unpack == Unpack::Cached {
+                    flags |= FLAG_CACHED;
+                }
+                1
+            }
+            Mode::Onedir { .. } => 2,
+        };
+        if self.launch.signals == Signals::Ignore {
+            flags |= FLAG_IGNORE_SIGNALS;
+        }
+        if self.launch.trace {
+            flags |= FLAG_TRACE;
+        }
+        out.extend_from_slice(&[mode, flags, 0, 0]);
         for s in [
             &self.name,
-            &self.launch.interpreter,
+            &self.launch.python,
             &self.launch.bootstrap,
             &self.launch.library_dir,
         ] {
             put_str(&mut out, s);
+        }
+        out.extend_from_slice(&(self.launch.options.len() as u32).to_le_bytes());
+        for option in &self.launch.options {
+            put_str(&mut out, option);
+        }
+        if let Mode::Onedir { contents_dir } = &self.mode {
+            put_str(&mut out, contents_dir);
         }
         match &self.runtime_tmpdir {
             Some(dir) => {
@@ -129,16 +190,55 @@ impl Manifest {
         if r.take(4)? != MAGIC {
             return Err(FormatError::Damaged("the manifest has no magic"));
         }
-        let (mode, cached) = match r.take(4)? {
-            [1, flags @ (0 | 1), 0, 0] => (Mode::Onefile, *flags == 1),
-            [2, 0, 0, 0] => (Mode::Onedir, false),
-            _ => return Err(FormatError::Damaged("the manifest names an unknown mode")),
-        };
+        let header = r.take(4)?;
+        let (mode, flags) = (header[0], header[1]);
+        if header[2..] != [0, 0] || flags & !(FLAG_CACHED | FLAG_IGNORE_SIGNALS | FLAG_TRACE) != 0 {
+            return Err(FormatError::Damaged("the manifest has unknown flags"));
+        }
         let name = r.string()?;
+        let python = r.safe_path()?;
+        let bootstrap = r.safe_path()?;
+        let library_dir = r.safe_path()?;
+        let option_count = r.count(4)?;
+        if option_count > MAX_OPTIONS {
+            return Err(FormatError::Damaged("the manifest has too many options"));
+        }
+        let mut options = Vec::with_capacity(option_count);
+        for _ in 0..option_count {
+            let option = r.string()?;
+            if option.is_empty() || option.len() > MAX_OPTION_LEN || option.contains('\0') {
+                return Err(FormatError::Damaged("the manifest has a bad option"));
+            }
+            options.push(option);
+        }
         let launch = Launch {
-            interpreter: r.safe_path()?,
-            bootstrap: r.safe_path()?,
-            library_dir: r.safe_path()?,
+            python,
+            bootstrap,
+            library_dir,
+            options,
+            signals: if flags & FLAG_IGNORE_SIGNALS != 0 {
+                Signals::Ignore
+            } else {
+                Signals::Forward
+            },
+            trace: flags & FLAG_TRACE != 0,
+        };
+        let mode = match mode {
+            1 => Mode::Onefile {
+                unpack: if flags & FLAG_CACHED != 0 {
+                    Unpack::Cached
+                } else {
+                    Unpack::Temporary
+                },
+            },
+            2 if flags & FLAG_CACHED == 0 => {
+                let contents_dir = r.string()?;
+                if contents_dir != "." && !entry_path::is_safe(&contents_dir) {
+                    return Err(FormatError::UnsafePath(contents_dir));
+                }
+                Mode::Onedir { contents_dir }
+            }
+            _ => return Err(FormatError::Damaged("the manifest names an unknown mode")),
         };
         let runtime_tmpdir = match r.u8()? {
             0 => None,
@@ -174,6 +274,12 @@ impl Manifest {
                 "the chunks do not fill the payload exactly",
             ));
         }
+        let onedir = matches!(mode, Mode::Onedir { .. });
+        if onedir && !chunks.is_empty() {
+            return Err(FormatError::Damaged(
+                "a folder-mode manifest carries a payload",
+            ));
+        }
 
         let file_count = r.count(4 + 4 + 4 + 8 + 8 + 8)?;
         let mut files = Vec::with_capacity(file_count);
@@ -192,25 +298,33 @@ impl Manifest {
             if entry.mode & !0o777 != 0 {
                 return Err(FormatError::Damaged("a file has unknown mode bits"));
             }
-            if entry.chunk != cursor.0 {
-                // Moving on: the previous chunk must be exactly used up.
-                if entry.chunk != cursor.0 + 1 || !chunk_filled(&chunks, cursor) {
-                    return Err(FormatError::Damaged("the files are out of chunk order"));
+            if onedir {
+                if entry.chunk != 0 || entry.offset != 0 {
+                    return Err(FormatError::Damaged(
+                        "a folder-mode file claims a place in a payload",
+                    ));
                 }
-                cursor = (entry.chunk, 0);
-            }
-            if entry.offset != cursor.1 {
-                return Err(FormatError::Damaged("the files are not back to back"));
-            }
-            cursor.1 = entry
-                .offset
-                .checked_add(entry.size)
-                .ok_or(FormatError::Damaged("a file size overflows"))?;
-            let chunk = chunks
-                .get(entry.chunk as usize)
-                .ok_or(FormatError::Damaged("a file names a missing chunk"))?;
-            if cursor.1 > chunk.raw_len {
-                return Err(FormatError::Damaged("a file runs past its chunk"));
+            } else {
+                if entry.chunk != cursor.0 {
+                    // Moving on: the previous chunk must be exactly used up.
+                    if entry.chunk != cursor.0 + 1 || !chunk_filled(&chunks, cursor) {
+                        return Err(FormatError::Damaged("the files are out of chunk order"));
+                    }
+                    cursor = (entry.chunk, 0);
+                }
+                if entry.offset != cursor.1 {
+                    return Err(FormatError::Damaged("the files are not back to back"));
+                }
+                cursor.1 = entry
+                    .offset
+                    .checked_add(entry.size)
+                    .ok_or(FormatError::Damaged("a file size overflows"))?;
+                let chunk = chunks
+                    .get(entry.chunk as usize)
+                    .ok_or(FormatError::Damaged("a file names a missing chunk"))?;
+                if cursor.1 > chunk.raw_len {
+                    return Err(FormatError::Damaged("a file runs past its chunk"));
+                }
             }
             if !seen.insert(entry.path.clone()) {
                 return Err(FormatError::DuplicatePath(entry.path));
@@ -218,7 +332,7 @@ impl Manifest {
             files.push(entry);
         }
         let all_used = if chunks.is_empty() {
-            files.is_empty()
+            onedir || files.is_empty()
         } else {
             cursor.0 as usize + 1 == chunks.len() && chunk_filled(&chunks, cursor)
         };
@@ -233,15 +347,11 @@ impl Manifest {
         if r.at != bytes.len() {
             return Err(FormatError::Damaged("the manifest has trailing bytes"));
         }
-        if mode == Mode::Onedir && !chunks.is_empty() {
-            return Err(FormatError::Damaged("a folder-mode manifest carries files"));
-        }
         Ok(Manifest {
             mode,
             name,
             launch,
             runtime_tmpdir,
-            cached,
             chunks,
             files,
         })
@@ -327,15 +437,19 @@ mod tests {
 
     pub(crate) fn sample() -> Manifest {
         Manifest {
-            mode: Mode::Onefile,
+            mode: Mode::Onefile {
+                unpack: Unpack::Cached,
+            },
             name: "hello".into(),
             launch: Launch {
-                interpreter: "_python/bin/python3.11".into(),
+                python: "lib/libpython3.11.so.1.0".into(),
                 bootstrap: "_pybundle_boot.pyc".into(),
-                library_dir: "_python/lib".into(),
+                library_dir: "lib".into(),
+                options: vec!["-O".into(), "-X".into(), "dev".into()],
+                signals: Signals::Ignore,
+                trace: true,
             },
             runtime_tmpdir: Some("/var/tmp".into()),
-            cached: true,
             chunks: vec![
                 Chunk {
                     offset: 0,
@@ -381,6 +495,57 @@ mod tests {
     fn round_trips() {
         let m = sample();
         assert_eq!(Manifest::decode(&m.encode(), 15).unwrap(), m);
+    }
+
+    /// A onedir manifest: no payload, the files listed for `verify`.
+    fn onedir_sample() -> Manifest {
+        let mut m = sample();
+        m.mode = Mode::Onedir {
+            contents_dir: "_internal".into(),
+        };
+        m.launch.signals = Signals::Forward;
+        m.chunks.clear();
+        for f in &mut m.files {
+            f.chunk = 0;
+            f.offset = 0;
+        }
+        m
+    }
+
+    #[test]
+    fn onedir_round_trips_and_lists_its_files() {
+        let m = onedir_sample();
+        assert_eq!(Manifest::decode(&m.encode(), 0).unwrap(), m);
+        let mut dot = onedir_sample();
+        dot.mode = Mode::Onedir {
+            contents_dir: ".".into(),
+        };
+        assert_eq!(Manifest::decode(&dot.encode(), 0).unwrap(), dot);
+        for bad in ["..", "/abs", "a/../b", ""] {
+            let mut m = onedir_sample();
+            m.mode = Mode::Onedir {
+                contents_dir: bad.into(),
+            };
+            assert!(Manifest::decode(&m.encode(), 0).is_err(), "{bad:?}");
+        }
+        // A onedir file cannot claim a place in a payload.
+        let mut m = onedir_sample();
+        m.files[1].offset = 3;
+        assert!(Manifest::decode(&m.encode(), 0).is_err());
+        // Nor can a onedir manifest carry one.
+        let mut m = onedir_sample();
+        m.chunks = sample().chunks;
+        assert!(Manifest::decode(&m.encode(), 15).is_err());
+    }
+
+    #[test]
+    fn options_are_bounded() {
+        let mut m = sample();
+        m.launch.options = vec!["-v".into(); MAX_OPTIONS + 1];
+        assert!(Manifest::decode(&m.encode(), 15).is_err());
+        let mut m = sample();
+        m.launch.options = vec![String::new()];
+        assert!(Manifest::decode(&m.encode(), 15).is_err());
     }
 
     #[test]

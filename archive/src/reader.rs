@@ -38,14 +38,7 @@ impl Bundle {
 
     /// Check trailer and hash, then parse the manifest.
     pub fn from_file(mut file: File) -> Result<Self, FormatError> {
-        let file_len = file.seek(SeekFrom::End(0))?;
-        if file_len < TRAILER_LEN as u64 {
-            return Err(FormatError::NoTrailer);
-        }
-        let mut raw = [0u8; TRAILER_LEN];
-        file.seek(SeekFrom::Start(file_len - TRAILER_LEN as u64))?;
-        file.read_exact(&mut raw)?;
-        let trailer = Trailer::decode(&raw, file_len)?;
+        let trailer = read_trailer(&mut file)?;
 
         // One pass over payload and manifest: hash both, keep the manifest.
         let mut hasher = crate::new_hasher();
@@ -219,28 +212,32 @@ impl Bundle {
     /// permission bits and content hash? This is how a cached unpack is known to be intact.
     pub fn is_unpacked_at(&self, root: &Path) -> bool {
         let mut buf = vec![0u8; BUF_LEN];
-        self.manifest.files.iter().all(|entry| {
-            let opened = OpenOptions::new()
-                .read(true)
-                .custom_flags(libc::O_NOFOLLOW)
-                .open(root.join(&entry.path));
-            let Ok(mut file) = opened else { return false };
-            let fits = file.metadata().is_ok_and(|m| {
-                m.is_file() && m.len() == entry.size && m.permissions().mode() & 0o777 == entry.mode
-            });
-            if !fits {
-                return false;
+        (self.manifest.files.iter()).all(|entry| check_file(root, entry, &mut buf).is_none())
+    }
+
+    /// How the files at `root` differ from the ones the manifest lists: each listed file that
+    /// is missing or changed, then each file there that the manifest does not list. Empty when
+    /// `root` holds exactly the bundle (a onedir `_internal`, an unpacked onefile).
+    pub fn differences(&self, root: &Path) -> Vec<Difference> {
+        let mut buf = vec![0u8; BUF_LEN];
+        let mut out: Vec<Difference> = (self.manifest.files.iter())
+            .filter_map(|entry| check_file(root, entry, &mut buf))
+            .collect();
+        let listed: HashSet<&str> = self
+            .manifest
+            .files
+            .iter()
+            .map(|f| f.path.as_str())
+            .collect();
+        let mut found = Vec::new();
+        walk(root, "", &mut found);
+        found.sort();
+        for path in found {
+            if !listed.contains(path.as_str()) {
+                out.push(Difference::Added(path));
             }
-            let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-            loop {
-                match read_some(&mut file, &mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => hasher.update(&buf[..n]),
-                    Err(_) => return false,
-                }
-            }
-            hasher.digest() == entry.hash
-        })
+        }
+        out
     }
 
     /// The decompressed bytes of one file, for inspection and tests.
@@ -265,6 +262,92 @@ impl Bundle {
         }
         Ok(Some(out))
     }
+}
+
+/// One way a folder differs from the files a manifest lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Difference {
+    Missing(String),
+    /// Listed and present, but not as bundled: what differs.
+    Changed(String, &'static str),
+    /// Present but not listed.
+    Added(String),
+}
+
+/// `None` when `root/entry.path` is a regular file with the entry's size, mode and hash.
+fn check_file(root: &Path, entry: &crate::FileEntry, buf: &mut [u8]) -> Option<Difference> {
+    let changed = |why| Some(Difference::Changed(entry.path.clone(), why));
+    let opened = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(root.join(&entry.path));
+    let mut file = match opened {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Some(Difference::Missing(entry.path.clone()))
+        }
+        Err(_) => return changed("cannot be opened as a file"),
+    };
+    let Ok(meta) = file.metadata() else {
+        return changed("cannot be read");
+    };
+    if !meta.is_file() {
+        return changed("is not a regular file");
+    }
+    if meta.len() != entry.size {
+        return changed("has another size");
+    }
+    if meta.permissions().mode() & 0o777 != entry.mode {
+        return changed("has other permissions");
+    }
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    loop {
+        match read_some(&mut file, buf) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(_) => return changed("cannot be read"),
+        }
+    }
+    (hasher.digest() != entry.hash)
+        .then(|| Difference::Changed(entry.path.clone(), "has other content"))
+}
+
+/// Every non-folder entry under `dir`, as `/`-separated paths from the walk's start; links are
+/// listed, never followed.
+fn walk(dir: &Path, rel: &str, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let child = if rel.is_empty() {
+            name
+        } else {
+            format!("{rel}/{name}")
+        };
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => walk(&entry.path(), &child, out),
+            _ => out.push(child),
+        }
+    }
+}
+
+/// The trailer of the executable at `path`, read and checked for size only: its hash names the
+/// archive (two executables with the same hash carry the same bundle), but nothing behind it
+/// has been checked. [`Bundle::open`] checks everything.
+pub fn trailer_of(path: &Path) -> Result<Trailer, FormatError> {
+    read_trailer(&mut File::open(path)?)
+}
+
+fn read_trailer(file: &mut File) -> Result<Trailer, FormatError> {
+    let file_len = file.seek(SeekFrom::End(0))?;
+    if file_len < TRAILER_LEN as u64 {
+        return Err(FormatError::NoTrailer);
+    }
+    let mut raw = [0u8; TRAILER_LEN];
+    file.seek(SeekFrom::Start(file_len - TRAILER_LEN as u64))?;
+    file.read_exact(&mut raw)?;
+    Trailer::decode(&raw, file_len)
 }
 
 /// `left` bytes of `file` from `pos`, read with pread so threads share one handle.

@@ -18,7 +18,9 @@ use crate::FormatError;
 
 pub const TRAILER_LEN: usize = 64;
 pub const MAGIC: [u8; 8] = *b"pybundle";
-pub const FORMAT_VERSION: u32 = 1;
+/// 2: the launcher loads CPython's shared library itself (`Launch::python`), with options;
+/// onedir manifests list their files. 1: the launcher ran an interpreter binary.
+pub const FORMAT_VERSION: u32 = 2;
 /// Upper bound for a manifest; anything larger is damage, not a real bundle.
 pub const MAX_MANIFEST_LEN: u64 = 64 << 20;
 

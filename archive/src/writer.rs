@@ -1,6 +1,8 @@
 //! Writing an archive: group files into chunks, compress the chunks in parallel, and append
-//! payload, manifest and trailer after a launcher. The output depends only on the inputs: files
-//! are taken in path order and every chunk is compressed the same way each time.
+//! payload, manifest and trailer after a launcher ([`write`], onefile). A onedir launcher
+//! carries no payload, only the list of the files written beside it ([`write_listing`]). The
+//! output depends only on the inputs: files are taken in path order and every chunk is
+//! compressed the same way each time.
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -20,15 +22,19 @@ pub struct InputFile {
     pub data: Vec<u8>,
 }
 
-/// Everything that goes into one archive.
-#[derive(Debug)]
-pub struct ArchiveSpec {
+/// What a manifest says besides its files.
+#[derive(Debug, Clone)]
+pub struct Header {
     pub mode: Mode,
     pub name: String,
     pub launch: Launch,
     pub runtime_tmpdir: Option<String>,
-    /// Onefile: unpack once into the user's cache and reuse it while intact.
-    pub cached: bool,
+}
+
+/// Everything that goes into one onefile archive.
+#[derive(Debug)]
+pub struct ArchiveSpec {
+    pub header: Header,
     pub files: Vec<InputFile>,
 }
 
@@ -61,20 +67,13 @@ pub fn write_with_store<W: Write>(
     store: Option<&dyn FrameStore>,
     on_progress: &(dyn Fn(u64) + Sync),
 ) -> Result<u64, FormatError> {
+    if !matches!(spec.header.mode, Mode::Onefile { .. }) {
+        return Err(FormatError::Damaged(
+            "a folder-mode archive carries no payload; write its listing instead",
+        ));
+    }
     spec.files.sort_by(|a, b| a.path.cmp(&b.path));
-    for pair in spec.files.windows(2) {
-        if pair[0].path == pair[1].path {
-            return Err(FormatError::DuplicatePath(pair[0].path.clone()));
-        }
-    }
-    if let Some(bad) = spec.files.iter().find(|f| !entry_path::is_safe(&f.path)) {
-        return Err(FormatError::UnsafePath(bad.path.clone()));
-    }
-    let paths: std::collections::HashSet<&str> =
-        spec.files.iter().map(|f| f.path.as_str()).collect();
-    if let Some(path) = entry_path::file_used_as_folder(&paths) {
-        return Err(FormatError::FileIsFolder(path.to_string()));
-    }
+    check_paths(spec.files.iter().map(|f| f.path.as_str()))?;
 
     let groups = group(&spec.files);
     let frames = compress_all(&spec.files, &groups, level, store, on_progress)?;
@@ -102,25 +101,81 @@ pub fn write_with_store<W: Write>(
         });
         offset += frame.len() as u64;
     }
-    let manifest = Manifest {
-        mode: spec.mode,
-        name: spec.name,
-        launch: spec.launch,
-        runtime_tmpdir: spec.runtime_tmpdir,
-        cached: spec.cached,
-        chunks,
-        files: entries,
-    }
-    .encode();
+    let manifest = manifest(spec.header, chunks, entries).encode();
+    finish(out, launcher, &frames, &manifest)
+}
 
+/// Write a onedir launcher: `launcher ++ manifest ++ trailer`, the manifest listing `files`
+/// (each with its size, permission bits and XXH3-64, chunk and offset zero) as written into
+/// the folder beside it. Returns the bytes written.
+pub fn write_listing<W: Write>(
+    out: &mut W,
+    launcher: &[u8],
+    header: Header,
+    mut files: Vec<FileEntry>,
+) -> Result<u64, FormatError> {
+    if !matches!(header.mode, Mode::Onedir { .. }) {
+        return Err(FormatError::Damaged(
+            "only a folder-mode archive is a bare listing",
+        ));
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    check_paths(files.iter().map(|f| f.path.as_str()))?;
+    for f in &mut files {
+        f.mode &= 0o777;
+        f.chunk = 0;
+        f.offset = 0;
+    }
+    let manifest = manifest(header, Vec::new(), files).encode();
+    finish(out, launcher, &[], &manifest)
+}
+
+fn manifest(header: Header, chunks: Vec<Chunk>, files: Vec<FileEntry>) -> Manifest {
+    Manifest {
+        mode: header.mode,
+        name: header.name,
+        launch: header.launch,
+        runtime_tmpdir: header.runtime_tmpdir,
+        chunks,
+        files,
+    }
+}
+
+/// Sorted `paths` must be unique, safe, and never both a file and a folder.
+fn check_paths<'a>(paths: impl Iterator<Item = &'a str> + Clone) -> Result<(), FormatError> {
+    let list: Vec<&str> = paths.collect();
+    for pair in list.windows(2) {
+        if pair[0] == pair[1] {
+            return Err(FormatError::DuplicatePath(pair[0].to_string()));
+        }
+    }
+    if let Some(bad) = list.iter().find(|p| !entry_path::is_safe(p)) {
+        return Err(FormatError::UnsafePath(bad.to_string()));
+    }
+    let set: std::collections::HashSet<&str> = list.iter().copied().collect();
+    if let Some(path) = entry_path::file_used_as_folder(&set) {
+        return Err(FormatError::FileIsFolder(path.to_string()));
+    }
+    Ok(())
+}
+
+/// Append payload `frames`, `manifest` and the trailer after `launcher`.
+fn finish<W: Write>(
+    out: &mut W,
+    launcher: &[u8],
+    frames: &[Vec<u8>],
+    manifest: &[u8],
+) -> Result<u64, FormatError> {
     let mut hasher = crate::new_hasher();
     out.write_all(launcher)?;
-    for frame in &frames {
+    let mut offset = 0u64;
+    for frame in frames {
         hasher.update(frame);
         out.write_all(frame)?;
+        offset += frame.len() as u64;
     }
-    hasher.update(&manifest);
-    out.write_all(&manifest)?;
+    hasher.update(manifest);
+    out.write_all(manifest)?;
     let mut trailer = Trailer {
         archive_offset: launcher.len() as u64,
         payload_len: offset,

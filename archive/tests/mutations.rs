@@ -8,8 +8,8 @@
 use std::io::Write;
 use std::path::Path;
 
-use pybundle_archive::writer::{self, ArchiveSpec, InputFile};
-use pybundle_archive::{Bundle, FormatError, Launch, Mode, Trailer};
+use pybundle_archive::writer::{self, ArchiveSpec, Header, InputFile};
+use pybundle_archive::{Bundle, FormatError, Launch, Mode, Signals, Trailer, Unpack};
 
 const LAUNCHER: &[u8] = b"\x7fELF pretend launcher";
 
@@ -49,15 +49,21 @@ fn sample_archive() -> Vec<u8> {
         },
     ];
     let spec = ArchiveSpec {
-        mode: Mode::Onefile,
-        name: "m".into(),
-        launch: Launch {
-            interpreter: "bin/run".into(),
-            bootstrap: "a.txt".into(),
-            library_dir: "d".into(),
+        header: Header {
+            mode: Mode::Onefile {
+                unpack: Unpack::Temporary,
+            },
+            name: "m".into(),
+            launch: Launch {
+                python: "bin/run".into(),
+                bootstrap: "a.txt".into(),
+                library_dir: "d".into(),
+                options: Vec::new(),
+                signals: Signals::Forward,
+                trace: false,
+            },
+            runtime_tmpdir: None,
         },
-        runtime_tmpdir: None,
-        cached: false,
         files,
     };
     let mut out = Vec::new();
@@ -173,14 +179,16 @@ fn with_manifest(edit: impl Fn(&mut Vec<u8>)) -> Result<Bundle, FormatError> {
     open_bytes(&bytes)
 }
 
-/// Offset of the chunk table in the sample's manifest (after the header and four strings).
+/// Offset of the chunk table in the sample's manifest: after the header, four strings, the
+/// option count (the sample has none) and the tmpdir byte.
 fn chunk_table(manifest: &[u8]) -> usize {
     let mut at = 8;
     for _ in 0..4 {
         let len = u32::from_le_bytes(manifest[at..at + 4].try_into().expect("4 bytes"));
         at += 4 + len as usize;
     }
-    at + 1
+    assert_eq!(manifest[at..at + 4], [0; 4], "the sample has no options");
+    at + 4 + 1
 }
 
 #[test]
@@ -229,15 +237,21 @@ fn a_frame_asking_for_a_window_over_the_limit_is_refused_not_allocated() {
         .map(|i| (i % 251) as u8 ^ (i >> 17) as u8)
         .collect();
     let spec = ArchiveSpec {
-        mode: Mode::Onefile,
-        name: "w".into(),
-        launch: Launch {
-            interpreter: "big".into(),
-            bootstrap: "big".into(),
-            library_dir: "lib".into(),
+        header: Header {
+            mode: Mode::Onefile {
+                unpack: Unpack::Temporary,
+            },
+            name: "w".into(),
+            launch: Launch {
+                python: "big".into(),
+                bootstrap: "big".into(),
+                library_dir: "lib".into(),
+                options: Vec::new(),
+                signals: Signals::Forward,
+                trace: false,
+            },
+            runtime_tmpdir: None,
         },
-        runtime_tmpdir: None,
-        cached: false,
         files: vec![InputFile {
             path: "big".into(),
             mode: 0o644,

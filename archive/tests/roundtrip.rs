@@ -5,22 +5,28 @@
 use std::fs;
 use std::io::Write;
 
-use pybundle_archive::writer::{self, ArchiveSpec, InputFile};
-use pybundle_archive::{Bundle, FormatError, Launch, Mode};
+use pybundle_archive::writer::{self, ArchiveSpec, Header, InputFile};
+use pybundle_archive::{Bundle, FormatError, Launch, Mode, Signals, Unpack};
 
 const LAUNCHER: &[u8] = b"\x7fELF pretend launcher bytes";
 
 fn spec(files: Vec<InputFile>) -> ArchiveSpec {
     ArchiveSpec {
-        mode: Mode::Onefile,
-        name: "t".into(),
-        launch: Launch {
-            interpreter: "_python/bin/python3".into(),
-            bootstrap: "boot.pyc".into(),
-            library_dir: "_python/lib".into(),
+        header: Header {
+            mode: Mode::Onefile {
+                unpack: Unpack::Temporary,
+            },
+            name: "t".into(),
+            launch: Launch {
+                python: "lib/libpython3.so".into(),
+                bootstrap: "boot.pyc".into(),
+                library_dir: "lib".into(),
+                options: Vec::new(),
+                signals: Signals::Forward,
+                trace: false,
+            },
+            runtime_tmpdir: None,
         },
-        runtime_tmpdir: None,
-        cached: false,
         files,
     }
 }
@@ -166,4 +172,69 @@ fn an_unpacked_copy_is_checked_file_by_file() {
     assert!(!bundle.is_unpacked_at(dir.path()));
     std::os::unix::fs::symlink(dir.path().join("a"), dir.path().join("d/b")).unwrap();
     assert!(!bundle.is_unpacked_at(dir.path()));
+}
+
+#[test]
+fn a_onedir_listing_names_every_missing_changed_and_added_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir_all(root.join("d")).unwrap();
+    fs::write(root.join("a"), b"alpha").unwrap();
+    fs::write(root.join("d/b"), b"beta").unwrap();
+    fs::write(root.join("d/c"), b"gamma").unwrap();
+    let entry = |path: &str, data: &[u8]| pybundle_archive::FileEntry {
+        path: path.into(),
+        mode: 0o644,
+        chunk: 0,
+        offset: 0,
+        size: data.len() as u64,
+        hash: xxhash_rust::xxh3::xxh3_64(data),
+    };
+    for f in ["a", "d/b", "d/c"] {
+        fs::set_permissions(
+            root.join(f),
+            std::os::unix::fs::PermissionsExt::from_mode(0o644),
+        )
+        .unwrap();
+    }
+    let mut header = spec(Vec::new()).header;
+    header.mode = Mode::Onedir {
+        contents_dir: "_internal".into(),
+    };
+    let mut out = Vec::new();
+    let listing = vec![
+        entry("d/c", b"gamma"),
+        entry("a", b"alpha"),
+        entry("d/b", b"beta"),
+    ];
+    writer::write_listing(&mut out, LAUNCHER, header, listing).unwrap();
+    let bundle = open_bytes(&out).unwrap();
+    assert_eq!(bundle.manifest.files.len(), 3);
+    assert!(bundle.differences(root).is_empty());
+
+    fs::remove_file(root.join("d/c")).unwrap();
+    fs::write(root.join("d/b"), b"BETA").unwrap();
+    fs::write(root.join("new"), b"").unwrap();
+    use pybundle_archive::Difference::*;
+    assert_eq!(
+        bundle.differences(root),
+        [
+            Changed("d/b".into(), "has other content"),
+            Missing("d/c".into()),
+            Added("new".into()),
+        ]
+    );
+}
+
+#[test]
+fn a_onefile_spec_never_becomes_a_listing_nor_the_reverse() {
+    let mut out = Vec::new();
+    assert!(
+        writer::write_listing(&mut out, LAUNCHER, spec(Vec::new()).header, Vec::new()).is_err()
+    );
+    let mut onedir = spec(vec![file("a", b"x".to_vec())]);
+    onedir.header.mode = Mode::Onedir {
+        contents_dir: "_internal".into(),
+    };
+    assert!(writer::write(&mut out, LAUNCHER, onedir, 1, &|_| {}).is_err());
 }

@@ -1,101 +1,151 @@
-//! The commands that read finished bundles: `inspect`, `extract` and `verify`.
+//! The commands that read finished bundles: `inspect`, `extract` and `verify`. Each takes a
+//! onefile executable, a onedir executable, or a onedir folder (whatever it was renamed to).
+//! What they print goes to stdout in one piece; a reader that stops early (`| head`) ends the
+//! command quietly.
 
+use std::fmt::Write as _;
 use std::fs;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use pybundle_archive::{Bundle, Mode};
+use pybundle_archive::{Bundle, Difference, Mode, Signals, Unpack};
 
 use crate::error::Error;
-use crate::layout;
 
-/// A onefile executable, a onedir executable, or a onedir folder → the executable to open.
-fn executable_of(path: &Path) -> PathBuf {
-    if path.is_dir() {
-        if let Some(name) = path.file_name() {
-            return path.join(name);
-        }
-    }
-    path.to_path_buf()
+/// A bundle and the folder its files are in (onedir), opened from what the user named.
+struct Opened {
+    exe: PathBuf,
+    bundle: Bundle,
 }
 
-fn open(path: &Path) -> Result<Bundle, Error> {
-    let exe = executable_of(path);
-    Bundle::open(&exe).map_err(|e| Error::BadBundle {
-        path: exe,
-        why: format!("cannot be read: {e}"),
-    })
+impl Opened {
+    fn open(path: &Path) -> Result<Self, Error> {
+        let exe = executable_of(path)?;
+        let bundle = Bundle::open(&exe).map_err(|e| Error::BadBundle {
+            path: exe.clone(),
+            why: e.to_string(),
+        })?;
+        Ok(Opened { exe, bundle })
+    }
+
+    /// A onedir bundle's root: the folder beside the executable that holds its files.
+    fn onedir_root(&self) -> Option<PathBuf> {
+        let Mode::Onedir { contents_dir } = &self.bundle.manifest.mode else {
+            return None;
+        };
+        let dir = self.exe.parent()?;
+        Some(if contents_dir == "." {
+            dir.to_path_buf()
+        } else {
+            dir.join(contents_dir)
+        })
+    }
+}
+
+/// A onefile executable, a onedir executable, or a onedir folder → the executable to open. In
+/// a folder: `FOLDER/FOLDER` when that is a bundle, else the one file in it that is.
+fn executable_of(path: &Path) -> Result<PathBuf, Error> {
+    if !path.is_dir() {
+        return Ok(path.to_path_buf());
+    }
+    if let Some(name) = path.file_name() {
+        let same_name = path.join(name);
+        if pybundle_archive::trailer_of(&same_name).is_ok() {
+            return Ok(same_name);
+        }
+    }
+    let mut found: Vec<PathBuf> = fs::read_dir(path)
+        .map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && pybundle_archive::trailer_of(p).is_ok())
+        .collect();
+    found.sort();
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(Error::BadBundle {
+            path: path.to_path_buf(),
+            why: "is a folder that holds no pybundle executable; pass the executable itself, or the folder pybundle wrote (dist/NAME)".into(),
+        }),
+        _ => Err(Error::BadBundle {
+            path: path.to_path_buf(),
+            why: format!(
+                "holds {} pybundle executables; pass the one you mean",
+                found.len()
+            ),
+        }),
+    }
 }
 
 pub fn inspect(path: &Path) -> Result<(), Error> {
-    let bundle = open(path)?;
-    let m = &bundle.manifest;
-    let mode = match m.mode {
-        Mode::Onefile => "onefile",
-        Mode::Onedir => "onedir",
+    let opened = Opened::open(path)?;
+    let m = &opened.bundle.manifest;
+    let mut out = String::new();
+    let _ = writeln!(out, "name: {}", m.name);
+    let _ = writeln!(out, "executable: {}", opened.exe.display());
+    let mode = match &m.mode {
+        Mode::Onefile {
+            unpack: Unpack::Temporary,
+        } => "onefile".to_string(),
+        Mode::Onefile {
+            unpack: Unpack::Cached,
+        } => "onefile, unpacked into the user's cache (--runtime-cache)".to_string(),
+        Mode::Onedir { contents_dir } => format!("onedir, files in {contents_dir}"),
     };
-    println!("name: {}", m.name);
-    println!("mode: {mode}");
-    println!("interpreter: {}", m.launch.interpreter);
-    if let Some(dir) = &m.runtime_tmpdir {
-        println!("runtime tmpdir: {dir}");
+    let _ = writeln!(out, "mode: {mode}");
+    let _ = writeln!(out, "python: {}", m.launch.python);
+    if !m.launch.options.is_empty() {
+        let _ = writeln!(out, "interpreter options: {}", m.launch.options.join(" "));
     }
-    match m.mode {
-        Mode::Onefile => {
-            let raw: u64 = m.files.iter().map(|f| f.size).sum();
-            println!(
+    if m.launch.signals == Signals::Ignore {
+        let _ = writeln!(out, "signals: ignored by the launcher");
+    }
+    if let Some(dir) = &m.runtime_tmpdir {
+        let _ = writeln!(out, "runtime tmpdir: {dir}");
+    }
+    let raw: u64 = m.files.iter().map(|f| f.size).sum();
+    match opened.onedir_root() {
+        Some(root) => {
+            let _ = writeln!(
+                out,
+                "files: {} ({raw} bytes) in {}",
+                m.files.len(),
+                root.display()
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
                 "files: {} ({raw} bytes, {} compressed in {} chunks)",
                 m.files.len(),
-                bundle.trailer.payload_len,
+                opened.bundle.trailer.payload_len,
                 m.chunks.len()
             );
-            for f in &m.files {
-                println!("{:>12}  {:o}  {}", f.size, f.mode, f.path);
-            }
-        }
-        Mode::Onedir => {
-            let root = executable_of(path)
-                .parent()
-                .map(|p| p.join(layout::ONEDIR_INTERNAL))
-                .unwrap_or_default();
-            let mut files = Vec::new();
-            list(&root, "", &mut files);
-            files.sort();
-            println!("files: {} in {}", files.len(), root.display());
-            for (rel, size) in files {
-                println!("{size:>12}  {rel}");
-            }
         }
     }
-    Ok(())
-}
-
-fn list(dir: &Path, rel: &str, out: &mut Vec<(String, u64)>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let child = if rel.is_empty() {
-            name
-        } else {
-            format!("{rel}/{name}")
-        };
-        match entry.metadata() {
-            Ok(meta) if meta.is_dir() => list(&entry.path(), &child, out),
-            Ok(meta) => out.push((child, meta.len())),
-            Err(_) => {}
-        }
+    for f in &m.files {
+        let _ = writeln!(
+            out,
+            "{:>12}  {:o}  {:016x}  {}",
+            f.size, f.mode, f.hash, f.path
+        );
     }
+    print_all(&out)
 }
 
 pub fn extract(exe: &Path, dest: &Path) -> Result<(), Error> {
-    let bundle = open(exe)?;
-    if bundle.manifest.mode == Mode::Onedir {
+    let opened = Opened::open(exe)?;
+    if let Some(root) = opened.onedir_root() {
         return Err(Error::BadBundle {
-            path: exe.to_path_buf(),
-            why: "is a onedir launcher; its files are already in the _internal folder beside it"
-                .into(),
+            path: opened.exe,
+            why: format!(
+                "is a onedir launcher; its files are already in {}",
+                root.display()
+            ),
         });
     }
     if fs::read_dir(dest).is_ok_and(|mut d| d.next().is_some()) {
@@ -111,33 +161,81 @@ pub fn extract(exe: &Path, dest: &Path) -> Result<(), Error> {
         path: dest.to_path_buf(),
         source,
     })?;
-    bundle
+    opened
+        .bundle
         .extract_all(dest, 0o755)
         .map_err(|e| Error::BadBundle {
-            path: exe.to_path_buf(),
+            path: opened.exe.clone(),
             why: format!("could not be extracted: {e}"),
         })?;
-    println!(
-        "{} files written to {}",
-        bundle.manifest.files.len(),
+    print_all(&format!(
+        "{} files written to {}\n",
+        opened.bundle.manifest.files.len(),
         dest.display()
-    );
-    Ok(())
+    ))
 }
 
-pub fn verify(exe: &Path) -> ExitCode {
-    match open(exe) {
-        Ok(bundle) => {
-            println!(
-                "{}: intact ({} files)",
-                exe.display(),
-                bundle.manifest.files.len()
-            );
-            ExitCode::SUCCESS
-        }
+/// Exit 0 when the executable's archive (and a onedir's every file) is as built; else one
+/// line per problem on stderr and exit 1.
+pub fn verify(path: &Path) -> Result<ExitCode, Error> {
+    let opened = match Opened::open(path) {
+        Ok(opened) => opened,
         Err(err) => {
-            println!("{err}");
-            ExitCode::FAILURE
+            eprintln!("error: {err}");
+            return Ok(ExitCode::FAILURE);
         }
+    };
+    let files = opened.bundle.manifest.files.len();
+    let Some(root) = opened.onedir_root() else {
+        print_all(&format!(
+            "{}: intact ({files} files)\n",
+            opened.exe.display()
+        ))?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    let launcher_name = opened
+        .exe
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    let differences: Vec<Difference> = (opened.bundle.differences(&root).into_iter())
+        // With `--contents-directory .` the launcher sits among the files.
+        .filter(|d| !matches!(d, Difference::Added(p) if Some(p) == launcher_name.as_ref()))
+        .collect();
+    if differences.is_empty() {
+        print_all(&format!(
+            "{}: intact ({files} files in {}, each checked)\n",
+            opened.exe.display(),
+            root.display()
+        ))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for d in &differences {
+        let line = match d {
+            Difference::Missing(p) => format!("{p} is missing"),
+            Difference::Changed(p, why) => format!("{p} changed: it {why}"),
+            Difference::Added(p) => format!("{p} was not in the bundle"),
+        };
+        eprintln!("error: {}: {line}", root.display());
+    }
+    eprintln!(
+        "error: {} is damaged ({} of {files} files differ); rebuild it or copy it again",
+        opened.exe.display(),
+        differences.len()
+    );
+    Ok(ExitCode::FAILURE)
+}
+
+/// Write `text` to stdout; a closed pipe (`| head`) is not an error.
+fn print_all(text: &str) -> Result<(), Error> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Write {
+            path: PathBuf::from("<stdout>"),
+            source: e,
+        }),
+        _ => Ok(()),
     }
 }

@@ -2,30 +2,34 @@
 //! onedir build). The one place these paths are spelled; the launcher learns them from the
 //! manifest.
 //!
+//! The root is the interpreter's prefix, laid out as an installed CPython's, so `sys.prefix`
+//! is `sys._MEIPASS` and `sysconfig`'s paths name folders that exist:
+//!
 //! ```text
-//! ROOT/                          sys._MEIPASS, first on sys.path
+//! ROOT/                          sys._MEIPASS = sys.prefix, first on sys.path
 //!   app.pyc                      the main script, compiled (its __file__ is ROOT/app.py)
 //!   mymodule.pyc, mypkg/...      the app's own modules and packages
 //!   <--add-data files>
 //!   _pybundle_boot.pyc           the bootstrap the interpreter runs first
-//!   _python/bin/python3.X        the interpreter
-//!   _python/lib/                 libpython and every bundled shared library
-//!   _python/lib/python3X.zip     the standard library, compiled
-//!   _python/lib/python3.X/lib-dynload/  its extension modules
-//!   _python/lib/python3.X/site-packages/ third-party distributions the app reaches
+//!   lib/libpython3.X.so.1.0      CPython, loaded by the launcher
+//!   lib/                         every bundled shared library beside it
+//!   lib/python3X.zip             the standard library, compiled
+//!   lib/python3.X/lib-dynload/   its extension modules
+//!   lib/python3.X/site-packages/ third-party distributions the app reaches
 //! ```
 
 use crate::interpreter::Interpreter;
 
-/// The folder beside a onedir executable that holds its root.
+/// The folder beside a onedir executable that holds its root, unless `--contents-directory`
+/// names another.
 pub const ONEDIR_INTERNAL: &str = "_internal";
-/// Everything of the runtime sits under this folder.
-pub const RUNTIME_DIR: &str = "_python";
-pub const LIB_DIR: &str = "_python/lib";
+/// Shared libraries, CPython's included, and the standard library.
+pub const LIB_DIR: &str = "lib";
 pub const BOOTSTRAP: &str = "_pybundle_boot.pyc";
 
-pub fn interpreter(interp: &Interpreter) -> String {
-    format!("{RUNTIME_DIR}/bin/{}", interp.binary_name())
+/// Where CPython's shared library goes: under its own name (its soname).
+pub fn python_library(interp: &Interpreter) -> String {
+    format!("{LIB_DIR}/{}", interp.library_name)
 }
 
 pub fn stdlib(interp: &Interpreter) -> String {
@@ -49,10 +53,14 @@ pub fn dynload(interp: &Interpreter) -> String {
     format!("{}/lib-dynload", stdlib(interp))
 }
 
-/// Paths an app's files may not take.
+/// Paths an app's files may not take: the bootstrap, CPython's library, the standard
+/// library's zip and folder (`lib/python3*`, `lib/libpython*`).
 pub fn is_reserved(path: &str) -> bool {
-    let top = path.split('/').next().unwrap_or(path);
-    top == RUNTIME_DIR || path == BOOTSTRAP
+    let mut parts = path.split('/');
+    let (top, second) = (parts.next(), parts.next());
+    path == BOOTSTRAP
+        || (top == Some(LIB_DIR)
+            && second.is_some_and(|s| s.starts_with("python3") || s.starts_with("libpython")))
 }
 
 /// `$ORIGIN`-relative path from the folder of `file` to the shared-library folder.
@@ -83,20 +91,27 @@ mod tests {
 
     #[test]
     fn origin_paths_point_at_the_library_folder() {
-        assert_eq!(origin_to_libs("_python/bin/python3.11"), "$ORIGIN/../lib");
-        assert_eq!(origin_to_libs("_python/lib/libssl.so.3"), "$ORIGIN");
+        assert_eq!(origin_to_libs("lib/libssl.so.3"), "$ORIGIN");
         assert_eq!(
-            origin_to_libs("_python/lib/python3.11/lib-dynload/_ssl.so"),
+            origin_to_libs("lib/python3.11/lib-dynload/_ssl.so"),
             "$ORIGIN/../.."
         );
-        assert_eq!(origin_to_libs("pkg/_native.so"), "$ORIGIN/../_python/lib");
+        assert_eq!(origin_to_libs("pkg/_native.so"), "$ORIGIN/../lib");
+        assert_eq!(origin_to_libs("native.so"), "$ORIGIN/lib");
+        assert_eq!(
+            origin_to_libs("lib/python3.11/site-packages/np/core/_m.so"),
+            "$ORIGIN/../../../.."
+        );
     }
 
     #[test]
     fn runtime_paths_are_reserved() {
-        assert!(is_reserved("_python/lib/x"));
+        assert!(is_reserved("lib/python3.11/site-packages/x"));
+        assert!(is_reserved("lib/python311.zip"));
+        assert!(is_reserved("lib/libpython3.11.so.1.0"));
         assert!(is_reserved("_pybundle_boot.pyc"));
-        assert!(!is_reserved("data/_python"));
+        assert!(!is_reserved("lib/helpers.py"));
+        assert!(!is_reserved("data/lib/python3.11"));
         assert!(!is_reserved("config.json"));
     }
 }

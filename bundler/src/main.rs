@@ -41,7 +41,7 @@ fn main() -> ExitCode {
         Command::Extract { exe, dest } => {
             commands::extract(&exe, &dest).map(|()| ExitCode::SUCCESS)
         }
-        Command::Verify { exe } => Ok(commands::verify(&exe)),
+        Command::Verify { exe } => commands::verify(&exe),
     };
     match result {
         Ok(code) => code,

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use pybundle_archive::Launch;
+use pybundle_archive::{Launch, Signals, Unpack};
 
 use crate::analysis;
 use crate::app::data::{DataSpec, ADD_BINARY, ADD_DATA};
@@ -139,7 +139,13 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
         &mut contents,
     )?;
     let data_files = app::data::add_all(&data, &[dist.clone(), workpath.clone()], &mut contents)?;
-    let boot = bootstrap::compile(&script, &runtime.tcltk, &compiler, &workpath)?;
+    let boot = bootstrap::compile(
+        &script,
+        &layout::site_packages(&interp),
+        &runtime.tcltk,
+        &compiler,
+        &workpath,
+    )?;
     contents.add(
         layout::BOOTSTRAP.to_string(),
         Item::bytes(boot, 0o644, "the bootstrap"),
@@ -184,20 +190,27 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
         name: &name,
         stub: launcher,
         launch: Launch {
-            interpreter: layout::interpreter(&interp),
+            python: layout::python_library(&interp),
             bootstrap: layout::BOOTSTRAP.to_string(),
             library_dir: layout::LIB_DIR.to_string(),
+            options: Vec::new(),
+            signals: Signals::Forward,
+            trace: false,
         },
         runtime_tmpdir: args.runtime_tmpdir.clone(),
-        cached: args.runtime_cache,
         level: args.compression_level,
         frames: workpath.join("frames"),
         timestamp,
     };
     let written = if args.onefile {
-        output::onefile(plan, &contents, &progress)?
+        let unpack = if args.runtime_cache {
+            Unpack::Cached
+        } else {
+            Unpack::Temporary
+        };
+        output::onefile(plan, unpack, &contents, &progress)?
     } else {
-        output::onedir(plan, &contents, &progress)?
+        output::onedir(plan, layout::ONEDIR_INTERNAL, &contents, &progress)?
     };
 
     let mode = if args.onefile { "onefile" } else { "onedir" };

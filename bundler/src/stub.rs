@@ -10,3 +10,21 @@ static HOST_STUB: &[u8] = include_bytes!(env!("PYBUNDLE_STUB"));
 pub fn for_target(target: &str) -> Option<&'static [u8]> {
     (target == HOST_TARGET).then_some(HOST_STUB)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every byte of the launcher is in every bundle; uv's trampoline is 45 KB. Ours holds the
+    /// archive reader and zstd's decoder, and must stay under this.
+    const STUB_BUDGET: usize = 512 * 1024;
+
+    #[test]
+    fn the_host_stub_fits_its_budget() {
+        assert!(
+            HOST_STUB.len() <= STUB_BUDGET,
+            "the launcher is {} bytes, over its budget of {STUB_BUDGET}",
+            HOST_STUB.len()
+        );
+    }
+}

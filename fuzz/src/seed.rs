@@ -4,14 +4,17 @@
 
 use std::fs;
 
-use pybundle_archive::writer::{self, ArchiveSpec, InputFile};
-use pybundle_archive::{Launch, Mode, Trailer};
+use pybundle_archive::writer::{self, ArchiveSpec, Header, InputFile};
+use pybundle_archive::{Launch, Mode, Signals, Trailer, Unpack};
 
 fn main() -> std::io::Result<()> {
     let launch = Launch {
-        interpreter: "bin/python".into(),
+        python: "lib/libpython3.so".into(),
         bootstrap: "boot.pyc".into(),
         library_dir: "lib".into(),
+        options: vec!["-O".into()],
+        signals: Signals::Forward,
+        trace: false,
     };
     let file = |path: &str, mode, data: &[u8]| InputFile {
         path: path.into(),
@@ -21,7 +24,7 @@ fn main() -> std::io::Result<()> {
     let specs = [
         vec![file("boot.pyc", 0o644, b"print('hi')")],
         vec![
-            file("bin/python", 0o755, &[0x7f; 200]),
+            file("lib/libpython3.so", 0o755, &[0x7f; 200]),
             file("boot.pyc", 0o644, b"x = 1\n"),
             file("lib/a/b.so", 0o755, b""),
         ],
@@ -29,13 +32,19 @@ fn main() -> std::io::Result<()> {
     fs::create_dir_all("seeds/bundle")?;
     fs::create_dir_all("seeds/manifest")?;
     for (i, files) in specs.into_iter().enumerate() {
-        for (mode, cached) in [(Mode::Onefile, false), (Mode::Onefile, true)] {
+        for cached in [false, true] {
+            let unpack = if cached {
+                Unpack::Cached
+            } else {
+                Unpack::Temporary
+            };
             let spec = ArchiveSpec {
-                mode,
-                name: "seed".into(),
-                launch: launch.clone(),
-                runtime_tmpdir: cached.then(|| "/var/tmp".into()),
-                cached,
+                header: Header {
+                    mode: Mode::Onefile { unpack },
+                    name: "seed".into(),
+                    launch: launch.clone(),
+                    runtime_tmpdir: cached.then(|| "/var/tmp".into()),
+                },
                 files: files.clone(),
             };
             let mut out = Vec::new();

@@ -10,7 +10,7 @@ use std::io;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::PathBuf;
 
-use pybundle_archive::Bundle;
+use pybundle_archive::{Bundle, Mode, Unpack};
 
 use crate::{sweep, unpack_dir};
 
@@ -25,7 +25,12 @@ pub fn wanted(bundle: &Bundle) -> bool {
     {
         Some("0") => false,
         Some("1") => true,
-        _ => bundle.manifest.cached,
+        _ => matches!(
+            bundle.manifest.mode,
+            Mode::Onefile {
+                unpack: Unpack::Cached
+            }
+        ),
     }
 }
 

@@ -1,57 +1,52 @@
-//! The interpreter command line every launch runs, in one place for both modes.
-//!
-//! `INTERPRETER -I -B BOOTSTRAP EXE ARGV0 LD_STATE ARGS...`: `-I` isolates the interpreter from
-//! `PYTHON*` variables and the user's site-packages; the bootstrap takes the next three
-//! arguments for itself (the executable's path, the name it was run as, and the caller's
-//! `LD_LIBRARY_PATH` so it can be restored for the app's own children) and hands the rest to
-//! the app untouched. Nothing private travels in the environment except `LD_LIBRARY_PATH`,
-//! which the bootstrap puts back.
+//! The command that starts the inner stage: this executable again (`/proc/self/exe`, so a file
+//! replaced meanwhile does not matter), with the caller's `argv[0]` and arguments unchanged,
+//! the [`Handoff`] in its environment and the loader pointed at the bundle's libraries. The
+//! inner stage names its process after the `argv[0]` the user ran (see [`crate::python`]).
 
 use std::ffi::OsString;
+use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use pybundle_archive::Launch;
-
 use crate::error::LaunchError;
+use crate::handoff::{self, Handoff};
 
 /// How the user started us.
 pub struct Invocation {
-    pub exe: PathBuf,
     pub argv0: OsString,
     pub user_args: Vec<OsString>,
 }
 
-/// The interpreter command for a bundle unpacked (or installed) at `root`.
-pub fn build(launch: &Launch, root: &Path, inv: &Invocation) -> Command {
-    let interpreter = root.join(&launch.interpreter);
-    let mut ld_state = OsString::new();
-    match std::env::var_os("LD_LIBRARY_PATH") {
-        Some(value) => {
-            ld_state.push("=");
-            ld_state.push(value);
-        }
-        None => ld_state.push("-"),
+impl Invocation {
+    /// The name the app's process carries: the last part of `argv[0]`, a link's own name
+    /// when the user ran a link.
+    pub fn process_name(&self) -> Vec<u8> {
+        let bytes = self.argv0.as_bytes();
+        let base = bytes.rsplit(|&b| b == b'/').next().unwrap_or(bytes);
+        base.to_vec()
     }
-    let mut cmd = Command::new(&interpreter);
-    cmd.arg0(&interpreter)
-        .arg("-I")
-        .arg("-B")
-        .arg(root.join(&launch.bootstrap))
-        .arg(&inv.exe)
-        .arg(&inv.argv0)
-        .arg(ld_state)
-        .args(&inv.user_args)
-        .env("LD_LIBRARY_PATH", root.join(&launch.library_dir));
+}
+
+/// The inner stage's command for the root `h.root`. The handoff goes into this process's own
+/// environment, which the command inherits: the outer stage runs nothing else after it.
+pub fn inner(h: &Handoff, inv: &Invocation) -> Command {
+    handoff::set(handoff::LAUNCH, &h.encode());
+    handoff::set(handoff::LD_STATE, &handoff::ld_state());
+    handoff::set("LD_LIBRARY_PATH", h.root.join(&h.library_dir).as_os_str());
+    let mut cmd = Command::new("/proc/self/exe");
+    cmd.arg0(&inv.argv0).args(&inv.user_args);
     cmd
 }
 
-/// Replace this process with the interpreter; returns only on failure.
-pub fn exec(launch: &Launch, root: &Path, inv: &Invocation) -> LaunchError {
-    let source = build(launch, root, inv).exec();
+/// Replace this process with the inner stage; returns only on failure. `_lock` (a helper's
+/// shared lock on the root) stays open across the exec.
+pub fn exec_inner(h: &Handoff, inv: &Invocation, _lock: Option<OwnedFd>) -> LaunchError {
+    handoff::trace(h.trace, "running from", &h.root);
+    let source = inner(h, inv).exec();
     LaunchError::Exec {
-        path: root.join(&launch.interpreter),
+        path: Path::new("/proc/self/exe").to_path_buf(),
         source,
     }
 }
@@ -59,29 +54,34 @@ pub fn exec(launch: &Launch, root: &Path, inv: &Invocation) -> LaunchError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     #[test]
-    fn the_interpreter_gets_the_bootstrap_and_the_users_arguments_unchanged() {
-        let launch = Launch {
-            interpreter: "_python/bin/python3.11".into(),
+    fn the_inner_stage_gets_the_users_argv_and_the_handoff() {
+        let h = Handoff {
+            bundle: 7,
+            name: b"app".to_vec(),
+            python: "lib/libpython3.11.so.1.0".into(),
             bootstrap: "_pybundle_boot.pyc".into(),
-            library_dir: "_python/lib".into(),
+            library_dir: "lib".into(),
+            options: Vec::new(),
+            trace: false,
+            root: PathBuf::from("/r"),
         };
         let inv = Invocation {
-            exe: "/opt/app/app".into(),
-            argv0: "./app".into(),
+            argv0: "./dist/my-link".into(),
             user_args: vec!["-I".into(), "two words".into()],
         };
-        let cmd = build(&launch, Path::new("/r"), &inv);
-        assert_eq!(cmd.get_program(), "/r/_python/bin/python3.11");
+        assert_eq!(inv.process_name(), b"my-link");
+        let cmd = inner(&h, &inv);
+        assert_eq!(cmd.get_program(), "/proc/self/exe");
         let args: Vec<_> = cmd.get_args().collect();
+        assert_eq!(args, ["-I", "two words"]);
         assert_eq!(
-            args[..5],
-            ["-I", "-B", "/r/_pybundle_boot.pyc", "/opt/app/app", "./app"]
+            std::env::var_os("LD_LIBRARY_PATH").as_deref(),
+            Some("/r/lib".as_ref())
         );
-        assert!(args[5] == "-" || args[5].to_string_lossy().starts_with('='));
-        assert_eq!(args[6..], ["-I", "two words"]);
-        let env: Vec<_> = cmd.get_envs().collect();
-        assert!(env.contains(&("LD_LIBRARY_PATH".as_ref(), Some("/r/_python/lib".as_ref()))));
+        let launch = std::env::var_os(handoff::LAUNCH).expect("the handoff is set");
+        assert_eq!(Handoff::decode(&launch), Some(h));
     }
 }

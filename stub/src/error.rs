@@ -12,12 +12,16 @@ pub enum LaunchError {
     OwnPath(io::Error),
     #[error("cannot start because {0}; rebuild it or download it again")]
     Archive(FormatError),
-    #[error("cannot find the _internal folder that must stay beside this executable")]
-    NoFolder,
-    #[error("cannot run the bundled interpreter {path}: {source} (keep the _internal folder beside the executable, complete)")]
+    #[error("cannot find the {0} folder that must stay beside this executable")]
+    NoFolder(PathBuf),
+    #[error("cannot run {path}: {source}")]
     Exec { path: PathBuf, source: io::Error },
-    #[error("cannot run the app unpacked in {dir}: {source} (is that file system mounted noexec?); choose another folder with PYBUNDLE_RUNTIME_TMPDIR or TMPDIR, or rebuild with --runtime-tmpdir")]
-    UnpackedExec { dir: PathBuf, source: io::Error },
+    #[error("cannot load the bundled Python {path}: {why} (keep the folder beside the executable complete, or rebuild it)")]
+    LoadPython { path: PathBuf, why: String },
+    #[error("an argument holds a NUL byte, which cannot be passed on")]
+    BadArgument,
+    #[error("cannot run the app unpacked in {dir}: its file system is mounted noexec; choose another folder with PYBUNDLE_RUNTIME_TMPDIR or TMPDIR, or rebuild with --runtime-tmpdir")]
+    NoExec { dir: PathBuf },
     #[error("cannot create a folder to unpack into under {base}: {source}; choose another with PYBUNDLE_RUNTIME_TMPDIR or TMPDIR, or rebuild with --runtime-tmpdir")]
     UnpackDir { base: PathBuf, source: io::Error },
     #[error("cannot unpack the app: {0}; free some space or choose another folder with PYBUNDLE_RUNTIME_TMPDIR or TMPDIR (or rebuild with --runtime-tmpdir)")]

@@ -1,11 +1,13 @@
 //! The launcher at the front of every pybundle executable. It reads the archive attached to its
-//! own file, checks it, and runs the bundled app with the bundled interpreter:
+//! own file, checks it, and runs the bundled app in two stages (see [`handoff`]):
 //!
-//! - onefile: unpack into a fresh private folder, run the app as a child, forward signals,
-//!   remove the folder, and end the way the app ended ([`onefile`]);
-//! - onefile with `--runtime-cache`: unpack once into the user's cache, check it at each
-//!   launch, and replace itself with the interpreter running from there ([`cache`]);
-//! - onedir: replace itself with the interpreter, using the `_internal` folder beside it.
+//! - outer stage, by mode: onedir finds the root beside the executable; onefile unpacks into
+//!   a fresh private folder, runs the inner stage as a child, forwards signals, removes the
+//!   folder and ends the way the app ended ([`onefile`]); onefile with `--runtime-cache`
+//!   unpacks once into the user's cache and checks it at each launch ([`cache`]). A helper
+//!   that `multiprocessing` starts joins its app's root instead ([`workers`]).
+//! - inner stage: this executable again, which loads CPython from the root and runs the app
+//!   in its own process ([`python`]).
 //!
 //! Errors are one line on stderr and a non-zero exit; nothing of the app runs from an archive
 //! that failed its check.
@@ -13,18 +15,22 @@
 mod cache;
 mod command;
 mod error;
+mod handoff;
 mod onefile;
+mod python;
 mod signals;
 mod sweep;
 mod unpack_dir;
+mod workers;
 
-use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use pybundle_archive::{Bundle, Mode};
 
+use crate::command::Invocation;
 use crate::error::LaunchError;
+use crate::handoff::Handoff;
 
 /// Exit status when the launcher itself fails (the app never ran).
 const LAUNCH_FAILURE: u8 = 255;
@@ -32,42 +38,64 @@ const LAUNCH_FAILURE: u8 = 255;
 fn main() -> ExitCode {
     let mut args = std::env::args_os();
     let argv0 = args.next().unwrap_or_default();
-    let user_args: Vec<OsString> = args.collect();
-    match run(&argv0, user_args) {
+    let inv = Invocation {
+        argv0,
+        user_args: args.collect(),
+    };
+    let result = match handoff::take_inner() {
+        Some((h, ld_state)) => python::run(&h, &inv.argv0, &inv.user_args, &ld_state),
+        None => outer(&inv),
+    };
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("{}: {err}", PathBuf::from(&argv0).display());
+            eprintln!("{}: {err}", PathBuf::from(&inv.argv0).display());
             ExitCode::from(LAUNCH_FAILURE)
         }
     }
 }
 
-fn run(argv0: &OsString, user_args: Vec<OsString>) -> Result<u8, LaunchError> {
+fn outer(inv: &Invocation) -> Result<u8, LaunchError> {
     let exe = std::env::current_exe().map_err(LaunchError::OwnPath)?;
+    if let Some((tree, lock)) = workers::join(&exe, &inv.user_args) {
+        return Err(command::exec_inner(&tree, inv, Some(lock)));
+    }
     let bundle = Bundle::open(&exe).map_err(LaunchError::Archive)?;
-    let invocation = command::Invocation {
-        exe,
-        argv0: argv0.clone(),
-        user_args,
+    let manifest = &bundle.manifest;
+    let handoff = |root| {
+        Handoff::new(
+            bundle.trailer.hash,
+            inv.process_name(),
+            &manifest.launch,
+            root,
+        )
     };
-    match bundle.manifest.mode {
-        Mode::Onedir => {
-            let root = invocation
-                .exe
+    match &manifest.mode {
+        Mode::Onedir { contents_dir } => {
+            let dir = exe
                 .parent()
-                .map(|dir| dir.join("_internal"))
-                .ok_or(LaunchError::NoFolder)?;
-            Err(command::exec(&bundle.manifest.launch, &root, &invocation))
+                .ok_or_else(|| LaunchError::NoFolder(contents_dir.into()))?;
+            let root = if contents_dir == "." {
+                dir.to_path_buf()
+            } else {
+                dir.join(contents_dir)
+            };
+            if !root.join(&manifest.launch.python).is_file() {
+                return Err(LaunchError::NoFolder(root));
+            }
+            Err(command::exec_inner(&handoff(root), inv, None))
         }
-        Mode::Onefile => {
+        Mode::Onefile { .. } => {
             if cache::wanted(&bundle) {
-                if let Some(root) = cache::prepare(&bundle) {
-                    // Nothing to clean up afterwards: become the app, as onedir does. If the
-                    // cache cannot run programs (mounted noexec), a temporary unpack may.
-                    let _ = command::exec(&bundle.manifest.launch, &root, &invocation);
+                // A cache that cannot load programs (mounted noexec) falls back to a private
+                // temporary unpack.
+                if let Some(root) =
+                    cache::prepare(&bundle).filter(|root| !unpack_dir::mounted_noexec(root))
+                {
+                    return Err(command::exec_inner(&handoff(root), inv, None));
                 }
             }
-            onefile::run(&bundle, &invocation)
+            onefile::run(&bundle, inv)
         }
     }
 }

@@ -1,35 +1,48 @@
-//! Onefile mode: unpack, run the app as a child with signals forwarded, remove the unpack
-//! folder, and end with the app's status (or its fatal signal).
+//! Onefile mode: unpack, run the app as a child (the inner stage) with signals forwarded,
+//! remove the unpack folder once the app and its helpers are done, and end with the app's
+//! status (or its fatal signal).
 
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 
-use pybundle_archive::Bundle;
+use pybundle_archive::{Bundle, Signals};
 
 use crate::command::{self, Invocation};
 use crate::error::LaunchError;
-use crate::signals;
+use crate::handoff::{self, Handoff};
+use crate::signals::{self, Group};
 use crate::unpack_dir::UnpackDir;
 
 pub fn run(bundle: &Bundle, inv: &Invocation) -> Result<u8, LaunchError> {
+    let launch = &bundle.manifest.launch;
     let dir = UnpackDir::create(&bundle.manifest)?;
+    handoff::trace(launch.trace, "unpacking into", dir.path());
     bundle
         .extract_all(dir.path(), 0o700)
         .map_err(LaunchError::Unpack)?;
 
-    let launch = &bundle.manifest.launch;
-    let mut cmd = command::build(launch, dir.path(), inv);
+    let handoff = Handoff::new(
+        bundle.trailer.hash,
+        inv.process_name(),
+        launch,
+        dir.path().to_path_buf(),
+    );
+    let mut cmd = command::inner(&handoff, inv);
     // SAFETY: getpid has no preconditions.
     let parent = unsafe { libc::getpid() };
+    let group = Group::for_this_session();
     // SAFETY: the hook only calls async-signal-safe functions.
     unsafe {
-        cmd.pre_exec(move || signals::child_setup(parent));
+        cmd.pre_exec(move || signals::child_setup(parent, group));
     }
     signals::hold();
-    let mut child = cmd.spawn().map_err(|source| LaunchError::UnpackedExec {
-        dir: dir.path().to_path_buf(),
+    let mut child = cmd.spawn().map_err(|source| LaunchError::Exec {
+        path: "/proc/self/exe".into(),
         source,
     })?;
-    signals::forward_to(child.id());
+    match launch.signals {
+        Signals::Forward => signals::forward_to(child.id()),
+        Signals::Ignore => signals::ignore(),
+    }
     // Off the app's start-up path: it is already running.
     dir.sweep_leftovers();
     let status = child.wait().map_err(LaunchError::Wait)?;

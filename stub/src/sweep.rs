@@ -1,13 +1,14 @@
 //! Folders left behind by onefile launchers that were killed (SIGKILL, a power cut) before
 //! they could clean up, and the lock that tells a live folder from an abandoned one.
 //!
-//! Every launcher holds an exclusive `flock` on its own unpack folder (or the cache folder it
-//! is filling) for as long as it runs; the kernel drops it when the launcher dies, however it
-//! dies. A later launch removes a `_pb<pid>_<hex>` folder under the same base (or a
+//! Every launcher holds a shared `flock` on its own unpack folder for as long as it runs, and
+//! so does every multiprocessing helper that joined it (see [`crate::workers`]); the filler of
+//! a cache folder holds an exclusive one. The kernel drops a lock when its holder dies, however
+//! it dies. A later launch removes a `_pb<pid>_<hex>` folder under the same base (or a
 //! `.<key>.<pid>.<hex>.tmp` folder in the cache) only when all of these hold: it is a real
 //! folder (not a link) owned by this user, the launcher whose pid is in its name is gone, and
-//! its lock can be taken. The lock is held while the folder is removed, and removal never
-//! follows links.
+//! an exclusive lock on it can be taken (nobody holds one of either kind). That lock is held
+//! while the folder is removed, and removal never follows links.
 
 use std::ffi::CString;
 use std::fs;
@@ -19,11 +20,33 @@ use std::path::Path;
 /// Prefix of every onefile unpack folder.
 pub const PREFIX: &str = "_pb";
 
-/// Open `dir` (never through a link) and take its lock without waiting. `None` when it is not
-/// a folder or someone else holds the lock.
+/// Whether a lock's descriptor survives `exec`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inherit {
+    /// Closed by exec (the launcher's own locks).
+    No,
+    /// Kept open by exec: a helper's lock must last while its inner stage runs the app.
+    AcrossExec,
+}
+
+/// Open `dir` (never through a link) and take its exclusive lock without waiting. `None` when
+/// it is not a folder or someone else holds a lock on it.
 pub fn lock(dir: &Path) -> Option<OwnedFd> {
+    take(dir, libc::LOCK_EX, Inherit::No)
+}
+
+/// Open `dir` (never through a link) and take a shared lock without waiting: the folder is in
+/// use. `None` when it is not a folder or is being removed (someone holds the exclusive lock).
+pub fn share(dir: &Path, inherit: Inherit) -> Option<OwnedFd> {
+    take(dir, libc::LOCK_SH, inherit)
+}
+
+fn take(dir: &Path, kind: libc::c_int, inherit: Inherit) -> Option<OwnedFd> {
     let path = CString::new(dir.as_os_str().as_bytes()).ok()?;
-    let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+    let mut flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW;
+    if inherit == Inherit::No {
+        flags |= libc::O_CLOEXEC;
+    }
     // SAFETY: `path` is a valid C string; the descriptor is owned below.
     let fd = unsafe { libc::open(path.as_ptr(), flags) };
     if fd < 0 {
@@ -32,8 +55,29 @@ pub fn lock(dir: &Path) -> Option<OwnedFd> {
     // SAFETY: `fd` was just opened and is owned by nobody else.
     let fd = unsafe { OwnedFd::from_raw_fd(fd) };
     // SAFETY: flock on a descriptor we own.
-    let locked = unsafe { libc::flock(fd.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+    let locked = unsafe { libc::flock(fd.as_raw_fd(), kind | libc::LOCK_NB) } == 0;
     locked.then_some(fd)
+}
+
+/// Turn the lock held through `fd` into an exclusive one: at once when nobody else holds a
+/// lock on the folder (`true`), otherwise `false` (and `fd`'s own lock may be gone: flock
+/// drops it before trying).
+pub fn try_exclusive(fd: &OwnedFd) -> bool {
+    // SAFETY: flock on a descriptor the caller owns.
+    unsafe { libc::flock(fd.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
+}
+
+/// Wait until the lock held through `fd` can be made exclusive: every other holder is gone.
+pub fn wait_exclusive(fd: &OwnedFd) -> bool {
+    loop {
+        // SAFETY: flock on a descriptor the caller owns.
+        if unsafe { libc::flock(fd.as_raw_fd(), libc::LOCK_EX) } == 0 {
+            return true;
+        }
+        if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            return false;
+        }
+    }
 }
 
 /// Remove abandoned unpack folders under `base`, except `own`. Best effort: anything that
@@ -181,7 +225,13 @@ mod tests {
         let link = base.join("_pb2147483647_0000000000000004");
         std::os::unix::fs::symlink(&outside, &link).expect("a link");
 
-        let lock_held = lock(&held).expect("the lock is free");
+        let lock_held = share(&held, Inherit::No).expect("the lock is free");
+        let second = share(&held, Inherit::No).expect("shared locks share");
+        assert!(
+            lock(&held).is_none(),
+            "an exclusive lock beside shared ones"
+        );
+        drop(second);
         leftovers(&base, &mine);
         assert!(!dead.exists(), "an abandoned folder stays");
         assert!(held.join("sub/file").exists(), "a locked folder was swept");

@@ -1,9 +1,11 @@
 //! The private folder a onefile app unpacks into: where it goes, how it is made (fresh, 0700,
-//! with an unguessable name, locked for as long as the launcher lives), and its removal.
+//! with an unguessable name, on a file system that may run programs, locked for as long as it
+//! is in use), and its removal once the last process using it has ended.
 
 use std::fs::{self, DirBuilder};
 use std::io;
 use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
@@ -18,8 +20,9 @@ pub const TMPDIR_OVERRIDE: &str = "PYBUNDLE_RUNTIME_TMPDIR";
 pub struct UnpackDir {
     base: PathBuf,
     path: PathBuf,
-    /// The folder's lock: while it is held, no other launch sweeps the folder away.
-    _lock: Option<OwnedFd>,
+    /// A shared lock on the folder: while any is held (ours, or a multiprocessing helper's),
+    /// nobody sweeps the folder away.
+    lock: Option<OwnedFd>,
 }
 
 impl UnpackDir {
@@ -33,12 +36,14 @@ impl UnpackDir {
             let path = base.join(name);
             match DirBuilder::new().mode(0o700).create(&path) {
                 Ok(()) => {
-                    let lock = sweep::lock(&path);
-                    return Ok(UnpackDir {
-                        base,
-                        path,
-                        _lock: lock,
-                    });
+                    let lock = sweep::share(&path, sweep::Inherit::No);
+                    let dir = UnpackDir { base, path, lock };
+                    if mounted_noexec(&dir.path) {
+                        return Err(LaunchError::NoExec {
+                            dir: dir.path.clone(),
+                        });
+                    }
+                    return Ok(dir);
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_err = e,
                 Err(source) => return Err(LaunchError::UnpackDir { base, source }),
@@ -59,7 +64,9 @@ impl UnpackDir {
         sweep::leftovers(&self.base, &self.path);
     }
 
-    /// Remove the folder and everything in it (links are removed, never followed).
+    /// Remove the folder and everything in it (links are removed, never followed) once no
+    /// process uses it: at once when the app's helpers are gone too, else by a small detached
+    /// process that waits for the last of them, so the launcher can end with the app.
     pub fn remove(self) {
         drop(self);
     }
@@ -67,7 +74,48 @@ impl UnpackDir {
 
 impl Drop for UnpackDir {
     fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.path);
+        match &self.lock {
+            Some(lock) if !sweep::try_exclusive(lock) => remove_when_free(&self.path, lock),
+            _ => {
+                let _ = fs::remove_dir_all(&self.path);
+            }
+        }
+    }
+}
+
+/// Fork a process that waits for every other lock on `path` to go, then removes it. The
+/// launcher is single-threaded by now, so the child may allocate. If the fork fails, the
+/// folder stays until a later launch sweeps it.
+fn remove_when_free(path: &Path, lock: &OwnedFd) {
+    // SAFETY: fork in a single-threaded process; the child only waits, removes and _exits.
+    let pid = unsafe { libc::fork() };
+    if pid != 0 {
+        return;
+    }
+    // SAFETY: detach from the terminal's session and ignore what would stop the cleanup.
+    unsafe {
+        libc::setsid();
+        for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+            libc::signal(sig, libc::SIG_IGN);
+        }
+    }
+    if sweep::wait_exclusive(lock) {
+        let _ = fs::remove_dir_all(path);
+    }
+    // SAFETY: ends the child without running the parent's exit handlers.
+    unsafe { libc::_exit(0) }
+}
+
+/// Is the file system holding `dir` mounted `noexec` (so CPython's library cannot be loaded
+/// from it)?
+pub fn mounted_noexec(dir: &Path) -> bool {
+    let Ok(path) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: statvfs fills the struct it is given.
+    unsafe {
+        let mut info: libc::statvfs = std::mem::zeroed();
+        libc::statvfs(path.as_ptr(), &mut info) == 0 && info.f_flag & libc::ST_NOEXEC != 0
     }
 }
 

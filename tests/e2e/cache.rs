@@ -110,14 +110,14 @@ fn a_strict_umask_does_not_defeat_the_cache() {
     let (first, _) = run_with_cache_umask(cache.path(), &[], 0o077);
     assert!(first.status.success(), "{}", stderr(&first));
     let root = PathBuf::from(&facts(&first)["meipass"]);
-    let interpreter = fs::read_dir(root.join("_python/bin"))
+    let library = fs::read_dir(Root(root.clone()).lib())
         .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().starts_with("libpython"))
+        .expect("CPython's library is unpacked")
         .path();
     assert_eq!(
-        fs::metadata(&interpreter).unwrap().permissions().mode() & 0o777,
+        fs::metadata(&library).unwrap().permissions().mode() & 0o777,
         0o755
     );
     let inode = fs::metadata(root.join("probe.pyc")).unwrap().ino();
@@ -135,7 +135,7 @@ fn a_damaged_cache_is_repaired() {
     let cache = tempfile::tempdir().unwrap();
     let (first, _) = run_with_cache(cache.path(), &[]);
     let root = PathBuf::from(&facts(&first)["meipass"]);
-    let zip = root.join("_python/lib/python311.zip");
+    let zip = Root(root.clone()).stdlib_zip();
     let original = fs::read(&zip).unwrap();
 
     fs::remove_file(root.join("data.txt")).unwrap();
@@ -152,7 +152,7 @@ fn a_damaged_cache_is_repaired() {
     assert!(out.status.success(), "{}", stderr(&out));
     let repaired_root = PathBuf::from(&facts(&out)["meipass"]);
     assert_eq!(
-        fs::read(repaired_root.join("_python/lib/python311.zip")).unwrap(),
+        fs::read(Root(repaired_root).stdlib_zip()).unwrap(),
         original
     );
     assert_eq!(
@@ -198,14 +198,14 @@ fn a_first_launch_sweeps_half_filled_cache_folders_of_killed_launchers() {
     let dead = base.join(".cached-00ff.2147483647.0123456789abcdef.tmp");
     let live = base.join(".cached-00ff.1.0123456789abcdef.tmp");
     for dir in [&dead, &live] {
-        fs::create_dir_all(dir.join("_python")).unwrap();
-        fs::write(dir.join("_python/half"), "x").unwrap();
+        fs::create_dir_all(dir.join("lib")).unwrap();
+        fs::write(dir.join("lib/half"), "x").unwrap();
     }
     let (out, _) = run_with_cache(cache.path(), &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!dead.exists(), "a killed launcher's folder stays");
     assert!(
-        live.join("_python/half").exists(),
+        live.join("lib/half").exists(),
         "a live launcher's folder was swept"
     );
 }

@@ -141,6 +141,11 @@ fn verify_tells_intact_from_damaged() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("checksum"), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: ") && err.contains("checksum"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
     let _ = Path::new("");
 }

@@ -429,3 +429,48 @@ pub fn check_both_modes_hiding(script: &Path, python: &Path, hidden: &Path, expe
         );
     }
 }
+
+/// The test interpreter's `X.Y`, as bundle paths spell it.
+pub fn python_version() -> &'static str {
+    static VERSION: OnceLock<String> = OnceLock::new();
+    VERSION.get_or_init(|| {
+        let out = Command::new(python())
+            .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+            .output()
+            .expect("the test interpreter runs");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    })
+}
+
+/// Paths inside a bundle root (`_internal` of a onedir build, or an unpacked onefile), as
+/// `bundler/src/layout.rs` lays them out.
+pub struct Root(pub PathBuf);
+
+impl Root {
+    /// The root of the onedir build `DIST/NAME`.
+    pub fn onedir(dist: &Path, name: &str) -> Root {
+        Root(dist.join(name).join("_internal"))
+    }
+
+    /// Shared libraries, CPython's among them.
+    pub fn lib(&self) -> PathBuf {
+        self.0.join("lib")
+    }
+
+    pub fn stdlib_zip(&self) -> PathBuf {
+        self.lib()
+            .join(format!("python{}.zip", python_version().replace('.', "")))
+    }
+
+    pub fn dynload(&self) -> PathBuf {
+        self.stdlib().join("lib-dynload")
+    }
+
+    pub fn site_packages(&self) -> PathBuf {
+        self.stdlib().join("site-packages")
+    }
+
+    fn stdlib(&self) -> PathBuf {
+        self.lib().join(format!("python{}", python_version()))
+    }
+}

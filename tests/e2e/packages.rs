@@ -33,9 +33,7 @@ fn packages_installed_but_not_imported_stay_out() {
     let dist = tempfile::tempdir().unwrap();
     let script = repo().join("examples/hello/hello.py");
     build_with(&script, dist.path(), &["-D"], &python);
-    let site = dist
-        .path()
-        .join("hello/_internal/_python/lib/python3.11/site-packages");
+    let site = Root::onedir(dist.path(), "hello").site_packages();
     assert!(
         !site.join("click").exists(),
         "click was bundled although hello never imports it"
@@ -103,13 +101,47 @@ fn running_sys_executable_starts_the_app_again() {
         let dist = tempfile::tempdir().unwrap();
         let exe = build(&script, dist.path(), &[mode]);
         let (out, clean) = run_hermetic(&exe, &["again"]);
+        // A deliberate relaunch is an instance of its own: onefile unpacks again.
+        let own_root = mode == "-F";
         assert_eq!(
             stdout(&out),
-            "again: hi there (0)\n",
+            format!(
+                "again: hi there (0)\nown-root={}\n",
+                if own_root { "True" } else { "False" }
+            ),
             "{mode}: {}",
             stderr(&out)
         );
         assert!(clean);
+    }
+}
+
+/// The helpers multiprocessing starts run from the app's own folder (one unpack for the whole
+/// process tree) and carry the name the user ran, a link's included.
+#[test]
+fn multiprocessing_helpers_share_the_apps_folder_and_name() {
+    let script = fixture("multiproc").join("mp_app.py");
+    for mode in ["-F", "-D"] {
+        let dist = tempfile::tempdir().unwrap();
+        let exe = build(&script, dist.path(), &[mode]);
+        let link = dist.path().join("mp-link");
+        std::os::unix::fs::symlink(&exe, &link).unwrap();
+        for method in ["spawn", "forkserver"] {
+            let settle = std::time::Duration::from_secs(10);
+            let (out, clean) =
+                run_hermetic_settling(&link, &["share".as_ref(), method.as_ref()], settle);
+            assert!(out.status.success(), "{mode} {method}: {}", stderr(&out));
+            let folders = if mode == "-F" { 1 } else { 0 };
+            assert_eq!(
+                stdout(&out),
+                format!(
+                    "roots-shared=True names=['mp-link'] app=mp-link\nworkers=4 unpack-folders={folders}\n"
+                ),
+                "{mode} {method}: {}",
+                stderr(&out)
+            );
+            assert!(clean, "{mode} {method}: the unpack folder was left behind");
+        }
     }
 }
 
@@ -138,9 +170,7 @@ fn numpy_apis_behave_as_under_python() {
 fn numpy_build_tools_and_headers_stay_out_unless_asked_for() {
     let python = venv(&["numpy==2.4.6"]);
     let script = repo().join("examples/numpy-app/matmul.py");
-    let site = |dist: &std::path::Path| {
-        dist.join("matmul/_internal/_python/lib/python3.11/site-packages/numpy")
-    };
+    let site = |dist: &std::path::Path| Root::onedir(dist, "matmul").site_packages().join("numpy");
     let dist = tempfile::tempdir().unwrap();
     build_with(&script, dist.path(), &["-D"], &python);
     let numpy = site(dist.path());
@@ -208,9 +238,9 @@ fn add_binary_brings_a_ctypes_library_and_its_dependencies() {
     // libexpat came along as libanswer's dependency.
     let dist = tempfile::tempdir().unwrap();
     build(&script, dist.path(), &["-D", "--add-binary", &binary]);
-    assert!(dist
-        .path()
-        .join("native_app/_internal/_python/lib/libz.so.1")
+    assert!(Root::onedir(dist.path(), "native_app")
+        .lib()
+        .join("libz.so.1")
         .is_file());
     assert!(dist
         .path()
@@ -322,10 +352,10 @@ fn tk_stays_out_of_apps_that_do_not_use_it() {
         dist.path(),
         &["-D"],
     );
-    let internal = dist.path().join("hello/_internal/_python/lib");
-    assert!(!internal.join("tcl8.6").exists());
-    assert!(!internal.join("libtk8.6.so").exists());
-    let dynload = internal.join("python3.11/lib-dynload");
+    let root = Root::onedir(dist.path(), "hello");
+    assert!(!root.lib().join("tcl8.6").exists());
+    assert!(!root.lib().join("libtk8.6.so").exists());
+    let dynload = root.dynload();
     let has_tkinter = std::fs::read_dir(&dynload)
         .unwrap()
         .flatten()
@@ -354,9 +384,7 @@ fn a_base_interpreter_full_of_packages_gives_a_small_bundle() {
         "{}",
         stdout(&out)
     );
-    let site = dist
-        .path()
-        .join("hello/_internal/_python/lib/python3.11/site-packages");
+    let site = Root::onedir(dist.path(), "hello").site_packages();
     assert!(
         !site.exists(),
         "site-packages was created for an app that uses no package"

@@ -41,7 +41,14 @@ fn the_app_sees_a_frozen_bundle() {
         );
         assert_eq!(f["path_outside_bundle"], "[]");
         assert_eq!(f["data"], "data file content");
-        assert_eq!(f["private_env"], "[]");
+        // What helpers of the app's own (multiprocessing) use to find its folder; nothing else.
+        assert_eq!(f["private_env"], "['_PYBUNDLE_TREE']");
+        // The process is the app's, under the name it was run by, and its prefix the root.
+        let name = exe.file_name().unwrap().to_string_lossy();
+        assert_eq!(f["comm"], name.chars().take(15).collect::<String>());
+        assert_eq!(f["cmdline0"], exe.to_string_lossy());
+        assert_eq!(f["prefixes"], format!("['{root}']"));
+        assert_eq!(f["stdlib_dirs_exist"], "True");
         assert_eq!(f["ld_library_path"], "None");
         if onefile {
             assert!(!root.ends_with("_internal"));
@@ -49,6 +56,24 @@ fn the_app_sees_a_frozen_bundle() {
         } else {
             assert_eq!(Path::new(root), exe.parent().unwrap().join("_internal"));
         }
+    });
+}
+
+/// `ps`, `pgrep` and `killall` see the name the user ran, a link's own name when it was a link
+/// (15 bytes of it, as the kernel keeps), and the command line the user typed.
+#[test]
+fn the_app_carries_the_name_it_was_run_by() {
+    both(|exe, onefile| {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("a-rather-long-link-name");
+        std::os::unix::fs::symlink(exe, &link).unwrap();
+        let (out, clean) = run_hermetic(&link, &["facts"]);
+        assert!(out.status.success(), "onefile={onefile}: {}", stderr(&out));
+        assert!(clean);
+        let f = facts(&out);
+        assert_eq!(f["comm"], "a-rather-long-l", "onefile={onefile}");
+        assert_eq!(f["cmdline0"], link.to_string_lossy(), "onefile={onefile}");
+        assert_eq!(f["executable"], exe.to_string_lossy(), "onefile={onefile}");
     });
 }
 

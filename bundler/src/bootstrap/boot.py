@@ -1,7 +1,9 @@
 # The first code a bundled interpreter runs (compiled into the bundle as _pybundle_boot.pyc).
-# The launcher starts it as: python -I -B _pybundle_boot.pyc EXE ARGV0 LD_STATE ARGS...
-# It makes the process look like `python app.py` run from the bundle (CONTRACT §3), then runs
-# the app's compiled main script as __main__. pybundle fills in MAIN_FILE, MAIN_PYC and TCLTK.
+# The launcher runs CPython in its own process with the bundle's root as its home, as
+# `EXE [OPTIONS] -I -B _pybundle_boot.pyc EXE ARGV0 LD_STATE ARGS...` (stub/src/python.rs).
+# It makes the process look like `python app.py` run from the bundle (docs/runtime.md), then
+# runs the app's compiled main script as __main__. pybundle fills in MAIN_FILE, MAIN_PYC,
+# SITE_PACKAGES and TCLTK.
 #
 # multiprocessing starts helpers by running sys.executable (this bundle) again: spawn workers
 # as `EXE --multiprocessing-fork k=v...`, the resource tracker and the fork server as
@@ -11,6 +13,8 @@ import sys
 
 MAIN_FILE = "@MAIN_FILE@"
 MAIN_PYC = "@MAIN_PYC@"
+# Where the bundle's third-party distributions are, relative to the root.
+SITE_PACKAGES = "@SITE_PACKAGES@"
 # The bundle's Tcl and Tk script libraries, when it carries tkinter.
 TCLTK = "@TCLTK@"
 
@@ -35,9 +39,18 @@ def _pybundle_start():
     sys.argv[:] = [argv0] + sys.argv[4:]
     sys.frozen = True
     sys._MEIPASS = root
+    # The root is the interpreter's prefix (the launcher set it as its home); say so in the
+    # same spelling as _MEIPASS.
+    sys.prefix = sys.exec_prefix = sys.base_prefix = sys.base_exec_prefix = root
     sys.executable = exe
     sys._base_executable = exe
     sys.path.insert(0, root)
+    site_packages = os.path.join(root, SITE_PACKAGES)
+    if site_packages not in sys.path and os.path.isdir(site_packages):
+        # Debian's `site` looks in dist-packages instead.
+        import site
+
+        site.addsitedir(site_packages)
     for folder in TCLTK:
         name = "TCL_LIBRARY" if os.path.basename(folder).startswith("tcl") else "TK_LIBRARY"
         os.environ[name] = os.path.join(root, folder)

@@ -1,5 +1,5 @@
 //! The bootstrap: the small Python program the launcher runs first, which sets up what the app
-//! sees (CONTRACT §3) and runs the compiled main script. Generated per app, compiled like any
+//! sees (docs/runtime.md) and runs the compiled main script. Generated per app, compiled like any
 //! other module.
 
 use std::fs;
@@ -15,6 +15,7 @@ const TEMPLATE: &str = include_str!("boot.py");
 /// (empty when tkinter is not carried).
 pub fn compile(
     script: &Script,
+    site_packages: &str,
     tcltk: &[String],
     compiler: &Compiler,
     workpath: &Path,
@@ -23,6 +24,7 @@ pub fn compile(
     let source = TEMPLATE
         .replace("\"@MAIN_FILE@\"", &python_str(&script.file_name))
         .replace("\"@MAIN_PYC@\"", &python_str(&script.compiled_dest()))
+        .replace("\"@SITE_PACKAGES@\"", &python_str(site_packages))
         .replace(
             "\"@TCLTK@\"",
             &format!("({},)", tcl_dirs.join(", ")).replace("(,)", "()"),

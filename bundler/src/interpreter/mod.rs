@@ -20,6 +20,10 @@ pub struct Interpreter {
     pub version_short: String,
     /// The real binary behind any venv or shim.
     pub real_executable: PathBuf,
+    /// CPython's shared library, which the launcher loads (`.../libpython3.11.so.1.0`).
+    pub library: PathBuf,
+    /// Its name in the bundle: the soname (`libpython3.11.so.1.0`).
+    pub library_name: String,
     pub stdlib: PathBuf,
     pub dynload: PathBuf,
     /// `importlib.util.MAGIC_NUMBER`, hex: part of every cache key.
@@ -86,7 +90,15 @@ impl Interpreter {
                 "only Linux interpreters are supported so far".into(),
             ));
         }
+        let fact = |k: &str| facts.get(k).copied().unwrap_or("");
+        let (library, library_name) =
+            shared_library(&fact).ok_or_else(|| Error::NoSharedPython {
+                path: requested.clone(),
+                version: facts.get("version").copied().unwrap_or("?").to_string(),
+            })?;
         Ok(Interpreter {
+            library,
+            library_name,
             version: get("version")?,
             version_short: get("version_short")?,
             real_executable: get("real_executable")?.into(),
@@ -110,11 +122,31 @@ impl Interpreter {
             requested,
         })
     }
+}
 
-    /// `python3.11`: the name the bundled binary gets.
-    pub fn binary_name(&self) -> String {
-        format!("python{}", self.version_short)
+/// CPython's shared library, as its build recorded it: `INSTSONAME` (else `LDLIBRARY`) in
+/// `LIBDIR` (or its multiarch folder, as Debian keeps it). Debian's own `python3.X` binary
+/// has the interpreter linked in, but the same build's library ships beside it in the
+/// `libpython3.X` package.
+fn shared_library<'a>(fact: &dyn Fn(&str) -> &'a str) -> Option<(PathBuf, String)> {
+    let libdir = PathBuf::from(fact("libdir"));
+    let mut dirs = vec![libdir.clone()];
+    if !fact("multiarch").is_empty() {
+        dirs.push(libdir.join(fact("multiarch")));
     }
+    dirs.push(PathBuf::from(fact("base_prefix")).join("lib"));
+    let names = [fact("instsoname"), fact("ldlibrary")];
+    for name in names.into_iter().filter(|n| n.contains(".so")) {
+        for dir in &dirs {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                let soname = fact("instsoname");
+                let soname = if soname.contains(".so") { soname } else { name };
+                return Some((candidate, soname.to_string()));
+            }
+        }
+    }
+    None
 }
 
 fn explicit_path_missing(path: &Path) -> bool {

@@ -28,6 +28,8 @@ facts = {
     "machine": os.uname().machine,
     "shared": str(sysconfig.get_config_var("Py_ENABLE_SHARED") or 0),
     "ldlibrary": sysconfig.get_config_var("LDLIBRARY") or "",
+    "instsoname": sysconfig.get_config_var("INSTSONAME") or "",
+    "multiarch": sysconfig.get_config_var("MULTIARCH") or "",
     "libdir": sysconfig.get_config_var("LIBDIR") or "",
     "soabi": sysconfig.get_config_var("SOABI") or "",
     "ext_suffix": sysconfig.get_config_var("EXT_SUFFIX") or "",

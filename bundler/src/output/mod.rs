@@ -11,12 +11,12 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use pybundle_archive::writer::{self, ArchiveSpec, InputFile};
-use pybundle_archive::{Launch, Mode};
+use pybundle_archive::writer::{self, ArchiveSpec, Header, InputFile};
+use pybundle_archive::{FileEntry, Launch, Mode, Unpack};
 
 use crate::contents::{Contents, Source};
 use crate::error::Error;
-use crate::layout;
+
 use crate::progress::Progress;
 
 pub use replace::check_replaceable;
@@ -28,8 +28,6 @@ pub struct Plan<'a> {
     pub stub: &'a [u8],
     pub launch: Launch,
     pub runtime_tmpdir: Option<String>,
-    /// Onefile: unpack into the user's cache and reuse it.
-    pub cached: bool,
     pub level: i32,
     /// `--workpath`'s compressed-chunk cache.
     pub frames: PathBuf,
@@ -44,7 +42,23 @@ pub struct Written {
     pub bytes: u64,
 }
 
-pub fn onefile(plan: Plan, contents: &Contents, progress: &Progress) -> Result<Written, Error> {
+impl Plan<'_> {
+    fn header(&self, mode: Mode) -> Header {
+        Header {
+            mode,
+            name: self.name.to_string(),
+            launch: self.launch.clone(),
+            runtime_tmpdir: self.runtime_tmpdir.clone(),
+        }
+    }
+}
+
+pub fn onefile(
+    plan: Plan,
+    unpack: Unpack,
+    contents: &Contents,
+    progress: &Progress,
+) -> Result<Written, Error> {
     let mut files = Vec::with_capacity(contents.len());
     let mut total = 0u64;
     for (dest, item) in contents.iter() {
@@ -58,11 +72,7 @@ pub fn onefile(plan: Plan, contents: &Contents, progress: &Progress) -> Result<W
     }
     progress.bytes("Compressing", total);
     let spec = ArchiveSpec {
-        mode: Mode::Onefile,
-        name: plan.name.to_string(),
-        launch: plan.launch,
-        runtime_tmpdir: plan.runtime_tmpdir,
-        cached: plan.cached,
+        header: plan.header(Mode::Onefile { unpack }),
         files,
     };
     let mut image = Vec::new();
@@ -97,25 +107,33 @@ pub fn onefile(plan: Plan, contents: &Contents, progress: &Progress) -> Result<W
     })
 }
 
-pub fn onedir(plan: Plan, contents: &Contents, progress: &Progress) -> Result<Written, Error> {
+/// Write `NAME/NAME` (the launcher, listing every file with its hash) and the root beside it,
+/// in `NAME/CONTENTS_DIR` (`.`: `NAME` itself).
+pub fn onedir(
+    plan: Plan,
+    contents_dir: &str,
+    contents: &Contents,
+    progress: &Progress,
+) -> Result<Written, Error> {
     progress.step("Writing");
-    let spec = ArchiveSpec {
-        mode: Mode::Onedir,
-        name: plan.name.to_string(),
-        launch: plan.launch,
-        runtime_tmpdir: plan.runtime_tmpdir,
-        cached: false,
-        files: Vec::new(),
-    };
-    let mut launcher = Vec::new();
-    writer::write(&mut launcher, plan.stub, spec, plan.level, &|_| {})
-        .map_err(|e| Error::Internal(format!("writing the launcher failed: {e}")))?;
     let path = plan.dist.join(plan.name);
-    let mut bytes = launcher.len() as u64;
+    let header = plan.header(Mode::Onedir {
+        contents_dir: contents_dir.to_string(),
+    });
+    let mut bytes = 0u64;
     replace::install(plan.dist, &path, |tmp| {
         DirBuilder::new().mode(0o755).create(tmp)?;
-        let root = tmp.join(layout::ONEDIR_INTERNAL);
-        DirBuilder::new().mode(0o755).create(&root)?;
+        let root = if contents_dir == "." {
+            tmp.to_path_buf()
+        } else {
+            let root = tmp.join(contents_dir);
+            DirBuilder::new()
+                .recursive(true)
+                .mode(0o755)
+                .create(&root)?;
+            root
+        };
+        let mut listing = Vec::with_capacity(contents.len());
         for (dest, item) in contents.iter() {
             let target = root.join(dest);
             if let Some(parent) = target.parent() {
@@ -124,17 +142,28 @@ pub fn onedir(plan: Plan, contents: &Contents, progress: &Progress) -> Result<Wr
                     .mode(0o755)
                     .create(parent)?;
             }
-            match &item.source {
-                Source::File(src) => {
-                    bytes += fs::copy(src, &target)?;
-                }
+            let (size, hash) = match &item.source {
+                Source::File(src) => copy_hashed(src, &target)?,
                 Source::Bytes(data) => {
                     fs::write(&target, data)?;
-                    bytes += data.len() as u64;
+                    (data.len() as u64, xxhash_rust::xxh3::xxh3_64(data))
                 }
-            }
+            };
+            bytes += size;
             fs::set_permissions(&target, fs::Permissions::from_mode(item.mode))?;
+            listing.push(FileEntry {
+                path: dest.clone(),
+                mode: item.mode,
+                chunk: 0,
+                offset: 0,
+                size,
+                hash,
+            });
         }
+        let mut launcher = Vec::new();
+        writer::write_listing(&mut launcher, plan.stub, header, listing)
+            .map_err(std::io::Error::other)?;
+        bytes += launcher.len() as u64;
         let mut exe = OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -148,6 +177,28 @@ pub fn onedir(plan: Plan, contents: &Contents, progress: &Progress) -> Result<Wr
         }
     })?;
     Ok(Written { path, bytes })
+}
+
+/// Copy `src` to a new file `dst`; returns its size and XXH3-64.
+fn copy_hashed(src: &Path, dst: &Path) -> std::io::Result<(u64, u64)> {
+    use std::io::Read;
+    let mut input = fs::File::open(src)?;
+    let mut output = OpenOptions::new().write(true).create_new(true).open(dst)?;
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buf[..n]);
+        output.write_all(&buf[..n])?;
+        size += n as u64;
+    }
+    Ok((size, hasher.digest()))
 }
 
 /// Give `dir`, and everything in it, modification and access time `time` (children first:

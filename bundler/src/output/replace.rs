@@ -24,7 +24,11 @@ pub fn check_replaceable(path: &Path, noconfirm: bool) -> Result<(), Error> {
     }
     if meta.is_dir() {
         let empty = fs::read_dir(path).is_ok_and(|mut d| d.next().is_none());
-        let ours = path.join(layout::ONEDIR_INTERNAL).is_dir();
+        // A onedir output holds its launcher under its own name (and a root beside it).
+        let ours = path
+            .file_name()
+            .is_some_and(|name| pybundle_archive::trailer_of(&path.join(name)).is_ok())
+            || path.join(layout::ONEDIR_INTERNAL).is_dir();
         if empty {
             return Ok(());
         }

@@ -1,4 +1,4 @@
-//! The Python runtime a bundle carries: the interpreter binary, the standard library (compiled,
+//! The Python runtime a bundle carries: CPython's shared library, the standard library (compiled,
 //! without what no app imports, in one zip on the default `sys.path`), lib-dynload, and Tcl/Tk
 //! for apps that reach tkinter. Shared libraries these need are added later by
 //! [`crate::elf::collect`], with everything else in the bundle.
@@ -61,8 +61,8 @@ pub fn collect(
         .any(|m| m == "tkinter" || m == "_tkinter" || m.starts_with("tkinter."));
     let mut report = Report::default();
     contents.add(
-        layout::interpreter(interp),
-        Item::file(interp.real_executable.clone(), 0o755, "the interpreter"),
+        layout::python_library(interp),
+        Item::file(interp.library.clone(), 0o755, "CPython's library"),
     )?;
 
     let mut sources = Vec::new();
