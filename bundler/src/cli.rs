@@ -1,13 +1,13 @@
-//! The command line (CONTRACT §1). `pybundle SCRIPT ...` means `pybundle build SCRIPT ...`.
+//! The command line, as typed (docs/cli.md): `pybundle SCRIPT ...` means `pybundle build
+//! SCRIPT ...`. Every option of PyInstaller 6 is accepted under its spelling; what each means
+//! here is decided once, in [`crate::settings`], where the command line is combined with
+//! `[tool.pybundle]`. Nothing here has a default: an option not given is `None` (or empty), so
+//! the project's file can fill it.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-
-/// zstd level of release builds. Measured on examples/hello: level 3 gives 12.8 MB in 0.6 s,
-/// 9 gives 11.8 MB in 1.1 s, 19 gives 10.7 MB in 9.8 s; 9 keeps builds in seconds.
-pub const DEFAULT_LEVEL: i32 = 9;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -33,59 +33,124 @@ pub enum Command {
     },
     /// Write the bundled files of an executable into DEST.
     Extract { exe: PathBuf, dest: PathBuf },
-    /// Check an executable's integrity: exit 0 when intact, 1 when not.
-    Verify { exe: PathBuf },
+    /// Check a bundle's integrity (a onedir's every file too): exit 0 when intact, 1 when not.
+    Verify {
+        /// A onefile executable, or a onedir folder or its executable.
+        exe: PathBuf,
+    },
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct BuildArgs {
     /// The app's main script.
     pub script: PathBuf,
     /// One executable.
-    #[arg(short = 'F', long, conflicts_with = "onedir")]
+    #[arg(short = 'F', long, overrides_with = "onedir")]
     pub onefile: bool,
     /// One folder (the default).
-    #[arg(short = 'D', long)]
+    #[arg(short = 'D', long, overrides_with = "onefile")]
     pub onedir: bool,
     /// Output name; default: the script's file stem.
     #[arg(short = 'n', long)]
     pub name: Option<String>,
-    /// Where output goes.
-    #[arg(long, value_name = "DIR", default_value = "dist")]
-    pub distpath: PathBuf,
-    /// Where build caches go.
-    #[arg(long, value_name = "DIR", default_value = "build")]
-    pub workpath: PathBuf,
+    /// Where output goes [default: dist].
+    #[arg(long, value_name = "DIR")]
+    pub distpath: Option<PathBuf>,
+    /// Where build caches go [default: build].
+    #[arg(long, value_name = "DIR")]
+    pub workpath: Option<PathBuf>,
+    /// Onedir: the folder beside the executable that holds everything else [default:
+    /// _internal]; `.` puts it all beside the executable.
+    #[arg(long = "contents-directory", value_name = "NAME")]
+    pub contents_directory: Option<String>,
+    /// Also write this build's settings as a `[tool.pybundle]` table to DIR/NAME.toml
+    /// (PyInstaller writes its .spec file there).
+    #[arg(long, value_name = "DIR")]
+    pub specpath: Option<PathBuf>,
     /// A file, folder or glob placed at DEST inside the bundle ('.' = its root). Repeatable.
     #[arg(long = "add-data", value_name = "SRC:DEST")]
     pub add_data: Vec<String>,
     /// Shared libraries placed at DEST, with their own dependencies. Repeatable.
     #[arg(long = "add-binary", value_name = "SRC:DEST")]
     pub add_binary: Vec<String>,
+    /// A folder to search for the app's modules, like PYTHONPATH (which is searched too).
+    /// Repeatable, or several separated by ':'.
+    #[arg(short = 'p', long = "paths", value_name = "DIR")]
+    pub paths: Vec<String>,
     /// A whole package: its distribution, submodules and data. Repeatable.
     #[arg(long = "collect-all", value_name = "PKG")]
     pub collect_all: Vec<String>,
     /// A package's data files (its whole distribution). Repeatable.
-    #[arg(long = "collect-data", value_name = "PKG")]
+    #[arg(
+        long = "collect-data",
+        visible_alias = "collect-datas",
+        value_name = "PKG"
+    )]
     pub collect_data: Vec<String>,
+    /// A package's shared libraries (its whole distribution). Repeatable.
+    #[arg(long = "collect-binaries", value_name = "PKG")]
+    pub collect_binaries: Vec<String>,
     /// Every submodule of a package. Repeatable.
     #[arg(long = "collect-submodules", value_name = "PKG")]
     pub collect_submodules: Vec<String>,
+    /// A distribution's metadata, so importlib.metadata finds it even when its code is not
+    /// bundled. Repeatable.
+    #[arg(long = "copy-metadata", value_name = "DIST")]
+    pub copy_metadata: Vec<String>,
+    /// A distribution's metadata and that of everything it requires. Repeatable.
+    #[arg(long = "recursive-copy-metadata", value_name = "DIST")]
+    pub recursive_copy_metadata: Vec<String>,
     /// Bundle a module that analysis cannot see. Repeatable.
-    #[arg(long = "hidden-import", value_name = "MOD")]
+    #[arg(
+        long = "hidden-import",
+        visible_alias = "hiddenimport",
+        value_name = "MOD"
+    )]
     pub hidden_import: Vec<String>,
     /// Keep a module (and its submodules) out. Repeatable.
     #[arg(long = "exclude-module", value_name = "MOD")]
     pub exclude_module: Vec<String>,
+    /// A script run before the app, in the order given (after the bundle's own set-up).
+    /// Repeatable.
+    #[arg(long = "runtime-hook", value_name = "FILE")]
+    pub runtime_hook: Vec<PathBuf>,
+    /// PyInstaller's hook folders: accepted; pybundle runs no PyInstaller hooks.
+    #[arg(long = "additional-hooks-dir", value_name = "DIR")]
+    pub additional_hooks_dir: Vec<PathBuf>,
     /// The interpreter whose runtime is bundled; default: the active virtualenv's, else python3.
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
+    /// Bytecode optimization: 0, 1 (-O: no asserts) or 2 (-OO: no docstrings either), for
+    /// the bundled modules and the interpreter that runs them.
+    #[arg(long, value_name = "LEVEL")]
+    pub optimize: Option<u8>,
+    /// An interpreter option at run time: v, u, "W <warning control>", "X <option>".
+    /// Repeatable.
+    #[arg(long = "python-option", value_name = "OPTION")]
+    pub python_option: Vec<String>,
+    /// imports (the interpreter's -v), bootloader (the launcher says what it does), noarchive,
+    /// all. Repeatable.
+    #[arg(short = 'd', long = "debug", value_name = "WHAT")]
+    pub debug: Vec<String>,
+    /// A console program (the default).
+    #[arg(
+        short = 'c',
+        long = "console",
+        visible_alias = "nowindowed",
+        overrides_with = "windowed"
+    )]
+    pub console: bool,
     /// A GUI app: no console window. Linux executables never open one, so this changes
     /// nothing there; accepted so one command line serves every target.
-    #[arg(short = 'w', long = "windowed", visible_alias = "noconsole")]
+    #[arg(
+        short = 'w',
+        long = "windowed",
+        visible_alias = "noconsole",
+        overrides_with = "console"
+    )]
     pub windowed: bool,
-    /// The executable's icon (.ico or .png for Windows, .icns for macOS). Checked, and not
-    /// used by Linux executables, which carry no icon.
+    /// The executable's icon (.ico or .png for Windows, .icns for macOS); the file's content
+    /// is checked. Linux executables carry no icon.
     #[arg(short = 'i', long = "icon", value_name = "FILE")]
     pub icon: Option<PathBuf>,
     /// Also strip the static symbol tables of bundled executables and shared libraries (debug
@@ -99,27 +164,80 @@ pub struct BuildArgs {
     /// intact, instead of a fresh temporary folder at every launch.
     #[arg(long = "runtime-cache")]
     pub runtime_cache: bool,
+    /// Onefile: the launcher ignores SIGINT, SIGTERM and the others it would forward to the
+    /// app (for supervisors that signal the whole process group).
+    #[arg(long = "bootloader-ignore-signals")]
+    pub bootloader_ignore_signals: bool,
     /// Replace existing output without asking.
     #[arg(short = 'y', long)]
     pub noconfirm: bool,
     /// Drop build caches first.
     #[arg(long)]
     pub clean: bool,
-    /// zstd level, 1 (fastest build) to 22 (smallest output).
-    #[arg(long = "compression-level", value_name = "N", default_value_t = DEFAULT_LEVEL)]
-    pub compression_level: i32,
+    /// zstd level, 1 (fastest build) to 22 (smallest output) [default: 9].
+    #[arg(long = "compression-level", value_name = "N")]
+    pub compression_level: Option<i32>,
     /// Quieter: errors only.
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
     /// Louder: what was collected and from where.
     #[arg(short, long)]
     pub verbose: bool,
+    /// PyInstaller's levels: TRACE and DEBUG are -v, WARN shows warnings only, ERROR and
+    /// FATAL are -q.
+    #[arg(long = "log-level", value_name = "LEVEL")]
+    pub log_level: Option<String>,
     /// A machine-readable summary on stdout.
     #[arg(long)]
     pub json: bool,
-    /// The pyproject.toml whose `[tool.pybundle]` settings were applied (see `config`).
-    #[arg(skip)]
-    pub config_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub elsewhere: Elsewhere,
+}
+
+/// PyInstaller 6 options that mean something only on Windows or macOS, or only to a tool
+/// pybundle does not use (UPX, splash screens). Accepted so a PyInstaller build script runs
+/// unchanged; each gets one line saying why it changes nothing here.
+#[derive(Debug, Args, Default)]
+pub struct Elsewhere {
+    #[arg(long = "upx-dir", value_name = "DIR", hide = true)]
+    pub upx_dir: Option<PathBuf>,
+    #[arg(long = "noupx", hide = true)]
+    pub noupx: bool,
+    #[arg(long = "upx-exclude", value_name = "FILE", hide = true)]
+    pub upx_exclude: Vec<String>,
+    #[arg(long = "splash", value_name = "IMAGE", hide = true)]
+    pub splash: Option<PathBuf>,
+    #[arg(long = "splash-center", value_name = "MODE", hide = true)]
+    pub splash_center: Option<String>,
+    #[arg(long = "hide-console", value_name = "MODE", hide = true)]
+    pub hide_console: Option<String>,
+    #[arg(long = "disable-windowed-traceback", hide = true)]
+    pub disable_windowed_traceback: bool,
+    #[arg(long = "version-file", value_name = "FILE", hide = true)]
+    pub version_file: Option<PathBuf>,
+    #[arg(short = 'm', long = "manifest", value_name = "FILE", hide = true)]
+    pub manifest: Option<String>,
+    #[arg(short = 'r', long = "resource", value_name = "RESOURCE", hide = true)]
+    pub resource: Vec<String>,
+    #[arg(long = "uac-admin", hide = true)]
+    pub uac_admin: bool,
+    #[arg(long = "uac-uiaccess", hide = true)]
+    pub uac_uiaccess: bool,
+    #[arg(long = "argv-emulation", hide = true)]
+    pub argv_emulation: bool,
+    #[arg(long = "osx-bundle-identifier", value_name = "ID", hide = true)]
+    pub osx_bundle_identifier: Option<String>,
+    #[arg(
+        long = "target-architecture",
+        visible_alias = "target-arch",
+        value_name = "ARCH",
+        hide = true
+    )]
+    pub target_architecture: Option<String>,
+    #[arg(long = "codesign-identity", value_name = "IDENTITY", hide = true)]
+    pub codesign_identity: Option<String>,
+    #[arg(long = "osx-entitlements-file", value_name = "FILE", hide = true)]
+    pub osx_entitlements_file: Option<PathBuf>,
 }
 
 /// Insert the implicit `build` so `pybundle app.py -F` parses.
@@ -144,21 +262,25 @@ pub fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
 }
 
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
     use clap::Parser;
 
-    fn parse(args: &[&str]) -> Cli {
+    pub fn parse(args: &[&str]) -> Cli {
         let args = with_default_command(args.iter().map(OsString::from).collect());
         Cli::try_parse_from(args).unwrap()
     }
 
+    pub fn build_args(args: &[&str]) -> BuildArgs {
+        match parse(&[&["pybundle"], args].concat()).command {
+            Command::Build(b) => b,
+            other => panic!("not build: {other:?}"),
+        }
+    }
+
     #[test]
     fn build_is_the_default_command() {
-        let Command::Build(b) = parse(&["pybundle", "app.py", "-F", "--add-data", "a:."]).command
-        else {
-            panic!("not build");
-        };
+        let b = build_args(&["app.py", "-F", "--add-data", "a:."]);
         assert!(b.onefile);
         assert_eq!(b.add_data, ["a:."]);
         assert!(matches!(
@@ -169,12 +291,18 @@ mod tests {
             parse(&["pybundle", "-F", "app.py"]).command,
             Command::Build(_)
         ));
-        let Command::Build(b) =
-            parse(&["pybundle", "app.py", "--noconsole", "-i", "a.png"]).command
-        else {
-            panic!("not build");
-        };
+        let b = build_args(&["app.py", "--noconsole", "-i", "a.png"]);
         assert!(b.windowed);
         assert_eq!(b.icon.as_deref(), Some(std::path::Path::new("a.png")));
+    }
+
+    #[test]
+    fn the_last_of_two_opposite_flags_wins_as_in_pyinstaller() {
+        let b = build_args(&["app.py", "-F", "-D"]);
+        assert!(b.onedir && !b.onefile);
+        let b = build_args(&["app.py", "-w", "--console"]);
+        assert!(b.console && !b.windowed);
+        let b = build_args(&["app.py", "--nowindowed", "--noconsole"]);
+        assert!(b.windowed && !b.console);
     }
 }

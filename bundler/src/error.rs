@@ -20,6 +20,8 @@ pub enum Error {
     NoSharedPython { path: PathBuf, version: String },
     #[error("{flag} {spec:?} has no destination; write SRC:DEST (DEST '.' is the bundle's root)")]
     DataNoDest { flag: &'static str, spec: String },
+    #[error("{flag} {spec:?} has no source; write SRC:DEST, SRC a file, folder or glob")]
+    DataNoSource { flag: &'static str, spec: String },
     #[error("{flag} source {spec:?} does not exist and matches no file; check the path (relative paths start from the current folder)")]
     DataMissing { flag: &'static str, spec: String },
     #[error("{flag} destination {dest:?} must be a relative path inside the bundle, like '.' or 'assets/icons'")]
@@ -78,6 +80,20 @@ pub enum Error {
     BadIcon { path: PathBuf, why: &'static str },
     #[error("--compression-level {0} is out of range; use 1 (fastest) to 22 (smallest)")]
     BadLevel(i32),
+    #[error("--optimize {0} is out of range; use 0, 1 (no asserts) or 2 (no docstrings either)")]
+    BadOptimize(u8),
+    #[error("{option} {name}: no distribution of that name is installed for the interpreter; install it or check the name")]
+    NoSuchDistribution { option: &'static str, name: String },
+    #[error("--runtime-hook {0} is not a file; check the path")]
+    RuntimeHookMissing(PathBuf),
+    #[error("--debug {0:?} is not one of imports, bootloader, noarchive or all")]
+    BadDebug(String),
+    #[error("--python-option {0:?} is not one pybundle passes on; use v, u, \"W <warning control>\", \"X <option>\" or hash_seed=N")]
+    BadPythonOption(String),
+    #[error("--log-level {0:?} is not a level; use TRACE, DEBUG, INFO, WARN, DEPRECATION, ERROR or FATAL")]
+    BadLogLevel(String),
+    #[error("--contents-directory {0:?} must be '.' or a relative folder name inside the output folder, other than the app's name")]
+    BadContentsDir(String),
     #[error("cannot write {path}: {source}")]
     Write { path: PathBuf, source: io::Error },
     #[error("cannot write {path}: {source}; make room on that disk or choose another --distpath")]

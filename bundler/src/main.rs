@@ -7,7 +7,6 @@ mod bootstrap;
 mod cli;
 mod commands;
 mod compile;
-mod config;
 mod contents;
 mod elf;
 mod error;
@@ -19,6 +18,8 @@ mod pipeline;
 mod progress;
 mod pyzip;
 mod runtime;
+mod settings;
+mod specpath;
 mod stub;
 mod workpath;
 
@@ -26,15 +27,15 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
-use crate::cli::{BuildArgs, Cli, Command};
-use crate::error::Error;
+use crate::cli::{Cli, Command};
+use crate::settings::BuildSettings;
 
 fn main() -> ExitCode {
     let matches =
         Cli::command().get_matches_from(cli::with_default_command(std::env::args_os().collect()));
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let result = match cli.command {
-        Command::Build(args) => with_project_settings(args, &matches)
+        Command::Build(args) => BuildSettings::from_args(&args)
             .and_then(pipeline::build)
             .map(|()| ExitCode::SUCCESS),
         Command::Inspect { path } => commands::inspect(&path).map(|()| ExitCode::SUCCESS),
@@ -50,20 +51,4 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// The build's options: the command line's, completed from `[tool.pybundle]`.
-fn with_project_settings(
-    mut args: BuildArgs,
-    matches: &clap::ArgMatches,
-) -> Result<BuildArgs, Error> {
-    let Some(sub) = matches.subcommand_matches("build") else {
-        return Ok(args);
-    };
-    if let Some(file) = config::find(&args.script) {
-        if config::apply(&file, &mut args, sub)? {
-            args.config_file = Some(file);
-        }
-    }
-    Ok(args)
 }

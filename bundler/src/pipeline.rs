@@ -3,16 +3,14 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
-use pybundle_archive::{Launch, Signals, Unpack};
+use pybundle_archive::Launch;
 
 use crate::analysis;
-use crate::app::data::{DataSpec, ADD_BINARY, ADD_DATA};
-use crate::app::{self, Script};
+use crate::app;
 use crate::bootstrap;
-use crate::cli::BuildArgs;
 use crate::compile::Compiler;
 use crate::contents::{Contents, Item};
 use crate::elf;
@@ -23,86 +21,68 @@ use crate::output::{self, Plan};
 use crate::packages;
 use crate::progress::Progress;
 use crate::runtime;
+use crate::settings::{BuildSettings, OutputMode, Strip};
+use crate::specpath;
 use crate::stub;
 
-pub fn build(args: BuildArgs) -> Result<(), Error> {
+pub fn build(settings: BuildSettings) -> Result<(), Error> {
     let started = Instant::now();
-    let progress = Progress::new(args.quiet, args.verbose);
+    let progress = Progress::new(settings.verbosity);
+    let s = &settings;
 
-    // Inputs first: every mistake a user can make is reported before anything is written.
-    let script = Script::locate(&args.script)?;
-    let name = args.name.clone().unwrap_or_else(|| script.stem.clone());
-    check_name(&name)?;
-    if let Some(icon) = &args.icon {
-        check_icon(icon)?;
-    }
-    let timestamp = source_date_epoch()?;
-    if !(1..=22).contains(&args.compression_level) {
-        return Err(Error::BadLevel(args.compression_level));
-    }
-    let data: Vec<DataSpec> = (args.add_data.iter().map(|s| DataSpec::parse(ADD_DATA, s)))
-        .chain(
-            args.add_binary
-                .iter()
-                .map(|s| DataSpec::parse(ADD_BINARY, s)),
-        )
-        .collect::<Result<_, _>>()?;
-    // --collect-*: the named package's whole distribution (and every submodule of a local
-    // package) is wanted; bundling distributions whole already brings data and submodules.
-    let hidden: Vec<String> = (args.hidden_import.iter())
-        .chain(&args.collect_all)
-        .chain(&args.collect_data)
-        .chain(&args.collect_submodules)
-        .cloned()
-        .collect();
-    for spec in &data {
-        spec.sources()?;
-    }
-    let dist = absolute(&args.distpath)?;
-    let workpath = absolute(&args.workpath)?;
+    // Settings were checked when they were resolved; what remains to check touches the disk.
+    let dist = &s.distpath;
+    let workpath = &s.workpath;
     if dist.exists() && !dist.is_dir() {
         return Err(Error::Unwritable {
-            path: dist,
+            path: dist.clone(),
             source: std::io::Error::new(std::io::ErrorKind::AlreadyExists, "it is a file"),
         });
     }
-    let output_path = dist.join(&name);
-    output::check_replaceable(&output_path, args.noconfirm)?;
-    if args.clean {
+    let output_path = dist.join(&s.name);
+    output::check_replaceable(&output_path, s.noconfirm)?;
+    if s.clean {
         for cache in ["pyc", "bootstrap", "frames", "probe"] {
             let _ = fs::remove_dir_all(workpath.join(cache));
         }
     }
+    for note in &s.notes {
+        progress.note(note);
+    }
 
     progress.step("Inspecting the interpreter");
-    let interp = Interpreter::find(args.python.as_deref())?;
+    let interp = Interpreter::find(s.python.as_deref())?;
     progress.detail(&format!(
         "interpreter: {} (CPython {})",
         interp.real_executable.display(),
         interp.version
     ));
-    if let Some(file) = &args.config_file {
+    if let Some(file) = &s.project_file {
         progress.detail(&format!("settings: [tool.pybundle] of {}", file.display()));
     }
-    if args.windowed || args.icon.is_some() {
+    if s.windowed || s.icon.is_some() {
         progress.detail("--windowed and --icon change nothing in a Linux executable");
     }
-    let compiler = Compiler::new(&interp, &workpath)?;
+    let compiler = Compiler::new(&interp, workpath, s.optimize)?;
     let mut contents = Contents::default();
 
-    let excluded = &args.exclude_module;
-    let collect_local: Vec<String> = args
-        .collect_all
-        .iter()
-        .chain(&args.collect_submodules)
+    let excluded = &s.excludes;
+    // --collect-*: the named package's whole distribution (and every submodule of a local
+    // package) is wanted; bundling distributions whole already brings data and submodules.
+    let hidden: Vec<String> = (s.hidden_imports.iter())
+        .chain(s.collect.iter().map(|c| &c.package))
         .cloned()
         .collect();
     let provided = runtime::provided_names(&interp)?;
     progress.step("Collecting the app");
     let app = app::collect(
-        &script,
+        &app::Sources {
+            script: &s.script,
+            hooks: &s.runtime_hooks,
+            paths: &s.paths,
+        },
         &hidden,
-        &collect_local,
+        &s.every_submodule(),
         excluded,
         &interp,
         &compiler,
@@ -113,10 +93,7 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
     }
     progress.step("Collecting packages");
     let index = packages::SiteIndex::scan(&interp.site_packages);
-    let whole: Vec<String> = (args.collect_all.iter())
-        .chain(&args.collect_data)
-        .cloned()
-        .collect();
+    let whole = s.whole_distributions();
     let roots = packages::collect::Roots {
         imports: &app.external,
         runtime: &provided,
@@ -128,7 +105,19 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
     for (name, version) in &packages.distributions {
         progress.detail(&format!("distribution: {name} {version}"));
     }
-    add_compiled_imports(&mut packages, &interp, &workpath, excluded, &progress);
+    if !s.copy_metadata.is_empty() {
+        let env =
+            packages::markers::Environment::linux_cpython(&interp.version, std::env::consts::ARCH);
+        let copied = packages::metadata::copy(
+            &s.copy_metadata,
+            &index,
+            &env,
+            &layout::site_packages(&interp),
+            &mut contents,
+        )?;
+        progress.detail(&format!("metadata of: {}", copied.join(", ")));
+    }
+    add_compiled_imports(&mut packages, &interp, workpath, excluded, &progress);
     progress.step("Collecting the standard library");
     let runtime = runtime::collect(
         &interp,
@@ -138,28 +127,36 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
         &compiler,
         &mut contents,
     )?;
-    let data_files = app::data::add_all(&data, &[dist.clone(), workpath.clone()], &mut contents)?;
+    let data_files = app::data::add_all(&s.data, &[dist.clone(), workpath.clone()], &mut contents)?;
     let boot = bootstrap::compile(
-        &script,
-        &layout::site_packages(&interp),
-        &runtime.tcltk,
+        &bootstrap::Plan {
+            script: &s.script,
+            hooks: &app.hooks,
+            site_packages: &layout::site_packages(&interp),
+            tcltk: &runtime.tcltk,
+        },
         &compiler,
-        &workpath,
+        workpath,
     )?;
     contents.add(
         layout::BOOTSTRAP.to_string(),
         Item::bytes(boot, 0o644, "the bootstrap"),
     )?;
 
+    for merged in contents.merged() {
+        progress.detail(&format!(
+            "{}: {} is the same file as {}; bundled once",
+            merged.dest, merged.second, merged.first
+        ));
+    }
     report_missing(&packages.unresolved, &progress);
     progress.step("Resolving shared libraries");
     let libs = elf::collect::collect(
         &mut contents,
         &elf::search::Searcher::from_host(),
-        if args.strip {
-            elf::strip::Strip::All
-        } else {
-            elf::strip::Strip::Debug
+        match s.strip {
+            Strip::All => elf::strip::Strip::All,
+            Strip::Debug => elf::strip::Strip::Debug,
         },
     )?;
     for (lib, path) in &libs.libraries {
@@ -183,39 +180,51 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
         ));
     }
 
-    let launcher = stub::for_target(stub::HOST_TARGET)
+    let launcher = stub::for_target(s.target)
         .ok_or_else(|| Error::Internal("no launcher for this platform".into()))?;
+    progress.detail(&format!(
+        "launcher: {} bytes, for {}",
+        launcher.len(),
+        stub::HOST_TARGET
+    ));
     let plan = Plan {
-        dist: &dist,
-        name: &name,
+        dist,
+        name: &s.name,
         stub: launcher,
         launch: Launch {
             python: layout::python_library(&interp),
             bootstrap: layout::BOOTSTRAP.to_string(),
             library_dir: layout::LIB_DIR.to_string(),
-            options: Vec::new(),
-            signals: Signals::Forward,
-            trace: false,
+            options: s.interpreter_options.clone(),
+            signals: s.signals,
+            trace: s.trace,
         },
-        runtime_tmpdir: args.runtime_tmpdir.clone(),
-        level: args.compression_level,
+        runtime_tmpdir: s.runtime_tmpdir.clone(),
+        level: s.level,
         frames: workpath.join("frames"),
-        timestamp,
+        timestamp: s.timestamp,
     };
-    let written = if args.onefile {
-        let unpack = if args.runtime_cache {
-            Unpack::Cached
-        } else {
-            Unpack::Temporary
-        };
-        output::onefile(plan, unpack, &contents, &progress)?
-    } else {
-        output::onedir(plan, layout::ONEDIR_INTERNAL, &contents, &progress)?
+    let written = match &s.mode {
+        OutputMode::Onefile(unpack) => output::onefile(plan, *unpack, &contents, &progress)?,
+        OutputMode::Onedir { contents_dir } => {
+            if contents_dir == "." && contents.contains(&s.name) {
+                return Err(Error::Collision {
+                    dest: s.name.clone(),
+                    first: "the executable (--contents-directory .)".into(),
+                    second: "a bundled file".into(),
+                });
+            }
+            output::onedir(plan, contents_dir, &contents, &progress)?
+        }
     };
+    if let Some(dir) = &s.specpath {
+        let file = specpath::write(dir, &s.name, &s.options, &s.script)?;
+        progress.detail(&format!("settings written to {}", file.display()));
+    }
 
-    let mode = if args.onefile { "onefile" } else { "onedir" };
+    let mode = if s.onefile() { "onefile" } else { "onedir" };
     let elapsed = started.elapsed().as_secs_f64();
-    if args.json {
+    if s.json {
         println!(
             "{{\"output\":{},\"mode\":\"{mode}\",\"bytes\":{},\"files\":{},\"stdlib_modules\":{},\"extensions\":{},\"app_modules\":{},\"distributions\":{},\"data_files\":{data_files},\"libraries\":{},\"python\":{},\"seconds\":{elapsed:.3}}}",
             json_str(&written.path.to_string_lossy()),
@@ -238,25 +247,6 @@ pub fn build(args: BuildArgs) -> Result<(), Error> {
     Ok(())
 }
 
-fn check_name(name: &str) -> Result<(), Error> {
-    let plain = !name.is_empty()
-        && !name.starts_with('.')
-        && !name.contains(['/', '\\', '\0'])
-        && name != layout::ONEDIR_INTERNAL;
-    if plain {
-        Ok(())
-    } else {
-        Err(Error::BadName(name.to_string()))
-    }
-}
-
-fn absolute(path: &Path) -> Result<PathBuf, Error> {
-    std::path::absolute(path).map_err(|source| Error::Unwritable {
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
 fn json_str(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
@@ -269,43 +259,6 @@ fn json_str(s: &str) -> String {
     }
     out.push('"');
     out
-}
-
-/// `--icon` must name an icon file a target could use, even though Linux executables carry
-/// none: a command line shared by a CI matrix should fail on every platform or on none.
-fn check_icon(icon: &std::path::Path) -> Result<(), Error> {
-    let bad = |why| Error::BadIcon {
-        path: icon.to_path_buf(),
-        why,
-    };
-    if !icon.is_file() {
-        return Err(bad("no such file; check the path"));
-    }
-    let ext = icon
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    match ext.as_deref() {
-        Some("ico" | "png" | "icns") => Ok(()),
-        _ => Err(bad(
-            "not an icon; use a .ico or .png (Windows) or .icns (macOS) file",
-        )),
-    }
-}
-
-/// `SOURCE_DATE_EPOCH` (reproducible-builds.org): the time to give every output file.
-fn source_date_epoch() -> Result<Option<std::time::SystemTime>, Error> {
-    let Some(value) = std::env::var_os("SOURCE_DATE_EPOCH") else {
-        return Ok(None);
-    };
-    let text = value.to_string_lossy();
-    let seconds: u64 = text
-        .trim()
-        .parse()
-        .map_err(|_| Error::BadEpoch(text.to_string()))?;
-    Ok(Some(
-        std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds),
-    ))
 }
 
 /// Tell the user about imports found nowhere, by how much they matter: those that run whenever

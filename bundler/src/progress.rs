@@ -1,31 +1,31 @@
 //! What the user sees while a build runs: an indicatif display on a terminal, nothing
-//! elsewhere (no TTY, `NO_COLOR`, `-q`). Warnings always reach stderr unless `-q`.
+//! elsewhere (no TTY, `NO_COLOR`, `-q`). What else reaches stderr follows the build's
+//! [`Verbosity`]: warnings unless `-q`; notes and the closing line at the normal level and up;
+//! details with `-v`.
 
 use std::io::IsTerminal;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::settings::Verbosity;
+
 pub struct Progress {
     bar: Option<ProgressBar>,
-    quiet: bool,
-    verbose: bool,
+    level: Verbosity,
 }
 
 impl Progress {
-    pub fn new(quiet: bool, verbose: bool) -> Self {
-        let show =
-            !quiet && std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    pub fn new(level: Verbosity) -> Self {
+        let show = level >= Verbosity::Normal
+            && std::io::stderr().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none();
         let bar = show.then(|| {
             let bar = ProgressBar::new_spinner();
             bar.enable_steady_tick(Duration::from_millis(100));
             bar
         });
-        Progress {
-            bar,
-            quiet,
-            verbose,
-        }
+        Progress { bar, level }
     }
 
     /// A new phase of the build.
@@ -61,20 +61,20 @@ impl Progress {
 
     /// A detail shown with `-v`.
     pub fn detail(&self, message: &str) {
-        if self.verbose && !self.quiet {
+        if self.level >= Verbosity::Verbose {
             self.line(message);
         }
     }
 
-    /// Worth knowing, not a problem: shown unless `-q`.
+    /// Worth knowing, not a problem.
     pub fn note(&self, message: &str) {
-        if !self.quiet {
+        if self.level >= Verbosity::Normal {
             self.line(&format!("note: {message}"));
         }
     }
 
     pub fn warn(&self, message: &str) {
-        if !self.quiet {
+        if self.level >= Verbosity::Warnings {
             self.line(&format!("warning: {message}"));
         }
     }
@@ -82,7 +82,7 @@ impl Progress {
     /// The closing line, unless `-q`.
     pub fn done(&self, message: &str) {
         self.finish();
-        if !self.quiet {
+        if self.level >= Verbosity::Normal {
             eprintln!("{message}");
         }
     }

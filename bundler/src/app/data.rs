@@ -13,26 +13,37 @@ use crate::layout;
 pub const ADD_DATA: &str = "--add-data";
 pub const ADD_BINARY: &str = "--add-binary";
 
-/// One parsed `--add-data` argument.
+/// One `--add-data`/`--add-binary` argument, parsed, with the files its source names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataSpec {
     /// `--add-data` or `--add-binary`.
     pub flag: &'static str,
+    /// As the user wrote it, for messages.
     pub spec: String,
-    pub source: String,
+    /// The source, relative ones taken from the folder they were given in.
+    pub source: PathBuf,
     /// Normalised: `""` for the root, else `a/b`.
     pub dest: String,
+    /// What the source names (a glob may name many), found by [`DataSpec::expand`].
+    pub sources: Vec<PathBuf>,
 }
 
 impl DataSpec {
-    /// Split `SRC:DEST` (or `SRC;DEST`) at the last separator.
-    pub fn parse(flag: &'static str, spec: &str) -> Result<Self, Error> {
+    /// Split `SRC:DEST` (or `SRC;DEST`) at the last separator; a relative SRC is taken from
+    /// `base` (the folder of the pyproject.toml it came from; empty: the current folder).
+    pub fn parse(flag: &'static str, spec: &str, base: &Path) -> Result<Self, Error> {
         let at = spec.rfind([':', ';']).ok_or_else(|| Error::DataNoDest {
             flag,
             spec: spec.to_string(),
         })?;
         let (source, dest) = (&spec[..at], &spec[at + 1..]);
-        if source.is_empty() || dest.is_empty() {
+        if source.is_empty() {
+            return Err(Error::DataNoSource {
+                flag,
+                spec: spec.to_string(),
+            });
+        }
+        if dest.is_empty() {
             return Err(Error::DataNoDest {
                 flag,
                 spec: spec.to_string(),
@@ -45,19 +56,21 @@ impl DataSpec {
         Ok(DataSpec {
             flag,
             spec: spec.to_string(),
-            source: source.to_string(),
+            source: base.join(source),
             dest: normalised,
+            sources: Vec::new(),
         })
     }
 
-    /// The files and folders the source names (a glob may name many).
-    pub fn sources(&self) -> Result<Vec<PathBuf>, Error> {
+    /// Find the files and folders the source names (a glob may name many), once.
+    pub fn expand(&mut self) -> Result<(), Error> {
         let missing = || Error::DataMissing {
             flag: self.flag,
-            spec: self.source.clone(),
+            spec: self.source.to_string_lossy().into_owned(),
         };
-        if self.source.contains(['*', '?', '[']) {
-            let mut found: Vec<PathBuf> = glob::glob(&self.source)
+        let text = self.source.to_string_lossy();
+        if text.contains(['*', '?', '[']) {
+            let mut found: Vec<PathBuf> = glob::glob(&text)
                 .map_err(|_| missing())?
                 .flatten()
                 .collect();
@@ -65,14 +78,14 @@ impl DataSpec {
             if found.is_empty() {
                 return Err(missing());
             }
-            Ok(found)
+            self.sources = found;
         } else {
-            let path = PathBuf::from(&self.source);
-            if !path.exists() {
+            if !self.source.exists() {
                 return Err(missing());
             }
-            Ok(vec![path])
+            self.sources = vec![self.source.clone()];
         }
+        Ok(())
     }
 }
 
@@ -104,7 +117,7 @@ pub fn add_all(
 ) -> Result<usize, Error> {
     let before = contents.len();
     for spec in specs {
-        for source in spec.sources()? {
+        for source in spec.sources.iter().cloned() {
             let origin = format!("{} {}", spec.flag, spec.spec);
             if source.is_dir() {
                 let real = source.canonicalize().map_err(|e| Error::Read {
@@ -301,28 +314,43 @@ mod tests {
 
     #[test]
     fn parses_both_separators_and_normalises_dest() {
-        let d = DataSpec::parse(ADD_DATA, "config.json:.").unwrap();
-        assert_eq!((d.source.as_str(), d.dest.as_str()), ("config.json", ""));
-        let d = DataSpec::parse(ADD_DATA, "assets;./img/").unwrap();
-        assert_eq!((d.source.as_str(), d.dest.as_str()), ("assets", "img"));
+        let here = Path::new("");
+        let d = DataSpec::parse(ADD_DATA, "config.json:.", here).unwrap();
+        assert_eq!(
+            (d.source.as_path(), d.dest.as_str()),
+            (Path::new("config.json"), "")
+        );
+        let d = DataSpec::parse(ADD_DATA, "assets;./img/", Path::new("/p")).unwrap();
+        assert_eq!(
+            (d.source.as_path(), d.dest.as_str()),
+            (Path::new("/p/assets"), "img")
+        );
+        let d = DataSpec::parse(ADD_DATA, "/abs/x:.", Path::new("/p")).unwrap();
+        assert_eq!(d.source, Path::new("/abs/x"));
     }
 
     #[test]
     fn refuses_missing_or_escaping_dest() {
+        let here = Path::new("");
         assert!(matches!(
-            DataSpec::parse(ADD_DATA, "config.json"),
+            DataSpec::parse(ADD_DATA, "config.json", here),
             Err(Error::DataNoDest { .. })
         ));
         assert!(matches!(
-            DataSpec::parse(ADD_DATA, "config.json:"),
+            DataSpec::parse(ADD_DATA, "config.json:", here),
             Err(Error::DataNoDest { .. })
         ));
+        // The source is what is missing here, and the message says so.
         assert!(matches!(
-            DataSpec::parse(ADD_DATA, "a:../up"),
+            DataSpec::parse(ADD_DATA, ":.", here),
+            Err(Error::DataNoSource { .. })
+        ));
+        assert!(matches!(
+            DataSpec::parse(ADD_DATA, "a:../up", here),
             Err(Error::DataBadDest { .. })
         ));
         assert!(matches!(
-            DataSpec::parse(ADD_DATA, "a:/abs"),
+            DataSpec::parse(ADD_DATA, "a:/abs", here),
             Err(Error::DataBadDest { .. })
         ));
     }

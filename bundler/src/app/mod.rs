@@ -1,6 +1,7 @@
-//! The app itself: the main script and the modules and packages it imports from its own folder
-//! (found by following imports from the script, at any depth), with the data files inside those
-//! packages. Third-party packages from site-packages are not collected here.
+//! The app itself: the main script and the modules and packages it imports from its own folder,
+//! or from the folders `-p/--paths` and `PYTHONPATH` add to the search (found by following
+//! imports from the script, at any depth), with the data files inside those packages.
+//! Third-party packages from site-packages are not collected here.
 
 pub mod data;
 
@@ -60,9 +61,23 @@ impl Script {
     }
 }
 
+/// Where the app's code comes from.
+pub struct Sources<'a> {
+    pub script: &'a Script,
+    /// `--runtime-hook` scripts, run before the app in this order.
+    pub hooks: &'a [PathBuf],
+    /// `-p/--paths` and `PYTHONPATH`: searched for the app's modules after the script's folder.
+    pub paths: &'a [PathBuf],
+}
+
+/// Where runtime hooks go in the bundle.
+pub const HOOKS_DIR: &str = "_pybundle_hooks";
+
 /// What was found, for the build summary.
 #[derive(Debug, Default)]
 pub struct Report {
+    /// The compiled runtime hooks' places in the bundle, in the order they run.
+    pub hooks: Vec<String>,
     /// The app's own modules, dotted names.
     pub local_modules: Vec<String>,
     /// Modules the app imports that are not its own, and where: the standard library's and
@@ -78,12 +93,13 @@ enum Local {
     Extension(PathBuf),
 }
 
-/// Collect the script and the app's own modules. `hidden` are `--hidden-import` names, looked
+/// Collect the script, the runtime hooks and the app's own modules, searched for in the
+/// script's folder and then in `sources.paths`. `hidden` are `--hidden-import` names, looked
 /// for as if the script imported them; of the packages in `whole` (`--collect-all`,
 /// `--collect-submodules`) every submodule is; `excluded` (`--exclude-module`) are never
 /// collected.
 pub fn collect(
-    script: &Script,
+    sources: &Sources,
     hidden: &[String],
     whole: &[String],
     excluded: &[String],
@@ -91,7 +107,11 @@ pub fn collect(
     compiler: &Compiler,
     contents: &mut Contents,
 ) -> Result<Report, Error> {
+    let script = sources.script;
     let mut report = Report::default();
+    let roots: Vec<&Path> = std::iter::once(script.dir.as_path())
+        .chain(sources.paths.iter().map(PathBuf::as_path))
+        .collect();
     let main = Job {
         source: script.path.clone(),
         display: script.file_name.clone(),
@@ -109,15 +129,37 @@ pub fn collect(
 
     let mut seen: HashSet<String> = excluded.iter().cloned().collect();
     analysis::record(&mut report.external, &main_imports, &script.file_name);
+    let mut pending: BTreeSet<String> = main_imports.into_keys().collect();
+    for (i, hook) in sources.hooks.iter().enumerate() {
+        let file = file_name(hook)?;
+        let stem = file.strip_suffix(".py").unwrap_or(&file);
+        let dest = format!("{HOOKS_DIR}/{i:02}_{stem}.pyc");
+        let job = Job {
+            source: hook.clone(),
+            display: file.clone(),
+        };
+        let imports = imports_of(hook, "__main__", false)?;
+        analysis::record(&mut report.external, &imports, &file);
+        pending.extend(imports.into_keys());
+        let compiled = (compiler.compile(&[job], true)?.pop().flatten())
+            .ok_or_else(|| Error::Internal("a runtime hook was not compiled".into()))?;
+        contents.add(
+            dest.clone(),
+            Item::bytes(compiled.pyc, 0o644, format!("--runtime-hook {file}")),
+        )?;
+        report.hooks.push(dest);
+    }
     let mut hidden: BTreeMap<String, bool> = hidden.iter().map(|h| (h.clone(), false)).collect();
     for package in whole {
-        for module in local_submodules(&script.dir, package) {
+        for module in roots
+            .iter()
+            .flat_map(|root| local_submodules(root, package))
+        {
             hidden.insert(module, false);
         }
     }
     analysis::record(&mut report.external, &hidden, "--hidden-import");
-    let mut pending: BTreeSet<String> =
-        main_imports.into_keys().chain(hidden.into_keys()).collect();
+    pending.extend(hidden.into_keys());
     while !pending.is_empty() {
         let mut jobs = Vec::new();
         let mut dests = Vec::new();
@@ -126,7 +168,9 @@ pub fn collect(
                 if !seen.insert(prefix.to_string()) {
                     continue;
                 }
-                let Some(found) = find_local(&script.dir, prefix, interp) else {
+                let Some((found, root)) = (roots.iter())
+                    .find_map(|root| find_local(root, prefix, interp).map(|f| (f, *root)))
+                else {
                     break;
                 };
                 let rel_dir = prefix.replace('.', "/");
@@ -150,7 +194,7 @@ pub fn collect(
                         continue;
                     }
                 };
-                let job = job(source, &script.dir)?;
+                let job = job(source, root)?;
                 let found_imports = imports_of(&job.source, prefix, is_package)?;
                 analysis::record(&mut report.external, &found_imports, &job.display);
                 pending.extend(found_imports.into_keys().filter(|n| !seen.contains(n)));

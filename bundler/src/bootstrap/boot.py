@@ -2,8 +2,8 @@
 # The launcher runs CPython in its own process with the bundle's root as its home, as
 # `EXE [OPTIONS] -I -B _pybundle_boot.pyc EXE ARGV0 LD_STATE ARGS...` (stub/src/python.rs).
 # It makes the process look like `python app.py` run from the bundle (docs/runtime.md), then
-# runs the app's compiled main script as __main__. pybundle fills in MAIN_FILE, MAIN_PYC,
-# SITE_PACKAGES and TCLTK.
+# runs the app's compiled main script as __main__, after the runtime hooks. pybundle fills in
+# MAIN_FILE, MAIN_PYC, SITE_PACKAGES, HOOKS and TCLTK.
 #
 # multiprocessing starts helpers by running sys.executable (this bundle) again: spawn workers
 # as `EXE --multiprocessing-fork k=v...`, the resource tracker and the fork server as
@@ -17,6 +17,9 @@ MAIN_PYC = "@MAIN_PYC@"
 SITE_PACKAGES = "@SITE_PACKAGES@"
 # The bundle's Tcl and Tk script libraries, when it carries tkinter.
 TCLTK = "@TCLTK@"
+# --runtime-hook scripts, compiled, run in this order before the app (and in its
+# multiprocessing helpers, which start as the app does).
+HOOKS = "@HOOKS@"
 
 _HELPERS = (
     "from multiprocessing.resource_tracker import main",
@@ -54,6 +57,14 @@ def _pybundle_start():
     for folder in TCLTK:
         name = "TCL_LIBRARY" if os.path.basename(folder).startswith("tcl") else "TK_LIBRARY"
         os.environ[name] = os.path.join(root, folder)
+
+    for hook in HOOKS:
+        hook_file = os.path.join(root, hook)
+        with open(hook_file, "rb") as f:
+            hook_code = marshal.loads(f.read()[16:])
+        namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+        namespace["__file__"] = hook_file[: -len("c")]
+        exec(hook_code, namespace)
 
     main_file = os.path.join(root, MAIN_FILE)
     with open(os.path.join(root, MAIN_PYC), "rb") as f:

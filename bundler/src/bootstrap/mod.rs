@@ -11,24 +11,28 @@ use crate::error::Error;
 
 const TEMPLATE: &str = include_str!("boot.py");
 
-/// The compiled bootstrap for `script`; `tcltk` are the bundle's Tcl and Tk library folders
-/// (empty when tkinter is not carried).
-pub fn compile(
-    script: &Script,
-    site_packages: &str,
-    tcltk: &[String],
-    compiler: &Compiler,
-    workpath: &Path,
-) -> Result<Vec<u8>, Error> {
-    let tcl_dirs: Vec<String> = tcltk.iter().map(|d| python_str(d)).collect();
+/// What the bootstrap of one app needs to know, as paths relative to the bundle root.
+pub struct Plan<'a> {
+    pub script: &'a Script,
+    /// Compiled runtime hooks, run in this order before the app.
+    pub hooks: &'a [String],
+    pub site_packages: &'a str,
+    /// The bundle's Tcl and Tk library folders (empty when tkinter is not carried).
+    pub tcltk: &'a [String],
+}
+
+/// The compiled bootstrap for `plan`.
+pub fn compile(plan: &Plan, compiler: &Compiler, workpath: &Path) -> Result<Vec<u8>, Error> {
+    let tuple = |items: &[String]| {
+        let quoted: Vec<String> = items.iter().map(|d| python_str(d)).collect();
+        format!("({},)", quoted.join(", ")).replace("(,)", "()")
+    };
     let source = TEMPLATE
-        .replace("\"@MAIN_FILE@\"", &python_str(&script.file_name))
-        .replace("\"@MAIN_PYC@\"", &python_str(&script.compiled_dest()))
-        .replace("\"@SITE_PACKAGES@\"", &python_str(site_packages))
-        .replace(
-            "\"@TCLTK@\"",
-            &format!("({},)", tcl_dirs.join(", ")).replace("(,)", "()"),
-        );
+        .replace("\"@MAIN_FILE@\"", &python_str(&plan.script.file_name))
+        .replace("\"@MAIN_PYC@\"", &python_str(&plan.script.compiled_dest()))
+        .replace("\"@SITE_PACKAGES@\"", &python_str(plan.site_packages))
+        .replace("\"@HOOKS@\"", &tuple(plan.hooks))
+        .replace("\"@TCLTK@\"", &tuple(plan.tcltk));
     let dir = workpath.join("bootstrap");
     fs::create_dir_all(&dir).map_err(|source| Error::Workpath {
         path: dir.clone(),

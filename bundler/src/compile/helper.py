@@ -1,5 +1,6 @@
 # pybundle's compile helper: runs under the interpreter being bundled, so bytecode always
-# matches the bundled runtime. Reads one job per line on stdin:
+# matches the bundled runtime. Its one argument is the optimization level (0, 1 or 2). Reads
+# one job per line on stdin:
 #   SOURCE \t DISPLAY_NAME \t DEST
 # writes an unchecked hash-based .pyc (reproducible: no timestamps) to DEST and answers
 #   ok     or     err \t MESSAGE (the source)     or     werr \t MESSAGE (writing DEST)
@@ -9,6 +10,9 @@ import os
 import sys
 
 
+OPTIMIZE = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+
+
 class WriteError(Exception):
     """DEST could not be written: the work folder's fault, not the source's."""
 
@@ -16,7 +20,7 @@ class WriteError(Exception):
 def compile_one(source, display, dest):
     with open(source, "rb") as f:
         data = f.read()
-    code = compile(data, display, "exec", dont_inherit=True, optimize=0)
+    code = compile(data, display, "exec", dont_inherit=True, optimize=OPTIMIZE)
     pyc = bytearray(importlib.util.MAGIC_NUMBER)
     pyc += (1).to_bytes(4, "little")  # hash-based, unchecked
     pyc += importlib.util.source_hash(data)

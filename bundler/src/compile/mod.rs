@@ -33,13 +33,15 @@ type BatchResult = Result<Vec<(usize, Result<Compiled, String>)>, Error>;
 pub struct Compiler<'a> {
     interpreter: &'a Interpreter,
     cache_dir: PathBuf,
+    /// `--optimize`: 0, 1 (no asserts) or 2 (no docstrings either).
+    optimize: u8,
 }
 
 impl<'a> Compiler<'a> {
-    pub fn new(interpreter: &'a Interpreter, workpath: &Path) -> Result<Self, Error> {
+    pub fn new(interpreter: &'a Interpreter, workpath: &Path, optimize: u8) -> Result<Self, Error> {
         let key = xxhash_rust::xxh3::xxh3_64(
             format!(
-                "{}\0{}\0{}",
+                "{}\0{}\0{}\0{optimize}",
                 interpreter.real_executable.display(),
                 interpreter.magic,
                 HELPER
@@ -54,6 +56,7 @@ impl<'a> Compiler<'a> {
         Ok(Compiler {
             interpreter,
             cache_dir,
+            optimize,
         })
     }
 
@@ -136,7 +139,7 @@ impl<'a> Compiler<'a> {
     }
 
     fn run_batch(&self, jobs: &[Job], batch: &[(usize, String)]) -> BatchResult {
-        let mut helper = Helper::spawn(self.interpreter)?;
+        let mut helper = Helper::spawn(self.interpreter, self.optimize)?;
         let mut out = Vec::with_capacity(batch.len());
         for (index, key) in batch {
             let job = &jobs[*index];
@@ -177,9 +180,9 @@ struct Helper {
 }
 
 impl Helper {
-    fn spawn(interpreter: &Interpreter) -> Result<Self, Error> {
+    fn spawn(interpreter: &Interpreter, optimize: u8) -> Result<Self, Error> {
         let mut child = Command::new(&interpreter.real_executable)
-            .args(["-I", "-S", "-c", HELPER])
+            .args(["-I", "-S", "-c", HELPER, &optimize.to_string()])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()

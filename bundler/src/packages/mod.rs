@@ -9,6 +9,7 @@ pub mod distribution;
 pub mod editable;
 pub mod hooks;
 pub mod markers;
+pub mod metadata;
 
 use std::collections::HashMap;
 use std::fs;

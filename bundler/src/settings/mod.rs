@@ -1,0 +1,600 @@
+//! One build's settings, decided once, before any work (docs/cli.md): the command line and
+//! `[tool.pybundle]` become [`Options`] each, combine (the command line wins), and resolve into
+//! [`BuildSettings`]: defaults applied, every value parsed and checked, each idea in its own
+//! type. Everything after this reads `BuildSettings` only. (ripgrep's `LowArgs -> HiArgs`,
+//! uv's `Combine` and `*Settings::resolve`.)
+
+pub mod options;
+pub mod project;
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use pybundle_archive::{Signals, Unpack};
+
+use crate::app::data::DataSpec;
+use crate::app::Script;
+use crate::cli::BuildArgs;
+use crate::error::Error;
+use crate::layout;
+use options::{Combine, Options};
+
+/// zstd level of release builds. Measured on examples/hello: level 3 gives 12.8 MB in 0.6 s,
+/// 9 gives 11.8 MB in 1.1 s, 19 gives 10.7 MB in 9.8 s; 9 keeps builds in seconds.
+pub const DEFAULT_LEVEL: i32 = 9;
+
+/// What the output is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputMode {
+    Onefile(Unpack),
+    /// `DIST/NAME/NAME` and the root in `DIST/NAME/CONTENTS_DIR` (`.`: beside it).
+    Onedir {
+        contents_dir: String,
+    },
+}
+
+/// How much the build says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// Errors only (`-q`, `--log-level ERROR`).
+    Quiet,
+    /// Warnings and errors (`--log-level WARN`).
+    Warnings,
+    Normal,
+    /// What was collected and from where (`-v`, `--log-level DEBUG`).
+    Verbose,
+}
+
+/// Which part of a package `--collect-*` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CollectKind {
+    All,
+    Data,
+    Binaries,
+    Submodules,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collect {
+    pub package: String,
+    pub kind: CollectKind,
+}
+
+/// A distribution whose metadata goes in even if its code does not (`--copy-metadata`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyMetadata {
+    pub distribution: String,
+    /// With the metadata of everything it requires (`--recursive-copy-metadata`).
+    pub recursive: bool,
+}
+
+/// The platform a bundle is for. Only the build machine's, for now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Host,
+}
+
+/// Debug information the bundle carries (`-s/--strip` takes the symbol tables too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strip {
+    Debug,
+    All,
+}
+
+/// A build, fully decided.
+#[derive(Debug)]
+pub struct BuildSettings {
+    pub script: Script,
+    pub name: String,
+    pub mode: OutputMode,
+    pub target: Target,
+    pub distpath: PathBuf,
+    pub workpath: PathBuf,
+    /// `--add-data` and `--add-binary`, parsed, their sources found.
+    pub data: Vec<DataSpec>,
+    /// Where the app's own modules are looked for after the script's folder: `-p/--paths`,
+    /// then `PYTHONPATH`.
+    pub paths: Vec<PathBuf>,
+    pub hidden_imports: Vec<String>,
+    pub excludes: Vec<String>,
+    pub collect: Vec<Collect>,
+    pub copy_metadata: Vec<CopyMetadata>,
+    /// Scripts run before the app, in order.
+    pub runtime_hooks: Vec<PathBuf>,
+    pub python: Option<PathBuf>,
+    /// Bytecode optimization level, 0 to 2.
+    pub optimize: u8,
+    /// Interpreter options at run time (`-v`, `-u`, `-W x`, `-X y`, `-O`).
+    pub interpreter_options: Vec<String>,
+    pub signals: Signals,
+    /// The launcher says what it does (`--debug bootloader`).
+    pub trace: bool,
+    pub windowed: bool,
+    pub icon: Option<PathBuf>,
+    pub strip: Strip,
+    pub runtime_tmpdir: Option<String>,
+    pub level: i32,
+    pub noconfirm: bool,
+    pub clean: bool,
+    pub verbosity: Verbosity,
+    pub json: bool,
+    /// `SOURCE_DATE_EPOCH`: the time every output file gets.
+    pub timestamp: Option<SystemTime>,
+    /// `--specpath`: where this build's settings are written as a `[tool.pybundle]` table.
+    pub specpath: Option<PathBuf>,
+    /// The pyproject.toml whose `[tool.pybundle]` was applied.
+    pub project_file: Option<PathBuf>,
+    /// One line each for options accepted that change nothing here, and why.
+    pub notes: Vec<String>,
+    /// The combined options, for `--specpath`.
+    pub options: Options,
+}
+
+impl BuildSettings {
+    /// Combine `args` with the nearest `[tool.pybundle]` and resolve them.
+    pub fn from_args(args: &BuildArgs) -> Result<Self, Error> {
+        let cli = Options::from_cli(args)?;
+        let project_file = project::find(&args.script);
+        let project = match &project_file {
+            Some(file) => project::load(file)?,
+            None => None,
+        };
+        let applied = project.is_some().then_some(project_file).flatten();
+        let options = cli.combine(project.unwrap_or_default());
+        Self::resolve(&args.script, options, applied)
+    }
+
+    /// Apply defaults to `options` and check every value.
+    pub fn resolve(
+        script: &Path,
+        o: Options,
+        project_file: Option<PathBuf>,
+    ) -> Result<Self, Error> {
+        let script = Script::locate(script)?;
+        let name = o.name.clone().unwrap_or_else(|| script.stem.clone());
+        check_name(&name)?;
+        let mode = if o.onefile.unwrap_or(false) {
+            OutputMode::Onefile(if o.runtime_cache.unwrap_or(false) {
+                Unpack::Cached
+            } else {
+                Unpack::Temporary
+            })
+        } else {
+            let contents_dir = o
+                .contents_directory
+                .clone()
+                .unwrap_or_else(|| layout::ONEDIR_INTERNAL.to_string());
+            check_contents_dir(&contents_dir, &name)?;
+            OutputMode::Onedir { contents_dir }
+        };
+        if let Some(icon) = &o.icon {
+            check_icon(icon)?;
+        }
+        let level = o.compression_level.unwrap_or(DEFAULT_LEVEL);
+        if !(1..=22).contains(&level) {
+            return Err(Error::BadLevel(level));
+        }
+        let optimize = o.optimize.unwrap_or(0);
+        if optimize > 2 {
+            return Err(Error::BadOptimize(optimize));
+        }
+        let mut data: Vec<DataSpec> = o.add_data.iter().chain(&o.add_binary).cloned().collect();
+        for spec in &mut data {
+            spec.expand()?;
+        }
+        for hook in &o.runtime_hook {
+            if !hook.is_file() {
+                return Err(Error::RuntimeHookMissing(hook.clone()));
+            }
+        }
+        let debug = Debug::parse(&o.debug)?;
+        let mut interpreter_options = match optimize {
+            1 => vec!["-O".to_string()],
+            2 => vec!["-OO".to_string()],
+            _ => Vec::new(),
+        };
+        if debug.imports {
+            interpreter_options.push("-v".into());
+        }
+        let mut notes = Vec::new();
+        for option in &o.python_option {
+            match python_option(option)? {
+                Some(args) => interpreter_options.extend(args),
+                None => notes.push(format!(
+                    "--python-option {option}: the hash seed cannot be fixed in an isolated interpreter; Python chooses one at each start"
+                )),
+            }
+        }
+        if debug.noarchive {
+            notes.push(
+                "--debug noarchive changes nothing: the app's modules are files in the bundle already, and the standard library stays one zip".into(),
+            );
+        }
+        for dir in &o.additional_hooks_dir {
+            notes.push(format!(
+                "--additional-hooks-dir {}: pybundle runs no PyInstaller hooks; it learns what compiled modules import by importing them at build time. Name what is still missing with --hidden-import or --collect-*",
+                dir.display()
+            ));
+        }
+        for name in &o.elsewhere {
+            notes.push(format!(
+                "--{name} changes nothing here: {}",
+                why_nothing(name)
+            ));
+        }
+        let verbosity = verbosity(&o)?;
+        let mut paths = o.paths.clone();
+        // PYTHONPATH, as PyInstaller's analysis honours it (for the search only: the bundle
+        // stays isolated from it at run time).
+        if let Some(value) = std::env::var_os("PYTHONPATH") {
+            paths.extend(std::env::split_paths(&value).filter(|p| !p.as_os_str().is_empty()));
+        }
+        let collect = [
+            (&o.collect_all, CollectKind::All),
+            (&o.collect_data, CollectKind::Data),
+            (&o.collect_binaries, CollectKind::Binaries),
+            (&o.collect_submodules, CollectKind::Submodules),
+        ]
+        .into_iter()
+        .flat_map(|(packages, kind)| {
+            packages.iter().map(move |package| Collect {
+                package: package.clone(),
+                kind,
+            })
+        })
+        .collect();
+        let copy_metadata = (o.copy_metadata.iter().map(|d| (d, false)))
+            .chain(o.recursive_copy_metadata.iter().map(|d| (d, true)))
+            .map(|(distribution, recursive)| CopyMetadata {
+                distribution: distribution.clone(),
+                recursive,
+            })
+            .collect();
+        Ok(BuildSettings {
+            name,
+            mode,
+            target: Target::Host,
+            distpath: absolute(o.distpath.as_deref().unwrap_or(Path::new("dist")))?,
+            workpath: absolute(o.workpath.as_deref().unwrap_or(Path::new("build")))?,
+            data,
+            paths,
+            hidden_imports: o.hidden_import.clone(),
+            excludes: o.exclude_module.clone(),
+            collect,
+            copy_metadata,
+            runtime_hooks: o.runtime_hook.clone(),
+            python: o.python.clone(),
+            optimize,
+            interpreter_options,
+            signals: if o.bootloader_ignore_signals.unwrap_or(false) {
+                Signals::Ignore
+            } else {
+                Signals::Forward
+            },
+            trace: debug.bootloader,
+            windowed: o.windowed.unwrap_or(false),
+            icon: o.icon.clone(),
+            strip: if o.strip.unwrap_or(false) {
+                Strip::All
+            } else {
+                Strip::Debug
+            },
+            runtime_tmpdir: o.runtime_tmpdir.clone(),
+            level,
+            noconfirm: o.noconfirm.unwrap_or(false),
+            clean: o.clean.unwrap_or(false),
+            verbosity,
+            json: o.json.unwrap_or(false),
+            timestamp: source_date_epoch()?,
+            specpath: o.specpath.clone(),
+            project_file,
+            notes,
+            script,
+            options: o,
+        })
+    }
+
+    pub fn onefile(&self) -> bool {
+        matches!(self.mode, OutputMode::Onefile(_))
+    }
+
+    /// The packages whose whole distribution is wanted (`--collect-all/-data/-binaries`).
+    pub fn whole_distributions(&self) -> Vec<String> {
+        (self.collect.iter())
+            .filter(|c| c.kind != CollectKind::Submodules)
+            .map(|c| c.package.clone())
+            .collect()
+    }
+
+    /// The packages every submodule of which is wanted (`--collect-all/-submodules`).
+    pub fn every_submodule(&self) -> Vec<String> {
+        (self.collect.iter())
+            .filter(|c| matches!(c.kind, CollectKind::All | CollectKind::Submodules))
+            .map(|c| c.package.clone())
+            .collect()
+    }
+}
+
+/// Why an option of PyInstaller's changes nothing in a pybundle build.
+pub fn why_nothing(option: &str) -> &'static str {
+    match option {
+        "upx-dir" | "noupx" | "upx-exclude" => {
+            "pybundle compresses the whole bundle with zstd and never runs UPX"
+        }
+        "splash" | "splash-center" => {
+            "pybundle shows no splash screen (a bundle starts in about the time python does)"
+        }
+        "hide-console"
+        | "disable-windowed-traceback"
+        | "version-file"
+        | "manifest"
+        | "resource"
+        | "uac-admin"
+        | "uac-uiaccess" => "it is for Windows executables, and this build is for Linux",
+        "argv-emulation"
+        | "osx-bundle-identifier"
+        | "target-architecture"
+        | "codesign-identity"
+        | "osx-entitlements-file" => "it is for macOS app bundles, and this build is for Linux",
+        _ => "it has no meaning here",
+    }
+}
+
+/// `--debug` values.
+#[derive(Debug, Default)]
+struct Debug {
+    imports: bool,
+    bootloader: bool,
+    noarchive: bool,
+}
+
+impl Debug {
+    fn parse(values: &[String]) -> Result<Self, Error> {
+        let mut d = Debug::default();
+        for v in values {
+            match v.as_str() {
+                "imports" => d.imports = true,
+                "bootloader" => d.bootloader = true,
+                "noarchive" => d.noarchive = true,
+                "all" => {
+                    d.imports = true;
+                    d.bootloader = true;
+                    d.noarchive = true;
+                }
+                other => return Err(Error::BadDebug(other.to_string())),
+            }
+        }
+        Ok(d)
+    }
+}
+
+/// `--python-option`: the interpreter arguments it stands for; `None` for a hash seed.
+fn python_option(option: &str) -> Result<Option<Vec<String>>, Error> {
+    let option = option.trim();
+    if option == "v" || option == "u" {
+        return Ok(Some(vec![format!("-{option}")]));
+    }
+    if let Some((flag, value)) = option.split_once(' ') {
+        if matches!(flag, "W" | "X") && !value.trim().is_empty() {
+            return Ok(Some(vec![format!("-{flag}"), value.trim().to_string()]));
+        }
+    }
+    if option.starts_with("hash_seed=") {
+        return Ok(None);
+    }
+    Err(Error::BadPythonOption(option.to_string()))
+}
+
+fn verbosity(o: &Options) -> Result<Verbosity, Error> {
+    if o.quiet == Some(true) {
+        return Ok(Verbosity::Quiet);
+    }
+    if o.verbose == Some(true) {
+        return Ok(Verbosity::Verbose);
+    }
+    match o
+        .log_level
+        .as_deref()
+        .map(str::to_ascii_uppercase)
+        .as_deref()
+    {
+        None | Some("INFO") => Ok(Verbosity::Normal),
+        Some("TRACE" | "DEBUG") => Ok(Verbosity::Verbose),
+        Some("WARN" | "WARNING" | "DEPRECATION") => Ok(Verbosity::Warnings),
+        Some("ERROR" | "FATAL" | "CRITICAL") => Ok(Verbosity::Quiet),
+        Some(_) => Err(Error::BadLogLevel(o.log_level.clone().unwrap_or_default())),
+    }
+}
+
+fn check_name(name: &str) -> Result<(), Error> {
+    let plain = !name.is_empty()
+        && !name.starts_with('.')
+        && !name.contains(['/', '\\', '\0'])
+        && name != layout::ONEDIR_INTERNAL;
+    if plain {
+        Ok(())
+    } else {
+        Err(Error::BadName(name.to_string()))
+    }
+}
+
+/// `.`, or a relative folder path that stays inside the output folder and is not the
+/// executable's own name.
+fn check_contents_dir(dir: &str, name: &str) -> Result<(), Error> {
+    let fine = dir == "."
+        || (pybundle_archive::entry_path::is_safe(dir) && dir.split('/').next() != Some(name));
+    if fine {
+        Ok(())
+    } else {
+        Err(Error::BadContentsDir(dir.to_string()))
+    }
+}
+
+fn absolute(path: &Path) -> Result<PathBuf, Error> {
+    std::path::absolute(path).map_err(|source| Error::Unwritable {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// `--icon` must name an icon file a target could use, even though Linux executables carry
+/// none: a command line shared by a CI matrix should fail on every platform or on none. The
+/// content is checked (ICO, PNG or ICNS signature), not only the name.
+fn check_icon(icon: &Path) -> Result<(), Error> {
+    let bad = |why| Error::BadIcon {
+        path: icon.to_path_buf(),
+        why,
+    };
+    let mut head = [0u8; 8];
+    let read = std::fs::File::open(icon).and_then(|mut f| {
+        use std::io::Read;
+        f.read_exact(&mut head)
+    });
+    if !icon.is_file() {
+        return Err(bad("no such file; check the path"));
+    }
+    let is_icon = read.is_ok()
+        && (head[..4] == [0, 0, 1, 0] || head == *b"\x89PNG\r\n\x1a\n" || head[..4] == *b"icns");
+    if is_icon {
+        Ok(())
+    } else {
+        Err(bad(
+            "not an icon (no ICO, PNG or ICNS signature); use a .ico or .png (Windows) or .icns (macOS) file",
+        ))
+    }
+}
+
+/// `SOURCE_DATE_EPOCH` (reproducible-builds.org): the time to give every output file.
+fn source_date_epoch() -> Result<Option<SystemTime>, Error> {
+    let Some(value) = std::env::var_os("SOURCE_DATE_EPOCH") else {
+        return Ok(None);
+    };
+    let text = value.to_string_lossy();
+    let seconds: u64 = text
+        .trim()
+        .parse()
+        .map_err(|_| Error::BadEpoch(text.to_string()))?;
+    Ok(Some(
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::tests::build_args;
+
+    fn resolved(args: &[&str]) -> Result<BuildSettings, Error> {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("app.py");
+        std::fs::write(&script, "print(1)\n").unwrap();
+        let mut all = vec![script.to_str().unwrap()];
+        all.extend(args);
+        let args = build_args(&all);
+        let options = Options::from_cli(&args)?;
+        BuildSettings::resolve(&args.script, options, None)
+    }
+
+    #[test]
+    fn defaults_are_a_onedir_in_dist_at_level_nine() {
+        let s = resolved(&[]).unwrap();
+        assert_eq!(
+            s.mode,
+            OutputMode::Onedir {
+                contents_dir: "_internal".into()
+            }
+        );
+        assert_eq!(s.name, "app");
+        assert_eq!(s.level, DEFAULT_LEVEL);
+        assert!(s.distpath.ends_with("dist") && s.distpath.is_absolute());
+        assert_eq!(s.verbosity, Verbosity::Normal);
+        assert!(s.notes.is_empty());
+    }
+
+    #[test]
+    fn pyinstaller_options_become_settings() {
+        let s = resolved(&[
+            "-F",
+            "--optimize",
+            "2",
+            "--python-option",
+            "u",
+            "--python-option",
+            "W ignore",
+            "-d",
+            "imports",
+            "-d",
+            "bootloader",
+            "--bootloader-ignore-signals",
+            "--log-level",
+            "warn",
+            "--collect-binaries",
+            "numpy",
+            "--recursive-copy-metadata",
+            "requests",
+        ])
+        .unwrap();
+        assert_eq!(s.mode, OutputMode::Onefile(Unpack::Temporary));
+        assert_eq!(s.interpreter_options, ["-OO", "-v", "-u", "-W", "ignore"]);
+        assert!(s.trace);
+        assert_eq!(s.signals, Signals::Ignore);
+        assert_eq!(s.verbosity, Verbosity::Warnings);
+        assert_eq!(s.whole_distributions(), ["numpy"]);
+        assert!(s.every_submodule().is_empty());
+        assert_eq!(
+            s.copy_metadata,
+            [CopyMetadata {
+                distribution: "requests".into(),
+                recursive: true
+            }]
+        );
+    }
+
+    #[test]
+    fn options_of_other_tools_and_platforms_get_one_note_each() {
+        let s = resolved(&["--noupx", "--uac-admin", "--python-option", "hash_seed=1"]).unwrap();
+        assert_eq!(s.notes.len(), 3, "{:?}", s.notes);
+        assert!(s
+            .notes
+            .iter()
+            .any(|n| n.contains("--noupx") && n.contains("UPX")));
+        assert!(s
+            .notes
+            .iter()
+            .any(|n| n.contains("--uac-admin") && n.contains("Windows")));
+    }
+
+    #[test]
+    fn bad_values_are_refused_before_any_work() {
+        for (args, expect) in [
+            (&["--optimize", "3"][..], "--optimize"),
+            (&["--python-option", "Z"], "--python-option"),
+            (&["-d", "everything"], "--debug"),
+            (&["--log-level", "LOUD"], "--log-level"),
+            (&["--contents-directory", "../x"], "--contents-directory"),
+            (
+                &["--runtime-hook", "/nonexistent/hook.py"],
+                "--runtime-hook",
+            ),
+            (&["--compression-level", "0"], "--compression-level"),
+        ] {
+            let err = resolved(args).expect_err(expect).to_string();
+            assert!(err.contains(expect), "{args:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn an_icon_is_checked_by_its_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let fake = dir.path().join("fake.ico");
+        std::fs::write(&fake, "not an icon at all").unwrap();
+        let err = check_icon(&fake).unwrap_err().to_string();
+        assert!(err.contains("not an icon"), "{err}");
+        let png = dir.path().join("real.png");
+        std::fs::write(&png, b"\x89PNG\r\n\x1a\n....").unwrap();
+        assert!(check_icon(&png).is_ok());
+        let ico = dir.path().join("real.ico");
+        std::fs::write(&ico, b"\0\0\x01\0\x01\0\x10\x10").unwrap();
+        assert!(check_icon(&ico).is_ok());
+    }
+}

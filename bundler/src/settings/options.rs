@@ -1,0 +1,284 @@
+//! [`Options`]: a build's settings as given, before defaults: from the command line
+//! ([`Options::from_cli`]) or from `[tool.pybundle]` ([`super::project`]), each with its
+//! relative paths already taken from the folder they were given in. [`Combine`] merges the
+//! two, the command line winning, as uv's settings do.
+
+use std::path::{Path, PathBuf};
+
+use crate::app::data::{DataSpec, ADD_BINARY, ADD_DATA};
+use crate::cli::{BuildArgs, Elsewhere};
+use crate::error::Error;
+
+/// Every setting, unset unless given. Lists replace each other whole.
+#[derive(Debug, Default, Clone)]
+pub struct Options {
+    pub onefile: Option<bool>,
+    pub name: Option<String>,
+    pub distpath: Option<PathBuf>,
+    pub workpath: Option<PathBuf>,
+    pub contents_directory: Option<String>,
+    pub specpath: Option<PathBuf>,
+    pub add_data: Vec<DataSpec>,
+    pub add_binary: Vec<DataSpec>,
+    pub paths: Vec<PathBuf>,
+    pub collect_all: Vec<String>,
+    pub collect_data: Vec<String>,
+    pub collect_binaries: Vec<String>,
+    pub collect_submodules: Vec<String>,
+    pub copy_metadata: Vec<String>,
+    pub recursive_copy_metadata: Vec<String>,
+    pub hidden_import: Vec<String>,
+    pub exclude_module: Vec<String>,
+    pub runtime_hook: Vec<PathBuf>,
+    pub additional_hooks_dir: Vec<PathBuf>,
+    pub python: Option<PathBuf>,
+    pub optimize: Option<u8>,
+    pub python_option: Vec<String>,
+    pub debug: Vec<String>,
+    pub windowed: Option<bool>,
+    pub icon: Option<PathBuf>,
+    pub strip: Option<bool>,
+    pub runtime_tmpdir: Option<String>,
+    pub runtime_cache: Option<bool>,
+    pub bootloader_ignore_signals: Option<bool>,
+    pub noconfirm: Option<bool>,
+    pub clean: Option<bool>,
+    pub compression_level: Option<i32>,
+    pub quiet: Option<bool>,
+    pub verbose: Option<bool>,
+    pub log_level: Option<String>,
+    pub json: Option<bool>,
+    /// PyInstaller options that change nothing here, by their long names, for notes.
+    pub elsewhere: Vec<&'static str>,
+}
+
+/// Merge two sources of one setting; `self` wins where it says anything.
+pub trait Combine {
+    fn combine(self, other: Self) -> Self;
+}
+
+impl<T> Combine for Option<T> {
+    fn combine(self, other: Self) -> Self {
+        self.or(other)
+    }
+}
+
+impl<T> Combine for Vec<T> {
+    fn combine(self, other: Self) -> Self {
+        if self.is_empty() {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+macro_rules! combine_fields {
+    ($self:ident, $other:ident, $($field:ident),* $(,)?) => {
+        Options { $($field: $self.$field.combine($other.$field)),* }
+    };
+}
+
+impl Combine for Options {
+    fn combine(self, other: Self) -> Self {
+        combine_fields!(
+            self,
+            other,
+            onefile,
+            name,
+            distpath,
+            workpath,
+            contents_directory,
+            specpath,
+            add_data,
+            add_binary,
+            paths,
+            collect_all,
+            collect_data,
+            collect_binaries,
+            collect_submodules,
+            copy_metadata,
+            recursive_copy_metadata,
+            hidden_import,
+            exclude_module,
+            runtime_hook,
+            additional_hooks_dir,
+            python,
+            optimize,
+            python_option,
+            debug,
+            windowed,
+            icon,
+            strip,
+            runtime_tmpdir,
+            runtime_cache,
+            bootloader_ignore_signals,
+            noconfirm,
+            clean,
+            compression_level,
+            quiet,
+            verbose,
+            log_level,
+            json,
+            elsewhere,
+        )
+    }
+}
+
+/// `true` as `Some(true)`; a flag not given says nothing.
+fn flag(on: bool) -> Option<bool> {
+    on.then_some(true)
+}
+
+/// A pair of opposite flags (`-F`/`-D`, `-w`/`-c`): whichever was given.
+fn either(yes: bool, no: bool) -> Option<bool> {
+    if yes {
+        Some(true)
+    } else if no {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+impl Options {
+    /// The command line's settings; relative paths stay relative to the current folder.
+    pub fn from_cli(args: &BuildArgs) -> Result<Self, Error> {
+        let here = Path::new("");
+        Ok(Options {
+            onefile: either(args.onefile, args.onedir),
+            name: args.name.clone(),
+            distpath: args.distpath.clone(),
+            workpath: args.workpath.clone(),
+            contents_directory: args.contents_directory.clone(),
+            specpath: args.specpath.clone(),
+            add_data: data_specs(ADD_DATA, &args.add_data, here)?,
+            add_binary: data_specs(ADD_BINARY, &args.add_binary, here)?,
+            paths: split_paths(&args.paths, here),
+            collect_all: args.collect_all.clone(),
+            collect_data: args.collect_data.clone(),
+            collect_binaries: args.collect_binaries.clone(),
+            collect_submodules: args.collect_submodules.clone(),
+            copy_metadata: args.copy_metadata.clone(),
+            recursive_copy_metadata: args.recursive_copy_metadata.clone(),
+            hidden_import: args.hidden_import.clone(),
+            exclude_module: args.exclude_module.clone(),
+            runtime_hook: args.runtime_hook.clone(),
+            additional_hooks_dir: args.additional_hooks_dir.clone(),
+            python: args.python.clone(),
+            optimize: args.optimize,
+            python_option: args.python_option.clone(),
+            debug: args.debug.clone(),
+            windowed: either(args.windowed, args.console),
+            icon: args.icon.clone(),
+            strip: flag(args.strip),
+            runtime_tmpdir: args.runtime_tmpdir.clone(),
+            runtime_cache: flag(args.runtime_cache),
+            bootloader_ignore_signals: flag(args.bootloader_ignore_signals),
+            noconfirm: flag(args.noconfirm),
+            clean: flag(args.clean),
+            compression_level: args.compression_level,
+            quiet: flag(args.quiet),
+            verbose: flag(args.verbose),
+            log_level: args.log_level.clone(),
+            json: flag(args.json),
+            elsewhere: elsewhere_given(&args.elsewhere),
+        })
+    }
+}
+
+/// Parse `SRC:DEST` arguments, relative sources taken from `base`.
+pub fn data_specs(
+    flag: &'static str,
+    specs: &[String],
+    base: &Path,
+) -> Result<Vec<DataSpec>, Error> {
+    specs
+        .iter()
+        .map(|s| DataSpec::parse(flag, s, base))
+        .collect()
+}
+
+/// `-p a:b -p c` → `a`, `b`, `c`, relative ones taken from `base`.
+pub fn split_paths(values: &[String], base: &Path) -> Vec<PathBuf> {
+    values
+        .iter()
+        .flat_map(|v| v.split(':'))
+        .filter(|p| !p.is_empty())
+        .map(|p| base.join(p))
+        .collect()
+}
+
+/// The long names of the [`Elsewhere`] options given.
+fn elsewhere_given(e: &Elsewhere) -> Vec<&'static str> {
+    let given = [
+        ("upx-dir", e.upx_dir.is_some()),
+        ("noupx", e.noupx),
+        ("upx-exclude", !e.upx_exclude.is_empty()),
+        ("splash", e.splash.is_some()),
+        ("splash-center", e.splash_center.is_some()),
+        ("hide-console", e.hide_console.is_some()),
+        ("disable-windowed-traceback", e.disable_windowed_traceback),
+        ("version-file", e.version_file.is_some()),
+        ("manifest", e.manifest.is_some()),
+        ("resource", !e.resource.is_empty()),
+        ("uac-admin", e.uac_admin),
+        ("uac-uiaccess", e.uac_uiaccess),
+        ("argv-emulation", e.argv_emulation),
+        ("osx-bundle-identifier", e.osx_bundle_identifier.is_some()),
+        ("target-architecture", e.target_architecture.is_some()),
+        ("codesign-identity", e.codesign_identity.is_some()),
+        ("osx-entitlements-file", e.osx_entitlements_file.is_some()),
+    ];
+    given
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::tests::build_args;
+
+    #[test]
+    fn the_command_line_wins_and_lists_replace_lists() {
+        let cli =
+            Options::from_cli(&build_args(&["app.py", "-D", "--hidden-import", "a"])).unwrap();
+        let project = Options {
+            onefile: Some(true),
+            name: Some("p".into()),
+            hidden_import: vec!["b".into(), "c".into()],
+            exclude_module: vec!["x".into()],
+            ..Options::default()
+        };
+        let both = cli.combine(project);
+        assert_eq!(both.onefile, Some(false));
+        assert_eq!(both.name.as_deref(), Some("p"));
+        assert_eq!(both.hidden_import, ["a"]);
+        assert_eq!(both.exclude_module, ["x"]);
+    }
+
+    #[test]
+    fn paths_split_on_colons() {
+        let o =
+            Options::from_cli(&build_args(&["app.py", "-p", "lib:src", "--paths", "x"])).unwrap();
+        assert_eq!(
+            o.paths,
+            [Path::new("lib"), Path::new("src"), Path::new("x")]
+        );
+    }
+
+    #[test]
+    fn options_of_other_platforms_are_recorded_by_name() {
+        let o = Options::from_cli(&build_args(&[
+            "app.py",
+            "--noupx",
+            "--uac-admin",
+            "--target-arch",
+            "arm64",
+        ]))
+        .unwrap();
+        assert_eq!(o.elsewhere, ["noupx", "uac-admin", "target-architecture"]);
+    }
+}

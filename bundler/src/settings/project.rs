@@ -1,0 +1,441 @@
+//! `[tool.pybundle]` in `pyproject.toml` (docs/cli.md): the build options kept with the
+//! project. The file is the nearest `pyproject.toml` in the script's folder or above it; its
+//! keys are the long options of `pybundle build` (`add-data = ["assets:assets"]`,
+//! `onefile = true`, `compression-level = 19`; `_` may stand for `-`), a list may be one
+//! string. Relative paths in the file are taken from the file's folder, so the build does not
+//! depend on where it is started.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::options::{data_specs, split_paths, Options};
+use crate::app::data::{ADD_BINARY, ADD_DATA};
+use crate::error::Error;
+
+pub const FILE: &str = "pyproject.toml";
+
+/// The table as written. Every PyInstaller 6 option has a key, the ones that change nothing
+/// here included (they get the same note as on the command line).
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ProjectOptions {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub onefile: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub onedir: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distpath: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workpath: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contents_directory: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub specpath: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub add_data: Vec<String>,
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub add_binary: Vec<String>,
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub paths: Vec<String>,
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub collect_all: Vec<String>,
+    #[serde(
+        default,
+        alias = "collect-datas",
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub collect_data: Vec<String>,
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub collect_binaries: Vec<String>,
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub collect_submodules: Vec<String>,
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub copy_metadata: Vec<String>,
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub recursive_copy_metadata: Vec<String>,
+    #[serde(
+        default,
+        alias = "hiddenimport",
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub hidden_import: Vec<String>,
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub exclude_module: Vec<String>,
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub runtime_hook: Vec<String>,
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub additional_hooks_dir: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub python: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub optimize: Option<u8>,
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub python_option: Vec<String>,
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub debug: Vec<String>,
+    #[serde(alias = "noconsole", skip_serializing_if = "Option::is_none")]
+    pub windowed: Option<bool>,
+    #[serde(alias = "nowindowed", skip_serializing_if = "Option::is_none")]
+    pub console: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icon: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strip: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime_tmpdir: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime_cache: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bootloader_ignore_signals: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub noconfirm: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clean: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compression_level: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quiet: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verbose: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_level: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub json: Option<bool>,
+    // PyInstaller options with no effect here: accepted, noted.
+    #[serde(skip_serializing)]
+    pub upx_dir: Option<toml::Value>,
+    #[serde(skip_serializing)]
+    pub noupx: Option<toml::Value>,
+    #[serde(skip_serializing)]
+    pub upx_exclude: Option<toml::Value>,
+    #[serde(skip_serializing)]
+    pub splash: Option<toml::Value>,
+    #[serde(skip_serializing)]
+    pub splash_center: Option<toml::Value>,
+    #[serde(skip_serializing)]
+    pub hide_console: Option<toml::Value>,
+    #[serde(skip_serializing)]
+    pub disable_windowed_traceback: Option<toml::Value>,
+    #[serde(skip_serializing)]
+    pub version_file: Option<toml::Value>,
+    #[serde(skip_serializing)]
+    pub manifest: Option<toml::Value>,
+    #[serde(skip_serializing)]
+    pub resource: Option<toml::Value>,
+    #[serde(skip_serializing)]
+    pub uac_admin: Option<toml::Value>,
+    #[serde(skip_serializing)]
+    pub uac_uiaccess: Option<toml::Value>,
+    #[serde(skip_serializing)]
+    pub argv_emulation: Option<toml::Value>,
+    #[serde(skip_serializing)]
+    pub osx_bundle_identifier: Option<toml::Value>,
+    #[serde(alias = "target-arch", skip_serializing)]
+    pub target_architecture: Option<toml::Value>,
+    #[serde(skip_serializing)]
+    pub codesign_identity: Option<toml::Value>,
+    #[serde(skip_serializing)]
+    pub osx_entitlements_file: Option<toml::Value>,
+}
+
+/// A list of strings; one string is a list of one.
+fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    OneOrMany::deserialize(d)
+        .map(|v| match v {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(list) => list,
+        })
+        .map_err(|_| serde::de::Error::custom("must be a string or a list of strings"))
+}
+
+/// The nearest `pyproject.toml` at or above `script`'s folder.
+pub fn find(script: &Path) -> Option<PathBuf> {
+    let start = std::path::absolute(script).ok()?;
+    start
+        .ancestors()
+        .skip(1)
+        .map(|dir| dir.join(FILE))
+        .find(|candidate| candidate.is_file())
+}
+
+/// The settings of `file`'s `[tool.pybundle]`, `None` when it has no such table.
+pub fn load(file: &Path) -> Result<Option<Options>, Error> {
+    let bad = |why: String| Error::Config {
+        path: file.to_path_buf(),
+        why,
+    };
+    let text = fs::read_to_string(file).map_err(|e| bad(format!("cannot be read: {e}")))?;
+    let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        bad(e
+            .to_string()
+            .lines()
+            .last()
+            .unwrap_or("")
+            .trim()
+            .to_string())
+    })?;
+    let Some(table) = doc
+        .get("tool")
+        .and_then(toml::Value::as_table)
+        .and_then(|tool| tool.get("pybundle"))
+    else {
+        return Ok(None);
+    };
+    let table = table
+        .as_table()
+        .ok_or_else(|| bad("[tool.pybundle] must be a table".into()))?;
+    // `_` may stand for `-`.
+    let mut normalised = toml::Table::new();
+    for (key, value) in table {
+        normalised.insert(key.replace('_', "-"), value.clone());
+    }
+    let whole: Result<ProjectOptions, toml::de::Error> =
+        toml::Value::Table(normalised.clone()).try_into();
+    let project = match whole {
+        Ok(project) => project,
+        Err(first) => {
+            // Find the key at fault, so the message can name it.
+            for (key, value) in normalised {
+                let mut one = toml::Table::new();
+                one.insert(key.clone(), value);
+                let alone: Result<ProjectOptions, toml::de::Error> =
+                    toml::Value::Table(one).try_into();
+                if let Err(e) = alone {
+                    return Err(bad(explain(&key, e.message())));
+                }
+            }
+            return Err(bad(first.message().to_string()));
+        }
+    };
+    let base = file.parent().unwrap_or(Path::new("."));
+    project.into_options(base).map(Some)
+}
+
+/// One line for a mistake in `key`.
+fn explain(key: &str, message: &str) -> String {
+    if message.starts_with("unknown field") {
+        return format!(
+            "`{key}` is not a setting; use the long options of `pybundle build`, like `onefile` or `add-data`"
+        );
+    }
+    if message.contains("expected a boolean") {
+        return format!("`{key}` must be true or false");
+    }
+    format!("`{key}` {}", message.trim_start_matches("invalid type: "))
+}
+
+impl ProjectOptions {
+    fn elsewhere(&self) -> Vec<&'static str> {
+        let given = [
+            ("upx-dir", self.upx_dir.is_some()),
+            ("noupx", self.noupx.is_some()),
+            ("upx-exclude", self.upx_exclude.is_some()),
+            ("splash", self.splash.is_some()),
+            ("splash-center", self.splash_center.is_some()),
+            ("hide-console", self.hide_console.is_some()),
+            (
+                "disable-windowed-traceback",
+                self.disable_windowed_traceback.is_some(),
+            ),
+            ("version-file", self.version_file.is_some()),
+            ("manifest", self.manifest.is_some()),
+            ("resource", self.resource.is_some()),
+            ("uac-admin", self.uac_admin.is_some()),
+            ("uac-uiaccess", self.uac_uiaccess.is_some()),
+            ("argv-emulation", self.argv_emulation.is_some()),
+            (
+                "osx-bundle-identifier",
+                self.osx_bundle_identifier.is_some(),
+            ),
+            ("target-architecture", self.target_architecture.is_some()),
+            ("codesign-identity", self.codesign_identity.is_some()),
+            (
+                "osx-entitlements-file",
+                self.osx_entitlements_file.is_some(),
+            ),
+        ];
+        given
+            .into_iter()
+            .filter_map(|(name, on)| on.then_some(name))
+            .collect()
+    }
+
+    /// The settings, relative paths taken from `base`.
+    fn into_options(self, base: &Path) -> Result<Options, Error> {
+        let path = |p: Option<String>| p.map(|p| base.join(p));
+        let paths = |list: Vec<String>| list.into_iter().map(|p| base.join(p)).collect();
+        let elsewhere = self.elsewhere();
+        Ok(Options {
+            onefile: self.onefile.or(self.onedir.map(|d| !d)),
+            name: self.name,
+            distpath: path(self.distpath),
+            workpath: path(self.workpath),
+            contents_directory: self.contents_directory,
+            specpath: path(self.specpath),
+            add_data: data_specs(ADD_DATA, &self.add_data, base)?,
+            add_binary: data_specs(ADD_BINARY, &self.add_binary, base)?,
+            paths: split_paths(&self.paths, base),
+            collect_all: self.collect_all,
+            collect_data: self.collect_data,
+            collect_binaries: self.collect_binaries,
+            collect_submodules: self.collect_submodules,
+            copy_metadata: self.copy_metadata,
+            recursive_copy_metadata: self.recursive_copy_metadata,
+            hidden_import: self.hidden_import,
+            exclude_module: self.exclude_module,
+            runtime_hook: paths(self.runtime_hook),
+            additional_hooks_dir: paths(self.additional_hooks_dir),
+            python: path(self.python),
+            optimize: self.optimize,
+            python_option: self.python_option,
+            debug: self.debug,
+            windowed: self.windowed.or(self.console.map(|c| !c)),
+            icon: path(self.icon),
+            strip: self.strip,
+            runtime_tmpdir: self.runtime_tmpdir,
+            runtime_cache: self.runtime_cache,
+            bootloader_ignore_signals: self.bootloader_ignore_signals,
+            noconfirm: self.noconfirm,
+            clean: self.clean,
+            compression_level: self.compression_level,
+            quiet: self.quiet,
+            verbose: self.verbose,
+            log_level: self.log_level,
+            json: self.json,
+            elsewhere,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `toml` as the project's pyproject.toml, loaded; paths shown relative to its folder.
+    fn load_str(toml: &str) -> Result<Option<Options>, Error> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join(FILE);
+        fs::write(&file, toml).expect("pyproject written");
+        let mut options = load(&file)?;
+        if let Some(o) = &mut options {
+            let strip = |p: &mut PathBuf| {
+                if let Ok(rest) = p.strip_prefix(dir.path()) {
+                    *p = rest.to_path_buf();
+                }
+            };
+            o.distpath.as_mut().map(strip);
+            o.add_data.iter_mut().for_each(|d| strip(&mut d.source));
+        }
+        Ok(options)
+    }
+
+    #[test]
+    fn the_table_gives_settings_with_paths_from_its_folder() {
+        let toml = "[tool.pybundle]\nonefile = true\nname = \"shipped\"\n\
+                    add_data = [\"assets:assets\", \"/abs/x.json:.\"]\n\
+                    compression-level = 19\ndistpath = \"out\"\nhidden-import = \"six\"\n\
+                    noconsole = true\nupx-dir = \"/opt/upx\"\n";
+        let o = load_str(toml).unwrap().expect("a table");
+        assert_eq!(o.onefile, Some(true));
+        assert_eq!(o.name.as_deref(), Some("shipped"));
+        let sources: Vec<&Path> = o.add_data.iter().map(|d| d.source.as_path()).collect();
+        assert_eq!(sources, [Path::new("assets"), Path::new("/abs/x.json")]);
+        assert_eq!(o.compression_level, Some(19));
+        assert_eq!(o.distpath.as_deref(), Some(Path::new("out")));
+        assert_eq!(o.hidden_import, ["six"]);
+        assert_eq!(o.windowed, Some(true));
+        assert_eq!(o.elsewhere, ["upx-dir"]);
+    }
+
+    #[test]
+    fn mistakes_name_the_key() {
+        for (toml, expect) in [
+            (
+                "[tool.pybundle]\nonefil = true\n",
+                "`onefil` is not a setting",
+            ),
+            (
+                "[tool.pybundle]\nonefile = \"yes\"\n",
+                "`onefile` must be true or false",
+            ),
+            (
+                "[tool.pybundle]\nadd-data = [1]\n",
+                "`add-data` must be a string or a list of strings",
+            ),
+            ("[tool.pybundle\n", "pyproject.toml"),
+        ] {
+            let err = load_str(toml).expect_err(toml).to_string();
+            assert!(err.contains(expect), "{toml:?}: {err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+        }
+    }
+
+    #[test]
+    fn a_file_without_the_table_has_no_settings() {
+        assert!(load_str("[project]\nname = \"x\"\n").unwrap().is_none());
+    }
+}
