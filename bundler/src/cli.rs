@@ -13,7 +13,9 @@ use clap::{Args, Parser, Subcommand};
 #[command(
     name = "pybundle",
     version,
-    about = "Turn a Python app into one executable or one folder that runs without Python"
+    about = "Turn a Python app into one executable or one folder that runs without Python",
+    // As in PyInstaller (argparse): a flag given twice is fine, a value given twice the last.
+    args_override_self = true
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -294,6 +296,97 @@ pub mod tests {
         let b = build_args(&["app.py", "--noconsole", "-i", "a.png"]);
         assert!(b.windowed);
         assert_eq!(b.icon.as_deref(), Some(std::path::Path::new("a.png")));
+    }
+
+    /// Every option of PyInstaller 6.22's `pyinstaller --help`, by its long names.
+    const PYINSTALLER_OPTIONS: &[&str] = &[
+        "help",
+        "version",
+        "distpath",
+        "workpath",
+        "noconfirm",
+        "upx-dir",
+        "clean",
+        "log-level",
+        "onedir",
+        "onefile",
+        "specpath",
+        "name",
+        "contents-directory",
+        "add-data",
+        "add-binary",
+        "paths",
+        "hidden-import",
+        "hiddenimport",
+        "collect-submodules",
+        "collect-data",
+        "collect-datas",
+        "collect-binaries",
+        "collect-all",
+        "copy-metadata",
+        "recursive-copy-metadata",
+        "additional-hooks-dir",
+        "runtime-hook",
+        "exclude-module",
+        "splash",
+        "splash-center",
+        "debug",
+        "optimize",
+        "python-option",
+        "strip",
+        "noupx",
+        "upx-exclude",
+        "console",
+        "nowindowed",
+        "windowed",
+        "noconsole",
+        "hide-console",
+        "icon",
+        "disable-windowed-traceback",
+        "version-file",
+        "manifest",
+        "resource",
+        "uac-admin",
+        "uac-uiaccess",
+        "argv-emulation",
+        "osx-bundle-identifier",
+        "target-architecture",
+        "target-arch",
+        "codesign-identity",
+        "osx-entitlements-file",
+        "runtime-tmpdir",
+        "bootloader-ignore-signals",
+    ];
+
+    #[test]
+    fn every_pyinstaller_option_is_accepted_and_in_the_migration_guide() {
+        use clap::CommandFactory;
+        let cli = Cli::command();
+        let build = cli.find_subcommand("build").expect("build");
+        let guide = include_str!("../../docs/migrating-from-pyinstaller.md");
+        let mut argv = vec!["pybundle".to_string(), "build".into(), "app.py".into()];
+        for name in PYINSTALLER_OPTIONS {
+            assert!(
+                guide.contains(&format!("--{name}")),
+                "--{name} is not in the guide"
+            );
+            if matches!(*name, "help" | "version") {
+                continue;
+            }
+            let arg = build
+                .get_arguments()
+                .find(|a| {
+                    a.get_long() == Some(name)
+                        || a.get_all_aliases().is_some_and(|l| l.contains(name))
+                })
+                .unwrap_or_else(|| panic!("--{name} is not an option of build"));
+            argv.push(format!("--{name}"));
+            if arg.get_action().takes_values() {
+                argv.push(if *name == "optimize" { "1" } else { "x" }.into());
+            }
+        }
+        // -D/-F, -c/-w override each other; -q/-v conflict, and PyInstaller has neither.
+        Cli::try_parse_from(argv).expect("PyInstaller's options parse");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! CONTRACT §4: every mistake ends in one clear line naming the problem and the fix, a
+//! docs/cli.md, "Mistakes": every mistake ends in one clear line naming the problem and the fix, a
 //! non-zero exit, and nothing written to the dist folder.
 
 use std::ffi::OsStr;

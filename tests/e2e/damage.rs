@@ -1,5 +1,5 @@
 //! A damaged, truncated or extended executable refuses to start with one clear line, runs
-//! nothing and unpacks nothing (CONTRACT §3, last point).
+//! nothing and unpacks nothing (docs/runtime.md, "Damage").
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;

@@ -12,4 +12,5 @@ mod faults;
 mod lifecycle;
 mod output;
 mod packages;
+mod pyinstaller;
 mod run_time;

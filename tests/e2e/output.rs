@@ -1,4 +1,4 @@
-//! CONTRACT §2: where output goes, that it is reproducible, that replacing it is atomic, and
+//! docs/cli.md, "Output": where output goes, that it is reproducible, that replacing it is atomic, and
 //! the commands that read it back (`inspect`, `extract`).
 
 use std::fs;
@@ -351,7 +351,7 @@ fn a_damaged_chunk_cache_costs_time_not_correctness() {
     assert!(first == third);
 }
 
-/// CONTRACT §1: `[tool.pybundle]` in the project's pyproject.toml, paths from its folder,
+/// docs/cli.md: `[tool.pybundle]` in the project's pyproject.toml, paths from its folder,
 /// whatever folder the build starts in; the command line wins.
 #[test]
 fn settings_in_pyproject_toml_apply_and_the_command_line_wins() {

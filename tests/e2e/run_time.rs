@@ -1,4 +1,4 @@
-//! CONTRACT §3 with Python hidden, in both modes: what the app sees, argv byte for byte, exit
+//! docs/runtime.md with Python hidden, in both modes: what the app sees, argv byte for byte, exit
 //! statuses, signals, isolation from the host's Python, and nothing left behind.
 
 use std::io::{BufRead, BufReader};

@@ -38,7 +38,8 @@ pub struct Interpreter {
 }
 
 impl Interpreter {
-    /// Pick the interpreter as CONTRACT §1 says and query it.
+    /// Pick the interpreter (`--python`, else the active virtualenv's, else `python3` on PATH)
+    /// and query it.
     pub fn find(explicit: Option<&Path>) -> Result<Self, Error> {
         let requested = match explicit {
             Some(path) => path.to_path_buf(),

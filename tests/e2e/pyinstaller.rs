@@ -1,0 +1,420 @@
+//! PyInstaller users' habits (docs/pyinstaller.md): the command lines and options they bring
+//! work, and mean what they meant there, or say in one line why they change nothing here.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use crate::harness::*;
+
+fn habits() -> PathBuf {
+    fixture("habits")
+}
+
+/// `pybundle build app.py ARGS -y` in `cwd`, into `dist`, with `env` set.
+fn build_in(cwd: &Path, dist: &Path, args: &[&str], env: &[(&str, &OsStr)]) -> (Output, PathBuf) {
+    let mut cmd = pybundle_cmd(cwd);
+    with_python(&mut cmd)
+        .arg("app.py")
+        .arg("--distpath")
+        .arg(dist)
+        .args(args)
+        .arg("-y")
+        .env_remove("PYTHONPATH");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("pybundle runs");
+    let onefile = args.contains(&"-F");
+    let exe = if onefile {
+        dist.join("app")
+    } else {
+        dist.join("app").join("app")
+    };
+    (out, exe)
+}
+
+fn built(out: &Output) -> String {
+    assert!(out.status.success(), "pybundle failed: {}", stderr(out));
+    stderr(out)
+}
+
+/// A package's data folder named with --add-data too (Jinja2's PackageLoader habit), modules in
+/// src/ found through -p, runtime hooks in order, --optimize and --python-option: all in one
+/// build per mode.
+#[test]
+fn a_pyinstaller_command_line_builds_and_means_the_same() {
+    for mode in ["-F", "-D"] {
+        let dist = tempfile::tempdir().unwrap();
+        let (out, exe) = build_in(
+            &habits(),
+            dist.path(),
+            &[
+                mode,
+                "-p",
+                "src",
+                "--add-data",
+                "tmplpkg/templates:tmplpkg/templates",
+                "--runtime-hook",
+                "hooks/first.py",
+                "--runtime-hook",
+                "hooks/second.py",
+                "--optimize",
+                "2",
+                "--python-option",
+                "u",
+                "--python-option",
+                "X dev",
+                "-v",
+            ],
+            &[],
+        );
+        let err = built(&out);
+        assert!(
+            err.contains("tmplpkg/templates/base.html: --add-data tmplpkg/templates:tmplpkg/templates is the same file as package data"),
+            "{mode}: {err}"
+        );
+        let (run, clean) = run_hermetic(&exe, &["all"]);
+        assert!(run.status.success(), "{mode}: {}", stderr(&run));
+        assert_eq!(
+            stdout(&run),
+            "template: <h1>base</h1>\nhelper: from src\nhooked: first+second\n\
+             optimize: 2 asserts: off doc: None\nunbuffered: True xoptions: ['dev']\n",
+            "{mode}"
+        );
+        assert!(clean);
+    }
+}
+
+#[test]
+fn different_files_at_one_destination_are_refused_naming_both() {
+    let dist = tempfile::tempdir().unwrap();
+    let (out, _) = build_in(
+        &habits(),
+        dist.path(),
+        &[
+            "-p",
+            "src",
+            "--add-data",
+            "other/base.html:tmplpkg/templates",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("tmplpkg/templates/base.html")
+            && err.contains("package data")
+            && err.contains("--add-data other/base.html:tmplpkg/templates"),
+        "{err}"
+    );
+    assert!(is_empty_dir(dist.path()));
+}
+
+/// PYTHONPATH is searched as -p is (PyInstaller's analysis honours it); without either, the
+/// module is not found.
+#[test]
+fn pythonpath_is_searched_for_the_apps_modules() {
+    let src = habits().join("src");
+    let dist = tempfile::tempdir().unwrap();
+    let (out, exe) = build_in(
+        &habits(),
+        dist.path(),
+        &["-D"],
+        &[("PYTHONPATH", src.as_os_str())],
+    );
+    built(&out);
+    let (run, _) = run_hermetic(&exe, &["helper"]);
+    assert_eq!(stdout(&run), "helper: from src\n", "{}", stderr(&run));
+
+    let dist = tempfile::tempdir().unwrap();
+    let (out, exe) = build_in(&habits(), dist.path(), &["-D"], &[]);
+    let err = built(&out);
+    assert!(
+        err.contains("helpers"),
+        "no word of the missing module: {err}"
+    );
+    let (run, _) = run_hermetic(&exe, &["helper"]);
+    assert!(!run.status.success());
+    assert!(
+        stderr(&run).contains("No module named 'helpers'"),
+        "{}",
+        stderr(&run)
+    );
+}
+
+#[test]
+fn the_contents_directory_can_be_renamed_or_dropped() {
+    for (dir, root) in [("files", "app/files"), (".", "app")] {
+        let dist = tempfile::tempdir().unwrap();
+        let (out, exe) = build_in(
+            &habits(),
+            dist.path(),
+            &["-D", "-p", "src", "--contents-directory", dir],
+            &[],
+        );
+        built(&out);
+        let root = dist.path().join(root);
+        assert!(root.join("app.pyc").is_file(), "{dir}: no root at {root:?}");
+        assert!(!dist.path().join("app/_internal").exists(), "{dir}");
+        let (run, clean) = run_hermetic(&exe, &["helper"]);
+        assert_eq!(
+            stdout(&run),
+            "helper: from src\n",
+            "{dir}: {}",
+            stderr(&run)
+        );
+        assert!(clean);
+        let verify = Command::new(PYBUNDLE)
+            .arg("verify")
+            .arg(dist.path().join("app"))
+            .output()
+            .unwrap();
+        assert!(verify.status.success(), "{dir}: {}", stderr(&verify));
+        // A rebuild replaces it (it is recognised as pybundle's output).
+        let (again, _) = build_in(
+            &habits(),
+            dist.path(),
+            &["-D", "--contents-directory", dir],
+            &[],
+        );
+        built(&again);
+    }
+}
+
+/// Options for Windows, macOS, UPX and splash screens, and hook folders, do not stop a build:
+/// each gets one note saying why it changes nothing here.
+#[test]
+fn options_of_other_platforms_and_tools_are_accepted_with_a_note_each() {
+    let dist = tempfile::tempdir().unwrap();
+    let icon = tempfile::NamedTempFile::new().unwrap();
+    fs::write(icon.path(), b"\0\0\x01\0\x01\0\x10\x10").unwrap();
+    let elsewhere = [
+        "--noupx",
+        "--upx-dir=/opt/upx",
+        "--upx-exclude=x.so",
+        "--splash=splash.png",
+        "--splash-center=primary",
+        "--hide-console=hide-early",
+        "--disable-windowed-traceback",
+        "--version-file=version.txt",
+        "--manifest=app.manifest",
+        "--resource=x.res",
+        "--uac-admin",
+        "--uac-uiaccess",
+        "--argv-emulation",
+        "--osx-bundle-identifier=org.example.app",
+        "--target-architecture=arm64",
+        "--codesign-identity=me",
+        "--osx-entitlements-file=e.plist",
+        "--additional-hooks-dir=hooks",
+    ];
+    let mut args = vec!["-p", "src", "-w", "-c", "--log-level", "INFO"];
+    args.extend(elsewhere);
+    let (out, exe) = build_in(&habits(), dist.path(), &args, &[]);
+    let err = built(&out);
+    let notes: Vec<&str> = err.lines().filter(|l| l.starts_with("note: --")).collect();
+    assert_eq!(notes.len(), elsewhere.len(), "{err}");
+    for option in elsewhere {
+        let name = option.split('=').next().unwrap();
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.starts_with(&format!("note: {name} "))),
+            "{name}: {err}"
+        );
+    }
+    let (run, _) = run_hermetic(&exe, &["helper"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+}
+
+#[test]
+fn log_levels_quieten_the_build() {
+    for (level, quiet_success) in [("ERROR", true), ("WARN", true), ("INFO", false)] {
+        let dist = tempfile::tempdir().unwrap();
+        let (out, _) = build_in(
+            &habits(),
+            dist.path(),
+            &["-p", "src", "--log-level", level],
+            &[],
+        );
+        let err = built(&out);
+        assert_eq!(err.is_empty(), quiet_success, "{level}: {err}");
+    }
+    // Warnings still show at WARN, not at ERROR.
+    for (level, shown) in [("WARN", true), ("ERROR", false)] {
+        let dist = tempfile::tempdir().unwrap();
+        let (out, _) = build_in(&habits(), dist.path(), &["--log-level", level], &[]);
+        let err = built(&out);
+        assert_eq!(err.contains("warning:"), shown, "{level}: {err}");
+    }
+}
+
+/// --copy-metadata brings a distribution's metadata without its code; the recursive form
+/// brings its requirements' too.
+#[test]
+fn metadata_can_be_copied_without_code() {
+    let python = venv(&[
+        "pillow==13.0.0",
+        "pydantic==2.14.4",
+        "attrs==26.1.0",
+        "PyYAML==6.0.4",
+        "Jinja2==3.1.6",
+        "python-dateutil==4.0.0",
+        "requests==2.34.2",
+        "rich==15.0.0",
+    ]);
+    for (option, expected) in [
+        (
+            "--copy-metadata",
+            "requests found\nurllib3 missing\nidna missing\n",
+        ),
+        (
+            "--recursive-copy-metadata",
+            "requests found\nurllib3 found\nidna found\n",
+        ),
+    ] {
+        let dist = tempfile::tempdir().unwrap();
+        let mut cmd = pybundle_cmd(&habits());
+        cmd.arg("--python")
+            .arg(&python)
+            .args([
+                "app.py",
+                "-D",
+                "-p",
+                "src",
+                option,
+                "requests",
+                "--distpath",
+            ])
+            .arg(dist.path())
+            .arg("-y");
+        built(&cmd.output().unwrap());
+        let exe = dist.path().join("app/app");
+        let root = Root::onedir(dist.path(), "app");
+        assert!(
+            !root.site_packages().join("requests").exists(),
+            "{option}: requests' code came along"
+        );
+        let (run, _) = run_hermetic(&exe, &["meta", "requests", "urllib3", "idna"]);
+        assert_eq!(stdout(&run), expected, "{option}: {}", stderr(&run));
+    }
+    let dist = tempfile::tempdir().unwrap();
+    let (out, _) = build_in(
+        &habits(),
+        dist.path(),
+        &["--copy-metadata", "no-such-distribution"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("--copy-metadata no-such-distribution"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// -d all: the launcher says what it does and the interpreter reports its imports (-v);
+/// --bootloader-ignore-signals: a SIGTERM sent to the onefile launcher alone reaches nobody.
+#[test]
+fn debug_output_and_ignored_signals() {
+    let dist = tempfile::tempdir().unwrap();
+    let (out, exe) = build_in(
+        &habits(),
+        dist.path(),
+        &[
+            "-F",
+            "-p",
+            "src",
+            "-d",
+            "all",
+            "--bootloader-ignore-signals",
+        ],
+        &[],
+    );
+    built(&out);
+    let (run, clean) = run_hermetic(&exe, &["helper"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let err = stderr(&run);
+    assert!(err.contains("[pybundle] unpacking into"), "{err}");
+    assert!(err.contains("[pybundle] loading"), "{err}");
+    assert!(err.contains("import 'helpers'"), "no -v output: {err}");
+    assert!(clean);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = hermetic(&exe, &["wait".as_ref(), "1.5".as_ref()])
+        .env("TMPDIR", tmp.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "ready");
+    // SAFETY: plain kill(2) of our own child (the launcher).
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert_eq!(rest, ["done"], "the app saw the signal");
+    assert!(child.wait().unwrap().success());
+}
+
+/// --specpath writes the build's settings as a [tool.pybundle] table; put in a pyproject.toml,
+/// it builds the same app with no options.
+#[test]
+fn specpath_writes_settings_that_build_the_app_again() {
+    let project = tempfile::tempdir().unwrap();
+    copy_tree(&habits(), project.path());
+    let dist = tempfile::tempdir().unwrap();
+    let (out, _) = build_in(
+        project.path(),
+        dist.path(),
+        &[
+            "-F",
+            "-n",
+            "shipped",
+            "-p",
+            "src",
+            "--runtime-hook",
+            "hooks/first.py",
+            "--specpath",
+            ".",
+        ],
+        &[],
+    );
+    built(&out);
+    let table = fs::read_to_string(project.path().join("shipped.toml")).unwrap();
+    assert!(table.contains("[tool.pybundle]"), "{table}");
+    fs::write(project.path().join("pyproject.toml"), &table).unwrap();
+    let dist = tempfile::tempdir().unwrap();
+    let mut cmd = pybundle_cmd(project.path());
+    with_python(&mut cmd)
+        .args(["app.py", "--distpath"])
+        .arg(dist.path())
+        .arg("-y");
+    built(&cmd.output().unwrap());
+    let exe = dist.path().join("shipped");
+    assert!(
+        exe.is_file(),
+        "not rebuilt as one file named shipped: {table}"
+    );
+    let (run, _) = run_hermetic(&exe, &["all"]);
+    assert!(
+        stdout(&run).contains("helper: from src\nhooked: first\n"),
+        "{}",
+        stderr(&run)
+    );
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
