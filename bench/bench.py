@@ -26,6 +26,8 @@ APPS = {
     # name: (script, extra packages for its venv)
     "hello": (ROOT / "examples/hello/hello.py", []),
     "numpy": (ROOT / "examples/numpy-app/matmul.py", ["numpy==2.4.6"]),
+    # Pool(4), spawn: every worker runs the bundle again (PyInstaller unpacks per worker).
+    "Pool(4)": (ROOT / "examples/process-pool/squares.py", []),
 }
 
 
@@ -89,7 +91,7 @@ def main():
     rows = []
     for name, (script, packages) in APPS.items():
         python = venv(name, packages)
-        work = OUT / name
+        work = OUT / name.replace("(", "").replace(")", "")
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         pb = lambda mode, *extra, name=None: [pybundle, script, mode, "-n", name or f"pb{mode}", "--python", python,

@@ -32,3 +32,14 @@ fn data_files_are_found_through_meipass_and_file() {
         "Hello, data-files example!\nmessage: read from the bundle's assets folder\ntemplate: helpers 51\n",
     );
 }
+
+#[test]
+fn a_process_pool_runs_in_both_modes() {
+    check_both_modes(
+        &repo().join("examples/process-pool/squares.py"),
+        Path::new(&python()),
+        &[],
+        &[],
+        "sum of squares below 1000: 332833500\n",
+    );
+}
