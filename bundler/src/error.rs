@@ -50,7 +50,7 @@ pub enum Error {
         "the output folder {output} lies inside the input {input}; choose a --distpath outside it"
     )]
     OutputInsideInput { output: PathBuf, input: PathBuf },
-    #[error("cannot write to {path}: {source}; choose another --distpath")]
+    #[error("cannot write to {path}: {source}; {}", output_fix(.source))]
     Unwritable { path: PathBuf, source: io::Error },
     #[error("cannot use the work folder {path}: {source}; choose another --workpath")]
     Workpath { path: PathBuf, source: io::Error },
@@ -96,10 +96,41 @@ pub enum Error {
     BadContentsDir(String),
     #[error("cannot write {path}: {source}")]
     Write { path: PathBuf, source: io::Error },
-    #[error("cannot write {path}: {source}; make room on that disk or choose another --distpath")]
+    #[error("cannot write {path}: {source}; {}", output_fix(.source))]
     WriteOutput { path: PathBuf, source: io::Error },
     #[error("the app uses tkinter, but the interpreter's Tcl/Tk cannot be found ({why}); install Tcl/Tk (Debian: tcl8.6 and tk8.6) or pass --python with an interpreter that has it")]
     TclMissing { why: String },
     #[error("pybundle hit an internal error: {0}; please report it")]
     Internal(String),
+}
+
+/// The way out when the output cannot be written, by what went wrong.
+fn output_fix(e: &io::Error) -> &'static str {
+    match e.raw_os_error() {
+        Some(libc::ENOSPC) | Some(libc::EDQUOT) => {
+            "make room on that disk or choose another --distpath"
+        }
+        Some(libc::EROFS) => "that file system is read-only; choose another --distpath",
+        Some(libc::EACCES) | Some(libc::EPERM) => {
+            "you may not write there; choose another --distpath or fix the folder's permissions"
+        }
+        _ => "choose another --distpath",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unwritable_output_names_the_fix_for_its_cause() {
+        let err = |errno| Error::WriteOutput {
+            path: "dist/app".into(),
+            source: io::Error::from_raw_os_error(errno),
+        };
+        assert!(err(libc::ENOSPC).to_string().contains("make room"));
+        assert!(err(libc::EROFS).to_string().contains("read-only"));
+        assert!(err(libc::EACCES).to_string().contains("permissions"));
+        assert!(!err(libc::EROFS).to_string().contains("make room"));
+    }
 }

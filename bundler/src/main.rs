@@ -10,7 +10,9 @@ mod compile;
 mod contents;
 mod elf;
 mod error;
+mod excludes;
 mod interpreter;
+mod interrupt;
 mod layout;
 mod output;
 mod packages;
@@ -21,6 +23,7 @@ mod runtime;
 mod settings;
 mod specpath;
 mod stub;
+mod summary;
 mod workpath;
 
 use std::process::ExitCode;
@@ -31,13 +34,21 @@ use crate::cli::{Cli, Command};
 use crate::settings::BuildSettings;
 
 fn main() -> ExitCode {
+    interrupt::say_so();
     let matches =
         Cli::command().get_matches_from(cli::with_default_command(std::env::args_os().collect()));
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let mut json = false;
     let result = match cli.command {
-        Command::Build(args) => BuildSettings::from_args(&args)
-            .and_then(pipeline::build)
-            .map(|()| ExitCode::SUCCESS),
+        Command::Build(args) => {
+            json = args.json;
+            BuildSettings::from_args(&args)
+                .and_then(|settings| {
+                    json |= settings.json;
+                    pipeline::build(settings)
+                })
+                .map(|()| ExitCode::SUCCESS)
+        }
         Command::Inspect { path } => commands::inspect(&path).map(|()| ExitCode::SUCCESS),
         Command::Extract { exe, dest } => {
             commands::extract(&exe, &dest).map(|()| ExitCode::SUCCESS)
@@ -48,6 +59,12 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err}");
+            if json {
+                println!(
+                    "{}",
+                    summary::to_line(&summary::Failure::new(err.to_string()))
+                );
+            }
             ExitCode::FAILURE
         }
     }

@@ -8,13 +8,14 @@ use std::time::Instant;
 
 use pybundle_archive::Launch;
 
-use crate::analysis;
+use crate::analysis::{self, Need};
 use crate::app;
 use crate::bootstrap;
 use crate::compile::Compiler;
 use crate::contents::{Contents, Item};
 use crate::elf;
 use crate::error::Error;
+use crate::excludes::Excludes;
 use crate::interpreter::Interpreter;
 use crate::layout;
 use crate::output::{self, Plan};
@@ -24,6 +25,7 @@ use crate::runtime;
 use crate::settings::{BuildSettings, OutputMode, Strip};
 use crate::specpath;
 use crate::stub;
+use crate::summary::{self, Summary};
 
 pub fn build(settings: BuildSettings) -> Result<(), Error> {
     let started = Instant::now();
@@ -67,6 +69,11 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
     let mut contents = Contents::default();
 
     let excluded = &s.excludes;
+    for (companion, module) in excluded.implied() {
+        progress.detail(&format!(
+            "--exclude-module {module} leaves out {companion} too (it exists only for {module})"
+        ));
+    }
     // --collect-*: the named package's whole distribution (and every submodule of a local
     // package) is wanted; bundling distributions whole already brings data and submodules.
     let hidden: Vec<String> = (s.hidden_imports.iter())
@@ -149,7 +156,7 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
             merged.dest, merged.second, merged.first
         ));
     }
-    report_missing(&packages.unresolved, &progress);
+    report_missing(&packages.unresolved, &interp, &progress);
     progress.step("Resolving shared libraries");
     let libs = elf::collect::collect(
         &mut contents,
@@ -225,18 +232,38 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
     let mode = if s.onefile() { "onefile" } else { "onedir" };
     let elapsed = started.elapsed().as_secs_f64();
     if s.json {
-        println!(
-            "{{\"output\":{},\"mode\":\"{mode}\",\"bytes\":{},\"files\":{},\"stdlib_modules\":{},\"extensions\":{},\"app_modules\":{},\"distributions\":{},\"data_files\":{data_files},\"libraries\":{},\"python\":{},\"seconds\":{elapsed:.3}}}",
-            json_str(&written.path.to_string_lossy()),
-            written.bytes,
-            contents.len(),
-            runtime.modules,
-            runtime.extensions,
-            app.local_modules.len(),
-            packages.distributions.len(),
-            libs.libraries.len(),
-            json_str(&interp.version),
-        );
+        let told = progress.told();
+        let summary = Summary {
+            schema: summary::SCHEMA,
+            status: "ok",
+            output: written.path.clone(),
+            mode,
+            bytes: written.bytes,
+            files: contents.len(),
+            python: interp.version.clone(),
+            seconds: (elapsed * 1000.0).round() / 1000.0,
+            app_modules: app.local_modules.len(),
+            stdlib_modules: runtime.modules,
+            extensions: runtime.extensions,
+            data_files,
+            libraries: libs.libraries.len(),
+            distributions: (packages.distributions.iter())
+                .map(|(name, version)| summary::Distribution {
+                    name: name.clone(),
+                    version: version.clone(),
+                })
+                .collect(),
+            missing_imports: (packages.unresolved.iter())
+                .map(|(module, site)| summary::MissingImport {
+                    module: module.clone(),
+                    imported_by: site.importer.clone(),
+                    need: site.need(),
+                })
+                .collect(),
+            warnings: told.warnings,
+            notes: told.notes,
+        };
+        println!("{}", summary::to_line(&summary));
     }
     progress.done(&format!(
         "Built {} ({mode}, {:.1} MB, {} files) in {elapsed:.1} s",
@@ -247,27 +274,17 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
     Ok(())
 }
 
-fn json_str(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// Tell the user about imports found nowhere, by how much they matter: those that run whenever
 /// their module does are a warning; those inside functions of installed packages (optional
 /// features: pandas' Excel engines) a note naming them; those the code guards only with `-v`.
-fn report_missing(unresolved: &BTreeMap<String, analysis::Site>, progress: &Progress) {
-    let by_weight = |weight: u8| -> Vec<(&String, &analysis::Site)> {
+fn report_missing(
+    unresolved: &BTreeMap<String, analysis::Site>,
+    interp: &Interpreter,
+    progress: &Progress,
+) {
+    let by_need = |need: Need| -> Vec<(&String, &analysis::Site)> {
         (unresolved.iter())
-            .filter(|(_, site)| site.weight() == weight)
+            .filter(|(_, site)| site.need() == need)
             .collect()
     };
     let describe = |list: &[(&String, &analysis::Site)]| {
@@ -276,14 +293,15 @@ fn report_missing(unresolved: &BTreeMap<String, analysis::Site>, progress: &Prog
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let required = by_weight(2);
+    let required = by_need(Need::Required);
     if !required.is_empty() {
         progress.warn(&format!(
-            "these imports were found nowhere and will fail if they run: {}; install them into the interpreter given by --python, or leave them out with --exclude-module",
-            describe(&required)
+            "these imports were found nowhere and will fail if they run: {}; install them into {}, or leave them out with --exclude-module",
+            describe(&required),
+            interp.described()
         ));
     }
-    let in_functions = by_weight(1);
+    let in_functions = by_need(Need::InFunction);
     if !in_functions.is_empty() {
         let names: Vec<&str> = in_functions.iter().map(|(n, _)| n.as_str()).collect();
         progress.note(&format!(
@@ -297,7 +315,7 @@ fn report_missing(unresolved: &BTreeMap<String, analysis::Site>, progress: &Prog
             describe(&in_functions)
         ));
     }
-    let optional = by_weight(0);
+    let optional = by_need(Need::Optional);
     if !optional.is_empty() {
         progress.detail(&format!(
             "optional imports not found (the code handles their absence): {}",
@@ -312,7 +330,7 @@ fn add_compiled_imports(
     packages: &mut packages::collect::Report,
     interp: &Interpreter,
     workpath: &Path,
-    excluded: &[String],
+    excluded: &Excludes,
     progress: &Progress,
 ) {
     if packages.compiled.is_empty() {
@@ -336,8 +354,6 @@ fn add_compiled_imports(
         packages.compiled.len(),
         new.join(", ")
     ));
-    let kept = found
-        .into_iter()
-        .filter(|m| !packages::collect::is_excluded(m, excluded));
+    let kept = found.into_iter().filter(|m| !excluded.contains(m));
     packages.runtime_used.extend(kept);
 }

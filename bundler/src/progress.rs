@@ -4,6 +4,7 @@
 //! details with `-v`.
 
 use std::io::IsTerminal;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -13,6 +14,15 @@ use crate::settings::Verbosity;
 pub struct Progress {
     bar: Option<ProgressBar>,
     level: Verbosity,
+    /// Every warning and note given, shown or not, for the `--json` summary.
+    told: Mutex<Told>,
+}
+
+/// What a build said.
+#[derive(Debug, Default, Clone)]
+pub struct Told {
+    pub warnings: Vec<String>,
+    pub notes: Vec<String>,
 }
 
 impl Progress {
@@ -25,7 +35,11 @@ impl Progress {
             bar.enable_steady_tick(Duration::from_millis(100));
             bar
         });
-        Progress { bar, level }
+        Progress {
+            bar,
+            level,
+            told: Mutex::default(),
+        }
     }
 
     /// A new phase of the build.
@@ -68,15 +82,26 @@ impl Progress {
 
     /// Worth knowing, not a problem.
     pub fn note(&self, message: &str) {
+        if let Ok(mut told) = self.told.lock() {
+            told.notes.push(message.to_string());
+        }
         if self.level >= Verbosity::Normal {
             self.line(&format!("note: {message}"));
         }
     }
 
     pub fn warn(&self, message: &str) {
+        if let Ok(mut told) = self.told.lock() {
+            told.warnings.push(message.to_string());
+        }
         if self.level >= Verbosity::Warnings {
             self.line(&format!("warning: {message}"));
         }
+    }
+
+    /// Every warning and note given so far.
+    pub fn told(&self) -> Told {
+        self.told.lock().map(|t| t.clone()).unwrap_or_default()
     }
 
     /// The closing line, unless `-q`.

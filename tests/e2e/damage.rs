@@ -149,3 +149,79 @@ fn verify_tells_intact_from_damaged() {
     assert_eq!(err.lines().count(), 1, "{err}");
     let _ = Path::new("");
 }
+
+/// A onedir folder records what it holds: `verify` names each file missing, changed or added
+/// and exits 1, whatever the folder was renamed to; `inspect` lists the files.
+#[test]
+fn verify_checks_every_file_of_a_onedir_folder_under_any_name() {
+    let dist = tempfile::tempdir().unwrap();
+    let script = crate::harness::fixture("probe").join("probe.py");
+    build(&script, dist.path(), &["-D", "--add-data", "data.txt:."]);
+    let folder = dist.path().join("renamed");
+    fs::rename(dist.path().join("probe"), &folder).unwrap();
+    let verify = |path: &Path| {
+        Command::new(PYBUNDLE)
+            .arg("verify")
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+    let ok = verify(&folder);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    assert!(stdout(&ok).contains("intact"), "{}", stdout(&ok));
+    let inspect = Command::new(PYBUNDLE)
+        .arg("inspect")
+        .arg(&folder)
+        .output()
+        .unwrap();
+    assert!(inspect.status.success(), "{}", stderr(&inspect));
+    assert!(
+        stdout(&inspect).contains("  probe.pyc\n"),
+        "{}",
+        stdout(&inspect)
+    );
+
+    let root = Root(folder.join("_internal"));
+    let library = fs::read_dir(root.dynload())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "so"))
+        .expect("an extension module");
+    fs::remove_file(&library).unwrap();
+    let pyc = root.0.join("probe.pyc");
+    let size = fs::metadata(&pyc).unwrap().len() as usize;
+    fs::write(&pyc, vec![0u8; size]).unwrap();
+    fs::write(root.0.join("stray.txt"), "x").unwrap();
+    let bad = verify(&folder);
+    assert_eq!(bad.status.code(), Some(1));
+    let err = stderr(&bad);
+    let rel = library
+        .strip_prefix(&root.0)
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(err.contains(&format!("{rel} is missing")), "{err}");
+    assert!(
+        err.contains("probe.pyc changed: it has other content"),
+        "{err}"
+    );
+    assert!(err.contains("stray.txt was not in the bundle"), "{err}");
+    assert!(err.lines().all(|l| l.starts_with("error: ")), "{err}");
+}
+
+/// `pybundle inspect ... | head`: a reader that goes away ends the command quietly.
+#[test]
+fn inspect_into_a_closed_pipe_ends_quietly() {
+    let mut child = Command::new(PYBUNDLE)
+        .arg("inspect")
+        .arg(probe(true))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}: {}", out.status, stderr(&out));
+    assert_eq!(stderr(&out), "");
+}

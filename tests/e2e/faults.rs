@@ -143,3 +143,49 @@ fn a_full_disk_while_building() {
         );
     }
 }
+
+/// A --distpath on a read-only file system is told as such, not as a full disk.
+#[test]
+fn a_read_only_distpath() {
+    let ro = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let dist = ro.path().join("dist");
+    let script = "mount -t tmpfs -o ro,size=1m pybundle-fault \"$0\" || exit 98\n\"$@\"\n";
+    let out = std::process::Command::new("unshare")
+        .args([
+            "--mount",
+            "--propagation",
+            "private",
+            "/bin/sh",
+            "-c",
+            script,
+        ])
+        .arg(ro.path())
+        .arg(PYBUNDLE)
+        .arg("build")
+        .arg(repo().join("examples/hello/hello.py"))
+        .arg("--python")
+        .arg(python())
+        .arg("--distpath")
+        .arg(&dist)
+        .arg("--workpath")
+        .arg(work.path())
+        .args(["-y", "-q", "--compression-level", "1"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_ne!(
+        out.status.code(),
+        Some(98),
+        "tmpfs not mounted: {}",
+        stderr(&out)
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("read-only") && err.contains("--distpath"),
+        "{err}"
+    );
+    assert!(!err.contains("make room"), "{err}");
+}

@@ -209,16 +209,71 @@ fn json_summary_describes_the_output() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert_eq!(text.lines().count(), 1, "{text}");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("one JSON object");
     let size = fs::metadata(dist.path().join("hello")).unwrap().len();
-    assert!(text.contains(&format!("\"bytes\":{size},")), "{text}");
-    assert!(text.contains("\"mode\":\"onefile\""), "{text}");
-    assert!(
-        text.contains(&format!(
-            "\"output\":\"{}\"",
-            dist.path().join("hello").display()
-        )),
+    assert_eq!(json["schema"], 1, "{text}");
+    assert_eq!(json["status"], "ok", "{text}");
+    assert_eq!(json["bytes"], size, "{text}");
+    assert_eq!(json["mode"], "onefile", "{text}");
+    assert_eq!(
+        json["output"],
+        dist.path().join("hello").to_string_lossy().as_ref(),
         "{text}"
     );
+    assert_eq!(json["warnings"], serde_json::json!([]), "{text}");
+}
+
+/// `--json` carries what the build warned about (imports found nowhere, with the file that
+/// imports them), and a failure is a JSON object too, with a non-zero exit (docs/json.md).
+#[test]
+fn json_carries_warnings_and_errors() {
+    let project = tempfile::tempdir().unwrap();
+    let script = project.path().join("app.py");
+    fs::write(&script, "import no_such_module_anywhere\n").unwrap();
+    let dist = tempfile::tempdir().unwrap();
+    let out = pybundle_build(
+        project.path(),
+        &[
+            script.as_os_str(),
+            "--json".as_ref(),
+            "--distpath".as_ref(),
+            dist.path().as_os_str(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        json["missing_imports"],
+        serde_json::json!([{
+            "module": "no_such_module_anywhere",
+            "imported_by": "app.py",
+            "need": "required"
+        }])
+    );
+    let warning = json["warnings"][0].as_str().unwrap_or_default();
+    assert!(warning.contains("no_such_module_anywhere"), "{json}");
+
+    let out = pybundle_build(
+        project.path(),
+        &[
+            "missing.py".as_ref(),
+            "--json".as_ref(),
+            "--distpath".as_ref(),
+            dist.path().as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("an error object");
+    assert_eq!(json["status"], "error");
+    assert_eq!(json["schema"], 1);
+    assert!(
+        json["error"]
+            .as_str()
+            .unwrap()
+            .contains("missing.py does not exist"),
+        "{json}"
+    );
+    assert!(stderr(&out).starts_with("error: "), "{}", stderr(&out));
 }
 
 /// SIGINT at many moments of a rebuild (analysis, compression, writing, the swap): the build
@@ -261,15 +316,26 @@ fn an_interrupted_build_leaves_a_whole_output_and_no_temporary_files() {
                     Ok(())
                 });
             }
+            // Its own process group, signalled whole, as a terminal does on Ctrl-C: the
+            // build's helpers (compiler, probe) must not answer with Python tracebacks.
+            std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
             let child = cmd.spawn().unwrap();
             std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-            // SAFETY: plain kill(2) of our own child.
-            unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+            // SAFETY: plain kill(2) of our own child's process group.
+            unsafe { libc::kill(-(child.id() as i32), libc::SIGINT) };
             let out = child.wait_with_output().unwrap();
+            let err = stderr(&out);
             match (out.status.code(), out.status.signal()) {
                 (Some(0), _) => {}
-                (_, Some(libc::SIGINT)) => interrupted += 1,
-                other => panic!("{mode} at {delay_ms} ms: {other:?} {}", stderr(&out)),
+                (_, Some(libc::SIGINT)) => {
+                    interrupted += 1;
+                    assert_eq!(
+                        err,
+                        "error: interrupted; nothing half-written is left in the output folder\n",
+                        "{mode} at {delay_ms} ms"
+                    );
+                }
+                other => panic!("{mode} at {delay_ms} ms: {other:?} {err}"),
             }
             let names: Vec<_> = fs::read_dir(dist.path())
                 .unwrap()

@@ -1,6 +1,8 @@
 //! Third-party packages and the import options (issue 3): distributions found by analysis and
 //! bundled whole with their metadata, `--hidden-import`, `--exclude-module`.
 
+use std::path::Path;
+
 use crate::harness::*;
 
 const CLICK: &str = "click==8.1.7";
@@ -380,7 +382,7 @@ fn a_base_interpreter_full_of_packages_gives_a_small_bundle() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("\"distributions\":0,"),
+        stdout(&out).contains("\"distributions\":[],"),
         "{}",
         stdout(&out)
     );
@@ -856,5 +858,67 @@ fn modules_loaded_by_computed_names_find_their_standard_library() {
         &venv.join("bin/python"),
         work.path(),
         "(0.0, 1.0, 1.0)\n",
+    );
+}
+
+/// `--exclude-module` takes the extension modules that exist only for what it names, and the
+/// libraries only they load: tkinter its `_tkinter` and Tcl/Tk, sqlite3 its `_sqlite3`, ssl
+/// its `_ssl` and libssl. What something else still needs stays (`_hashlib` and libcrypto,
+/// for hashlib). `-v` says what went along.
+#[test]
+fn excluding_a_module_excludes_what_exists_only_for_it() {
+    let script = fixture("excludes").join("app.py");
+    let dist = tempfile::tempdir().unwrap();
+    let excluded = [
+        "-D",
+        "-v",
+        "--exclude-module",
+        "tkinter",
+        "--exclude-module",
+        "sqlite3",
+        "--exclude-module",
+        "ssl",
+    ];
+    let (exe, err) = build_telling(&script, dist.path(), &excluded, Path::new(&python()));
+    for companion in ["_tkinter", "_sqlite3", "_ssl"] {
+        assert!(
+            err.contains(&format!("leaves out {companion} too")),
+            "{companion}: {err}"
+        );
+    }
+    let root = Root::onedir(dist.path(), "app");
+    let mut names: Vec<String> = Vec::new();
+    for dir in [root.lib(), root.dynload()] {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    for gone in [
+        "_tkinter",
+        "_sqlite3",
+        "_ssl",
+        "libssl",
+        "libsqlite",
+        "libtk",
+        "tcl8",
+        "tk8",
+    ] {
+        assert!(
+            !names.iter().any(|n| n.starts_with(gone)),
+            "{gone} is still bundled: {names:?}"
+        );
+    }
+    for kept in ["_hashlib", "libcrypto"] {
+        assert!(
+            names.iter().any(|n| n.starts_with(kept)),
+            "{kept} went although hashlib needs it: {names:?}"
+        );
+    }
+    let (out, _) = run_hermetic(&exe, &[]);
+    assert_eq!(
+        stdout(&out),
+        "tkinter=False ssl=False sqlite3=False sha256=2d711642\n",
+        "{}",
+        stderr(&out)
     );
 }

@@ -413,3 +413,71 @@ fn a_signal_ignored_at_launch_stays_ignored_in_the_app() {
         }
     });
 }
+
+/// `kill -INT -PGID` with no terminal (a supervisor stopping a job): the app gets one
+/// KeyboardInterrupt, not a second one in its cleanup, and ends by SIGINT as under python.
+#[test]
+fn a_sigint_to_the_whole_process_group_arrives_once() {
+    both(|exe, onefile| {
+        let (rest, status, err) = sigint_to_the_group(exe, "interrupt");
+        assert_eq!(
+            rest,
+            ["interrupted", "cleaned up"],
+            "onefile={onefile} {status:?}"
+        );
+        assert_eq!(
+            status.signal(),
+            Some(libc::SIGINT),
+            "onefile={onefile}: {status:?}"
+        );
+        assert!(
+            err.ends_with("KeyboardInterrupt\n"),
+            "onefile={onefile}: {err}"
+        );
+        assert!(
+            !err.contains("pybundle bootstrap"),
+            "onefile={onefile}: {err}"
+        );
+        // The same, counted by a handler slow enough that a forwarded copy would run it again.
+        let (rest, status, _) = sigint_to_the_group(exe, "count-sigint");
+        assert_eq!(rest, ["SIGINT received 1 time(s)"], "onefile={onefile}");
+        assert!(status.success(), "onefile={onefile}: {status:?}");
+    });
+}
+
+/// Run `exe MODE` in a session with no terminal, send SIGINT to its process group once it is
+/// ready, and return what it printed after that, how it ended, and its stderr; its folder must
+/// go.
+fn sigint_to_the_group(exe: &Path, mode: &str) -> (Vec<String>, std::process::ExitStatus, String) {
+    {
+        let tmp = tempfile::tempdir().unwrap();
+        let errors = tempfile::NamedTempFile::new().unwrap();
+        let mut cmd = hermetic(exe, &[mode.as_ref()]);
+        cmd.env("TMPDIR", tmp.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(errors.reopen().unwrap()));
+        // SAFETY: setsid(2) in the child before exec: a session with no terminal, whose
+        // process group is the launcher's own.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+                libc::setsid();
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        let mut child = cmd.spawn().unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        assert_eq!(lines.next().unwrap().unwrap(), "ready", "{mode}");
+        // SAFETY: kill(2) of the process group our child leads.
+        unsafe { libc::kill(-(child.id() as i32), libc::SIGINT) };
+        let rest: Vec<String> = lines.map_while(Result::ok).collect();
+        let status = child.wait().unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !is_empty_dir(tmp.path()) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(is_empty_dir(tmp.path()), "{mode}: folder left");
+        let err = std::fs::read_to_string(errors.path()).unwrap();
+        (rest, status, err)
+    }
+}

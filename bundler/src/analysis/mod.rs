@@ -29,6 +29,18 @@ pub struct Site {
     pub in_package_function: bool,
 }
 
+/// How much an import matters, least first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Need {
+    /// The code copes without it (`try`, a version or platform test, a `HAS_*` flag).
+    Optional,
+    /// Only a function of an installed package has it (an optional feature).
+    InFunction,
+    /// It runs whenever its importer does.
+    Required,
+}
+
 impl Site {
     /// An import by the app's own code (or a hint), `optional` or not.
     pub fn app(importer: &str, optional: bool) -> Site {
@@ -39,23 +51,22 @@ impl Site {
         }
     }
 
-    /// How much a failure of this import would matter: 2 when it runs whenever its importer
-    /// does, 1 when only some function of a package has it, 0 when the code copes with it.
-    pub fn weight(&self) -> u8 {
+    /// How much a failure of this import would matter.
+    pub fn need(&self) -> Need {
         match (self.optional, self.in_package_function) {
-            (true, _) => 0,
-            (false, true) => 1,
-            (false, false) => 2,
+            (true, _) => Need::Optional,
+            (false, true) => Need::InFunction,
+            (false, false) => Need::Required,
         }
     }
 
-    /// This import made by a module that was itself reached by imports of `weight`: it weighs
+    /// This import made by a module that was itself reached by imports of `need`: it matters
     /// no more than they do.
-    pub fn capped(&self, weight: u8) -> Site {
+    pub fn capped(&self, need: Need) -> Site {
         Site {
             importer: self.importer.clone(),
-            optional: self.optional || weight == 0,
-            in_package_function: self.in_package_function || weight == 1,
+            optional: self.optional || need == Need::Optional,
+            in_package_function: self.in_package_function || need == Need::InFunction,
         }
     }
 }
@@ -72,7 +83,7 @@ pub fn record(
         sites
             .entry(name.clone())
             .and_modify(|s| {
-                if s.weight() < site.weight() {
+                if s.need() < site.need() {
                     *s = site.clone();
                 }
             })

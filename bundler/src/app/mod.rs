@@ -13,6 +13,7 @@ use crate::analysis::{self, Site};
 use crate::compile::{Compiler, Job};
 use crate::contents::{Contents, Item};
 use crate::error::Error;
+use crate::excludes::Excludes;
 use crate::interpreter::Interpreter;
 
 /// The script a bundle is built from.
@@ -102,7 +103,7 @@ pub fn collect(
     sources: &Sources,
     hidden: &[String],
     whole: &[String],
-    excluded: &[String],
+    excluded: &Excludes,
     interp: &Interpreter,
     compiler: &Compiler,
     contents: &mut Contents,
@@ -127,7 +128,7 @@ pub fn collect(
         Item::bytes(main.pyc, 0o644, script.file_name.clone()),
     )?;
 
-    let mut seen: HashSet<String> = excluded.iter().cloned().collect();
+    let mut seen: HashSet<String> = excluded.named().iter().cloned().collect();
     analysis::record(&mut report.external, &main_imports, &script.file_name);
     let mut pending: BTreeSet<String> = main_imports.into_keys().collect();
     for (i, hook) in sources.hooks.iter().enumerate() {

@@ -115,7 +115,19 @@ def _pybundle_start():
     main = load_main("__main__")
     try:
         exec(code, main.__dict__)
-    except (SystemExit, KeyboardInterrupt):
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        # Python ends on it as for `python app.py` (a traceback, then death by SIGINT); the
+        # traceback shows the app's frames only.
+        hook = sys.excepthook
+
+        def without_bootstrap(kind, value, tb):
+            while tb is not None and tb.tb_frame.f_code.co_filename == "<pybundle bootstrap>":
+                tb = tb.tb_next
+            hook(kind, value.with_traceback(tb), tb)
+
+        sys.excepthook = without_bootstrap
         raise
     except BaseException as error:
         # Report it as python would for the script, without this bootstrap's frame.

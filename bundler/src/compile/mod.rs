@@ -6,7 +6,7 @@ use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Stdio};
 
 use crate::error::Error;
 use crate::interpreter::Interpreter;
@@ -181,10 +181,13 @@ struct Helper {
 
 impl Helper {
     fn spawn(interpreter: &Interpreter, optimize: u8) -> Result<Self, Error> {
-        let mut child = Command::new(&interpreter.real_executable)
+        let mut child = crate::interpreter::helper(&interpreter.real_executable)
             .args(["-I", "-S", "-c", HELPER, &optimize.to_string()])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
+            // Failures come back on stdout, one line each; a helper dying with its build has
+            // nothing to tell the user.
+            .stderr(Stdio::null())
             .spawn()
             .map_err(|e| Error::NotPython {
                 path: interpreter.requested.clone(),

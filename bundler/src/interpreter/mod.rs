@@ -10,11 +10,23 @@ use crate::error::Error;
 
 const QUERY: &str = include_str!("query.py");
 
+/// How the interpreter was chosen, for messages that send the user to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// `--python PATH`.
+    Flag,
+    /// `$VIRTUAL_ENV/bin/python`.
+    Virtualenv,
+    /// `python3` on `PATH`.
+    Path,
+}
+
 /// What pybundle needs to know about a CPython installation.
 #[derive(Debug, Clone)]
 pub struct Interpreter {
     /// The path the user named (or we found), as given.
     pub requested: PathBuf,
+    pub chosen_by: Choice,
     pub version: String,
     /// `3.11`.
     pub version_short: String,
@@ -41,14 +53,24 @@ impl Interpreter {
     /// Pick the interpreter (`--python`, else the active virtualenv's, else `python3` on PATH)
     /// and query it.
     pub fn find(explicit: Option<&Path>) -> Result<Self, Error> {
-        let requested = match explicit {
-            Some(path) => path.to_path_buf(),
+        let (requested, chosen_by) = match explicit {
+            Some(path) => (path.to_path_buf(), Choice::Flag),
             None => default_interpreter()?,
         };
-        Self::query(requested)
+        Self::query(requested, chosen_by)
     }
 
-    fn query(requested: PathBuf) -> Result<Self, Error> {
+    /// `/path/to/python (the active virtualenv's)`: which interpreter, and why that one.
+    pub fn described(&self) -> String {
+        let why = match self.chosen_by {
+            Choice::Flag => "given by --python",
+            Choice::Virtualenv => "the active virtualenv's",
+            Choice::Path => "python3 on PATH",
+        };
+        format!("{} ({why})", self.requested.display())
+    }
+
+    fn query(requested: PathBuf, chosen_by: Choice) -> Result<Self, Error> {
         let not_python = |why: String| Error::NotPython {
             path: requested.clone(),
             why,
@@ -56,20 +78,17 @@ impl Interpreter {
         if explicit_path_missing(&requested) {
             return Err(not_python("it does not exist".into()));
         }
-        let output = Command::new(&requested)
+        let output = helper(&requested)
             // Not -S: in a virtualenv, `site` is what sets sys.prefix to the environment.
             .args(["-I", "-c", QUERY])
             .output()
             .map_err(|e| not_python(format!("it could not be run ({e})")))?;
         if !output.status.success() {
             let stderr = String::from_utf8_lossy(&output.stderr);
-            let last = stderr
-                .lines()
-                .last()
-                .unwrap_or("it failed")
-                .trim()
-                .to_string();
-            return Err(not_python(last));
+            return Err(not_python(format!(
+                "given a Python program to run, it answered: {}",
+                first_words(&stderr)
+            )));
         }
         let text = String::from_utf8(output.stdout)
             .map_err(|_| not_python("its answers were not UTF-8".into()))?;
@@ -121,8 +140,21 @@ impl Interpreter {
                 sites
             },
             requested,
+            chosen_by,
         })
     }
+}
+
+/// The first line of what a program said, cut short: a program that is not Python may
+/// repeat pybundle's whole question back (`ls` lists it as a file name).
+fn first_words(text: &str) -> String {
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty());
+    let line = line.unwrap_or("nothing, and failed");
+    let mut cut: String = line.chars().take(80).collect();
+    if cut.len() < line.len() {
+        cut.push_str("...");
+    }
+    cut
 }
 
 /// CPython's shared library, as its build recorded it: `INSTSONAME` (else `LDLIBRARY`) in
@@ -150,18 +182,30 @@ fn shared_library<'a>(fact: &dyn Fn(&str) -> &'a str) -> Option<(PathBuf, String
     None
 }
 
+/// A command that runs `program` as one of the build's helpers (a query, the compiler, the
+/// probe): in a process group of its own, so a Ctrl-C at the terminal stops the build, not
+/// the helper mid-answer with a Python traceback. A helper whose build is gone ends when its
+/// input or output closes.
+pub fn helper(program: &Path) -> Command {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(program);
+    cmd.process_group(0);
+    cmd
+}
+
 fn explicit_path_missing(path: &Path) -> bool {
     path.components().count() > 1 && !path.exists()
 }
 
-fn default_interpreter() -> Result<PathBuf, Error> {
+fn default_interpreter() -> Result<(PathBuf, Choice), Error> {
     if let Some(venv) = std::env::var_os("VIRTUAL_ENV").filter(|v| !v.is_empty()) {
         let candidate = PathBuf::from(venv).join("bin").join("python");
         if candidate.exists() {
-            return Ok(candidate);
+            return Ok((candidate, Choice::Virtualenv));
         }
     }
-    find_on_path("python3").ok_or(Error::NoInterpreter)
+    let found = find_on_path("python3").ok_or(Error::NoInterpreter)?;
+    Ok((found, Choice::Path))
 }
 
 fn find_on_path(name: &str) -> Option<PathBuf> {

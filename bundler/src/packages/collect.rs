@@ -14,10 +14,11 @@ use super::compiled::Compiled;
 use super::distribution::Distribution;
 use super::markers::{self, Environment};
 use super::SiteIndex;
-use crate::analysis::{self, Site};
+use crate::analysis::{self, Need, Site};
 use crate::compile::{Compiler, Job};
 use crate::contents::{Contents, Item};
 use crate::error::Error;
+use crate::excludes::Excludes;
 use crate::interpreter::Interpreter;
 use crate::layout;
 
@@ -45,7 +46,7 @@ pub struct Roots<'a> {
     /// Names the bundled runtime provides at top level (builtins, stdlib, lib-dynload).
     pub runtime: &'a BTreeSet<String>,
     /// `--exclude-module`: these and their submodules stay out.
-    pub excluded: &'a [String],
+    pub excluded: &'a Excludes,
     /// `--collect-all`/`--collect-data`: the distributions owning these are bundled with
     /// every installed file, build-time files and tool subpackages included.
     pub whole: &'a [String],
@@ -58,10 +59,10 @@ struct Walk {
     /// Modules of bundled distributions → their imports (present once the distribution is).
     module_imports: HashMap<String, Vec<(String, Site)>>,
     /// Modules whose imports are queued (only code the app can reach is followed), with the
-    /// greatest [`Site::weight`] of the imports that reached them.
-    reached: HashMap<String, u8>,
+    /// greatest [`Site::need`] of the imports that reached them.
+    reached: HashMap<String, Need>,
     /// Reached modules whose distribution is not bundled yet.
-    waiting: Vec<(String, u8)>,
+    waiting: Vec<(String, Need)>,
     wanted: VecDeque<usize>,
     bundled: BTreeSet<usize>,
     /// Distribution → the extras some requirement asked of it (normalised), whose own
@@ -72,21 +73,20 @@ struct Walk {
 }
 
 impl Walk {
-    /// `module` runs, reached by imports of at most `weight`; its own imports weigh no more
-    /// (a module reached optionally makes optional imports). A module reached again by a
-    /// weightier import is followed again.
-    fn reach(&mut self, module: &str, weight: u8) {
-        if self.reached.get(module).is_some_and(|&was| was >= weight) {
+    /// `module` runs, reached by imports of at most `need`; its own imports matter no more
+    /// (a module reached optionally makes optional imports). A module reached again by an
+    /// import that matters more is followed again.
+    fn reach(&mut self, module: &str, need: Need) {
+        if self.reached.get(module).is_some_and(|&was| was >= need) {
             return;
         }
         match self.module_imports.get(module) {
             Some(imports) => {
-                self.reached.insert(module.to_string(), weight);
-                self.queue.extend(
-                    (imports.iter()).map(|(name, site)| (name.clone(), site.capped(weight))),
-                );
+                self.reached.insert(module.to_string(), need);
+                self.queue
+                    .extend((imports.iter()).map(|(name, site)| (name.clone(), site.capped(need))));
             }
-            None => self.waiting.push((module.to_string(), weight)),
+            None => self.waiting.push((module.to_string(), need)),
         }
     }
 
@@ -156,7 +156,7 @@ pub fn collect(
 
     loop {
         while let Some((name, site)) = walk.queue.pop_front() {
-            if is_excluded(&name, roots.excluded) {
+            if roots.excluded.contains(&name) {
                 continue;
             }
             let top = name.split('.').next().unwrap_or(&name).to_string();
@@ -181,7 +181,7 @@ pub fn collect(
                     prefix.push('.');
                 }
                 prefix.push_str(part);
-                walk.reach(&prefix.clone(), site.weight());
+                walk.reach(&prefix.clone(), site.need());
             }
         }
         if let Some(id) = walk.asked_again.pop_front() {
@@ -218,8 +218,8 @@ pub fn collect(
             &mut report.compiled,
         )?);
         walk.follow_requirements(id, index, &env);
-        for (module, weight) in std::mem::take(&mut walk.waiting) {
-            walk.reach(&module, weight);
+        for (module, need) in std::mem::take(&mut walk.waiting) {
+            walk.reach(&module, need);
         }
     }
     for (module, imports) in &walk.module_imports {
@@ -228,7 +228,7 @@ pub fn collect(
         }
         for (name, _) in imports {
             let top = name.split('.').next().unwrap_or(name);
-            if roots.runtime.contains(top) && !is_excluded(name, roots.excluded) {
+            if roots.runtime.contains(top) && !roots.excluded.contains(name) {
                 report.runtime_present.insert(name.clone());
             }
         }
@@ -240,16 +240,11 @@ fn record_missing(missing: &mut BTreeMap<String, Site>, top: String, site: Site)
     missing
         .entry(top)
         .and_modify(|s| {
-            if s.weight() < site.weight() {
+            if s.need() < site.need() {
                 *s = site.clone();
             }
         })
         .or_insert(site);
-}
-
-/// Is `name` one of `excluded` or inside one of them?
-pub fn is_excluded(name: &str, excluded: &[String]) -> bool {
-    excluded.iter().any(|e| analysis::is_within(name, e))
 }
 
 /// Test modules outside a `tests` folder (`test_*.py`, conftest) are carried but not followed:

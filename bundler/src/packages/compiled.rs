@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use xxhash_rust::xxh3::Xxh3;
@@ -94,7 +94,7 @@ fn run(interp: &Interpreter, compiled: &[Compiled], cwd: &Path) -> Option<BTreeS
     // Absolute, as the child starts in `cwd`; not canonical, or a virtualenv's python would
     // turn into its base interpreter and lose the environment's site-packages.
     let python = std::path::absolute(&interp.requested).ok()?;
-    let mut child = Command::new(python)
+    let mut child = crate::interpreter::helper(&python)
         .args(["-I", "-c", PROBE])
         .current_dir(cwd)
         .stdin(Stdio::piped())

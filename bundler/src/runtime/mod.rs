@@ -14,6 +14,7 @@ use std::path::Path;
 use crate::compile::{Compiler, Job};
 use crate::contents::{Contents, Item};
 use crate::error::Error;
+use crate::excludes::Excludes;
 use crate::interpreter::Interpreter;
 use crate::layout;
 use crate::pyzip;
@@ -50,7 +51,7 @@ pub fn provided_names(interp: &Interpreter) -> Result<BTreeSet<String>, Error> {
 /// reached.
 pub fn collect(
     interp: &Interpreter,
-    excluded: &[String],
+    excluded: &Excludes,
     reached: &BTreeSet<String>,
     present: &BTreeSet<String>,
     compiler: &Compiler,
@@ -67,11 +68,8 @@ pub fn collect(
 
     let mut sources = Vec::new();
     walk_stdlib(&interp.stdlib, "", with_tk, &mut sources)?;
-    let kept = prune::keep(&interp.stdlib, &sources, reached, present);
-    sources.retain(|rel| {
-        kept.sources.contains(rel)
-            && !crate::packages::collect::is_excluded(&module_name(rel), excluded)
-    });
+    let kept = prune::keep(&interp.stdlib, &sources, reached, present, excluded);
+    sources.retain(|rel| kept.sources.contains(rel) && !excluded.contains(&module_name(rel)));
     let jobs: Vec<Job> = sources
         .iter()
         .map(|rel| Job {
@@ -100,7 +98,7 @@ pub fn collect(
         let top = name.split('.').next().unwrap_or(&name);
         if stdlib::keep_extension(&name, with_tk)
             && kept.imported_tops.contains(top)
-            && !crate::packages::collect::is_excluded(top, excluded)
+            && !excluded.contains(top)
         {
             contents.add(
                 format!("{dynload_dest}/{name}"),

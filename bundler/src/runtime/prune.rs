@@ -17,6 +17,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::analysis;
+use crate::excludes::Excludes;
 
 /// Imported by the interpreter itself, whatever the app does: `site` at start, codecs by
 /// name, and modules C code imports (time.strptime → _strptime, pickling → copyreg).
@@ -108,12 +109,14 @@ struct Visit {
 /// What the bundle keeps of `sources` (paths relative to the stdlib root) for an app reaching
 /// the dotted names in `reached`, and carrying code that imports those in `present` (code the
 /// app was not seen to reach: their module-level imports are followed, as for start-up
-/// modules, and tools are not).
+/// modules, and tools are not). Excluded modules are not walked into, so what only they
+/// import (`ssl`'s `_ssl`) is not reached either.
 pub fn keep(
     stdlib: &Path,
     sources: &[String],
     reached: &BTreeSet<String>,
     present: &BTreeSet<String>,
+    excluded: &Excludes,
 ) -> Kept {
     let by_module: BTreeMap<String, &String> = sources
         .iter()
@@ -138,6 +141,9 @@ pub fn keep(
     // Tools the app asked for; their own imports of themselves are then followed.
     let mut tools_in_use: BTreeSet<&str> = BTreeSet::new();
     while let Some(Visit { name, by_app, used }) = queue.pop_front() {
+        if excluded.contains(&name) {
+            continue;
+        }
         let tool = TOOLS.iter().find(|t| analysis::is_within(&name, t));
         if let Some(tool) = tool {
             if by_app {
@@ -264,7 +270,14 @@ mod tests {
             ("encodings/cp1252.py", ""),
         ]);
         let reached: BTreeSet<String> = ["json".to_string()].into();
-        let kept = keep(dir.path(), &sources, &reached, &BTreeSet::new()).sources;
+        let kept = keep(
+            dir.path(),
+            &sources,
+            &reached,
+            &BTreeSet::new(),
+            &Excludes::default(),
+        )
+        .sources;
         let expected = [
             "site.py",
             "os.py",
@@ -288,11 +301,23 @@ mod tests {
             assert!(!kept.contains(k), "{k} kept: {kept:?}");
         }
         let reached: BTreeSet<String> = ["pydoc".to_string()].into();
-        assert!(keep(dir.path(), &sources, &reached, &BTreeSet::new())
-            .sources
-            .contains("email/__init__.py"));
+        assert!(keep(
+            dir.path(),
+            &sources,
+            &reached,
+            &BTreeSet::new(),
+            &Excludes::default()
+        )
+        .sources
+        .contains("email/__init__.py"));
         let reached: BTreeSet<String> = ["decimal".to_string()].into();
-        let kept = keep(dir.path(), &sources, &reached, &BTreeSet::new());
+        let kept = keep(
+            dir.path(),
+            &sources,
+            &reached,
+            &BTreeSet::new(),
+            &Excludes::default(),
+        );
         assert!(kept.sources.contains("numbers.py"));
         assert!(kept.imported_tops.contains("_decimal"));
     }
@@ -307,7 +332,14 @@ mod tests {
             ("unittest/__init__.py", ""),
         ]);
         let present: BTreeSet<String> = ["colorsys".to_string(), "unittest".to_string()].into();
-        let kept = keep(dir.path(), &sources, &BTreeSet::new(), &present).sources;
+        let kept = keep(
+            dir.path(),
+            &sources,
+            &BTreeSet::new(),
+            &present,
+            &Excludes::default(),
+        )
+        .sources;
         assert!(
             kept.contains("colorsys.py") && kept.contains("math.py"),
             "{kept:?}"
@@ -337,12 +369,26 @@ mod tests {
         ];
         // `from sysconfig import get_config_var` reaches `sysconfig.get_config_var`.
         let reached: BTreeSet<String> = ["sysconfig.get_config_var".to_string()].into();
-        let kept = keep(dir.path(), &sources, &reached, &BTreeSet::new()).sources;
+        let kept = keep(
+            dir.path(),
+            &sources,
+            &reached,
+            &BTreeSet::new(),
+            &Excludes::default(),
+        )
+        .sources;
         for k in data {
             assert!(kept.contains(k), "{k} dropped: {kept:?}");
         }
         assert!(!kept.contains("_sysconfig_other.py"));
-        let kept = keep(dir.path(), &sources, &BTreeSet::new(), &BTreeSet::new()).sources;
+        let kept = keep(
+            dir.path(),
+            &sources,
+            &BTreeSet::new(),
+            &BTreeSet::new(),
+            &Excludes::default(),
+        )
+        .sources;
         for k in data {
             assert!(!kept.contains(k), "{k} kept without sysconfig: {kept:?}");
         }
@@ -372,7 +418,14 @@ mod tests {
         ]);
         let kept = |reached: &[&str]| {
             let reached = reached.iter().map(|r| r.to_string()).collect();
-            keep(dir.path(), &sources, &reached, &BTreeSet::new()).sources
+            keep(
+                dir.path(),
+                &sources,
+                &reached,
+                &BTreeSet::new(),
+                &Excludes::default(),
+            )
+            .sources
         };
         let idle = kept(&[]);
         for k in ["os.py", "stat.py", "traceback.py", "linecache.py"] {

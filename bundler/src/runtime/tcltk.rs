@@ -4,7 +4,6 @@
 //! `TCL_LIBRARY`/`TK_LIBRARY` there.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use crate::app::data;
 use crate::contents::Contents;
@@ -16,7 +15,7 @@ const QUERY: &str = "import tkinter; print(tkinter.Tcl().eval('info library'))";
 
 /// Add Tcl's and Tk's libraries; returns where they went, relative to the bundle root.
 pub fn collect(interp: &Interpreter, contents: &mut Contents) -> Result<Vec<String>, Error> {
-    let out = Command::new(&interp.real_executable)
+    let out = crate::interpreter::helper(&interp.real_executable)
         .args(["-I", "-c", QUERY])
         .output()
         .map_err(|e| Error::NotPython {

@@ -16,6 +16,7 @@ use crate::app::data::DataSpec;
 use crate::app::Script;
 use crate::cli::BuildArgs;
 use crate::error::Error;
+use crate::excludes::Excludes;
 use crate::layout;
 use options::{Combine, Options};
 
@@ -96,7 +97,7 @@ pub struct BuildSettings {
     /// then `PYTHONPATH`.
     pub paths: Vec<PathBuf>,
     pub hidden_imports: Vec<String>,
-    pub excludes: Vec<String>,
+    pub excludes: Excludes,
     pub collect: Vec<Collect>,
     pub copy_metadata: Vec<CopyMetadata>,
     /// Scripts run before the app, in order.
@@ -259,7 +260,7 @@ impl BuildSettings {
             data,
             paths,
             hidden_imports: o.hidden_import.clone(),
-            excludes: o.exclude_module.clone(),
+            excludes: Excludes::new(&o.exclude_module),
             collect,
             copy_metadata,
             runtime_hooks: o.runtime_hook.clone(),

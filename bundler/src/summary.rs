@@ -1,0 +1,79 @@
+//! What a build tells when it ends: the closing line for people, and `--json` for programs
+//! (one object on stdout; its fields are documented in docs/json.md and versioned by
+//! [`SCHEMA`]: a field may be added, but one that changes meaning or goes raises it). A build
+//! that fails with `--json` prints a [`Failure`] object there too, beside its one line on
+//! stderr.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::analysis::Need;
+
+/// The `--json` schema's version.
+pub const SCHEMA: u32 = 1;
+
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub schema: u32,
+    /// `"ok"`.
+    pub status: &'static str,
+    pub output: PathBuf,
+    /// `"onefile"` or `"onedir"`.
+    pub mode: &'static str,
+    /// The executable's size (onefile), or every file's (onedir).
+    pub bytes: u64,
+    pub files: usize,
+    pub python: String,
+    pub seconds: f64,
+    pub app_modules: usize,
+    pub stdlib_modules: usize,
+    pub extensions: usize,
+    pub data_files: usize,
+    pub libraries: usize,
+    pub distributions: Vec<Distribution>,
+    pub missing_imports: Vec<MissingImport>,
+    pub warnings: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Distribution {
+    pub name: String,
+    pub version: String,
+}
+
+/// An import found nowhere.
+#[derive(Debug, Serialize)]
+pub struct MissingImport {
+    pub module: String,
+    /// The file (or option) that imports it.
+    pub imported_by: String,
+    pub need: Need,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Failure {
+    pub schema: u32,
+    /// `"error"`.
+    pub status: &'static str,
+    /// The one line also printed on stderr, without its `error: `.
+    pub error: String,
+}
+
+impl Failure {
+    pub fn new(error: String) -> Self {
+        Failure {
+            schema: SCHEMA,
+            status: "error",
+            error,
+        }
+    }
+}
+
+/// One line of JSON.
+pub fn to_line(value: &impl Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| {
+        format!("{{\"schema\":{SCHEMA},\"status\":\"error\",\"error\":\"{e}\"}}")
+    })
+}
