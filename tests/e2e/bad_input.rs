@@ -167,6 +167,27 @@ fn an_icon_that_is_missing_or_not_an_icon() {
         false,
     );
     assert!(err.contains(".ico"), "{err}");
+    // Named like an icon, but not one: its content is checked, as --help says.
+    let fake = tempfile::tempdir().unwrap();
+    let fake = fake.path().join("fake.ico");
+    fs::write(&fake, "not an icon").unwrap();
+    let err = refused(
+        &probe_dir(),
+        &[script.as_os_str(), s("-i"), fake.as_os_str()],
+        false,
+    );
+    assert!(err.contains("not an icon"), "{err}");
+}
+
+/// `--add-data ":."` lacks its source, and says so (not that the destination is missing).
+#[test]
+fn add_data_without_a_source() {
+    let err = refused(
+        &probe_dir(),
+        &[s("probe.py"), s("--add-data"), s(":.")],
+        false,
+    );
+    assert!(err.contains("has no source"), "{err}");
 }
 
 #[test]
@@ -196,6 +217,8 @@ fn an_interpreter_that_is_not_python() {
         (OsStr::new("/bin/true"), "did not answer"),
         (text.path().as_os_str(), "could not be run"),
         (OsStr::new("/nonexistent/python3"), "does not exist"),
+        // ls takes pybundle's question for a file name and repeats all of it back.
+        (OsStr::new("/bin/ls"), "it answered: "),
     ] {
         let err = refused(&probe_dir(), &[s("probe.py"), s("--python"), python], false);
         assert!(
@@ -203,6 +226,7 @@ fn an_interpreter_that_is_not_python() {
             "{err}"
         );
         assert!(err.contains("pass --python"), "{err}");
+        assert!(err.len() < 400, "too long: {err}");
     }
 }
 

@@ -252,6 +252,8 @@ fn json_carries_warnings_and_errors() {
     );
     let warning = json["warnings"][0].as_str().unwrap_or_default();
     assert!(warning.contains("no_such_module_anywhere"), "{json}");
+    // The fix names the interpreter the build used, and how it was chosen.
+    assert!(warning.contains("(given by --python)"), "{json}");
 
     let out = pybundle_build(
         project.path(),

@@ -418,3 +418,30 @@ fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Behaviours PyInstaller's functional tests pin on Linux (pkgutil and importlib.resources over
+/// the app's package, computed imports with --collect-submodules, codecs by name, reload,
+/// processes started by processes and from threads): the bundle prints what python prints.
+#[test]
+fn what_pyinstallers_functional_tests_check_behaves_as_under_python() {
+    let script = fixture("like_python").join("app.py");
+    let expected = Command::new(python())
+        .arg(&script)
+        .current_dir(script.parent().unwrap())
+        .output()
+        .unwrap();
+    assert!(expected.status.success(), "{}", stderr(&expected));
+    for mode in ["-F", "-D"] {
+        let dist = tempfile::tempdir().unwrap();
+        let exe = build(
+            &script,
+            dist.path(),
+            &[mode, "--collect-submodules", "plugins"],
+        );
+        let settle = std::time::Duration::from_secs(10);
+        let (out, clean) = run_hermetic_settling(&exe, &[], settle);
+        assert!(out.status.success(), "{mode}: {}", stderr(&out));
+        assert_eq!(stdout(&out), stdout(&expected), "{mode}");
+        assert!(clean, "{mode}: unpack folder left behind");
+    }
+}
