@@ -9,7 +9,8 @@ Everything it makes goes under bench/out/ (ignored by git). Start times are hype
 pybundle's --runtime-cache after its first launch (checked file by file, then reused).
 "launcher RSS" is the peak resident memory (VmHWM) of the onefile launcher process itself,
 which unpacks and then waits for the app (median of 5 launches; the app's own memory is not
-counted).
+counted). "bundler RSS" is the peak resident memory of pybundle's clean onefile build (its
+helper processes not counted).
 """
 import json
 import os
@@ -43,9 +44,17 @@ def venv(name, packages):
     return path / "bin/python"
 
 
-def timed(cmd, cwd):
+def timed(cmd, cwd, peak=None):
+    """Seconds `cmd` takes; with `peak` (a list), its peak RSS in bytes is appended to it."""
     start = time.perf_counter()
-    run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise subprocess.CalledProcessError(proc.returncode, cmd)
+    if peak is not None:
+        peak.append(usage.ru_maxrss * 1024)
     return time.perf_counter() - start
 
 
@@ -100,7 +109,8 @@ def main():
         pi = lambda mode: [python.parent / "pyinstaller", script, mode, "-n", f"pi{mode}",
                            "--distpath", work / "dist", "--workpath", work / "pi-build",
                            "--specpath", work, "-y", "--log-level", "ERROR"]
-        b_pb = timed(pb("-F", "--clean"), work)
+        bundler_rss = []
+        b_pb = timed(pb("-F", "--clean"), work, bundler_rss)
         b_pb_again = timed(pb("-F"), work)
         timed(pb("-D"), work)
         timed(pb("-F", "--runtime-cache", name="pb-C"), work)
@@ -110,19 +120,21 @@ def main():
         starts = medians([f"{python} {script}", d / "pb-D/pb-D", d / "pb-F", d / "pi-D/pi-D", d / "pi-F",
                           d / "pb-C"])
         rss = (launcher_peak_rss(d / "pb-F"), launcher_peak_rss(d / "pi-F"))
-        rows.append((name, size(d / "pb-F"), size(d / "pi-F"), b_pb, b_pb_again, b_pi, *starts, *rss))
+        rows.append((name, size(d / "pb-F"), size(d / "pi-F"), b_pb, b_pb_again, b_pi, *starts, *rss,
+                     bundler_rss[0]))
 
     print("| app | onefile size pybundle / PyInstaller | clean build pybundle / PyInstaller | rebuild pybundle "
           "| start: python | onedir pybundle / PyInstaller | onefile pybundle / PyInstaller | onefile cached "
-          "| launcher RSS pybundle / PyInstaller |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for (name, s_pb, s_pi, b_pb, b_again, b_pi, t_py, t_pbd, t_pbf, t_pid, t_pif, t_pbc, r_pb, r_pi) in rows:
+          "| launcher RSS pybundle / PyInstaller | bundler RSS |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for (name, s_pb, s_pi, b_pb, b_again, b_pi, t_py, t_pbd, t_pbf, t_pid, t_pif, t_pbc, r_pb, r_pi,
+         r_build) in rows:
         print(f"| {name} | {s_pb / 1e6:.1f} MB / {s_pi / 1e6:.1f} MB ({s_pb / s_pi:.2f}x) "
               f"| {b_pb:.1f} s / {b_pi:.1f} s ({b_pb / b_pi:.2f}x) | {b_again:.2f} s "
               f"| {t_py * 1000:.0f} ms | {t_pbd * 1000:.0f} ms / {t_pid * 1000:.0f} ms ({t_pbd / t_py:.2f}x python) "
               f"| {t_pbf * 1000:.0f} ms / {t_pif * 1000:.0f} ms ({t_pbf / t_pif:.2f}x) "
               f"| {t_pbc * 1000:.0f} ms ({t_pbc / t_py:.2f}x python) "
-              f"| {r_pb / 2**20:.1f} MiB / {r_pi / 2**20:.1f} MiB |")
+              f"| {r_pb / 2**20:.1f} MiB / {r_pi / 2**20:.1f} MiB | {r_build / 2**20:.0f} MiB |")
 
 
 if __name__ == "__main__":

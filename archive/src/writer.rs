@@ -4,7 +4,9 @@
 //! output depends only on the inputs: files are taken in path order and every chunk is
 //! compressed the same way each time.
 
-use std::io::{self, Write};
+use std::borrow::Cow;
+use std::io::{self, Read, Write};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -14,12 +16,61 @@ use crate::{entry_path, Chunk, FileEntry, FormatError, Launch, Manifest, Mode, T
 /// Files are grouped until a chunk holds about this many bytes; a bigger file is a chunk alone.
 pub const CHUNK_TARGET: u64 = 4 << 20;
 
+/// Where a file's bytes come from: memory, or a file on disk that is read only when its chunk
+/// is compressed, so a build never holds every input at once.
+#[derive(Debug, Clone)]
+pub enum FileData<'a> {
+    Bytes(Cow<'a, [u8]>),
+    /// Read when compressed; it must keep the size it had when the archive was planned.
+    Path(PathBuf),
+}
+
+impl FileData<'_> {
+    fn len(&self) -> io::Result<u64> {
+        match self {
+            FileData::Bytes(b) => Ok(b.len() as u64),
+            FileData::Path(p) => Ok(std::fs::metadata(p)?.len()),
+        }
+    }
+
+    /// Append the bytes to `out`; exactly `expected` of them, or an error.
+    fn append_to(&self, out: &mut Vec<u8>, expected: u64) -> io::Result<()> {
+        match self {
+            FileData::Bytes(b) => out.extend_from_slice(b),
+            FileData::Path(p) => {
+                let before = out.len();
+                std::fs::File::open(p)?
+                    .take(expected + 1)
+                    .read_to_end(out)?;
+                if (out.len() - before) as u64 != expected {
+                    return Err(io::Error::other(format!(
+                        "{} changed while it was being bundled",
+                        p.display()
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// One file to store.
 #[derive(Debug, Clone)]
-pub struct InputFile {
+pub struct InputFile<'a> {
     pub path: String,
     pub mode: u32,
-    pub data: Vec<u8>,
+    pub data: FileData<'a>,
+}
+
+impl InputFile<'static> {
+    /// A file held in memory.
+    pub fn bytes(path: &str, mode: u32, data: Vec<u8>) -> Self {
+        InputFile {
+            path: path.to_string(),
+            mode,
+            data: FileData::Bytes(Cow::Owned(data)),
+        }
+    }
 }
 
 /// What a manifest says besides its files.
@@ -33,9 +84,24 @@ pub struct Header {
 
 /// Everything that goes into one onefile archive.
 #[derive(Debug)]
-pub struct ArchiveSpec {
+pub struct ArchiveSpec<'a> {
     pub header: Header,
-    pub files: Vec<InputFile>,
+    pub files: Vec<InputFile<'a>>,
+}
+
+/// A onefile archive compressed and ready to follow a launcher: its frames and manifest, the
+/// inputs no longer needed.
+#[derive(Debug)]
+pub struct Compressed {
+    frames: Vec<Vec<u8>>,
+    manifest: Vec<u8>,
+}
+
+impl Compressed {
+    /// Write `launcher ++ archive` to `out`; returns the bytes written.
+    pub fn write_to<W: Write>(&self, out: &mut W, launcher: &[u8]) -> Result<u64, FormatError> {
+        finish(out, launcher, &self.frames, &self.manifest)
+    }
 }
 
 /// Where compressed chunks from earlier builds are kept, so a rebuild with unchanged inputs
@@ -55,18 +121,17 @@ pub fn write<W: Write>(
     level: i32,
     on_progress: &(dyn Fn(u64) + Sync),
 ) -> Result<u64, FormatError> {
-    write_with_store(out, launcher, spec, level, None, on_progress)
+    compress(spec, level, None, on_progress)?.write_to(out, launcher)
 }
 
-/// [`write`], reusing and keeping compressed chunks in `store`.
-pub fn write_with_store<W: Write>(
-    out: &mut W,
-    launcher: &[u8],
+/// Group and compress `spec`'s files, reusing and keeping compressed chunks in `store`. Files
+/// given by path are read chunk by chunk, on as many threads as there are cores.
+pub fn compress(
     mut spec: ArchiveSpec,
     level: i32,
     store: Option<&dyn FrameStore>,
     on_progress: &(dyn Fn(u64) + Sync),
-) -> Result<u64, FormatError> {
+) -> Result<Compressed, FormatError> {
     if !matches!(spec.header.mode, Mode::Onefile { .. }) {
         return Err(FormatError::Damaged(
             "a folder-mode archive carries no payload; write its listing instead",
@@ -74,25 +139,32 @@ pub fn write_with_store<W: Write>(
     }
     spec.files.sort_by(|a, b| a.path.cmp(&b.path));
     check_paths(spec.files.iter().map(|f| f.path.as_str()))?;
+    let sizes: Vec<u64> = (spec.files.iter())
+        .map(|f| f.data.len())
+        .collect::<io::Result<_>>()?;
 
-    let groups = group(&spec.files);
-    let frames = compress_all(&spec.files, &groups, level, store, on_progress)?;
+    let groups = group(&sizes);
+    let compressed = compress_all(&spec.files, &sizes, &groups, level, store, on_progress)?;
 
     let mut chunks = Vec::with_capacity(groups.len());
     let mut entries = Vec::with_capacity(spec.files.len());
     let mut offset = 0u64;
-    for (index, (range, frame)) in groups.iter().zip(&frames).enumerate() {
+    for (index, (range, (frame, hashes))) in groups.iter().zip(&compressed).enumerate() {
         let mut in_chunk = 0u64;
-        for f in &spec.files[range.clone()] {
+        for ((f, size), hash) in spec.files[range.clone()]
+            .iter()
+            .zip(&sizes[range.clone()])
+            .zip(hashes)
+        {
             entries.push(FileEntry {
                 path: f.path.clone(),
                 mode: f.mode & 0o777,
                 chunk: index as u32,
                 offset: in_chunk,
-                size: f.data.len() as u64,
-                hash: xxhash_rust::xxh3::xxh3_64(&f.data),
+                size: *size,
+                hash: *hash,
             });
-            in_chunk += f.data.len() as u64;
+            in_chunk += size;
         }
         chunks.push(Chunk {
             offset,
@@ -102,7 +174,8 @@ pub fn write_with_store<W: Write>(
         offset += frame.len() as u64;
     }
     let manifest = manifest(spec.header, chunks, entries).encode();
-    finish(out, launcher, &frames, &manifest)
+    let frames = compressed.into_iter().map(|(frame, _)| frame).collect();
+    Ok(Compressed { frames, manifest })
 }
 
 /// Write a onedir launcher: `launcher ++ manifest ++ trailer`, the manifest listing `files`
@@ -204,13 +277,12 @@ fn new_compressor(level: i32) -> io::Result<zstd::bulk::Compressor<'static>> {
     Ok(compressor)
 }
 
-/// Consecutive ranges of `files` that form one chunk each.
-fn group(files: &[InputFile]) -> Vec<std::ops::Range<usize>> {
+/// Consecutive ranges of files (by their `sizes`) that form one chunk each.
+fn group(sizes: &[u64]) -> Vec<std::ops::Range<usize>> {
     let mut groups = Vec::new();
     let mut start = 0;
     let mut size = 0u64;
-    for (i, f) in files.iter().enumerate() {
-        let len = f.data.len() as u64;
+    for (i, &len) in sizes.iter().enumerate() {
         if i > start && size + len > CHUNK_TARGET {
             groups.push(start..i);
             start = i;
@@ -218,21 +290,25 @@ fn group(files: &[InputFile]) -> Vec<std::ops::Range<usize>> {
         }
         size += len;
     }
-    if start < files.len() {
-        groups.push(start..files.len());
+    if start < sizes.len() {
+        groups.push(start..sizes.len());
     }
     groups
 }
 
+/// A chunk's frame, and the XXH3-64 of each of its files.
+type Frame = (Vec<u8>, Vec<u64>);
+
 fn compress_all(
     files: &[InputFile],
+    sizes: &[u64],
     groups: &[std::ops::Range<usize>],
     level: i32,
     store: Option<&dyn FrameStore>,
     on_progress: &(dyn Fn(u64) + Sync),
-) -> io::Result<Vec<Vec<u8>>> {
+) -> io::Result<Vec<Frame>> {
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<io::Result<Vec<u8>>>>> =
+    let results: Mutex<Vec<Option<io::Result<Frame>>>> =
         Mutex::new((0..groups.len()).map(|_| None).collect());
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -247,10 +323,23 @@ fn compress_all(
                     let Some(range) = groups.get(index) else {
                         break;
                     };
-                    let group = &files[range.clone()];
-                    let mut raw = Vec::with_capacity(group.iter().map(|f| f.data.len()).sum());
-                    for f in group {
-                        raw.extend_from_slice(&f.data);
+                    let mut raw =
+                        Vec::with_capacity(sizes[range.clone()].iter().sum::<u64>() as usize);
+                    let mut hashes = Vec::with_capacity(range.len());
+                    let mut read = Ok(());
+                    for (f, &size) in files[range.clone()].iter().zip(&sizes[range.clone()]) {
+                        let start = raw.len();
+                        read = f.data.append_to(&mut raw, size);
+                        if read.is_err() {
+                            break;
+                        }
+                        hashes.push(xxhash_rust::xxh3::xxh3_64(&raw[start..]));
+                    }
+                    if let Err(e) = read {
+                        if let Ok(mut slots) = results.lock() {
+                            slots[index] = Some(Err(e));
+                        }
+                        continue;
                     }
                     let digest = xxhash_rust::xxh3::xxh3_128(&raw);
                     let key = format!(
@@ -273,7 +362,7 @@ fn compress_all(
                     };
                     on_progress(raw.len() as u64);
                     if let Ok(mut slots) = results.lock() {
-                        slots[index] = Some(frame);
+                        slots[index] = Some(frame.map(|frame| (frame, hashes)));
                     }
                 }
             });

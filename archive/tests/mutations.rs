@@ -8,7 +8,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use pybundle_archive::writer::{self, ArchiveSpec, Header, InputFile};
+use pybundle_archive::writer::{self, ArchiveSpec, FileData, Header, InputFile};
 use pybundle_archive::{Bundle, FormatError, Launch, Mode, Signals, Trailer, Unpack};
 
 const LAUNCHER: &[u8] = b"\x7fELF pretend launcher";
@@ -35,17 +35,19 @@ fn sample_archive() -> Vec<u8> {
         InputFile {
             path: "a.txt".into(),
             mode: 0o644,
-            data: b"hello ".repeat(50),
+            data: FileData::Bytes(std::borrow::Cow::Owned(b"hello ".repeat(50))),
         },
         InputFile {
             path: "bin/run".into(),
             mode: 0o755,
-            data: (0..3000u32).map(|i| (i * 31 % 256) as u8).collect(),
+            data: FileData::Bytes(std::borrow::Cow::Owned(
+                (0..3000u32).map(|i| (i * 31 % 256) as u8).collect(),
+            )),
         },
         InputFile {
             path: "d/e/empty".into(),
             mode: 0o600,
-            data: Vec::new(),
+            data: FileData::Bytes(std::borrow::Cow::Owned(Vec::new())),
         },
     ];
     let spec = ArchiveSpec {
@@ -255,7 +257,7 @@ fn a_frame_asking_for_a_window_over_the_limit_is_refused_not_allocated() {
         files: vec![InputFile {
             path: "big".into(),
             mode: 0o644,
-            data: data.clone(),
+            data: FileData::Bytes(std::borrow::Cow::Owned(data.clone())),
         }],
     };
     let mut good = Vec::new();

@@ -5,12 +5,12 @@
 use std::fs;
 use std::io::Write;
 
-use pybundle_archive::writer::{self, ArchiveSpec, Header, InputFile};
+use pybundle_archive::writer::{self, ArchiveSpec, FileData, Header, InputFile};
 use pybundle_archive::{Bundle, FormatError, Launch, Mode, Signals, Unpack};
 
 const LAUNCHER: &[u8] = b"\x7fELF pretend launcher bytes";
 
-fn spec(files: Vec<InputFile>) -> ArchiveSpec {
+fn spec(files: Vec<InputFile<'static>>) -> ArchiveSpec<'static> {
     ArchiveSpec {
         header: Header {
             mode: Mode::Onefile {
@@ -31,15 +31,11 @@ fn spec(files: Vec<InputFile>) -> ArchiveSpec {
     }
 }
 
-fn file(path: &str, data: Vec<u8>) -> InputFile {
-    InputFile {
-        path: path.into(),
-        mode: 0o644,
-        data,
-    }
+fn file(path: &str, data: Vec<u8>) -> InputFile<'static> {
+    InputFile::bytes(path, 0o644, data)
 }
 
-fn build(files: Vec<InputFile>) -> Vec<u8> {
+fn build(files: Vec<InputFile<'static>>) -> Vec<u8> {
     let mut out = Vec::new();
     writer::write(&mut out, LAUNCHER, spec(files), 1, &|_| {}).unwrap();
     out
@@ -64,7 +60,7 @@ fn files_come_back_byte_for_byte() {
         InputFile {
             path: "bin/run".into(),
             mode: 0o755,
-            data: b"#!x".to_vec(),
+            data: FileData::Bytes(std::borrow::Cow::Owned(b"#!x".to_vec())),
         },
     ]);
     assert!(bytes.starts_with(LAUNCHER));
@@ -237,4 +233,30 @@ fn a_onefile_spec_never_becomes_a_listing_nor_the_reverse() {
         contents_dir: "_internal".into(),
     };
     assert!(writer::write(&mut out, LAUNCHER, onedir, 1, &|_| {}).is_err());
+}
+
+#[test]
+fn files_given_by_path_are_read_when_their_chunk_is_compressed() {
+    let dir = tempfile::tempdir().unwrap();
+    let on_disk = dir.path().join("big.bin");
+    let data: Vec<u8> = (0..(writer::CHUNK_TARGET as usize * 2 + 7))
+        .map(|i| (i % 253) as u8)
+        .collect();
+    fs::write(&on_disk, &data).unwrap();
+    let path_file = |p: &std::path::Path| InputFile {
+        path: "big.bin".into(),
+        mode: 0o644,
+        data: FileData::Path(p.to_path_buf()),
+    };
+    let files = vec![path_file(&on_disk), file("small", b"s".to_vec())];
+    let mut out = Vec::new();
+    writer::write(&mut out, LAUNCHER, spec(files), 1, &|_| {}).unwrap();
+    let bundle = open_bytes(&out).unwrap();
+    assert_eq!(bundle.read_file("big.bin").unwrap().unwrap(), data);
+    assert_eq!(bundle.read_file("small").unwrap().unwrap(), b"s");
+
+    // A file that cannot be read is an error, never an archive missing it.
+    let shrinking = dir.path().join("gone.bin");
+    let spec_then = spec(vec![path_file(&shrinking)]);
+    assert!(writer::write(&mut Vec::new(), LAUNCHER, spec_then, 1, &|_| {}).is_err());
 }

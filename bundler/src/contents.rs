@@ -4,10 +4,72 @@
 //! two different files can never claim one path.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::fs;
-use std::path::PathBuf;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 
 use crate::error::Error;
+
+/// Which of the two options placed a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataFlag {
+    /// `--add-data`: files as they are.
+    AddData,
+    /// `--add-binary`: executable, their shared libraries collected too.
+    AddBinary,
+}
+
+impl fmt::Display for DataFlag {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(match self {
+            DataFlag::AddData => "--add-data",
+            DataFlag::AddBinary => "--add-binary",
+        })
+    }
+}
+
+/// What put a file in the bundle (PyInstaller's TOC typecodes), for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// The app's script or one of its modules, by its path in the app (`app.py`, `pkg/m.py`).
+    App(String),
+    /// A data file inside one of the app's packages (`pkg/templates`).
+    PackageData(String),
+    /// `--runtime-hook FILE`.
+    Hook(String),
+    /// `--add-data SPEC` or `--add-binary SPEC`, as written.
+    Data { flag: DataFlag, spec: String },
+    /// A file of a third-party distribution, by its path in site-packages.
+    Distribution { name: String, file: String },
+    /// `--copy-metadata`: a distribution's metadata.
+    Metadata(String),
+    /// The runtime: CPython's library, the standard library, lib-dynload, Tcl/Tk, the bootstrap.
+    Runtime(&'static str),
+    /// A shared library found for an ELF file of the bundle.
+    Library { name: String, needed_by: String },
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Origin::App(file) => f.write_str(file),
+            Origin::PackageData(dir) => write!(f, "package data {dir}"),
+            Origin::Hook(file) => write!(f, "--runtime-hook {file}"),
+            Origin::Data { flag, spec } => write!(f, "{flag} {spec}"),
+            Origin::Distribution { name, file } => write!(f, "{file} ({name})"),
+            Origin::Metadata(name) => write!(f, "metadata of {name}"),
+            Origin::Runtime(what) => f.write_str(what),
+            Origin::Library { name, needed_by } => write!(f, "{name}, needed by {needed_by}"),
+        }
+    }
+}
+
+/// Checks a folder being added makes of each entry (see [`Contents::add_tree`]).
+pub trait Guard {
+    /// `path` is about to go at `dest`; refuse it with an error, or let it in.
+    fn check(&self, path: &Path, dest: &str) -> Result<(), Error>;
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -20,24 +82,57 @@ pub struct Item {
     pub source: Source,
     /// Unix permission bits.
     pub mode: u32,
-    /// What put it here, for messages (e.g. `--add-data logo.png:.`).
-    pub origin: String,
+    /// What put it here, for messages.
+    pub origin: Origin,
 }
 
 impl Item {
-    pub fn file(path: PathBuf, mode: u32, origin: impl Into<String>) -> Self {
+    pub fn file(path: PathBuf, mode: u32, origin: Origin) -> Self {
         Item {
             source: Source::File(path),
             mode,
-            origin: origin.into(),
+            origin,
         }
     }
 
-    pub fn bytes(data: Vec<u8>, mode: u32, origin: impl Into<String>) -> Self {
+    pub fn bytes(data: Vec<u8>, mode: u32, origin: Origin) -> Self {
         Item {
             source: Source::Bytes(data),
             mode,
-            origin: origin.into(),
+            origin,
+        }
+    }
+
+    /// A file as it is on disk: executable (0755) if it is, else 0644. Paths pybundle cannot
+    /// store (not UTF-8, a tab or a newline) are refused.
+    pub fn from_file(path: &Path, origin: Origin) -> Result<Item, Error> {
+        let meta = fs::metadata(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if path.to_str().is_none_or(|p| p.contains(['\t', '\n'])) {
+            return Err(Error::BadPath(path.to_path_buf()));
+        }
+        let mode = if meta.permissions().mode() & 0o111 != 0 {
+            0o755
+        } else {
+            0o644
+        };
+        Ok(Item::file(path.to_path_buf(), mode, origin))
+    }
+
+    /// Its size in bytes.
+    pub fn len(&self) -> Result<u64, Error> {
+        match &self.source {
+            Source::Bytes(data) => Ok(data.len() as u64),
+            Source::File(path) => {
+                fs::metadata(path)
+                    .map(|m| m.len())
+                    .map_err(|source| Error::Read {
+                        path: path.clone(),
+                        source,
+                    })
+            }
         }
     }
 
@@ -57,8 +152,8 @@ impl Item {
 pub struct Merged {
     pub dest: String,
     /// What put it there first, and what claimed it again.
-    pub first: String,
-    pub second: String,
+    pub first: Origin,
+    pub second: Origin,
 }
 
 #[derive(Debug, Default)]
@@ -87,8 +182,8 @@ impl Contents {
             }
             return Err(Error::Collision {
                 dest,
-                first: existing.origin.clone(),
-                second: item.origin,
+                first: existing.origin.to_string(),
+                second: item.origin.to_string(),
             });
         }
         self.items.insert(dest, item);
@@ -100,8 +195,13 @@ impl Contents {
         &self.merged
     }
 
-    pub fn replace(&mut self, dest: &str, item: Item) {
-        self.items.insert(dest.to_string(), item);
+    /// Give the file at `dest` new bytes (stripped, re-pointed), keeping where it came from;
+    /// it becomes executable.
+    pub fn replace_bytes(&mut self, dest: &str, bytes: Vec<u8>) {
+        if let Some(item) = self.items.get_mut(dest) {
+            item.source = Source::Bytes(bytes);
+            item.mode = 0o755;
+        }
     }
 
     pub fn contains(&self, dest: &str) -> bool {
@@ -115,20 +215,73 @@ impl Contents {
     pub fn len(&self) -> usize {
         self.items.len()
     }
+
+    /// Every file under `dir`, placed under `dest` with `origin`, in name order. With a
+    /// `guard` (a folder the user named), each entry is checked first; without one (pybundle's
+    /// own placements), what is not a regular file is skipped.
+    pub fn add_tree(
+        &mut self,
+        dir: &Path,
+        dest: &str,
+        origin: &Origin,
+        guard: Option<&dyn Guard>,
+    ) -> Result<(), Error> {
+        self.add_tree_at_depth(dir, dest, origin, guard, 0)
+    }
+
+    fn add_tree_at_depth(
+        &mut self,
+        dir: &Path,
+        dest: &str,
+        origin: &Origin,
+        guard: Option<&dyn Guard>,
+        depth: usize,
+    ) -> Result<(), Error> {
+        if depth > 64 {
+            return Err(Error::BadPath(dir.to_path_buf()));
+        }
+        let read_err = |source| Error::Read {
+            path: dir.to_path_buf(),
+            source,
+        };
+        let mut entries: Vec<_> = fs::read_dir(dir)
+            .map_err(read_err)?
+            .collect::<Result<_, _>>()
+            .map_err(read_err)?;
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path();
+            let name = entry
+                .file_name()
+                .into_string()
+                .map_err(|_| Error::BadPath(path.clone()))?;
+            let child = join(dest, &name);
+            if let Some(guard) = guard {
+                guard.check(&path, &child)?;
+            }
+            if path.is_dir() {
+                self.add_tree_at_depth(&path, &child, origin, guard, depth + 1)?;
+            } else if path.is_file() {
+                let item = Item::from_file(&path, origin.clone())?;
+                self.add(child, item)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `dest/name`, or `name` at the root.
+pub fn join(dest: &str, name: &str) -> String {
+    if dest.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dest}/{name}")
+    }
 }
 
 /// Do two items hold the same bytes? Sizes first, so different files are rarely read.
 fn same_bytes(a: &Item, b: &Item) -> Result<bool, Error> {
-    let size = |item: &Item| match &item.source {
-        Source::Bytes(data) => Ok(data.len() as u64),
-        Source::File(path) => fs::metadata(path)
-            .map(|m| m.len())
-            .map_err(|source| Error::Read {
-                path: path.clone(),
-                source,
-            }),
-    };
-    if size(a)? != size(b)? {
+    if a.len()? != b.len()? {
         return Ok(false);
     }
     Ok(a.read()? == b.read()?)
@@ -150,26 +303,27 @@ mod tests {
         fs::write(&b, "same").unwrap();
         fs::write(&c, "diff").unwrap();
         let mut contents = Contents::default();
+        let data = |spec: &str| Origin::Data {
+            flag: DataFlag::AddData,
+            spec: spec.into(),
+        };
+        let package = Origin::PackageData("t".into());
         contents
-            .add("t/x".into(), Item::file(a.clone(), 0o644, "package data"))
+            .add("t/x".into(), Item::file(a.clone(), 0o644, package.clone()))
             .unwrap();
         contents
-            .add("t/x".into(), Item::file(a, 0o644, "package data"))
+            .add("t/x".into(), Item::file(a, 0o644, package))
             .unwrap();
         contents
-            .add("t/x".into(), Item::file(b, 0o644, "--add-data t:t"))
+            .add("t/x".into(), Item::file(b, 0o644, data("t:t")))
             .unwrap();
-        contents
-            .add(
-                "t/x".into(),
-                Item::bytes(b"same".to_vec(), 0o644, "generated"),
-            )
-            .unwrap();
+        let generated = Item::bytes(b"same".to_vec(), 0o644, Origin::Runtime("generated"));
+        contents.add("t/x".into(), generated).unwrap();
         assert_eq!(contents.len(), 1);
         assert_eq!(contents.merged().len(), 2);
-        assert_eq!(contents.merged()[0].second, "--add-data t:t");
+        assert_eq!(contents.merged()[0].second.to_string(), "--add-data t:t");
         let err = contents
-            .add("t/x".into(), Item::file(c, 0o644, "--add-data other:t"))
+            .add("t/x".into(), Item::file(c, 0o644, data("other:t")))
             .unwrap_err();
         let text = err.to_string();
         assert!(

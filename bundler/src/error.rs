@@ -4,6 +4,8 @@
 use std::io;
 use std::path::PathBuf;
 
+use crate::contents::DataFlag;
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("the script {0} does not exist; check the path")]
@@ -19,22 +21,22 @@ pub enum Error {
     #[error("CPython {version} at {path} has no shared library (libpython3.X.so), which a bundle's launcher loads; install it (Debian: libpython3.X) or use a CPython built with --enable-shared (pyenv: PYTHON_CONFIGURE_OPTS=--enable-shared)")]
     NoSharedPython { path: PathBuf, version: String },
     #[error("{flag} {spec:?} has no destination; write SRC:DEST (DEST '.' is the bundle's root)")]
-    DataNoDest { flag: &'static str, spec: String },
+    DataNoDest { flag: DataFlag, spec: String },
     #[error("{flag} {spec:?} has no source; write SRC:DEST, SRC a file, folder or glob")]
-    DataNoSource { flag: &'static str, spec: String },
+    DataNoSource { flag: DataFlag, spec: String },
     #[error("{flag} source {spec:?} does not exist and matches no file; check the path (relative paths start from the current folder)")]
-    DataMissing { flag: &'static str, spec: String },
+    DataMissing { flag: DataFlag, spec: String },
     #[error("{flag} destination {dest:?} must be a relative path inside the bundle, like '.' or 'assets/icons'")]
-    DataBadDest { flag: &'static str, dest: String },
+    DataBadDest { flag: DataFlag, dest: String },
     #[error("{path} is {kind}, not a regular file or folder; {flag} takes files and folders only, so remove it or point at the files you mean")]
     DataNotRegular {
-        flag: &'static str,
+        flag: DataFlag,
         path: PathBuf,
         kind: &'static str,
     },
     #[error("{path} is a link to {target}, outside the folder given to {flag}; copy the file into that folder or add it with its own {flag}")]
     DataLinkOutside {
-        flag: &'static str,
+        flag: DataFlag,
         path: PathBuf,
         target: PathBuf,
     },

@@ -2,8 +2,6 @@
 //! interpreter, collect runtime, app, data and shared libraries, then write the output.
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::path::Path;
 use std::time::Instant;
 
 use pybundle_archive::Launch;
@@ -12,7 +10,7 @@ use crate::analysis::{self, Need};
 use crate::app;
 use crate::bootstrap;
 use crate::compile::Compiler;
-use crate::contents::{Contents, Item};
+use crate::contents::{Contents, Item, Origin};
 use crate::elf;
 use crate::error::Error;
 use crate::excludes::Excludes;
@@ -26,6 +24,7 @@ use crate::settings::{BuildSettings, OutputMode, Strip};
 use crate::specpath;
 use crate::stub;
 use crate::summary::{self, Summary};
+use crate::workpath::{Bucket, Workpath};
 
 pub fn build(settings: BuildSettings) -> Result<(), Error> {
     let started = Instant::now();
@@ -44,9 +43,7 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
     let output_path = dist.join(&s.name);
     output::check_replaceable(&output_path, s.noconfirm)?;
     if s.clean {
-        for cache in ["pyc", "bootstrap", "frames", "probe"] {
-            let _ = fs::remove_dir_all(workpath.join(cache));
-        }
+        workpath.clean();
     }
     for note in &s.notes {
         progress.note(note);
@@ -134,7 +131,11 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
         &compiler,
         &mut contents,
     )?;
-    let data_files = app::data::add_all(&s.data, &[dist.clone(), workpath.clone()], &mut contents)?;
+    let data_files = app::data::add_all(
+        &s.data,
+        &[dist.clone(), workpath.root().to_path_buf()],
+        &mut contents,
+    )?;
     let boot = bootstrap::compile(
         &bootstrap::Plan {
             script: &s.script,
@@ -147,7 +148,7 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
     )?;
     contents.add(
         layout::BOOTSTRAP.to_string(),
-        Item::bytes(boot, 0o644, "the bootstrap"),
+        Item::bytes(boot, 0o644, Origin::Runtime("the bootstrap")),
     )?;
 
     for merged in contents.merged() {
@@ -208,7 +209,7 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
         },
         runtime_tmpdir: s.runtime_tmpdir.clone(),
         level: s.level,
-        frames: workpath.join("frames"),
+        frames: workpath.bucket(Bucket::Frames),
         timestamp: s.timestamp,
     };
     let written = match &s.mode {
@@ -329,7 +330,7 @@ fn report_missing(
 fn add_compiled_imports(
     packages: &mut packages::collect::Report,
     interp: &Interpreter,
-    workpath: &Path,
+    workpath: &Workpath,
     excluded: &Excludes,
     progress: &Progress,
 ) {
@@ -337,7 +338,7 @@ fn add_compiled_imports(
         return;
     }
     progress.step("Asking compiled modules what they import");
-    let cache = workpath.join("probe");
+    let cache = workpath.bucket(Bucket::Probe);
     let Some(found) = packages::compiled::stdlib_imports(interp, &packages.compiled, &cache) else {
         progress.warn(&format!(
             "could not run {} to see what compiled modules import; if the app then fails with ModuleNotFoundError, pass that module with --hidden-import",

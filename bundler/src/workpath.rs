@@ -1,10 +1,68 @@
-//! Files of the build caches in `--workpath` (bytecode, bootstrap, compressed chunks): written
-//! beside their place and renamed in, so a crashed or concurrent build never leaves half a file
-//! where another build reads.
+//! The build caches in `--workpath`: which there are ([`Bucket`]), where each lives
+//! ([`Workpath`]), and how their files are written (whole, renamed in, so a crashed or
+//! concurrent build never leaves half a file where another build reads). (uv's `CacheBucket`.)
 
 use std::fs;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// One kind of cache, in a folder of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bucket {
+    /// Compiled modules, by source and interpreter (`compile`).
+    Pyc,
+    /// Bootstrap sources, by content (`bootstrap`).
+    Bootstrap,
+    /// Compressed chunks of onefile archives, by content and level (`output::frames`).
+    Frames,
+    /// What compiled modules import, by distribution (`packages::compiled`).
+    Probe,
+}
+
+impl Bucket {
+    pub const ALL: [Bucket; 4] = [
+        Bucket::Pyc,
+        Bucket::Bootstrap,
+        Bucket::Frames,
+        Bucket::Probe,
+    ];
+
+    fn folder(self) -> &'static str {
+        match self {
+            Bucket::Pyc => "pyc",
+            Bucket::Bootstrap => "bootstrap",
+            Bucket::Frames => "frames",
+            Bucket::Probe => "probe",
+        }
+    }
+}
+
+/// `--workpath`: where the build keeps its caches.
+#[derive(Debug, Clone)]
+pub struct Workpath {
+    root: PathBuf,
+}
+
+impl Workpath {
+    pub fn new(root: PathBuf) -> Self {
+        Workpath { root }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn bucket(&self, bucket: Bucket) -> PathBuf {
+        self.root.join(bucket.folder())
+    }
+
+    /// `--clean`: drop every cache (what cannot be removed is rebuilt over).
+    pub fn clean(&self) {
+        for bucket in Bucket::ALL {
+            let _ = fs::remove_dir_all(self.bucket(bucket));
+        }
+    }
+}
 
 /// Write `bytes` to `path` whole or not at all; a failed attempt leaves nothing behind.
 pub fn write_whole(path: &Path, bytes: &[u8]) -> io::Result<()> {

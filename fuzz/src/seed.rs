@@ -4,7 +4,7 @@
 
 use std::fs;
 
-use pybundle_archive::writer::{self, ArchiveSpec, Header, InputFile};
+use pybundle_archive::writer::{self, ArchiveSpec, FileData, Header, InputFile};
 use pybundle_archive::{Launch, Mode, Signals, Trailer, Unpack};
 
 fn main() -> std::io::Result<()> {
@@ -19,7 +19,7 @@ fn main() -> std::io::Result<()> {
     let file = |path: &str, mode, data: &[u8]| InputFile {
         path: path.into(),
         mode,
-        data: data.to_vec(),
+        data: FileData::Bytes(std::borrow::Cow::Owned(data.to_vec())),
     };
     let specs = [
         vec![file("boot.pyc", 0o644, b"print('hi')")],

@@ -3,21 +3,16 @@
 //! their own shared-library dependencies are collected by [`crate::elf::collect`].
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use crate::contents::{Contents, Item};
+use crate::contents::{join, Contents, DataFlag, Guard, Item, Origin};
 use crate::error::Error;
 use crate::layout;
-
-pub const ADD_DATA: &str = "--add-data";
-pub const ADD_BINARY: &str = "--add-binary";
 
 /// One `--add-data`/`--add-binary` argument, parsed, with the files its source names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataSpec {
-    /// `--add-data` or `--add-binary`.
-    pub flag: &'static str,
+    pub flag: DataFlag,
     /// As the user wrote it, for messages.
     pub spec: String,
     /// The source, relative ones taken from the folder they were given in.
@@ -31,7 +26,7 @@ pub struct DataSpec {
 impl DataSpec {
     /// Split `SRC:DEST` (or `SRC;DEST`) at the last separator; a relative SRC is taken from
     /// `base` (the folder of the pyproject.toml it came from; empty: the current folder).
-    pub fn parse(flag: &'static str, spec: &str, base: &Path) -> Result<Self, Error> {
+    pub fn parse(flag: DataFlag, spec: &str, base: &Path) -> Result<Self, Error> {
         let at = spec.rfind([':', ';']).ok_or_else(|| Error::DataNoDest {
             flag,
             spec: spec.to_string(),
@@ -101,14 +96,6 @@ fn normalise_dest(dest: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-fn join(dest: &str, name: &str) -> String {
-    if dest.is_empty() {
-        name.to_string()
-    } else {
-        format!("{dest}/{name}")
-    }
-}
-
 /// Add every `--add-data` source, refusing a folder that holds the build's own output.
 pub fn add_all(
     specs: &[DataSpec],
@@ -117,8 +104,11 @@ pub fn add_all(
 ) -> Result<usize, Error> {
     let before = contents.len();
     for spec in specs {
+        let origin = Origin::Data {
+            flag: spec.flag,
+            spec: spec.spec.clone(),
+        };
         for source in spec.sources.iter().cloned() {
-            let origin = format!("{} {}", spec.flag, spec.spec);
             if source.is_dir() {
                 let real = source.canonicalize().map_err(|e| Error::Read {
                     path: source.clone(),
@@ -130,12 +120,11 @@ pub fn add_all(
                         input: source,
                     });
                 }
-                let tree = Tree {
-                    dest: &spec.dest,
-                    origin: &origin,
-                    user_root: Some(&real),
+                let guard = UserFolder {
+                    flag: spec.flag,
+                    root: &real,
                 };
-                add_tree_at_depth(&source, &tree, contents, 0)?;
+                contents.add_tree(&source, &spec.dest, &origin, Some(&guard))?;
             } else {
                 check_regular(spec.flag, &source)?;
                 let name = source
@@ -144,9 +133,8 @@ pub fn add_all(
                     .ok_or_else(|| Error::BadPath(source.clone()))?;
                 let dest = join(&spec.dest, name);
                 check_reserved(&source, &dest)?;
-                let mut item = item_for(&source, dest.clone())?;
-                item.origin = origin.clone();
-                if spec.flag == ADD_BINARY {
+                let mut item = Item::from_file(&source, origin.clone())?;
+                if spec.flag == DataFlag::AddBinary {
                     item.mode = 0o755;
                 }
                 contents.add(dest, item)?;
@@ -156,85 +144,29 @@ pub fn add_all(
     Ok(contents.len() - before)
 }
 
-/// Every file under `dir`, placed under `dest` (pybundle's own placements: the runtime's
-/// folders are allowed).
-pub fn add_tree(
-    dir: &Path,
-    dest: &str,
-    origin: &str,
-    contents: &mut Contents,
-) -> Result<(), Error> {
-    let tree = Tree {
-        dest,
-        origin,
-        user_root: None,
-    };
-    add_tree_at_depth(dir, &tree, contents, 0)
+/// A folder the user named: links in it must stay inside it, its files must be regular, and
+/// none may take a place the runtime reserves.
+struct UserFolder<'a> {
+    flag: DataFlag,
+    /// Its real path.
+    root: &'a Path,
 }
 
-/// One folder being added.
-struct Tree<'a> {
-    /// Where its contents go in the bundle.
-    dest: &'a str,
-    origin: &'a str,
-    /// For a folder from the command line, its real path: links in it must stay inside it,
-    /// and it may not touch the runtime's folders. `None` for pybundle's own placements.
-    user_root: Option<&'a Path>,
-}
-
-fn add_tree_at_depth(
-    dir: &Path,
-    tree: &Tree,
-    contents: &mut Contents,
-    depth: usize,
-) -> Result<(), Error> {
-    if depth > 64 {
-        return Err(Error::BadPath(dir.to_path_buf()));
-    }
-    let read_err = |source| Error::Read {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let mut entries: Vec<_> = fs::read_dir(dir)
-        .map_err(read_err)?
-        .collect::<Result<_, _>>()
-        .map_err(read_err)?;
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let path = entry.path();
-        let name = entry
-            .file_name()
-            .into_string()
-            .map_err(|_| Error::BadPath(path.clone()))?;
-        let child = join(tree.dest, &name);
-        if let Some(root) = tree.user_root {
-            check_link_inside(&path, root, tree.origin)?;
+impl Guard for UserFolder<'_> {
+    fn check(&self, path: &Path, dest: &str) -> Result<(), Error> {
+        check_link_inside(path, self.root, self.flag)?;
+        if !path.is_dir() {
+            check_regular(self.flag, path)?;
+            check_reserved(path, dest)?;
         }
-        let sub = Tree {
-            dest: &child,
-            ..*tree
-        };
-        if path.is_dir() {
-            add_tree_at_depth(&path, &sub, contents, depth + 1)?;
-        } else {
-            if tree.user_root.is_some() {
-                check_regular(flag_of(tree.origin), &path)?;
-                check_reserved(&path, &child)?;
-            } else if !path.is_file() {
-                continue;
-            }
-            let mut item = item_for(&path, child.clone())?;
-            item.origin = tree.origin.to_string();
-            contents.add(child, item)?;
-        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// A link inside a folder given to `--add-data` must point inside that folder: its target is
 /// copied into the bundle, and a link out (to `/etc`, a home folder) would carry files the
 /// user never named. A link given on the command line itself is followed, as named.
-fn check_link_inside(path: &Path, root: &Path, origin: &str) -> Result<(), Error> {
+fn check_link_inside(path: &Path, root: &Path, flag: DataFlag) -> Result<(), Error> {
     let is_link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
     if !is_link {
         return Ok(());
@@ -242,7 +174,7 @@ fn check_link_inside(path: &Path, root: &Path, origin: &str) -> Result<(), Error
     match path.canonicalize() {
         Ok(target) if target.starts_with(root) => Ok(()),
         Ok(target) => Err(Error::DataLinkOutside {
-            flag: flag_of(origin),
+            flag,
             path: path.to_path_buf(),
             target,
         }),
@@ -253,7 +185,7 @@ fn check_link_inside(path: &Path, root: &Path, origin: &str) -> Result<(), Error
 
 /// Data must be regular files (a link is followed to one). A FIFO would hang the build,
 /// a device or socket has no content to copy, and a dangling link has nothing behind it.
-fn check_regular(flag: &'static str, path: &Path) -> Result<(), Error> {
+fn check_regular(flag: DataFlag, path: &Path) -> Result<(), Error> {
     use std::os::unix::fs::FileTypeExt;
     let kind = match fs::metadata(path) {
         Ok(meta) if meta.is_file() => return Ok(()),
@@ -272,15 +204,6 @@ fn check_regular(flag: &'static str, path: &Path) -> Result<(), Error> {
     })
 }
 
-/// `--add-data` or `--add-binary`, from an item's origin text.
-fn flag_of(origin: &str) -> &'static str {
-    if origin.starts_with(ADD_BINARY) {
-        ADD_BINARY
-    } else {
-        ADD_DATA
-    }
-}
-
 fn check_reserved(path: &Path, dest: &str) -> Result<(), Error> {
     if layout::is_reserved(dest) {
         return Err(Error::Reserved {
@@ -291,23 +214,6 @@ fn check_reserved(path: &Path, dest: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// A data file keeps its executable bit; everything else is 0644.
-pub fn item_for(path: &Path, origin: String) -> Result<Item, Error> {
-    let meta = fs::metadata(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    if path.to_str().is_none_or(|p| p.contains(['\t', '\n'])) {
-        return Err(Error::BadPath(path.to_path_buf()));
-    }
-    let mode = if meta.permissions().mode() & 0o111 != 0 {
-        0o755
-    } else {
-        0o644
-    };
-    Ok(Item::file(path.to_path_buf(), mode, origin))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,17 +221,17 @@ mod tests {
     #[test]
     fn parses_both_separators_and_normalises_dest() {
         let here = Path::new("");
-        let d = DataSpec::parse(ADD_DATA, "config.json:.", here).unwrap();
+        let d = DataSpec::parse(DataFlag::AddData, "config.json:.", here).unwrap();
         assert_eq!(
             (d.source.as_path(), d.dest.as_str()),
             (Path::new("config.json"), "")
         );
-        let d = DataSpec::parse(ADD_DATA, "assets;./img/", Path::new("/p")).unwrap();
+        let d = DataSpec::parse(DataFlag::AddData, "assets;./img/", Path::new("/p")).unwrap();
         assert_eq!(
             (d.source.as_path(), d.dest.as_str()),
             (Path::new("/p/assets"), "img")
         );
-        let d = DataSpec::parse(ADD_DATA, "/abs/x:.", Path::new("/p")).unwrap();
+        let d = DataSpec::parse(DataFlag::AddData, "/abs/x:.", Path::new("/p")).unwrap();
         assert_eq!(d.source, Path::new("/abs/x"));
     }
 
@@ -333,24 +239,24 @@ mod tests {
     fn refuses_missing_or_escaping_dest() {
         let here = Path::new("");
         assert!(matches!(
-            DataSpec::parse(ADD_DATA, "config.json", here),
+            DataSpec::parse(DataFlag::AddData, "config.json", here),
             Err(Error::DataNoDest { .. })
         ));
         assert!(matches!(
-            DataSpec::parse(ADD_DATA, "config.json:", here),
+            DataSpec::parse(DataFlag::AddData, "config.json:", here),
             Err(Error::DataNoDest { .. })
         ));
         // The source is what is missing here, and the message says so.
         assert!(matches!(
-            DataSpec::parse(ADD_DATA, ":.", here),
+            DataSpec::parse(DataFlag::AddData, ":.", here),
             Err(Error::DataNoSource { .. })
         ));
         assert!(matches!(
-            DataSpec::parse(ADD_DATA, "a:../up", here),
+            DataSpec::parse(DataFlag::AddData, "a:../up", here),
             Err(Error::DataBadDest { .. })
         ));
         assert!(matches!(
-            DataSpec::parse(ADD_DATA, "a:/abs", here),
+            DataSpec::parse(DataFlag::AddData, "a:/abs", here),
             Err(Error::DataBadDest { .. })
         ));
     }

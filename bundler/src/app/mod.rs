@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::analysis::{self, Site};
 use crate::compile::{Compiler, Job};
-use crate::contents::{Contents, Item};
+use crate::contents::{Contents, Item, Origin};
 use crate::error::Error;
 use crate::excludes::Excludes;
 use crate::interpreter::Interpreter;
@@ -125,7 +125,7 @@ pub fn collect(
         .ok_or_else(|| Error::Internal("no bytecode for the script".into()))?;
     contents.add(
         script.compiled_dest(),
-        Item::bytes(main.pyc, 0o644, script.file_name.clone()),
+        Item::bytes(main.pyc, 0o644, Origin::App(script.file_name.clone())),
     )?;
 
     let mut seen: HashSet<String> = excluded.named().iter().cloned().collect();
@@ -146,7 +146,7 @@ pub fn collect(
             .ok_or_else(|| Error::Internal("a runtime hook was not compiled".into()))?;
         contents.add(
             dest.clone(),
-            Item::bytes(compiled.pyc, 0o644, format!("--runtime-hook {file}")),
+            Item::bytes(compiled.pyc, 0o644, Origin::Hook(file.clone())),
         )?;
         report.hooks.push(dest);
     }
@@ -191,7 +191,8 @@ pub fn collect(
                         let file = file_name(&path)?;
                         let parent = rel_dir.rsplit_once('/').map(|(p, _)| format!("{p}/"));
                         let dest = format!("{}{file}", parent.unwrap_or_default());
-                        contents.add(dest, Item::file(path, 0o755, prefix.to_string()))?;
+                        let origin = Origin::App(format!("{rel_dir}/{file}"));
+                        contents.add(dest, Item::file(path, 0o755, origin))?;
                         continue;
                     }
                 };
@@ -204,9 +205,10 @@ pub fn collect(
             }
         }
         let compiled = compiler.compile(&jobs, true)?;
-        for (done, dest) in compiled.into_iter().zip(dests) {
+        for ((done, dest), job) in compiled.into_iter().zip(dests).zip(&jobs) {
             let done = done.ok_or_else(|| Error::Internal("a module was not compiled".into()))?;
-            contents.add(dest.clone(), Item::bytes(done.pyc, 0o644, dest))?;
+            let origin = Origin::App(job.display.clone());
+            contents.add(dest, Item::bytes(done.pyc, 0o644, origin))?;
         }
     }
     report.local_modules.sort();
@@ -363,15 +365,12 @@ fn add_package_data(dir: &Path, dest: &str, contents: &mut Contents) -> Result<(
         let child_dest = format!("{dest}/{name}");
         if path.is_dir() {
             if name != "__pycache__" && !has_python_files(&path) {
-                data::add_tree(
-                    &path,
-                    &child_dest,
-                    &format!("package data {child_dest}"),
-                    contents,
-                )?;
+                let origin = Origin::PackageData(child_dest.clone());
+                contents.add_tree(&path, &child_dest, &origin, None)?;
             }
         } else if !is_code(&name) {
-            contents.add(child_dest.clone(), data::item_for(&path, child_dest)?)?;
+            let origin = Origin::PackageData(dest.to_string());
+            contents.add(child_dest, Item::from_file(&path, origin)?)?;
         }
     }
     Ok(())

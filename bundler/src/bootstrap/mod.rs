@@ -3,11 +3,11 @@
 //! other module.
 
 use std::fs;
-use std::path::Path;
 
 use crate::app::Script;
 use crate::compile::{Compiler, Job};
 use crate::error::Error;
+use crate::workpath::{Bucket, Workpath};
 
 const TEMPLATE: &str = include_str!("boot.py");
 
@@ -22,7 +22,7 @@ pub struct Plan<'a> {
 }
 
 /// The compiled bootstrap for `plan`.
-pub fn compile(plan: &Plan, compiler: &Compiler, workpath: &Path) -> Result<Vec<u8>, Error> {
+pub fn compile(plan: &Plan, compiler: &Compiler, workpath: &Workpath) -> Result<Vec<u8>, Error> {
     let tuple = |items: &[String]| {
         let quoted: Vec<String> = items.iter().map(|d| python_str(d)).collect();
         format!("({},)", quoted.join(", ")).replace("(,)", "()")
@@ -33,7 +33,7 @@ pub fn compile(plan: &Plan, compiler: &Compiler, workpath: &Path) -> Result<Vec<
         .replace("\"@SITE_PACKAGES@\"", &python_str(plan.site_packages))
         .replace("\"@HOOKS@\"", &tuple(plan.hooks))
         .replace("\"@TCLTK@\"", &tuple(plan.tcltk));
-    let dir = workpath.join("bootstrap");
+    let dir = workpath.bucket(Bucket::Bootstrap);
     fs::create_dir_all(&dir).map_err(|source| Error::Workpath {
         path: dir.clone(),
         source,

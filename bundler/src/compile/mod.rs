@@ -10,6 +10,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Stdio};
 
 use crate::error::Error;
 use crate::interpreter::Interpreter;
+use crate::workpath::{Bucket, Workpath};
 
 const HELPER: &str = include_str!("helper.py");
 
@@ -38,7 +39,11 @@ pub struct Compiler<'a> {
 }
 
 impl<'a> Compiler<'a> {
-    pub fn new(interpreter: &'a Interpreter, workpath: &Path, optimize: u8) -> Result<Self, Error> {
+    pub fn new(
+        interpreter: &'a Interpreter,
+        workpath: &Workpath,
+        optimize: u8,
+    ) -> Result<Self, Error> {
         let key = xxhash_rust::xxh3::xxh3_64(
             format!(
                 "{}\0{}\0{}\0{optimize}",
@@ -48,7 +53,7 @@ impl<'a> Compiler<'a> {
             )
             .as_bytes(),
         );
-        let cache_dir = workpath.join("pyc").join(format!("{key:016x}"));
+        let cache_dir = workpath.bucket(Bucket::Pyc).join(format!("{key:016x}"));
         fs::create_dir_all(&cache_dir).map_err(|source| Error::Workpath {
             path: cache_dir.clone(),
             source,

@@ -13,7 +13,7 @@ use super::read;
 use super::search::Searcher;
 use super::strip::{self, Strip};
 use super::system;
-use crate::contents::{Contents, Item, Source};
+use crate::contents::{Contents, Item, Origin, Source};
 use crate::error::Error;
 use crate::layout;
 
@@ -102,7 +102,14 @@ pub fn collect(contents: &mut Contents, searcher: &Searcher, how: Strip) -> Resu
                 Some(found) => {
                     contents.add(
                         lib_dest.clone(),
-                        Item::file(found.clone(), 0o755, format!("{name}, needed by {dest}")),
+                        Item::file(
+                            found.clone(),
+                            0o755,
+                            Origin::Library {
+                                name: name.clone(),
+                                needed_by: dest.clone(),
+                            },
+                        ),
                     )?;
                     report.libraries.insert(name.clone(), found.clone());
                     queue.push_back((lib_dest, found, chain.clone()));
@@ -133,7 +140,7 @@ pub fn collect(contents: &mut Contents, searcher: &Searcher, how: Strip) -> Resu
             report.unpatched.push(dest.clone());
         }
         if changed || patched == Patched::Rewritten {
-            contents.replace(&dest, Item::bytes(bytes, 0o755, dest.clone()));
+            contents.replace_bytes(&dest, bytes);
         }
     }
     Ok(report)

@@ -11,7 +11,9 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use pybundle_archive::writer::{self, ArchiveSpec, Header, InputFile};
+use std::borrow::Cow;
+
+use pybundle_archive::writer::{self, ArchiveSpec, FileData, Header, InputFile};
 use pybundle_archive::{FileEntry, Launch, Mode, Unpack};
 
 use crate::contents::{Contents, Source};
@@ -59,11 +61,16 @@ pub fn onefile(
     contents: &Contents,
     progress: &Progress,
 ) -> Result<Written, Error> {
+    // Files on disk are read when their chunk is compressed: the build never holds every
+    // input at once, only what it made itself (compiled modules, stripped libraries).
     let mut files = Vec::with_capacity(contents.len());
     let mut total = 0u64;
     for (dest, item) in contents.iter() {
-        let data = item.read()?;
-        total += data.len() as u64;
+        let data = match &item.source {
+            Source::Bytes(bytes) => FileData::Bytes(Cow::Borrowed(bytes)),
+            Source::File(path) => FileData::Path(path.clone()),
+        };
+        total += item.len()?;
         files.push(InputFile {
             path: dest.clone(),
             mode: item.mode,
@@ -75,36 +82,30 @@ pub fn onefile(
         header: plan.header(Mode::Onefile { unpack }),
         files,
     };
-    let mut image = Vec::new();
     let store = frames::FrameDir::new(plan.frames);
-    writer::write_with_store(
-        &mut image,
-        plan.stub,
-        spec,
-        plan.level,
-        Some(&store),
-        &|n| progress.advance(n),
-    )
-    .map_err(|e| Error::Internal(format!("writing the archive failed: {e}")))?;
+    let archive = writer::compress(spec, plan.level, Some(&store), &|n| progress.advance(n))
+        .map_err(|e| Error::Internal(format!("writing the archive failed: {e}")))?;
     store.trim();
     progress.step("Writing");
     let path = plan.dist.join(plan.name);
+    let mut bytes = 0u64;
     replace::install(plan.dist, &path, |tmp| {
-        let mut file = OpenOptions::new()
+        let file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o755)
             .open(tmp)?;
-        file.write_all(&image)?;
+        let mut out = std::io::BufWriter::new(file);
+        bytes = archive
+            .write_to(&mut out, plan.stub)
+            .map_err(std::io::Error::other)?;
+        let file = out.into_inner().map_err(|e| e.into_error())?;
         if let Some(time) = plan.timestamp {
             file.set_times(fs::FileTimes::new().set_modified(time).set_accessed(time))?;
         }
         file.sync_all()
     })?;
-    Ok(Written {
-        path,
-        bytes: image.len() as u64,
-    })
+    Ok(Written { path, bytes })
 }
 
 /// Write `NAME/NAME` (the launcher, listing every file with its hash) and the root beside it,

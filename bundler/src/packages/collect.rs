@@ -306,7 +306,7 @@ fn bundle(
     let mut compiled_sources: Vec<(String, PathBuf)> = Vec::new();
     let mut named: HashSet<String> = HashSet::new();
     let as_source = |rel: &str, source: &Path, contents: &mut Contents| -> Result<(), Error> {
-        let item = crate::app::data::item_for(source, format!("{} ({})", rel, dist.name))?;
+        let item = Item::from_file(source, dist.origin(rel))?;
         contents.add(format!("{site_dest}/{rel}"), item)
     };
     for (rel, source) in installed.chain(linked) {
@@ -362,7 +362,7 @@ fn bundle(
                     file: source.clone(),
                 });
             }
-            let item = crate::app::data::item_for(&source, format!("{} ({})", rel, dist.name))?;
+            let item = Item::from_file(&source, dist.origin(rel))?;
             contents.add(format!("{site_dest}/{rel}"), item)?;
         }
     }
@@ -372,7 +372,7 @@ fn bundle(
     for ((done, dest), (rel, source)) in results.into_iter().zip(dests).zip(&compiled_sources) {
         let compiled = done.is_some();
         if let Some(done) = done {
-            contents.add(dest, Item::bytes(done.pyc, 0o644, dist.name.clone()))?;
+            contents.add(dest, Item::bytes(done.pyc, 0o644, dist.origin(rel)))?;
         }
         if !compiled || named.contains(rel) {
             as_source(rel, source, contents)?;

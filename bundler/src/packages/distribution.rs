@@ -31,6 +31,14 @@ pub struct Distribution {
 }
 
 impl Distribution {
+    /// Where its file `rel` (relative to its site-packages) comes from, for messages.
+    pub fn origin(&self, rel: &str) -> crate::contents::Origin {
+        crate::contents::Origin::Distribution {
+            name: self.name.clone(),
+            file: rel.to_string(),
+        }
+    }
+
     /// Read `site/<dist_info>`; `None` when it lacks METADATA or RECORD.
     pub fn read(site: &Path, dist_info: &str) -> Option<Self> {
         let dir = site.join(dist_info);

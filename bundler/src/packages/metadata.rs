@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use super::markers::{self, Environment};
 use super::SiteIndex;
-use crate::contents::Contents;
+use crate::contents::{Contents, Item, Origin};
 use crate::error::Error;
 use crate::settings::CopyMetadata;
 
@@ -45,10 +45,8 @@ pub fn copy(
                 if top.ends_with(".dist-info") || top.ends_with(".egg-info") {
                     let source = dist.site.join(rel);
                     if source.is_file() {
-                        let item = crate::app::data::item_for(
-                            &source,
-                            format!("metadata of {}", dist.name),
-                        )?;
+                        let origin = Origin::Metadata(dist.name.clone());
+                        let item = Item::from_file(&source, origin)?;
                         contents.add(format!("{site_dest}/{rel}"), item)?;
                     }
                 }

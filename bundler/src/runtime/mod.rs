@@ -12,7 +12,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::compile::{Compiler, Job};
-use crate::contents::{Contents, Item};
+use crate::contents::{Contents, Item, Origin};
 use crate::error::Error;
 use crate::excludes::Excludes;
 use crate::interpreter::Interpreter;
@@ -63,7 +63,11 @@ pub fn collect(
     let mut report = Report::default();
     contents.add(
         layout::python_library(interp),
-        Item::file(interp.library.clone(), 0o755, "CPython's library"),
+        Item::file(
+            interp.library.clone(),
+            0o755,
+            Origin::Runtime("CPython's library"),
+        ),
     )?;
 
     let mut sources = Vec::new();
@@ -89,7 +93,7 @@ pub fn collect(
     let zip = pyzip::build(modules.iter().map(|(n, b)| (n.as_str(), b.as_slice())))?;
     contents.add(
         layout::stdlib_zip(interp),
-        Item::bytes(zip, 0o644, "the standard library"),
+        Item::bytes(zip, 0o644, Origin::Runtime("the standard library")),
     )?;
 
     let dynload_dest = layout::dynload(interp);
@@ -102,7 +106,11 @@ pub fn collect(
         {
             contents.add(
                 format!("{dynload_dest}/{name}"),
-                Item::file(interp.dynload.join(&name), 0o755, "lib-dynload"),
+                Item::file(
+                    interp.dynload.join(&name),
+                    0o755,
+                    Origin::Runtime("lib-dynload"),
+                ),
             )?;
             report.extensions += 1;
         }

@@ -5,8 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::app::data;
-use crate::contents::Contents;
+use crate::contents::{Contents, Origin};
 use crate::error::Error;
 use crate::interpreter::Interpreter;
 use crate::layout;
@@ -40,7 +39,7 @@ pub fn collect(interp: &Interpreter, contents: &mut Contents) -> Result<Vec<Stri
             .ok_or_else(|| Error::BadPath(dir.clone()))?
             .to_string();
         let dest = format!("{}/{name}", layout::LIB_DIR);
-        data::add_tree(&dir, &dest, "Tcl/Tk", contents)?;
+        contents.add_tree(&dir, &dest, &Origin::Runtime("Tcl/Tk"), None)?;
         placed.push(dest);
     }
     Ok(placed)

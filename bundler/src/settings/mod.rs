@@ -18,6 +18,7 @@ use crate::cli::BuildArgs;
 use crate::error::Error;
 use crate::excludes::Excludes;
 use crate::layout;
+use crate::workpath::Workpath;
 use options::{Combine, Options};
 
 /// zstd level of release builds. Measured on examples/hello: level 3 gives 12.8 MB in 0.6 s,
@@ -90,7 +91,7 @@ pub struct BuildSettings {
     pub mode: OutputMode,
     pub target: Target,
     pub distpath: PathBuf,
-    pub workpath: PathBuf,
+    pub workpath: Workpath,
     /// `--add-data` and `--add-binary`, parsed, their sources found.
     pub data: Vec<DataSpec>,
     /// Where the app's own modules are looked for after the script's folder: `-p/--paths`,
@@ -256,7 +257,9 @@ impl BuildSettings {
             mode,
             target: Target::Host,
             distpath: absolute(o.distpath.as_deref().unwrap_or(Path::new("dist")))?,
-            workpath: absolute(o.workpath.as_deref().unwrap_or(Path::new("build")))?,
+            workpath: Workpath::new(absolute(
+                o.workpath.as_deref().unwrap_or(Path::new("build")),
+            )?),
             data,
             paths,
             hidden_imports: o.hidden_import.clone(),

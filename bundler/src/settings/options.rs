@@ -5,8 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::app::data::{DataSpec, ADD_BINARY, ADD_DATA};
+use crate::app::data::DataSpec;
 use crate::cli::{BuildArgs, Elsewhere};
+use crate::contents::DataFlag;
 use crate::error::Error;
 
 /// Every setting, unset unless given. Lists replace each other whole.
@@ -152,8 +153,8 @@ impl Options {
             workpath: args.workpath.clone(),
             contents_directory: args.contents_directory.clone(),
             specpath: args.specpath.clone(),
-            add_data: data_specs(ADD_DATA, &args.add_data, here)?,
-            add_binary: data_specs(ADD_BINARY, &args.add_binary, here)?,
+            add_data: data_specs(DataFlag::AddData, &args.add_data, here)?,
+            add_binary: data_specs(DataFlag::AddBinary, &args.add_binary, here)?,
             paths: split_paths(&args.paths, here),
             collect_all: args.collect_all.clone(),
             collect_data: args.collect_data.clone(),
@@ -188,11 +189,7 @@ impl Options {
 }
 
 /// Parse `SRC:DEST` arguments, relative sources taken from `base`.
-pub fn data_specs(
-    flag: &'static str,
-    specs: &[String],
-    base: &Path,
-) -> Result<Vec<DataSpec>, Error> {
+pub fn data_specs(flag: DataFlag, specs: &[String], base: &Path) -> Result<Vec<DataSpec>, Error> {
     specs
         .iter()
         .map(|s| DataSpec::parse(flag, s, base))

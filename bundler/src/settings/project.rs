@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::options::{data_specs, split_paths, Options};
-use crate::app::data::{ADD_BINARY, ADD_DATA};
+use crate::contents::DataFlag;
 use crate::error::Error;
 
 pub const FILE: &str = "pyproject.toml";
@@ -336,8 +336,8 @@ impl ProjectOptions {
             workpath: path(self.workpath),
             contents_directory: self.contents_directory,
             specpath: path(self.specpath),
-            add_data: data_specs(ADD_DATA, &self.add_data, base)?,
-            add_binary: data_specs(ADD_BINARY, &self.add_binary, base)?,
+            add_data: data_specs(DataFlag::AddData, &self.add_data, base)?,
+            add_binary: data_specs(DataFlag::AddBinary, &self.add_binary, base)?,
             paths: split_paths(&self.paths, base),
             collect_all: self.collect_all,
             collect_data: self.collect_data,
