@@ -58,11 +58,6 @@ impl Excludes {
             || (self.implied.iter()).any(|(c, _)| analysis::is_within(module, c))
     }
 
-    /// The names the user gave.
-    pub fn named(&self) -> &[String] {
-        &self.named
-    }
-
     /// Companions left out with them, and why: `(companion, excluded module)`.
     pub fn implied(&self) -> &[(String, String)] {
         &self.implied

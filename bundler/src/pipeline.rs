@@ -6,6 +6,11 @@ use std::time::Instant;
 
 use pybundle_archive::Launch;
 
+use std::path::PathBuf;
+
+use crate::analysis::graph::app::AppFinder;
+use crate::analysis::graph::site::SiteFinder;
+use crate::analysis::graph::{self, ModuleGraph};
 use crate::analysis::{self, Need};
 use crate::app;
 use crate::bootstrap;
@@ -13,18 +18,18 @@ use crate::compile::Compiler;
 use crate::contents::{Contents, Item, Origin};
 use crate::elf;
 use crate::error::Error;
-use crate::excludes::Excludes;
 use crate::interpreter::Interpreter;
 use crate::layout;
 use crate::output::{self, Plan};
 use crate::packages;
+use crate::packages::compiled::Compiled;
 use crate::progress::Progress;
 use crate::runtime;
 use crate::settings::{BuildSettings, OutputMode, Strip};
 use crate::specpath;
 use crate::stub;
 use crate::summary::{self, Summary};
-use crate::workpath::{Bucket, Workpath};
+use crate::workpath::Bucket;
 
 pub fn build(settings: BuildSettings) -> Result<(), Error> {
     let started = Instant::now();
@@ -77,18 +82,42 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
         .chain(s.collect.iter().map(|c| &c.package))
         .cloned()
         .collect();
-    let provided = runtime::provided_names(&interp)?;
-    progress.step("Collecting the app");
-    let app = app::collect(
-        &app::Sources {
-            script: &s.script,
+    progress.step("Following imports");
+    let env =
+        packages::markers::Environment::linux_cpython(&interp.version, std::env::consts::ARCH);
+    let index = packages::SiteIndex::scan(&interp.site_packages);
+    let site = SiteFinder::new(&index, env.clone(), s.whole_distributions());
+    let roots: Vec<PathBuf> = std::iter::once(s.script.dir.clone())
+        .chain(s.paths.iter().cloned())
+        .collect();
+    let app_finder = AppFinder::new(roots, interp.stdlib.clone());
+    let mut stdlib = runtime::finder(&interp)?;
+    let probe_cache = workpath.bucket(Bucket::Probe);
+    let probe = |compiled: &[Compiled]| {
+        progress.step("Asking compiled modules what they import");
+        packages::compiled::stdlib_imports(&interp, compiled, &probe_cache)
+    };
+    let graph = graph::analyse(
+        &graph::Roots {
+            script: &s.script.path,
+            script_name: &s.script.file_name,
             hooks: &s.runtime_hooks,
-            paths: &s.paths,
+            hidden: &hidden,
+            submodules_of: &s.every_submodule(),
         },
-        &hidden,
-        &s.every_submodule(),
+        &app_finder,
+        &site,
+        &mut stdlib,
         excluded,
-        &interp,
+        &probe,
+    )?;
+    report_compiled_imports(&graph, &interp, &progress);
+
+    progress.step("Collecting the app");
+    let app = app::add_app(
+        &s.script,
+        &s.runtime_hooks,
+        &graph.app,
         &compiler,
         &mut contents,
     )?;
@@ -96,22 +125,17 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
         progress.detail(&format!("app module: {module}"));
     }
     progress.step("Collecting packages");
-    let index = packages::SiteIndex::scan(&interp.site_packages);
-    let whole = s.whole_distributions();
-    let roots = packages::collect::Roots {
-        imports: &app.external,
-        runtime: &provided,
-        excluded,
-        whole: &whole,
-    };
-    let mut packages =
-        packages::collect::collect(roots, &index, &interp, &compiler, &mut contents)?;
+    let packages = packages::bundle::add_distributions(
+        &graph,
+        &site,
+        &layout::site_packages(&interp),
+        &compiler,
+        &mut contents,
+    )?;
     for (name, version) in &packages.distributions {
         progress.detail(&format!("distribution: {name} {version}"));
     }
     if !s.copy_metadata.is_empty() {
-        let env =
-            packages::markers::Environment::linux_cpython(&interp.version, std::env::consts::ARCH);
         let copied = packages::metadata::copy(
             &s.copy_metadata,
             &index,
@@ -121,16 +145,8 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
         )?;
         progress.detail(&format!("metadata of: {}", copied.join(", ")));
     }
-    add_compiled_imports(&mut packages, &interp, workpath, excluded, &progress);
     progress.step("Collecting the standard library");
-    let runtime = runtime::collect(
-        &interp,
-        excluded,
-        &packages.runtime_used,
-        &packages.runtime_present,
-        &compiler,
-        &mut contents,
-    )?;
+    let runtime = runtime::add_runtime(&interp, &stdlib, excluded, &compiler, &mut contents)?;
     let data_files = app::data::add_all(
         &s.data,
         &[dist.clone(), workpath.root().to_path_buf()],
@@ -157,9 +173,9 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
             merged.dest, merged.second, merged.first
         ));
     }
-    report_missing(&packages.unresolved, &interp, &progress);
+    report_missing(&graph.missing, &interp, &progress);
     progress.step("Resolving shared libraries");
-    let libs = elf::collect::collect(
+    let libs = elf::closure::resolve(
         &mut contents,
         &elf::search::Searcher::from_host(),
         match s.strip {
@@ -175,11 +191,13 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
             "the shared library {lib}, needed by {needed_by}, was not found; that module will fail to import (install the library or pass its path with --add-binary)"
         ));
     }
-    for (lib, kept, other, needed_by) in &libs.clashes {
+    for clash in &libs.clashes {
         progress.warn(&format!(
-            "{needed_by} would load {lib} from {}, but the bundle carries the one from {}; if it misbehaves, make both come from the same place",
-            other.display(),
-            kept.display()
+            "{} would load {} from {}, but the bundle carries the one from {}; if it misbehaves, make both come from the same place",
+            clash.needed_by,
+            clash.library,
+            clash.other.display(),
+            clash.kept.display()
         ));
     }
     for file in &libs.unpatched {
@@ -254,7 +272,7 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
                     version: version.clone(),
                 })
                 .collect(),
-            missing_imports: (packages.unresolved.iter())
+            missing_imports: (graph.missing.iter())
                 .map(|(module, site)| summary::MissingImport {
                     module: module.clone(),
                     imported_by: site.importer.clone(),
@@ -325,36 +343,21 @@ fn report_missing(
     }
 }
 
-/// Add to `packages.runtime_used` the standard-library modules its compiled modules import from
-/// C (see `packages::compiled`), or warn when the interpreter could not be asked.
-fn add_compiled_imports(
-    packages: &mut packages::collect::Report,
-    interp: &Interpreter,
-    workpath: &Workpath,
-    excluded: &Excludes,
-    progress: &Progress,
-) {
-    if packages.compiled.is_empty() {
+/// Say what the compiled modules of the bundled distributions import from C (with `-v`), or
+/// warn that the interpreter could not be asked.
+fn report_compiled_imports(graph: &ModuleGraph, interp: &Interpreter, progress: &Progress) {
+    if graph.compiled.is_empty() {
         return;
     }
-    progress.step("Asking compiled modules what they import");
-    let cache = workpath.bucket(Bucket::Probe);
-    let Some(found) = packages::compiled::stdlib_imports(interp, &packages.compiled, &cache) else {
-        progress.warn(&format!(
+    match &graph.from_c {
+        Some(new) => progress.detail(&format!(
+            "imported when the {} compiled modules load, besides what analysis found: {}",
+            graph.compiled.len(),
+            new.join(", ")
+        )),
+        None => progress.warn(&format!(
             "could not run {} to see what compiled modules import; if the app then fails with ModuleNotFoundError, pass that module with --hidden-import",
             interp.requested.display()
-        ));
-        return;
-    };
-    let new: Vec<&str> = (found.iter())
-        .filter(|m| !packages.runtime_used.contains(*m))
-        .map(String::as_str)
-        .collect();
-    progress.detail(&format!(
-        "imported when the {} compiled modules load, besides what analysis found: {}",
-        packages.compiled.len(),
-        new.join(", ")
-    ));
-    let kept = found.into_iter().filter(|m| !excluded.contains(m));
-    packages.runtime_used.extend(kept);
+        )),
+    }
 }

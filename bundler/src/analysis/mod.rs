@@ -1,22 +1,11 @@
 //! Import analysis: which modules a piece of Python source can import, read with a real Python
 //! parser (ruff's), at any depth of the code.
 
+pub mod graph;
 pub mod imports;
+pub mod name;
 
-/// Is the dotted module `name` the module or package `package`, or inside it (`a.b` is
-/// inside `a`; `ab` is not)?
-pub fn is_within(name: &str, package: &str) -> bool {
-    name.strip_prefix(package)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
-}
-
-/// Can `name` be one part of a dotted module name (`config` yes, `config-3` no)?
-pub fn is_identifier(name: &str) -> bool {
-    name.chars()
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_alphanumeric() || c == '_')
-}
+pub use name::is_within;
 
 /// Where a module is imported: the first file that imports it, and whether every import of it
 /// seen so far was optional (guarded by `try`).
@@ -68,26 +57,6 @@ impl Site {
             optional: self.optional || need == Need::Optional,
             in_package_function: self.in_package_function || need == Need::InFunction,
         }
-    }
-}
-
-/// Record `imports` (name → optional) of `importer` into `sites`; a required import wins over
-/// an optional one.
-pub fn record(
-    sites: &mut std::collections::BTreeMap<String, Site>,
-    imports: &std::collections::BTreeMap<String, bool>,
-    importer: &str,
-) {
-    for (name, &optional) in imports {
-        let site = Site::app(importer, optional);
-        sites
-            .entry(name.clone())
-            .and_modify(|s| {
-                if s.need() < site.need() {
-                    *s = site.clone();
-                }
-            })
-            .or_insert(site);
     }
 }
 

@@ -1,6 +1,6 @@
 //! `--add-data SRC:DEST` and `--add-binary SRC:DEST`: files, folders and globs placed at DEST
 //! inside the bundle root. Binaries are made executable; like every ELF file in the bundle,
-//! their own shared-library dependencies are collected by [`crate::elf::collect`].
+//! their own shared-library dependencies are collected by [`crate::elf::closure`].
 
 use std::fs;
 use std::path::{Path, PathBuf};

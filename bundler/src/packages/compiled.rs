@@ -30,23 +30,6 @@ pub struct Compiled {
     pub file: PathBuf,
 }
 
-/// The dotted name of the extension module at `rel` (`/`-separated, inside site-packages), if
-/// it is one Python can import: `pkg/_x.cpython-311-x86_64-linux-gnu.so` is `pkg._x`.
-pub fn module_name(rel: &str) -> Option<String> {
-    let (dir, file) = rel.rsplit_once('/').unwrap_or(("", rel));
-    if !file.ends_with(".so") {
-        return None;
-    }
-    let stem = file.split('.').next()?;
-    let parts: Vec<&str> = dir
-        .split('/')
-        .filter(|p| !p.is_empty())
-        .chain([stem])
-        .collect();
-    let importable = parts.iter().all(|p| crate::analysis::is_identifier(p));
-    importable.then(|| parts.join("."))
-}
-
 /// The standard-library modules loaded once every module of `compiled` is imported by
 /// `interp`, from the cache in `cache_dir` when the same files were probed before. `None`
 /// when the interpreter could not be run at all (or `cache_dir` made).
@@ -131,26 +114,4 @@ fn run(interp: &Interpreter, compiled: &[Compiled], cwd: &Path) -> Option<BTreeS
             .map(str::to_string)
             .collect(),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::module_name;
-
-    #[test]
-    fn extension_files_name_their_modules() {
-        let name = |rel| module_name(rel);
-        assert_eq!(
-            name("numpy/random/bit_generator.cpython-311-x86_64-linux-gnu.so").as_deref(),
-            Some("numpy.random.bit_generator")
-        );
-        assert_eq!(name("cv2/cv2.abi3.so").as_deref(), Some("cv2.cv2"));
-        assert_eq!(
-            name("_cffi_backend.cpython-311-x86_64-linux-gnu.so").as_deref(),
-            Some("_cffi_backend")
-        );
-        assert_eq!(name("numpy.libs/libscipy_openblas64_-32a4b2a6.so"), None);
-        assert_eq!(name("pkg/helper.py"), None);
-        assert_eq!(name("pkg-1.0.data/x.so"), None);
-    }
 }

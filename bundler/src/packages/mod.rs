@@ -3,10 +3,11 @@
 //! whole, with their metadata and requirements ([`collect`]), with what their compiled modules
 //! import from C ([`compiled`]).
 
-pub mod collect;
+pub mod bundle;
 pub mod compiled;
 pub mod distribution;
 pub mod editable;
+pub mod files;
 pub mod hooks;
 pub mod markers;
 pub mod metadata;
@@ -15,6 +16,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::PathBuf;
 
+use crate::analysis::name::{is_identifier, ModuleName};
 use distribution::Distribution;
 
 /// Every distribution installed in some site-packages folders, indexed by module.
@@ -91,45 +93,19 @@ impl SiteIndex {
 
 /// The module names a RECORD path provides: `a/b/c.py` → `a`, `a.b`, `a.b.c`; an extension
 /// `a/_x.cpython-311-x86_64-linux-gnu.so` → `a`, `a._x`. Paths through folders that cannot be
-/// packages (`numpy.libs/`, `x.dist-info/`) provide none.
+/// packages (`numpy.libs/`, `x.dist-info/`) provide none; a data file, its packages.
 fn module_names(path: &str) -> Vec<String> {
-    let parts: Vec<&str> = path.split('/').collect();
-    let Some((file, dirs)) = parts.split_last() else {
-        return Vec::new();
-    };
-    if !dirs.iter().all(|d| is_identifier(d)) {
+    let (dir, _) = path.rsplit_once('/').unwrap_or(("", path));
+    if !dir.split('/').filter(|d| !d.is_empty()).all(is_identifier) {
         return Vec::new();
     }
-    let stem = if let Some(s) = file.strip_suffix(".py") {
-        s
-    } else if file.ends_with(".so") {
-        file.split('.').next().unwrap_or("")
-    } else {
-        ""
-    };
-    let mut names = Vec::new();
-    let mut dotted = String::new();
-    for d in dirs {
-        if !dotted.is_empty() {
-            dotted.push('.');
-        }
-        dotted.push_str(d);
-        names.push(dotted.clone());
-    }
-    if is_identifier(stem) && stem != "__init__" {
-        if !dotted.is_empty() {
-            dotted.push('.');
-        }
-        dotted.push_str(stem);
-        names.push(dotted);
-    }
-    names
-}
-
-fn is_identifier(s: &str) -> bool {
-    !s.is_empty()
-        && !s.starts_with(|c: char| c.is_ascii_digit())
-        && s.chars().all(|c| c.is_alphanumeric() || c == '_')
+    let module = ModuleName::from_path(path).or_else(|| {
+        // A data file: its folder's package.
+        (!dir.is_empty()).then(|| ModuleName::new(dir.replace('/', ".")))
+    });
+    module
+        .map(|m| m.prefixes().map(String::from).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -1,9 +1,8 @@
 //! The Python runtime a bundle carries: CPython's shared library, the standard library (compiled,
 //! without what no app imports, in one zip on the default `sys.path`), lib-dynload, and Tcl/Tk
 //! for apps that reach tkinter. Shared libraries these need are added later by
-//! [`crate::elf::collect`], with everything else in the bundle.
+//! [`crate::elf::closure`], with everything else in the bundle.
 
-pub mod prune;
 pub mod stdlib;
 pub mod tcltk;
 
@@ -11,6 +10,8 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
+use crate::analysis::graph::stdlib::StdlibFinder;
+use crate::analysis::name::{is_within, ModuleName};
 use crate::compile::{Compiler, Job};
 use crate::contents::{Contents, Item, Origin};
 use crate::error::Error;
@@ -21,7 +22,7 @@ use crate::pyzip;
 
 /// Counts for the build summary.
 #[derive(Debug, Default)]
-pub struct Report {
+pub struct Added {
     pub modules: usize,
     pub extensions: usize,
     /// Where Tcl's and Tk's script libraries went, when tkinter is carried.
@@ -30,7 +31,7 @@ pub struct Report {
 
 /// Top-level module names the runtime provides: built-in, standard library (of every platform,
 /// so `import msvcrt` is never taken for a missing package), lib-dynload.
-pub fn provided_names(interp: &Interpreter) -> Result<BTreeSet<String>, Error> {
+fn provided_names(interp: &Interpreter) -> Result<BTreeSet<String>, Error> {
     let mut names: BTreeSet<String> = interp.builtins.iter().cloned().collect();
     names.insert("__main__".to_string());
     names.extend(interp.stdlib_names.iter().cloned());
@@ -46,21 +47,33 @@ pub fn provided_names(interp: &Interpreter) -> Result<BTreeSet<String>, Error> {
     Ok(names)
 }
 
-/// Collect the runtime for an app that reaches the stdlib modules `reached` (dotted names),
-/// leaving out modules named by `--exclude-module` (`excluded`); tkinter and Tcl/Tk only when
-/// reached.
-pub fn collect(
+/// The finder the module graph asks about the standard library of `interp`: every `.py` file
+/// a bundle may carry (test suites, IDLE and the like never), and the top-level names the
+/// runtime provides.
+pub fn finder(interp: &Interpreter) -> Result<StdlibFinder, Error> {
+    let mut sources = Vec::new();
+    walk_stdlib(&interp.stdlib, "", &mut sources)?;
+    Ok(StdlibFinder::new(
+        interp.stdlib.clone(),
+        &sources,
+        provided_names(interp)?,
+    ))
+}
+
+/// Collect the runtime: CPython's library, the standard library's files the module graph kept
+/// (compiled, in one zip), the lib-dynload modules something imports, and Tcl/Tk when the app
+/// reaches tkinter; nothing `--exclude-module` names.
+pub fn add_runtime(
     interp: &Interpreter,
+    stdlib: &StdlibFinder,
     excluded: &Excludes,
-    reached: &BTreeSet<String>,
-    present: &BTreeSet<String>,
     compiler: &Compiler,
     contents: &mut Contents,
-) -> Result<Report, Error> {
-    let with_tk = reached
-        .iter()
-        .any(|m| m == "tkinter" || m == "_tkinter" || m.starts_with("tkinter."));
-    let mut report = Report::default();
+) -> Result<Added, Error> {
+    let with_tk = (stdlib.asked_by_app().iter())
+        .any(|m| m == "_tkinter" || is_within(m, "tkinter"))
+        && !excluded.contains("tkinter");
+    let mut report = Added::default();
     contents.add(
         layout::python_library(interp),
         Item::file(
@@ -70,10 +83,11 @@ pub fn collect(
         ),
     )?;
 
-    let mut sources = Vec::new();
-    walk_stdlib(&interp.stdlib, "", with_tk, &mut sources)?;
-    let kept = prune::keep(&interp.stdlib, &sources, reached, present, excluded);
-    sources.retain(|rel| kept.sources.contains(rel) && !excluded.contains(&module_name(rel)));
+    let sources: Vec<String> = (stdlib.kept().into_iter())
+        .filter(|rel| {
+            ModuleName::from_path_by_name(rel).is_none_or(|m| !excluded.contains(m.as_str()))
+        })
+        .collect();
     let jobs: Vec<Job> = sources
         .iter()
         .map(|rel| Job {
@@ -101,7 +115,7 @@ pub fn collect(
     for name in entries {
         let top = name.split('.').next().unwrap_or(&name);
         if stdlib::keep_extension(&name, with_tk)
-            && kept.imported_tops.contains(top)
+            && stdlib.imported_tops().contains(top)
             && !excluded.contains(top)
         {
             contents.add(
@@ -116,13 +130,13 @@ pub fn collect(
         }
     }
     if with_tk {
-        report.tcltk = tcltk::collect(interp, contents)?;
+        report.tcltk = tcltk::add_libraries(interp, contents)?;
     }
     Ok(report)
 }
 
 /// Every `.py` file under `root/rel` that the bundle keeps, as `/`-separated relative paths.
-fn walk_stdlib(root: &Path, rel: &str, with_tk: bool, out: &mut Vec<String>) -> Result<(), Error> {
+fn walk_stdlib(root: &Path, rel: &str, out: &mut Vec<String>) -> Result<(), Error> {
     let dir = if rel.is_empty() {
         root.to_path_buf()
     } else {
@@ -136,10 +150,10 @@ fn walk_stdlib(root: &Path, rel: &str, with_tk: bool, out: &mut Vec<String>) -> 
         };
         let path = dir.join(&name);
         if path.is_dir() {
-            if stdlib::keep_dir(&child_rel, with_tk) {
-                walk_stdlib(root, &child_rel, with_tk, out)?;
+            if stdlib::keep_dir(&child_rel) {
+                walk_stdlib(root, &child_rel, out)?;
             }
-        } else if stdlib::keep_module(&child_rel, with_tk) {
+        } else if stdlib::keep_module(&child_rel) {
             out.push(child_rel);
         }
     }
@@ -161,11 +175,4 @@ fn read_dir_sorted(dir: &Path) -> Result<Vec<String>, Error> {
     }
     names.sort();
     Ok(names)
-}
-
-/// `json/decoder.py` → `json.decoder`; `json/__init__.py` → `json`.
-pub fn module_name(rel: &str) -> String {
-    let without = rel.strip_suffix(".py").unwrap_or(rel);
-    let without = without.strip_suffix("/__init__").unwrap_or(without);
-    without.replace('/', ".")
 }

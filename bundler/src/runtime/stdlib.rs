@@ -1,7 +1,7 @@
-//! Which parts of the standard library a bundle leaves out because no app imports them: test
-//! suites, IDLE, demos, the pip installer, lib2to3; and tkinter (with `_tkinter` and Tcl/Tk)
-//! unless the app reaches it, since it drags in Tcl, Tk and X libraries. Everything else is
-//! carried, compiled.
+//! Which parts of the standard library a bundle never carries because no app imports them:
+//! test suites, IDLE, demos, the pip installer, lib2to3; and `_tkinter` (with Tcl/Tk) unless
+//! the app reaches tkinter, since it drags in Tcl, Tk and X libraries. tkinter's own modules
+//! are kept only when the app uses them (the module graph treats it as a tool).
 
 /// Top-level stdlib entries never bundled.
 const EXCLUDED_TOP: &[&str] = &[
@@ -28,25 +28,21 @@ const EXCLUDED_EXTENSIONS: &[&str] = &[
     "xxsubtype",
 ];
 
-/// The Tk parts, carried only for apps that reach tkinter.
-const TK_TOP: &[&str] = &["tkinter", "turtle.py"];
+/// The extension module that loads Tcl/Tk, carried only for apps that reach tkinter.
 const TK_EXTENSION: &str = "_tkinter";
 
 /// Should the stdlib folder at `rel` (a `/`-separated path from the stdlib root) be walked?
-pub fn keep_dir(rel: &str, with_tk: bool) -> bool {
+pub fn keep_dir(rel: &str) -> bool {
     let top = rel.split('/').next().unwrap_or("");
     if EXCLUDED_TOP.contains(&top) || top.starts_with("config-") {
-        return false;
-    }
-    if !with_tk && TK_TOP.contains(&top) {
         return false;
     }
     !rel.split('/').any(|p| EXCLUDED_ANYWHERE.contains(&p))
 }
 
-/// Should the module file at `rel` be bundled?
-pub fn keep_module(rel: &str, with_tk: bool) -> bool {
-    rel.ends_with(".py") && !EXCLUDED_TOP.contains(&rel) && (with_tk || !TK_TOP.contains(&rel))
+/// May the module file at `rel` be bundled?
+pub fn keep_module(rel: &str) -> bool {
+    rel.ends_with(".py") && !EXCLUDED_TOP.contains(&rel)
 }
 
 /// Should the lib-dynload file `name` be bundled?
@@ -62,13 +58,13 @@ mod tests {
 
     #[test]
     fn drops_tests_and_tools_keeps_the_rest() {
-        assert!(!keep_dir("test", true));
-        assert!(!keep_dir("ctypes/test", true));
-        assert!(!keep_dir("idlelib", true));
-        assert!(!keep_dir("config-3.11-x86_64-linux-gnu", true));
-        assert!(keep_dir("json", false));
-        assert!(keep_dir("email/mime", false));
-        assert!(keep_module("os.py", false));
+        assert!(!keep_dir("test"));
+        assert!(!keep_dir("ctypes/test"));
+        assert!(!keep_dir("idlelib"));
+        assert!(!keep_dir("config-3.11-x86_64-linux-gnu"));
+        assert!(keep_dir("json"));
+        assert!(keep_dir("email/mime"));
+        assert!(keep_module("os.py"));
         assert!(keep_extension(
             "_ssl.cpython-311-x86_64-linux-gnu.so",
             false
@@ -85,8 +81,6 @@ mod tests {
 
     #[test]
     fn tk_comes_only_when_reached() {
-        assert!(!keep_dir("tkinter", false) && keep_dir("tkinter", true));
-        assert!(!keep_module("turtle.py", false) && keep_module("turtle.py", true));
         let tk = "_tkinter.cpython-311-x86_64-linux-gnu.so";
         assert!(!keep_extension(tk, false) && keep_extension(tk, true));
     }

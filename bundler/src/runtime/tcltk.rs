@@ -13,7 +13,7 @@ use crate::layout;
 const QUERY: &str = "import tkinter; print(tkinter.Tcl().eval('info library'))";
 
 /// Add Tcl's and Tk's libraries; returns where they went, relative to the bundle root.
-pub fn collect(interp: &Interpreter, contents: &mut Contents) -> Result<Vec<String>, Error> {
+pub fn add_libraries(interp: &Interpreter, contents: &mut Contents) -> Result<Vec<String>, Error> {
     let out = crate::interpreter::helper(&interp.real_executable)
         .args(["-I", "-c", QUERY])
         .output()

@@ -1,27 +1,27 @@
-//! Which standard-library modules a bundle keeps: those the app (or a package it uses) can
-//! reach, plus what the interpreter imports on its own. The walk follows imports through the
-//! standard library with the same analysis as the app's, module by module (a module brings its
-//! parent packages), and is generous where analysis cannot see: the packages that import
-//! submodules by computed names (`encodings` for codecs, `xml` for SAX parsers, `dbm` for its
-//! back ends) are kept whole once reached, and the Python modules that C extension modules
-//! import behind the scenes come with them. Extension
-//! modules in lib-dynload are kept when some kept module (or the app) imports them, which drops
+//! The standard-library finder: which modules the runtime provides, and which of the
+//! standard library's own files the graph keeps as it walks through them. It follows imports
+//! through the standard library with the same analysis as the app's, module by module (a
+//! module brings its parent packages), and is generous where analysis cannot see: the packages
+//! that import submodules by computed names (`encodings` for codecs, `xml` for SAX parsers,
+//! `dbm` for its back ends) are kept whole once reached, and the Python modules that C
+//! extension modules import behind the scenes come with them. Extension modules in
+//! lib-dynload are kept when some kept module (or the app) imports them, which drops
 //! `_ssl`/`_hashlib` and their 5 MB of OpenSSL from apps that never touch them.
 //!
 //! Start-up modules the app never uses only ever run their module-level code, so only their
 //! module-level imports are followed; a module the app uses has all its imports followed,
 //! inside functions too (`os.popen` imports `subprocess` when called).
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::Path;
+use std::path::PathBuf;
 
-use crate::analysis;
-use crate::excludes::Excludes;
+use crate::analysis::imports;
+use crate::analysis::name::{is_within, top, ModuleName};
 
 /// Imported by the interpreter itself, whatever the app does: `site` at start, codecs by
 /// name, and modules C code imports (time.strptime → _strptime, pickling → copyreg).
-const ALWAYS: &[&str] = &[
+pub const ALWAYS: &[&str] = &[
     "site",
     "encodings",
     "codecs",
@@ -85,161 +85,217 @@ const BEHIND_LOADERS: &[(&str, &[&str])] = &[("importlib.resources", &["importli
 /// (`zoneinfo` asks it for its search path).
 const BY_COMPUTED_NAME: &[(&str, &str)] = &[("sysconfig", "_sysconfigdata_")];
 
-/// What of the standard library an app needs.
-pub struct Kept {
-    /// `.py` files, relative to the stdlib root.
-    pub sources: BTreeSet<String>,
-    /// Every top-level name imported by the app or by kept code: extension modules are kept
-    /// when their name is here.
-    pub imported_tops: BTreeSet<String>,
-}
-
-/// One module the walk has to look at.
-struct Visit {
-    name: String,
-    /// Asked for by the app rather than by the standard library.
-    by_app: bool,
+/// A module for the walk to look at in the standard library.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Visit {
+    pub name: String,
+    /// Asked for by the app or a package it uses, rather than by the standard library.
+    pub by_app: bool,
     /// Used by the app (directly or through other modules it uses), so any of its functions
     /// may run and its imports inside functions are followed too. Start-up modules the app
     /// never uses only run their module-level code: `site` imports `rlcompleter` only for an
     /// interactive prompt, `_strptime` reaches `calendar`, whose `main()` imports `argparse`.
-    used: bool,
+    pub used: bool,
 }
 
-/// What the bundle keeps of `sources` (paths relative to the stdlib root) for an app reaching
-/// the dotted names in `reached`, and carrying code that imports those in `present` (code the
-/// app was not seen to reach: their module-level imports are followed, as for start-up
-/// modules, and tools are not). Excluded modules are not walked into, so what only they
-/// import (`ssl`'s `_ssl`) is not reached either.
-pub fn keep(
-    stdlib: &Path,
-    sources: &[String],
-    reached: &BTreeSet<String>,
-    present: &BTreeSet<String>,
-    excluded: &Excludes,
-) -> Kept {
-    let by_module: BTreeMap<String, &String> = sources
-        .iter()
-        .map(|rel| (super::module_name(rel), rel))
-        .collect();
-    // Kept files, and whether their imports inside functions were followed.
-    let mut kept: BTreeMap<String, bool> = BTreeMap::new();
-    let visit = |name: &str, by_app, used| Visit {
-        name: name.to_string(),
-        by_app,
-        used,
-    };
-    let mut queue: VecDeque<Visit> = ALWAYS
-        .iter()
-        .map(|s| visit(s, false, false))
-        .chain(reached.iter().map(|r| visit(r, true, true)))
-        .chain(present.iter().map(|p| visit(p, false, false)))
-        .collect();
-    // Names looked at, and whether as used.
-    let mut seen: BTreeMap<String, bool> = BTreeMap::new();
-    let mut imported_tops: BTreeSet<String> = BTreeSet::new();
-    // Tools the app asked for; their own imports of themselves are then followed.
-    let mut tools_in_use: BTreeSet<&str> = BTreeSet::new();
-    while let Some(Visit { name, by_app, used }) = queue.pop_front() {
-        if excluded.contains(&name) {
-            continue;
+pub struct StdlibFinder {
+    root: PathBuf,
+    /// Module name → its file, relative to the standard library's folder.
+    by_module: BTreeMap<String, String>,
+    /// Top-level names the runtime provides: built-in, standard library (of every platform,
+    /// so `import msvcrt` is never taken for a missing package), lib-dynload.
+    provided: BTreeSet<String>,
+    /// Kept files, and whether their imports inside functions were followed.
+    kept: BTreeMap<String, bool>,
+    /// Names looked at, and whether as used.
+    seen: BTreeMap<String, bool>,
+    /// Every top-level name imported by the app or by kept code: extension modules are kept
+    /// when their name is here.
+    imported_tops: BTreeSet<String>,
+    /// Names the app (or a package it uses) asked for.
+    by_app: BTreeSet<String>,
+    /// Tools the app asked for; their own imports of themselves are then followed.
+    tools_in_use: BTreeSet<&'static str>,
+}
+
+impl StdlibFinder {
+    /// `sources`: the standard library's `.py` files that may be bundled, relative to `root`.
+    pub fn new(root: PathBuf, sources: &[String], provided: BTreeSet<String>) -> Self {
+        StdlibFinder {
+            root,
+            by_module: sources
+                .iter()
+                .filter_map(|rel| {
+                    let name = ModuleName::from_path_by_name(rel)?;
+                    Some((name.to_string(), rel.clone()))
+                })
+                .collect(),
+            provided,
+            kept: BTreeMap::new(),
+            seen: BTreeMap::new(),
+            imported_tops: BTreeSet::new(),
+            by_app: BTreeSet::new(),
+            tools_in_use: BTreeSet::new(),
         }
-        let tool = TOOLS.iter().find(|t| analysis::is_within(&name, t));
+    }
+
+    /// Does the runtime provide the top-level module of `name`?
+    pub fn provides(&self, name: &str) -> bool {
+        self.provided.contains(top(name))
+    }
+
+    /// The kept `.py` files, relative to the standard library's folder.
+    pub fn kept(&self) -> BTreeSet<String> {
+        self.kept.keys().cloned().collect()
+    }
+
+    pub fn imported_tops(&self) -> &BTreeSet<String> {
+        &self.imported_tops
+    }
+
+    /// Names the app or a package it uses asked for.
+    pub fn asked_by_app(&self) -> &BTreeSet<String> {
+        &self.by_app
+    }
+
+    /// Look at `visit`; returns the visits it leads to.
+    pub fn visit(&mut self, visit: Visit) -> Vec<Visit> {
+        let Visit { name, by_app, used } = visit;
+        if by_app {
+            self.by_app.insert(name.clone());
+        }
+        let tool = TOOLS.iter().find(|t| is_within(&name, t));
         if let Some(tool) = tool {
             if by_app {
-                tools_in_use.insert(tool);
-            } else if !tools_in_use.contains(tool) {
-                continue;
+                self.tools_in_use.insert(tool);
+            } else if !self.tools_in_use.contains(tool) {
+                return Vec::new();
             }
         }
-        match seen.get(&name) {
-            Some(&was_used) if was_used || !used => continue,
+        match self.seen.get(&name) {
+            Some(&was_used) if was_used || !used => return Vec::new(),
             _ => {
-                seen.insert(name.clone(), used);
+                self.seen.insert(name.clone(), used);
             }
         }
-        let top = name.split('.').next().unwrap_or(&name).to_string();
-        imported_tops.insert(top.clone());
+        let next = |n: &str| Visit {
+            name: n.to_string(),
+            by_app: false,
+            used,
+        };
+        let mut out = Vec::new();
+        let top = top(&name).to_string();
+        self.imported_tops.insert(top.clone());
         for (ext, implied) in BEHIND_EXTENSIONS {
             if top == *ext {
-                queue.extend(implied.iter().map(|s| visit(s, false, used)));
+                out.extend(implied.iter().map(|s| next(s)));
             }
         }
         for (module, implied) in BEHIND_LOADERS {
-            if analysis::is_within(&name, module) {
-                queue.extend(implied.iter().map(|s| visit(s, false, used)));
+            if is_within(&name, module) {
+                out.extend(implied.iter().map(|s| next(s)));
             }
         }
         for (module, prefix) in BY_COMPUTED_NAME {
-            if analysis::is_within(&name, module) {
-                let computed = by_module.range(prefix.to_string()..);
-                queue.extend(
+            if is_within(&name, module) {
+                let computed = self.by_module.range(prefix.to_string()..);
+                out.extend(
                     computed
                         .take_while(|(m, _)| m.starts_with(prefix))
-                        .map(|(m, _)| visit(m, false, used)),
+                        .map(|(m, _)| next(m)),
                 );
             }
         }
         // The module itself (or, for `from pkg import attr`, the nearest module above it) and
         // every parent package; or the whole package where submodules are found by name.
-        let mut modules: Vec<&String> = Vec::new();
+        let mut modules: Vec<String> = Vec::new();
         if WHOLE.contains(&top.as_str()) {
             let prefix = format!("{top}.");
             modules.extend(
-                by_module
-                    .range(top.clone()..)
+                (self.by_module.range(top.clone()..))
                     .take_while(|(m, _)| **m == top || m.starts_with(&prefix))
-                    .map(|(m, _)| m),
+                    .map(|(m, _)| m.clone()),
             );
         } else {
             let mut at = name.as_str();
-            while !by_module.contains_key(at) {
+            while !self.by_module.contains_key(at) {
                 match at.rsplit_once('.') {
                     Some((parent, _)) => at = parent,
                     None => break,
                 }
             }
-            let mut prefix = String::new();
-            for part in at.split('.') {
-                if !prefix.is_empty() {
-                    prefix.push('.');
-                }
-                prefix.push_str(part);
-                if let Some((m, _)) = by_module.get_key_value(&prefix) {
-                    modules.push(m);
+            for prefix in crate::analysis::name::prefixes(at) {
+                if self.by_module.contains_key(prefix) {
+                    modules.push(prefix.to_string());
                 }
             }
         }
         for module in modules {
-            let rel = by_module[module];
-            match kept.get(rel) {
+            let rel = self.by_module[&module].clone();
+            match self.kept.get(&rel) {
                 Some(&followed_all) if followed_all || !used => continue,
                 _ => {
-                    kept.insert(rel.clone(), used);
+                    self.kept.insert(rel.clone(), used);
                 }
             }
             let is_package = rel.ends_with("__init__.py");
-            if let Ok(bytes) = fs::read(stdlib.join(rel)) {
+            if let Ok(bytes) = fs::read(self.root.join(&rel)) {
                 let text = String::from_utf8_lossy(&bytes);
-                let found = analysis::imports::imports(&text, module, is_package);
-                queue.extend(
+                let found = imports::imports(&text, &module, is_package);
+                out.extend(
                     found
                         .into_iter()
                         .filter(|(_, how)| used || !how.deferred)
-                        .map(|(n, _)| visit(&n, false, used)),
+                        .map(|(n, _)| next(&n)),
                 );
             }
         }
-    }
-    Kept {
-        sources: kept.into_keys().collect(),
-        imported_tops,
+        out
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::excludes::Excludes;
+
+    /// What the old stand-alone walk gave: the finder driven alone, from the start-up modules,
+    /// `reached` (used, by the app) and `present` (module level only).
+    struct Kept {
+        sources: BTreeSet<String>,
+        imported_tops: BTreeSet<String>,
+    }
+
+    fn keep(
+        root: &std::path::Path,
+        sources: &[String],
+        reached: &BTreeSet<String>,
+        present: &BTreeSet<String>,
+        excluded: &Excludes,
+    ) -> Kept {
+        let mut finder = StdlibFinder::new(root.to_path_buf(), sources, BTreeSet::new());
+        let visit = |name: &str, by_app, used| Visit {
+            name: name.to_string(),
+            by_app,
+            used,
+        };
+        let mut queue: std::collections::VecDeque<Visit> = ALWAYS
+            .iter()
+            .map(|s| visit(s, false, false))
+            .chain(reached.iter().map(|r| visit(r, true, true)))
+            .chain(present.iter().map(|p| visit(p, false, false)))
+            .collect();
+        while let Some(v) = queue.pop_front() {
+            if excluded.contains(&v.name) {
+                continue;
+            }
+            queue.extend(finder.visit(v));
+        }
+        Kept {
+            sources: finder.kept(),
+            imported_tops: finder.imported_tops().clone(),
+        }
+    }
 
     fn tree(files: &[(&str, &str)]) -> (tempfile::TempDir, Vec<String>) {
         let dir = tempfile::tempdir().unwrap();

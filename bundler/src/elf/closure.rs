@@ -17,21 +17,34 @@ use crate::contents::{Contents, Item, Origin, Source};
 use crate::error::Error;
 use crate::layout;
 
+/// What resolving the bundle's shared libraries found.
 #[derive(Debug, Default)]
-pub struct Report {
+pub struct Closure {
     /// Library name → where it was found.
     pub libraries: BTreeMap<String, PathBuf>,
     /// `(library, needed by)` pairs that were not found anywhere.
     pub missing: Vec<(String, String)>,
     /// Files whose search path could not be rewritten (too short to hold the new one).
     pub unpatched: Vec<String>,
-    /// `(library, bundled file, other file, needed by)`: one name, two different files. The
-    /// bundle can hold one library per name in its library folder; the first found is kept.
-    pub clashes: Vec<(String, PathBuf, PathBuf, String)>,
+    pub clashes: Vec<Clash>,
 }
 
-pub fn collect(contents: &mut Contents, searcher: &Searcher, how: Strip) -> Result<Report, Error> {
-    let mut report = Report::default();
+/// One library name, two different files: the bundle holds one library per name in its
+/// library folder, and the first found is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clash {
+    pub library: String,
+    /// The file bundled.
+    pub kept: PathBuf,
+    /// The one `needed_by` would have loaded.
+    pub other: PathBuf,
+    pub needed_by: String,
+}
+
+/// Add every library the bundle's ELF files need, strip them all, and point their search
+/// paths at the bundle's library folder.
+pub fn resolve(contents: &mut Contents, searcher: &Searcher, how: Strip) -> Result<Closure, Error> {
+    let mut report = Closure::default();
     // (bundle path, file, DT_RPATH folders inherited from the objects that load it).
     let mut queue: VecDeque<(String, PathBuf, Vec<PathBuf>)> = contents
         .iter()
@@ -77,9 +90,12 @@ pub fn collect(contents: &mut Contents, searcher: &Searcher, how: Strip) -> Resu
             if let Some(first) = report.libraries.get(name) {
                 let other = searcher.find(name, &host_path, &info, &loaders);
                 if let Some(other) = other.filter(|o| !same_file(o, first)) {
-                    report
-                        .clashes
-                        .push((name.clone(), first.clone(), other, dest.clone()));
+                    report.clashes.push(Clash {
+                        library: name.clone(),
+                        kept: first.clone(),
+                        other,
+                        needed_by: dest.clone(),
+                    });
                 }
                 continue;
             }

@@ -1,0 +1,369 @@
+//! The module graph: every module the app can reach, where each was found (the app's own
+//! folders, the standard library, an installed distribution, or nowhere), and how much the app
+//! needs it. One structure holds what depends on what (PyInstaller's single module graph); the
+//! collectors read their share from it (`app` compiles the app's modules, `packages` bundles
+//! the distributions whole, `runtime` keeps the standard library's files the walk kept).
+//!
+//! It is built by one walk from the script, the runtime hooks and the hints, in which three
+//! finders answer where a name is and what it imports, in `sys.path`'s order: the app's
+//! folders ([`app`]), then the standard library ([`stdlib`]), then site-packages ([`site`]).
+//! Each kind of module is followed its own way:
+//!
+//! - the app's modules: every import, wherever it is in the code;
+//! - a distribution's modules: only once something reaches them, their imports weighing no
+//!   more than what reached them (a module reached only optionally imports optionally), and a
+//!   distribution brings what it requires (`Requires-Dist`, with the extras asked of it);
+//! - the standard library's: those the app or a package uses follow every import, start-up
+//!   modules only their module-level ones.
+//!
+//! After the walk, the compiled modules of the distributions are asked what they import from C
+//! (an edge no source shows, see `packages::compiled`), and the module-level imports of the
+//! distributions' modules nothing reached are looked at too (they may run, as plugins or by
+//! computed names); both only add standard-library modules.
+
+pub mod app;
+pub mod site;
+pub mod stdlib;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::path::{Path, PathBuf};
+
+use crate::analysis::name::{prefixes, top};
+use crate::analysis::{Need, Site};
+use crate::error::Error;
+use crate::excludes::Excludes;
+use crate::packages::compiled::Compiled;
+use crate::packages::markers;
+
+/// Where the walk starts.
+pub struct Roots<'a> {
+    pub script: &'a Path,
+    /// The script's file name, as its imports' importer.
+    pub script_name: &'a str,
+    /// `--runtime-hook` scripts.
+    pub hooks: &'a [PathBuf],
+    /// `--hidden-import` names, and the packages `--collect-*` names.
+    pub hidden: &'a [String],
+    /// Packages of the app every submodule of which goes (`--collect-all/-submodules`).
+    pub submodules_of: &'a [String],
+}
+
+/// What the walk found.
+#[derive(Default)]
+pub struct ModuleGraph {
+    /// The app's own modules, by name, with where each is.
+    pub app: BTreeMap<String, app::Found>,
+    /// Distributions (indexes into the site index) to bundle, in the order first wanted.
+    pub distributions: Vec<usize>,
+    /// Modules of those distributions that something reached, and how much each is needed.
+    pub reached: BTreeMap<String, Need>,
+    /// Top-level names found nowhere, with the import of them that matters most.
+    pub missing: BTreeMap<String, Site>,
+    /// Names the app's own code (or a hint) imports from outside itself.
+    pub app_imports: BTreeSet<String>,
+    /// The compiled modules of the distributions.
+    pub compiled: Vec<Compiled>,
+    /// The standard-library modules the compiled modules import from C and analysis did not
+    /// see; `None` when they could not be asked.
+    pub from_c: Option<Vec<String>>,
+}
+
+/// One name for the walk to look at.
+enum Visit {
+    /// Imported by the app's own code, or named by a hint.
+    App { name: String, site: Site },
+    /// Imported by a reached module of a distribution (its site already weighed).
+    Package { name: String, site: Site },
+    /// Within the standard library.
+    Stdlib(stdlib::Visit),
+}
+
+struct Walk<'a> {
+    app: &'a app::AppFinder,
+    site: &'a site::SiteFinder<'a>,
+    stdlib: &'a mut stdlib::StdlibFinder,
+    excludes: &'a Excludes,
+    graph: ModuleGraph,
+    queue: VecDeque<Visit>,
+    wanted: HashSet<usize>,
+    /// Distributions whose requirements are to be followed (new, or asked for a new extra).
+    to_follow: VecDeque<usize>,
+    /// Distribution → the extras some requirement asked of it (normalised).
+    extras: HashMap<usize, BTreeSet<String>>,
+    /// Top-level names: whether the app has a module of that name.
+    app_tops: HashMap<String, bool>,
+}
+
+/// Build the graph from `roots`. `probe` asks the build interpreter what compiled modules
+/// import when they load.
+pub fn analyse(
+    roots: &Roots,
+    app: &app::AppFinder,
+    site: &site::SiteFinder,
+    stdlib: &mut stdlib::StdlibFinder,
+    excludes: &Excludes,
+    probe: &dyn Fn(&[Compiled]) -> Option<BTreeSet<String>>,
+) -> Result<ModuleGraph, Error> {
+    let mut walk = Walk {
+        app,
+        site,
+        stdlib,
+        excludes,
+        graph: ModuleGraph::default(),
+        queue: VecDeque::new(),
+        wanted: HashSet::new(),
+        to_follow: VecDeque::new(),
+        extras: HashMap::new(),
+        app_tops: HashMap::new(),
+    };
+    for name in stdlib::ALWAYS {
+        walk.queue.push_back(Visit::Stdlib(stdlib::Visit {
+            name: name.to_string(),
+            by_app: false,
+            used: false,
+        }));
+    }
+    walk.app_source(roots.script, "__main__", false, roots.script_name)?;
+    for hook in roots.hooks {
+        let name = hook
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        walk.app_source(hook, "__main__", false, &name)?;
+    }
+    let mut hidden: Vec<String> = roots.hidden.to_vec();
+    for package in roots.submodules_of {
+        hidden.extend(app.submodules(package));
+    }
+    for name in hidden {
+        walk.queue.push_back(Visit::App {
+            name,
+            site: Site::app("--hidden-import", false),
+        });
+    }
+    walk.run()?;
+
+    // What compiled modules import from C.
+    let app_imports = walk.graph.app_imports.clone();
+    let in_app = |tool: &str| crate::packages::files::app_imports_within(&app_imports, tool);
+    let compiled: Vec<Compiled> = (walk.graph.distributions.iter())
+        .flat_map(|&dist| site.compiled(dist, &in_app))
+        .collect();
+    let found = probe(&compiled);
+    if let Some(found) = &found {
+        let new: Vec<String> = (found.iter())
+            .filter(|m| !walk.stdlib.asked_by_app().contains(*m) && !excludes.contains(m))
+            .cloned()
+            .collect();
+        for name in &new {
+            walk.queue.push_back(Visit::Stdlib(stdlib::Visit {
+                name: name.clone(),
+                by_app: true,
+                used: true,
+            }));
+        }
+        walk.graph.from_c = Some(new);
+    }
+    walk.graph.compiled = compiled;
+    walk.run()?;
+
+    // The module-level imports of what nothing reached in the bundled distributions.
+    for &dist in &walk.graph.distributions.clone() {
+        for module in site.module_names(dist, &in_app) {
+            if walk.graph.reached.contains_key(&module) {
+                continue;
+            }
+            for (name, _) in site.imports(dist, &module, &in_app)?.unwrap_or_default() {
+                if walk.stdlib.provides(&name) && !excludes.contains(&name) {
+                    walk.queue.push_back(Visit::Stdlib(stdlib::Visit {
+                        name,
+                        by_app: false,
+                        used: false,
+                    }));
+                }
+            }
+        }
+    }
+    walk.run()?;
+    Ok(walk.graph)
+}
+
+impl Walk<'_> {
+    /// Look at everything queued, and what it leads to.
+    fn run(&mut self) -> Result<(), Error> {
+        loop {
+            if let Some(visit) = self.queue.pop_front() {
+                match visit {
+                    Visit::App { name, site } => self.app_visit(name, site)?,
+                    Visit::Package { name, site } => self.external(name, site)?,
+                    Visit::Stdlib(v) => {
+                        if !self.excludes.contains(&v.name) {
+                            let more = self.stdlib.visit(v);
+                            self.queue.extend(more.into_iter().map(Visit::Stdlib));
+                        }
+                    }
+                }
+                continue;
+            }
+            let Some(dist) = self.to_follow.pop_front() else {
+                return Ok(());
+            };
+            let extras: Vec<String> = self
+                .extras
+                .get(&dist)
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect();
+            for (dep, dep_extras) in self.site.requirements(dist, &extras) {
+                self.want(dep, &dep_extras);
+            }
+        }
+    }
+
+    /// Queue the imports of the app's source file `path` (the module `module`), shown as
+    /// `importer`.
+    fn app_source(
+        &mut self,
+        path: &Path,
+        module: &str,
+        is_package: bool,
+        importer: &str,
+    ) -> Result<(), Error> {
+        for (name, how) in app::imports_of(path, module, is_package)? {
+            self.queue.push_back(Visit::App {
+                name,
+                site: Site::app(importer, how.optional),
+            });
+        }
+        Ok(())
+    }
+
+    /// Does the app have a top-level module `top`?
+    fn is_app_top(&mut self, top: &str) -> bool {
+        if let Some(&known) = self.app_tops.get(top) {
+            return known;
+        }
+        let known = self.app.find(top).is_some();
+        self.app_tops.insert(top.to_string(), known);
+        known
+    }
+
+    fn app_visit(&mut self, name: String, site: Site) -> Result<(), Error> {
+        if self.excludes.contains(&name) {
+            return Ok(());
+        }
+        if !self.is_app_top(top(&name)) {
+            self.graph.app_imports.insert(name.clone());
+            return self.external(name, site);
+        }
+        // The app's: the module and the packages above it, as far as they exist.
+        for prefix in prefixes(&name) {
+            if self.graph.app.contains_key(prefix) {
+                continue;
+            }
+            if self.excludes.contains(prefix) {
+                break;
+            }
+            let Some(found) = self.app.find(prefix) else {
+                break;
+            };
+            let is_package = matches!(found.local, app::Local::Package(_));
+            if let Some(source) = found.source().map(Path::to_path_buf) {
+                let display = found.display()?;
+                self.app_source(&source, prefix, is_package, &display)?;
+            }
+            self.graph.app.insert(prefix.to_string(), found);
+        }
+        Ok(())
+    }
+
+    /// A name that is not the app's: the standard library's, a distribution's, or nowhere.
+    fn external(&mut self, name: String, site: Site) -> Result<(), Error> {
+        if self.excludes.contains(&name) {
+            return Ok(());
+        }
+        if self.stdlib.provides(&name) {
+            self.queue.push_back(Visit::Stdlib(stdlib::Visit {
+                name,
+                by_app: true,
+                used: true,
+            }));
+            return Ok(());
+        }
+        let owners = self.site.owners(&name).to_vec();
+        if owners.is_empty() {
+            record_missing(&mut self.graph.missing, top(&name), site);
+            return Ok(());
+        }
+        for dist in owners {
+            self.want(dist, &[]);
+        }
+        // Importing a.b.c runs a, a.b and a.b.c.
+        for prefix in prefixes(&name) {
+            self.reach(prefix, site.need())?;
+        }
+        Ok(())
+    }
+
+    /// `module` runs, reached by imports of at most `need`; its own imports matter no more (a
+    /// module reached optionally makes optional imports). A module reached again by an import
+    /// that matters more is followed again.
+    fn reach(&mut self, module: &str, need: Need) -> Result<(), Error> {
+        if self
+            .graph
+            .reached
+            .get(module)
+            .is_some_and(|&was| was >= need)
+        {
+            return Ok(());
+        }
+        let app_imports = &self.graph.app_imports;
+        let in_app = |tool: &str| crate::packages::files::app_imports_within(app_imports, tool);
+        let mut found = None;
+        for &dist in self.site.owners(module) {
+            if self.wanted.contains(&dist) {
+                found = self.site.imports(dist, module, &in_app)?;
+                if found.is_some() {
+                    break;
+                }
+            }
+        }
+        let Some(imports) = found else {
+            return Ok(());
+        };
+        self.graph.reached.insert(module.to_string(), need);
+        for (name, site) in imports {
+            let site = site.capped(need);
+            self.queue.push_back(Visit::Package { name, site });
+        }
+        Ok(())
+    }
+
+    /// Bundle `dist`, with `extras` asked of it; its requirements are followed (again, when
+    /// an extra is new).
+    fn want(&mut self, dist: usize, extras: &[String]) {
+        let known = self.extras.entry(dist).or_default();
+        let before = known.len();
+        known.extend(extras.iter().map(|e| markers::normalize(e)));
+        let grew = known.len() > before;
+        if self.wanted.insert(dist) {
+            self.graph.distributions.push(dist);
+            self.to_follow.push_back(dist);
+        } else if grew && !self.to_follow.contains(&dist) {
+            self.to_follow.push_back(dist);
+        }
+    }
+}
+
+/// Keep, per top-level name, the import of it that matters most.
+fn record_missing(missing: &mut BTreeMap<String, Site>, top: &str, site: Site) {
+    missing
+        .entry(top.to_string())
+        .and_modify(|s| {
+            if s.need() < site.need() {
+                *s = site.clone();
+            }
+        })
+        .or_insert(site);
+}
