@@ -61,4 +61,21 @@ fn main() {
         .join("pybundle-stub");
     println!("cargo:rustc-env=PYBUNDLE_STUB={}", built.display());
     println!("cargo:rustc-env=PYBUNDLE_STUB_TARGET={target}");
+
+    // End-to-end tests that hide every Python in a mount namespace need root; without it they
+    // are reported as ignored, with the reason, instead of failing. (Rebuilt when the user
+    // changes: a build as root, then tests as someone else, are told apart by HOME.)
+    println!("cargo:rustc-check-cfg=cfg(pybundle_e2e_root)");
+    println!("cargo:rerun-if-env-changed=HOME");
+    println!("cargo:rerun-if-env-changed=USER");
+    if effective_uid() == Some(0) {
+        println!("cargo:rustc-cfg=pybundle_e2e_root");
+    }
+}
+
+/// This process's effective user id, from `/proc/self/status`.
+fn effective_uid() -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+    line.split_whitespace().nth(2)?.parse().ok()
 }

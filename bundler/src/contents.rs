@@ -122,7 +122,7 @@ impl Item {
     }
 
     /// Its size in bytes.
-    pub fn len(&self) -> Result<u64, Error> {
+    pub fn size(&self) -> Result<u64, Error> {
         match &self.source {
             Source::Bytes(data) => Ok(data.len() as u64),
             Source::File(path) => {
@@ -167,10 +167,7 @@ impl Contents {
     /// is one entry; two different files are an error that names both.
     pub fn add(&mut self, dest: String, item: Item) -> Result<(), Error> {
         if let Some(existing) = self.items.get(&dest) {
-            if existing.source == item.source {
-                return Ok(());
-            }
-            if same_bytes(existing, &item)? {
+            if existing.source == item.source || same_bytes(existing, &item)? {
                 if existing.origin != item.origin {
                     self.merged.push(Merged {
                         dest,
@@ -214,6 +211,10 @@ impl Contents {
 
     pub fn len(&self) -> usize {
         self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
     }
 
     /// Every file under `dir`, placed under `dest` with `origin`, in name order. With a
@@ -281,7 +282,7 @@ pub fn join(dest: &str, name: &str) -> String {
 
 /// Do two items hold the same bytes? Sizes first, so different files are rarely read.
 fn same_bytes(a: &Item, b: &Item) -> Result<bool, Error> {
-    if a.len()? != b.len()? {
+    if a.size()? != b.size()? {
         return Ok(false);
     }
     Ok(a.read()? == b.read()?)

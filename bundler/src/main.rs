@@ -1,37 +1,13 @@
 //! `pybundle`: parse the command line, run the command, turn an error into one line on stderr
 //! and a non-zero exit.
 
-mod analysis;
-mod app;
-mod bootstrap;
-mod cli;
-mod commands;
-mod compile;
-mod contents;
-mod elf;
-mod error;
-mod excludes;
-mod interpreter;
-mod interrupt;
-mod layout;
-mod output;
-mod packages;
-mod pipeline;
-mod progress;
-mod pyzip;
-mod runtime;
-mod settings;
-mod specpath;
-mod stub;
-mod summary;
-mod workpath;
-
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
-use crate::cli::{Cli, Command};
-use crate::settings::BuildSettings;
+use pybundle::cli::{self, Cli, Command};
+use pybundle::settings::BuildSettings;
+use pybundle::{commands, interrupt, pipeline, summary};
 
 fn main() -> ExitCode {
     interrupt::say_so();

@@ -1,15 +1,18 @@
-//! One build, in order: check the inputs (so mistakes fail before any work), find the
-//! interpreter, collect runtime, app, data and shared libraries, then write the output.
+//! One build, in stages, each with a named output: [`check`] what touches the disk (settings
+//! were checked when resolved), [`analyse`] the app into a module graph, [`collect`] the files
+//! that graph calls for into [`Contents`], [`link`] their shared libraries, [`write`] the output;
+//! then one [`Summary`] that the closing line and `--json` print from. `-v` details are told
+//! as each stage goes.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Instant;
 
 use pybundle_archive::Launch;
 
-use std::path::PathBuf;
-
 use crate::analysis::graph::app::AppFinder;
 use crate::analysis::graph::site::SiteFinder;
+use crate::analysis::graph::stdlib::StdlibFinder;
 use crate::analysis::graph::{self, ModuleGraph};
 use crate::analysis::{self, Need};
 use crate::app;
@@ -20,9 +23,9 @@ use crate::elf;
 use crate::error::Error;
 use crate::interpreter::Interpreter;
 use crate::layout;
-use crate::output::{self, Plan};
-use crate::packages;
-use crate::packages::compiled::Compiled;
+use crate::output::{self, Plan, Written};
+use crate::packages::markers::Environment;
+use crate::packages::{self, SiteIndex};
 use crate::progress::Progress;
 use crate::runtime;
 use crate::settings::{BuildSettings, OutputMode, Strip};
@@ -31,29 +34,68 @@ use crate::stub;
 use crate::summary::{self, Summary};
 use crate::workpath::Bucket;
 
+/// Run one build, start to end.
 pub fn build(settings: BuildSettings) -> Result<(), Error> {
     let started = Instant::now();
     let progress = Progress::new(settings.verbosity);
-    let s = &settings;
+    check(&settings, &progress)?;
+    let analysis = analyse(&settings, &progress)?;
+    let compiler = Compiler::new(&analysis.interp, &settings.workpath, settings.optimize)?;
+    let mut collected = collect(&settings, &analysis, &compiler, &progress)?;
+    let closure = link(&settings, &mut collected.contents, &progress)?;
+    let written = write(&settings, &analysis.interp, &collected.contents, &progress)?;
+    let summary = summarise(
+        &settings,
+        &analysis,
+        &collected,
+        &closure,
+        &written,
+        started.elapsed().as_secs_f64(),
+        &progress,
+    );
+    if settings.json {
+        println!("{}", summary::to_line(&summary));
+    }
+    progress.done(&format!(
+        "Built {} ({}, {:.1} MB, {} files) in {:.1} s",
+        summary.output.display(),
+        summary.mode,
+        summary.bytes as f64 / 1e6,
+        summary.files,
+        summary.seconds,
+    ));
+    Ok(())
+}
 
-    // Settings were checked when they were resolved; what remains to check touches the disk.
-    let dist = &s.distpath;
-    let workpath = &s.workpath;
-    if dist.exists() && !dist.is_dir() {
+/// What touches the disk: the output's place, and `--clean`. The notes settings made.
+pub fn check(s: &BuildSettings, progress: &Progress) -> Result<(), Error> {
+    if s.distpath.exists() && !s.distpath.is_dir() {
         return Err(Error::Unwritable {
-            path: dist.clone(),
+            path: s.distpath.clone(),
             source: std::io::Error::new(std::io::ErrorKind::AlreadyExists, "it is a file"),
         });
     }
-    let output_path = dist.join(&s.name);
-    output::check_replaceable(&output_path, s.noconfirm)?;
+    output::check_replaceable(&s.distpath.join(&s.name), s.noconfirm)?;
     if s.clean {
-        workpath.clean();
+        s.workpath.clean();
     }
     for note in &s.notes {
         progress.note(note);
     }
+    Ok(())
+}
 
+/// What analysis found: the interpreter, the module graph and what its finders learnt.
+pub struct Analysis {
+    pub interp: Interpreter,
+    pub env: Environment,
+    pub index: SiteIndex,
+    pub graph: ModuleGraph,
+    pub stdlib: StdlibFinder,
+}
+
+/// Find the interpreter and follow the app's imports into a module graph.
+pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error> {
     progress.step("Inspecting the interpreter");
     let interp = Interpreter::find(s.python.as_deref())?;
     progress.detail(&format!(
@@ -67,11 +109,7 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
     if s.windowed || s.icon.is_some() {
         progress.detail("--windowed and --icon change nothing in a Linux executable");
     }
-    let compiler = Compiler::new(&interp, workpath, s.optimize)?;
-    let mut contents = Contents::default();
-
-    let excluded = &s.excludes;
-    for (companion, module) in excluded.implied() {
+    for (companion, module) in s.excludes.implied() {
         progress.detail(&format!(
             "--exclude-module {module} leaves out {companion} too (it exists only for {module})"
         ));
@@ -83,17 +121,16 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
         .cloned()
         .collect();
     progress.step("Following imports");
-    let env =
-        packages::markers::Environment::linux_cpython(&interp.version, std::env::consts::ARCH);
-    let index = packages::SiteIndex::scan(&interp.site_packages);
+    let env = Environment::linux_cpython(&interp.version, std::env::consts::ARCH);
+    let index = SiteIndex::scan(&interp.site_packages);
     let site = SiteFinder::new(&index, env.clone(), s.whole_distributions());
     let roots: Vec<PathBuf> = std::iter::once(s.script.dir.clone())
         .chain(s.paths.iter().cloned())
         .collect();
     let app_finder = AppFinder::new(roots, interp.stdlib.clone());
     let mut stdlib = runtime::finder(&interp)?;
-    let probe_cache = workpath.bucket(Bucket::Probe);
-    let probe = |compiled: &[Compiled]| {
+    let probe_cache = s.workpath.bucket(Bucket::Probe);
+    let probe = |compiled: &[packages::compiled::Compiled]| {
         progress.step("Asking compiled modules what they import");
         packages::compiled::stdlib_imports(&interp, compiled, &probe_cache)
     };
@@ -108,28 +145,58 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
         &app_finder,
         &site,
         &mut stdlib,
-        excluded,
+        &s.excludes,
         &probe,
     )?;
-    report_compiled_imports(&graph, &interp, &progress);
+    drop(site);
+    report_compiled_imports(&graph, &interp, progress);
+    report_missing(&graph.missing, &interp, progress);
+    Ok(Analysis {
+        interp,
+        env,
+        index,
+        graph,
+        stdlib,
+    })
+}
 
+/// Everything the bundle holds, and what each part added.
+pub struct Collected {
+    pub contents: Contents,
+    pub app: app::Collected,
+    pub packages: packages::bundle::Bundled,
+    pub runtime: runtime::Added,
+    pub data_files: usize,
+}
+
+/// The files the graph calls for: the app's, the distributions', the standard library's,
+/// `--add-data`, metadata asked for, and the bootstrap.
+pub fn collect(
+    s: &BuildSettings,
+    a: &Analysis,
+    compiler: &Compiler,
+    progress: &Progress,
+) -> Result<Collected, Error> {
+    let mut contents = Contents::default();
     progress.step("Collecting the app");
     let app = app::add_app(
         &s.script,
         &s.runtime_hooks,
-        &graph.app,
-        &compiler,
+        &a.graph.app,
+        compiler,
         &mut contents,
     )?;
     for module in &app.local_modules {
         progress.detail(&format!("app module: {module}"));
     }
     progress.step("Collecting packages");
+    let site_packages = layout::site_packages(&a.interp);
+    let site = SiteFinder::new(&a.index, a.env.clone(), s.whole_distributions());
     let packages = packages::bundle::add_distributions(
-        &graph,
+        &a.graph,
         &site,
-        &layout::site_packages(&interp),
-        &compiler,
+        &site_packages,
+        compiler,
         &mut contents,
     )?;
     for (name, version) in &packages.distributions {
@@ -138,60 +205,74 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
     if !s.copy_metadata.is_empty() {
         let copied = packages::metadata::copy(
             &s.copy_metadata,
-            &index,
-            &env,
-            &layout::site_packages(&interp),
+            &a.index,
+            &a.env,
+            &site_packages,
             &mut contents,
         )?;
         progress.detail(&format!("metadata of: {}", copied.join(", ")));
     }
     progress.step("Collecting the standard library");
-    let runtime = runtime::add_runtime(&interp, &stdlib, excluded, &compiler, &mut contents)?;
+    let runtime = runtime::add_runtime(&a.interp, &a.stdlib, &s.excludes, compiler, &mut contents)?;
     let data_files = app::data::add_all(
         &s.data,
-        &[dist.clone(), workpath.root().to_path_buf()],
+        &[s.distpath.clone(), s.workpath.root().to_path_buf()],
         &mut contents,
     )?;
     let boot = bootstrap::compile(
         &bootstrap::Plan {
             script: &s.script,
             hooks: &app.hooks,
-            site_packages: &layout::site_packages(&interp),
+            site_packages: &site_packages,
             tcltk: &runtime.tcltk,
         },
-        &compiler,
-        workpath,
+        compiler,
+        &s.workpath,
     )?;
     contents.add(
         layout::BOOTSTRAP.to_string(),
         Item::bytes(boot, 0o644, Origin::Runtime("the bootstrap")),
     )?;
-
     for merged in contents.merged() {
         progress.detail(&format!(
             "{}: {} is the same file as {}; bundled once",
             merged.dest, merged.second, merged.first
         ));
     }
-    report_missing(&graph.missing, &interp, &progress);
+    Ok(Collected {
+        contents,
+        app,
+        packages,
+        runtime,
+        data_files,
+    })
+}
+
+/// The shared libraries the bundle's ELF files need, added; every ELF file stripped and
+/// pointed at the bundle's library folder.
+pub fn link(
+    s: &BuildSettings,
+    contents: &mut Contents,
+    progress: &Progress,
+) -> Result<elf::closure::Closure, Error> {
     progress.step("Resolving shared libraries");
-    let libs = elf::closure::resolve(
-        &mut contents,
+    let closure = elf::closure::resolve(
+        contents,
         &elf::search::Searcher::from_host(),
         match s.strip {
             Strip::All => elf::strip::Strip::All,
             Strip::Debug => elf::strip::Strip::Debug,
         },
     )?;
-    for (lib, path) in &libs.libraries {
+    for (lib, path) in &closure.libraries {
         progress.detail(&format!("library: {lib} from {}", path.display()));
     }
-    for (lib, needed_by) in &libs.missing {
+    for (lib, needed_by) in &closure.missing {
         progress.warn(&format!(
             "the shared library {lib}, needed by {needed_by}, was not found; that module will fail to import (install the library or pass its path with --add-binary)"
         ));
     }
-    for clash in &libs.clashes {
+    for clash in &closure.clashes {
         progress.warn(&format!(
             "{} would load {} from {}, but the bundle carries the one from {}; if it misbehaves, make both come from the same place",
             clash.needed_by,
@@ -200,12 +281,21 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
             clash.kept.display()
         ));
     }
-    for file in &libs.unpatched {
+    for file in &closure.unpatched {
         progress.warn(&format!(
             "{file} keeps a search path pybundle could not rewrite"
         ));
     }
+    Ok(closure)
+}
 
+/// The output, with the launcher for the target, and `--specpath`'s settings.
+pub fn write(
+    s: &BuildSettings,
+    interp: &Interpreter,
+    contents: &Contents,
+    progress: &Progress,
+) -> Result<Written, Error> {
     let launcher = stub::for_target(s.target)
         .ok_or_else(|| Error::Internal("no launcher for this platform".into()))?;
     progress.detail(&format!(
@@ -214,11 +304,11 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
         stub::HOST_TARGET
     ));
     let plan = Plan {
-        dist,
+        dist: &s.distpath,
         name: &s.name,
         stub: launcher,
         launch: Launch {
-            python: layout::python_library(&interp),
+            python: layout::python_library(interp),
             bootstrap: layout::BOOTSTRAP.to_string(),
             library_dir: layout::LIB_DIR.to_string(),
             options: s.interpreter_options.clone(),
@@ -227,11 +317,11 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
         },
         runtime_tmpdir: s.runtime_tmpdir.clone(),
         level: s.level,
-        frames: workpath.bucket(Bucket::Frames),
+        frames: s.workpath.bucket(Bucket::Frames),
         timestamp: s.timestamp,
     };
     let written = match &s.mode {
-        OutputMode::Onefile(unpack) => output::onefile(plan, *unpack, &contents, &progress)?,
+        OutputMode::Onefile(unpack) => output::onefile(plan, *unpack, contents, progress)?,
         OutputMode::Onedir { contents_dir } => {
             if contents_dir == "." && contents.contains(&s.name) {
                 return Err(Error::Collision {
@@ -240,57 +330,62 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
                     second: "a bundled file".into(),
                 });
             }
-            output::onedir(plan, contents_dir, &contents, &progress)?
+            output::onedir(plan, contents_dir, contents, progress)?
         }
     };
     if let Some(dir) = &s.specpath {
         let file = specpath::write(dir, &s.name, &s.options, &s.script)?;
         progress.detail(&format!("settings written to {}", file.display()));
     }
+    Ok(written)
+}
 
-    let mode = if s.onefile() { "onefile" } else { "onedir" };
-    let elapsed = started.elapsed().as_secs_f64();
-    if s.json {
-        let told = progress.told();
-        let summary = Summary {
-            schema: summary::SCHEMA,
-            status: "ok",
-            output: written.path.clone(),
-            mode,
-            bytes: written.bytes,
-            files: contents.len(),
-            python: interp.version.clone(),
-            seconds: (elapsed * 1000.0).round() / 1000.0,
-            app_modules: app.local_modules.len(),
-            stdlib_modules: runtime.modules,
-            extensions: runtime.extensions,
-            data_files,
-            libraries: libs.libraries.len(),
-            distributions: (packages.distributions.iter())
-                .map(|(name, version)| summary::Distribution {
-                    name: name.clone(),
-                    version: version.clone(),
-                })
-                .collect(),
-            missing_imports: (graph.missing.iter())
-                .map(|(module, site)| summary::MissingImport {
-                    module: module.clone(),
-                    imported_by: site.importer.clone(),
-                    need: site.need(),
-                })
-                .collect(),
-            warnings: told.warnings,
-            notes: told.notes,
-        };
-        println!("{}", summary::to_line(&summary));
+/// The build's summary, from every stage's output.
+fn summarise(
+    s: &BuildSettings,
+    a: &Analysis,
+    c: &Collected,
+    closure: &elf::closure::Closure,
+    written: &Written,
+    elapsed: f64,
+    progress: &Progress,
+) -> Summary {
+    let told = progress.told();
+    Summary {
+        schema: summary::SCHEMA,
+        status: "ok",
+        output: written.path.clone(),
+        executable: if s.onefile() {
+            written.path.clone()
+        } else {
+            written.path.join(&s.name)
+        },
+        mode: if s.onefile() { "onefile" } else { "onedir" },
+        bytes: written.bytes,
+        files: c.contents.len(),
+        python: a.interp.version.clone(),
+        seconds: (elapsed * 1000.0).round() / 1000.0,
+        app_modules: c.app.local_modules.len(),
+        stdlib_modules: c.runtime.modules,
+        extensions: c.runtime.extensions,
+        data_files: c.data_files,
+        libraries: closure.libraries.len(),
+        distributions: (c.packages.distributions.iter())
+            .map(|(name, version)| summary::Distribution {
+                name: name.clone(),
+                version: version.clone(),
+            })
+            .collect(),
+        missing_imports: (a.graph.missing.iter())
+            .map(|(module, site)| summary::MissingImport {
+                module: module.clone(),
+                imported_by: site.importer.clone(),
+                need: site.need(),
+            })
+            .collect(),
+        warnings: told.warnings,
+        notes: told.notes,
     }
-    progress.done(&format!(
-        "Built {} ({mode}, {:.1} MB, {} files) in {elapsed:.1} s",
-        written.path.display(),
-        written.bytes as f64 / 1e6,
-        contents.len(),
-    ));
-    Ok(())
 }
 
 /// Tell the user about imports found nowhere, by how much they matter: those that run whenever

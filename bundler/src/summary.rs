@@ -19,6 +19,8 @@ pub struct Summary {
     /// `"ok"`.
     pub status: &'static str,
     pub output: PathBuf,
+    /// The executable to run: `output` itself (onefile), or the launcher inside it (onedir).
+    pub executable: PathBuf,
     /// `"onefile"` or `"onedir"`.
     pub mode: &'static str,
     /// The executable's size (onefile), or every file's (onedir).

@@ -71,6 +71,10 @@ fn cache_entries(cache: &Path) -> Vec<String> {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn a_cached_onefile_unpacks_once_and_reuses_it() {
     let cache = tempfile::tempdir().unwrap();
     let (first, clean) = run_with_cache(cache.path(), &[]);
@@ -103,6 +107,10 @@ fn a_cached_onefile_unpacks_once_and_reuses_it() {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn a_strict_umask_does_not_defeat_the_cache() {
     // Under umask 077 files would be created without the modes the manifest records, and
     // the cache would never check out; the launcher sets the recorded modes itself.
@@ -131,6 +139,10 @@ fn a_strict_umask_does_not_defeat_the_cache() {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn a_damaged_cache_is_repaired() {
     let cache = tempfile::tempdir().unwrap();
     let (first, _) = run_with_cache(cache.path(), &[]);
@@ -164,6 +176,10 @@ fn a_damaged_cache_is_repaired() {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn concurrent_first_launches_all_succeed() {
     let cache = tempfile::tempdir().unwrap();
     let outputs: Vec<(Output, bool)> = std::thread::scope(|scope| {
@@ -181,6 +197,10 @@ fn concurrent_first_launches_all_succeed() {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn an_unwritable_cache_falls_back_to_a_temporary_unpack() {
     let dir = tempfile::tempdir().unwrap();
     let not_a_folder = dir.path().join("file");
@@ -192,6 +212,10 @@ fn an_unwritable_cache_falls_back_to_a_temporary_unpack() {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn a_first_launch_sweeps_half_filled_cache_folders_of_killed_launchers() {
     let cache = tempfile::tempdir().unwrap();
     let base = cache.path().join("pybundle");

@@ -62,6 +62,10 @@ fn assert_one_helpful_line(out: &std::process::Output, what: &str) {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn a_full_disk_while_unpacking() {
     let (out, left) = run_on_tmpfs("size=2m,mode=1777");
     assert_one_helpful_line(&out, "full disk");
@@ -70,6 +74,10 @@ fn a_full_disk_while_unpacking() {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn a_read_only_tmpdir() {
     let (out, left) = run_on_tmpfs("ro,size=1m");
     assert_one_helpful_line(&out, "read-only");
@@ -78,6 +86,10 @@ fn a_read_only_tmpdir() {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn a_noexec_tmpdir() {
     let (out, left) = run_on_tmpfs("noexec,size=256m,mode=1777");
     assert_one_helpful_line(&out, "noexec");
@@ -86,6 +98,10 @@ fn a_noexec_tmpdir() {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn a_full_disk_while_building() {
     for option in ["--distpath", "--workpath"] {
         let full = tempfile::tempdir().unwrap();
@@ -146,6 +162,10 @@ fn a_full_disk_while_building() {
 
 /// A --distpath on a read-only file system is told as such, not as a full disk.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn a_read_only_distpath() {
     let ro = tempfile::tempdir().unwrap();
     let work = tempfile::tempdir().unwrap();

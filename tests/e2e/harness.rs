@@ -57,14 +57,72 @@ pub fn pybundle_build(cwd: &Path, args: &[&OsStr]) -> Output {
     cmd.output().expect("pybundle runs")
 }
 
+/// One build, with the tests' defaults (the test interpreter, fast compression, the shared
+/// cache, `-y`, started in the script's folder). The executable's path is read from the
+/// build's `--json` summary, never re-derived from its options.
+pub struct Build {
+    cmd: Command,
+}
+
+/// A finished build: its executable, and what it said on stderr (warnings, notes).
+pub struct Built {
+    pub exe: PathBuf,
+    pub stderr: String,
+}
+
+impl Build {
+    pub fn new(script: &Path, dist: &Path) -> Build {
+        let mut cmd = pybundle_cmd(script.parent().unwrap_or(Path::new(".")));
+        cmd.arg(script)
+            .arg("--distpath")
+            .arg(dist)
+            .args(["-y", "--json"]);
+        Build { cmd }
+    }
+
+    /// Bundle the interpreter `python` (a virtualenv's, say) instead of the test one.
+    pub fn python(mut self, python: &Path) -> Build {
+        self.cmd.arg("--python").arg(python);
+        self
+    }
+
+    pub fn args(mut self, args: &[&str]) -> Build {
+        self.cmd.args(args);
+        self
+    }
+
+    /// Run it; panics with pybundle's stderr on failure.
+    pub fn run(mut self) -> Built {
+        let has_python = self.cmd.get_args().any(|a| a == "--python");
+        if !has_python {
+            with_python(&mut self.cmd);
+        }
+        let out = self.cmd.output().expect("pybundle runs");
+        assert!(out.status.success(), "pybundle failed: {}", stderr(&out));
+        let summary: serde_json::Value =
+            serde_json::from_slice(&out.stdout).expect("a --json summary");
+        let exe = summary["executable"]
+            .as_str()
+            .expect("the summary names the executable");
+        Built {
+            exe: PathBuf::from(exe),
+            stderr: stderr(&out),
+        }
+    }
+}
+
 /// Build `script` and return the executable's path; panics with pybundle's stderr on failure.
 pub fn build(script: &Path, dist: &Path, extra: &[&str]) -> PathBuf {
-    build_with(script, dist, extra, Path::new(&python()))
+    Build::new(script, dist).args(extra).run().exe
 }
 
 /// [`build`] from the interpreter `python` (a virtualenv's, say).
 pub fn build_with(script: &Path, dist: &Path, extra: &[&str], python: &Path) -> PathBuf {
-    build_telling(script, dist, extra, python).0
+    Build::new(script, dist)
+        .python(python)
+        .args(extra)
+        .run()
+        .exe
 }
 
 /// [`build_with`], returning what pybundle printed on stderr (warnings, notes) too.
@@ -74,44 +132,19 @@ pub fn build_telling(
     extra: &[&str],
     python: &Path,
 ) -> (PathBuf, String) {
-    let mut args: Vec<&OsStr> = vec![
-        script.as_os_str(),
-        OsStr::new("--distpath"),
-        dist.as_os_str(),
-    ];
-    args.extend(extra.iter().map(OsStr::new));
-    let mut cmd = pybundle_cmd(script.parent().unwrap_or(Path::new(".")));
-    cmd.arg("--python").arg(python).args(&args).arg("-y");
-    let out = cmd.output().expect("pybundle runs");
-    assert!(
-        out.status.success(),
-        "pybundle failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stem = script.file_stem().unwrap_or_default();
-    let onefile = extra.iter().any(|a| *a == "-F" || *a == "--onefile");
-    let name = extra
-        .iter()
-        .position(|a| *a == "-n" || *a == "--name")
-        .map(|i| OsString::from(extra[i + 1]))
-        .unwrap_or_else(|| stem.to_os_string());
-    let exe = if onefile {
-        dist.join(&name)
-    } else {
-        dist.join(&name).join(&name)
-    };
-    (exe, stderr(&out))
+    let built = Build::new(script, dist).python(python).args(extra).run();
+    (built.exe, built.stderr)
 }
 
 /// A probe app built once per mode for the whole test run.
-pub struct Built {
+pub struct Kept {
     pub exe: PathBuf,
     _dir: tempfile::TempDir,
 }
 
 pub fn probe(onefile: bool) -> &'static Path {
-    static ONEFILE: OnceLock<Built> = OnceLock::new();
-    static ONEDIR: OnceLock<Built> = OnceLock::new();
+    static ONEFILE: OnceLock<Kept> = OnceLock::new();
+    static ONEDIR: OnceLock<Kept> = OnceLock::new();
     let cell = if onefile { &ONEFILE } else { &ONEDIR };
     &cell
         .get_or_init(|| {
@@ -119,7 +152,7 @@ pub fn probe(onefile: bool) -> &'static Path {
             let script = fixture("probe").join("probe.py");
             let mode = if onefile { "-F" } else { "-D" };
             let exe = build(&script, dir.path(), &[mode, "--add-data", "data.txt:."]);
-            Built { exe, _dir: dir }
+            Kept { exe, _dir: dir }
         })
         .exe
 }
@@ -193,6 +226,10 @@ pub fn hermetic(program: &Path, args: &[&OsStr]) -> Command {
 
 /// [`hermetic`], hiding `extra` folders too (a host library's data files, say).
 pub fn hermetic_hiding(program: &Path, args: &[&OsStr], extra: &[&Path]) -> Command {
+    assert!(
+        is_root(),
+        "this test hides every Python in a mount namespace, which needs root (run the tests as root, as CI does)"
+    );
     let (mut dirs, files) = hidden_paths();
     dirs.extend(extra.iter().filter(|d| d.is_dir()).map(|d| d.to_path_buf()));
     let mut script = String::from("set -e\n");
@@ -226,6 +263,16 @@ pub fn hermetic_hiding(program: &Path, args: &[&OsStr], extra: &[&Path]) -> Comm
     .args(args);
     clean_env(&mut cmd);
     cmd
+}
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("Uid:"))?.to_string();
+            line.split_whitespace().nth(2)?.parse::<u32>().ok()
+        })
+        == Some(0)
 }
 
 /// Drop what cargo adds to the test's environment, so the app sees what a user's shell gives.

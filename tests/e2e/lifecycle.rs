@@ -41,6 +41,10 @@ fn entries(dir: &Path) -> Vec<String> {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn a_killed_launcher_takes_its_app_down_and_a_later_launch_sweeps_its_folder() {
     let exe = probe(true);
     let tmp = tempfile::tempdir().unwrap();
@@ -101,6 +105,10 @@ fn a_killed_launcher_takes_its_app_down_and_a_later_launch_sweeps_its_folder() {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn thirty_two_simultaneous_launches_all_succeed() {
     let exe = probe(true);
     let tmp = tempfile::tempdir().unwrap();

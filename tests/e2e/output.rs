@@ -144,6 +144,10 @@ fn the_next_build_removes_what_a_killed_build_left() {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn onedir_output_is_replaced_only_with_y() {
     let dist = tempfile::tempdir().unwrap();
     let script = fixture("probe").join("probe.py");
@@ -422,6 +426,10 @@ fn a_damaged_chunk_cache_costs_time_not_correctness() {
 /// docs/cli.md: `[tool.pybundle]` in the project's pyproject.toml, paths from its folder,
 /// whatever folder the build starts in; the command line wins.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn settings_in_pyproject_toml_apply_and_the_command_line_wins() {
     let project = tempfile::tempdir().unwrap();
     for file in ["probe.py", "probe_helper.py", "data.txt"] {

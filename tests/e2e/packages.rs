@@ -8,6 +8,10 @@ use crate::harness::*;
 const CLICK: &str = "click==8.1.7";
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn a_click_app_bundles_with_no_hints_and_reads_its_metadata() {
     let python = venv(&[CLICK]);
     let script = repo().join("examples/click-cli/cli.py");
@@ -43,6 +47,10 @@ fn packages_installed_but_not_imported_stay_out() {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn hidden_imports_are_bundled_and_excluded_modules_are_not() {
     let script = fixture("imports").join("app.py");
     let hints = ["--hidden-import", "only_by_name", "--hidden-import", "csv"];
@@ -75,6 +83,10 @@ fn hidden_imports_are_bundled_and_excluded_modules_are_not() {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn multiprocessing_works_without_freeze_support() {
     let script = fixture("multiproc").join("mp_app.py");
     for mode in ["-F", "-D"] {
@@ -97,6 +109,10 @@ fn multiprocessing_works_without_freeze_support() {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn running_sys_executable_starts_the_app_again() {
     let script = fixture("multiproc").join("mp_app.py");
     for mode in ["-F", "-D"] {
@@ -121,6 +137,10 @@ fn running_sys_executable_starts_the_app_again() {
 /// The helpers multiprocessing starts run from the app's own folder (one unpack for the whole
 /// process tree) and carry the name the user ran, a link's included.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn multiprocessing_helpers_share_the_apps_folder_and_name() {
     let script = fixture("multiproc").join("mp_app.py");
     for mode in ["-F", "-D"] {
@@ -148,6 +168,10 @@ fn multiprocessing_helpers_share_the_apps_folder_and_name() {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn numpy_and_its_bundled_libraries_run_where_no_python_is() {
     check_both_modes(
         &repo().join("examples/numpy-app/matmul.py"),
@@ -161,6 +185,10 @@ fn numpy_and_its_bundled_libraries_run_where_no_python_is() {
 /// numpy beyond its core: random (whose compiled modules import `secrets` from C), star
 /// imports (which import numpy.f2py), numpy.testing (which needs unittest), fft, ma.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn numpy_apis_behave_as_under_python() {
     check_like_python_without_warnings(
         &fixture("popular").join("numpy_all.py"),
@@ -210,6 +238,10 @@ fn answer_library(dir: &std::path::Path) -> std::path::PathBuf {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn add_binary_brings_a_ctypes_library_and_its_dependencies() {
     let build_dir = tempfile::tempdir().unwrap();
     let lib = answer_library(build_dir.path());
@@ -264,6 +296,10 @@ fn elf_sections(path: &std::path::Path) -> Option<Vec<String>> {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn bundled_libraries_lose_debug_information_and_with_strip_their_symbol_tables() {
     let build_dir = tempfile::tempdir().unwrap();
     let lib = answer_library(build_dir.path());
@@ -320,6 +356,10 @@ fn bundled_libraries_lose_debug_information_and_with_strip_their_symbol_tables()
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn a_tkinter_app_opens_a_real_window_and_closes_cleanly() {
     let xvfb = Xvfb::start();
     let script = repo().join("examples/tk-gui/app.py");
@@ -461,6 +501,10 @@ fn two_different_libraries_with_one_name_are_reported() {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn metadata_entry_points_and_package_data_work_at_run_time() {
     check_both_modes(
         &fixture("metadata").join("app.py"),
@@ -474,6 +518,10 @@ fn metadata_entry_points_and_package_data_work_at_run_time() {
 /// `pip install -e`: a src-layout project (a `.pth` folder line) and a flat one (setuptools'
 /// finder module) are bundled from their project folders, which the bundle then never needs.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn editable_installs_are_bundled_from_their_project_folders() {
     let work = tempfile::tempdir().unwrap();
     let project = |dir: &str, name: &str, package_dir: &str| {
@@ -546,6 +594,10 @@ fn bare_venv(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) 
 /// Distributions described by an `.egg-info` folder (Debian's dist-packages, `setup.py
 /// install`) have no list of files: their `top_level.txt` packages are bundled.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn egg_info_distributions_are_bundled_by_their_top_level_names() {
     let work = tempfile::tempdir().unwrap();
     let (venv, site) = bare_venv(work.path());
@@ -603,6 +655,10 @@ fn write_distribution(site: &std::path::Path, name: &str, metadata: &str, files:
 /// app reaches only through an entry point. Its `slow` extra, not asked for, stays out. Whether
 /// `middle` is bundled before or after something asks for its extra makes no difference.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn extras_asked_by_a_requirement_bring_their_own_requirements() {
     let work = tempfile::tempdir().unwrap();
     let (venv, site) = bare_venv(work.path());
@@ -686,6 +742,10 @@ fn check_like_python_without_warnings(
 /// imports they guard, no search path left unrewritten in libraries auditwheel bundled), and
 /// the app prints exactly what `python popular.py` prints, with every Python hidden.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn popular_packages_need_no_hints_and_raise_no_false_alarms() {
     let python = venv(&[
         "pillow==13.0.0",
@@ -704,6 +764,10 @@ fn popular_packages_need_no_hints_and_raise_no_false_alarms() {
 /// engines (openpyxl, pyarrow, ...), imported inside functions or behind HAS_/_INSTALLED
 /// flags, are a note, not a warning.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn a_pandas_app_needs_no_hints() {
     let python = venv(&["pandas==3.1.1", "numpy==2.4.6"]);
     let notes =
@@ -719,6 +783,10 @@ fn a_pandas_app_needs_no_hints() {
 /// string (OpenCV's loader runs `config.py`), one whose name cannot be imported
 /// (`config-3.py`), and a template that does not compile.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn py_files_a_package_reads_as_data_are_bundled_as_source() {
     let work = tempfile::tempdir().unwrap();
     let (venv, site) = bare_venv(work.path());
@@ -764,6 +832,10 @@ fn py_files_a_package_reads_as_data_are_bundled_as_source() {
 /// libquadmath is found only through `_fblas`'s. The same shape in small: libouter's RPATH
 /// leads to libmiddle, whose libinner is found only through libouter's RPATH.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn libraries_found_through_a_loaders_rpath_are_collected() {
     let build_dir = tempfile::tempdir().unwrap();
     let dir = build_dir.path();
@@ -827,6 +899,10 @@ fn libraries_found_through_a_loaders_rpath_are_collected() {
 /// setuptools' vendored packages behind `pkg_resources.extern`) is not seen to be reached,
 /// yet its standard-library imports must be there when it runs.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn modules_loaded_by_computed_names_find_their_standard_library() {
     let work = tempfile::tempdir().unwrap();
     let (venv, site) = bare_venv(work.path());
@@ -866,6 +942,10 @@ fn modules_loaded_by_computed_names_find_their_standard_library() {
 /// its `_ssl` and libssl. What something else still needs stays (`_hashlib` and libcrypto,
 /// for hashlib). `-v` says what went along.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn excluding_a_module_excludes_what_exists_only_for_it() {
     let script = fixture("excludes").join("app.py");
     let dist = tempfile::tempdir().unwrap();

@@ -45,6 +45,10 @@ fn built(out: &Output) -> String {
 /// src/ found through -p, runtime hooks in order, --optimize and --python-option: all in one
 /// build per mode.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn a_pyinstaller_command_line_builds_and_means_the_same() {
     for mode in ["-F", "-D"] {
         let dist = tempfile::tempdir().unwrap();
@@ -117,6 +121,10 @@ fn different_files_at_one_destination_are_refused_naming_both() {
 /// PYTHONPATH is searched as -p is (PyInstaller's analysis honours it); without either, the
 /// module is not found.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn pythonpath_is_searched_for_the_apps_modules() {
     let src = habits().join("src");
     let dist = tempfile::tempdir().unwrap();
@@ -147,6 +155,10 @@ fn pythonpath_is_searched_for_the_apps_modules() {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn the_contents_directory_can_be_renamed_or_dropped() {
     for (dir, root) in [("files", "app/files"), (".", "app")] {
         let dist = tempfile::tempdir().unwrap();
@@ -188,6 +200,10 @@ fn the_contents_directory_can_be_renamed_or_dropped() {
 /// Options for Windows, macOS, UPX and splash screens, and hook folders, do not stop a build:
 /// each gets one note saying why it changes nothing here.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn options_of_other_platforms_and_tools_are_accepted_with_a_note_each() {
     let dist = tempfile::tempdir().unwrap();
     let icon = tempfile::NamedTempFile::new().unwrap();
@@ -256,6 +272,10 @@ fn log_levels_quieten_the_build() {
 /// --copy-metadata brings a distribution's metadata without its code; the recursive form
 /// brings its requirements' too.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn metadata_can_be_copied_without_code() {
     let python = venv(&[
         "pillow==13.0.0",
@@ -320,6 +340,10 @@ fn metadata_can_be_copied_without_code() {
 /// -d all: the launcher says what it does and the interpreter reports its imports (-v);
 /// --bootloader-ignore-signals: a SIGTERM sent to the onefile launcher alone reaches nobody.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn debug_output_and_ignored_signals() {
     let dist = tempfile::tempdir().unwrap();
     let (out, exe) = build_in(
@@ -363,6 +387,10 @@ fn debug_output_and_ignored_signals() {
 /// --specpath writes the build's settings as a [tool.pybundle] table; put in a pyproject.toml,
 /// it builds the same app with no options.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn specpath_writes_settings_that_build_the_app_again() {
     let project = tempfile::tempdir().unwrap();
     copy_tree(&habits(), project.path());
@@ -423,6 +451,10 @@ fn copy_tree(from: &Path, to: &Path) {
 /// the app's package, computed imports with --collect-submodules, codecs by name, reload,
 /// processes started by processes and from threads): the bundle prints what python prints.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn what_pyinstallers_functional_tests_check_behaves_as_under_python() {
     let script = fixture("like_python").join("app.py");
     let expected = Command::new(python())

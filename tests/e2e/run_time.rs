@@ -15,6 +15,10 @@ fn both(check: impl Fn(&Path, bool)) {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn the_app_sees_a_frozen_bundle() {
     both(|exe, onefile| {
         let (out, clean) = run_hermetic(exe, &["facts"]);
@@ -62,6 +66,10 @@ fn the_app_sees_a_frozen_bundle() {
 /// `ps`, `pgrep` and `killall` see the name the user ran, a link's own name when it was a link
 /// (15 bytes of it, as the kernel keeps), and the command line the user typed.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn the_app_carries_the_name_it_was_run_by() {
     both(|exe, onefile| {
         let dir = tempfile::tempdir().unwrap();
@@ -78,6 +86,10 @@ fn the_app_carries_the_name_it_was_run_by() {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn argv_arrives_byte_for_byte() {
     let args: [&[u8]; 6] = [
         b"plain",
@@ -107,6 +119,10 @@ fn argv_arrives_byte_for_byte() {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn exit_status_is_the_apps() {
     both(|exe, onefile| {
         for code in ["0", "3", "255"] {
@@ -132,6 +148,10 @@ fn exit_status_is_the_apps() {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn an_app_killed_by_a_signal_ends_the_launcher_the_same_way() {
     both(|exe, onefile| {
         for sig in [libc::SIGUSR1, libc::SIGKILL] {
@@ -151,6 +171,10 @@ fn an_app_killed_by_a_signal_ends_the_launcher_the_same_way() {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn forwarded_signals_reach_the_app_and_the_folder_goes() {
     both(|exe, onefile| {
         for sig in [libc::SIGTERM, libc::SIGHUP, libc::SIGINT, libc::SIGQUIT] {
@@ -196,6 +220,10 @@ fn forwarded_signals_reach_the_app_and_the_folder_goes() {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn host_python_settings_have_no_effect() {
     let planted = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -241,6 +269,10 @@ fn host_python_settings_have_no_effect() {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn children_of_the_app_get_the_callers_environment() {
     both(|exe, _| {
         let (out, _) = run_hermetic(exe, &["child-env"]);
@@ -288,6 +320,10 @@ fn only_bundled_or_system_libraries_are_loaded() {
 }
 
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn runtime_tmpdir_is_where_a_onefile_app_unpacks() {
     let dist = tempfile::tempdir().unwrap();
     let unpack = tempfile::tempdir().unwrap();
@@ -312,6 +348,10 @@ fn runtime_tmpdir_is_where_a_onefile_app_unpacks() {
 /// folder run code. Here, modules, packages and zips planted beside the executable (named like
 /// the app's own modules, the stdlib, or the executable itself) are never imported.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn files_planted_beside_the_executable_are_never_imported() {
     both(|exe, onefile| {
         let beside = tempfile::tempdir().unwrap();
@@ -373,6 +413,10 @@ fn files_planted_beside_the_executable_are_never_imported() {
 /// Start-up modules are pruned to their module-level imports; what the app itself uses keeps
 /// the imports its functions make when called.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn standard_library_functions_that_import_when_called_still_work() {
     let script = fixture("lazy").join("lazy.py");
     let expected = std::process::Command::new(python())
@@ -392,6 +436,10 @@ fn standard_library_functions_that_import_when_called_still_work() {
 /// A shell starts background jobs with SIGINT ignored, and `python app.py &` keeps ignoring
 /// it; so does a bundled app, in both modes.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn a_signal_ignored_at_launch_stays_ignored_in_the_app() {
     both(|exe, onefile| {
         for ignore in [false, true] {
@@ -417,6 +465,10 @@ fn a_signal_ignored_at_launch_stays_ignored_in_the_app() {
 /// `kill -INT -PGID` with no terminal (a supervisor stopping a job): the app gets one
 /// KeyboardInterrupt, not a second one in its cleanup, and ends by SIGINT as under python.
 #[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
 fn a_sigint_to_the_whole_process_group_arrives_once() {
     both(|exe, onefile| {
         let (rest, status, err) = sigint_to_the_group(exe, "interrupt");

@@ -70,7 +70,7 @@ pub fn onefile(
             Source::Bytes(bytes) => FileData::Bytes(Cow::Borrowed(bytes)),
             Source::File(path) => FileData::Path(path.clone()),
         };
-        total += item.len()?;
+        total += item.size()?;
         files.push(InputFile {
             path: dest.clone(),
             mode: item.mode,

@@ -1,0 +1,183 @@
+//! In-process tests: pybundle as a library, run from the settings through analysis and
+//! collection, with the machine's CPython (`$PYBUNDLE_TEST_PYTHON`, else `python3`), asserting
+//! on the module graph and on what the bundle would hold. They write no output and run no
+//! bundle, so they need no root; the end-to-end suite (`tests/e2e/`) runs the bundles.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use pybundle::cli::{with_default_command, Cli, Command};
+use pybundle::compile::Compiler;
+use pybundle::pipeline::{self, Analysis, Collected};
+use pybundle::progress::Progress;
+use pybundle::settings::{BuildSettings, Verbosity};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("bundler/ is inside the repository")
+        .to_path_buf()
+}
+
+fn python() -> OsString {
+    std::env::var_os("PYBUNDLE_TEST_PYTHON").unwrap_or_else(|| "python3".into())
+}
+
+/// `pybundle build SCRIPT ARGS` resolved into settings, with the tests' work folder.
+fn settings(script: &Path, args: &[&str]) -> BuildSettings {
+    let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("inproc-work");
+    let mut argv: Vec<OsString> = vec!["pybundle".into(), "build".into(), script.into()];
+    argv.extend(["--python".into(), python()]);
+    argv.extend(["--workpath".into(), work.into_os_string()]);
+    argv.extend(args.iter().map(OsString::from));
+    let cli = Cli::try_parse_from(with_default_command(argv)).expect("the arguments parse");
+    let Command::Build(args) = cli.command else {
+        panic!("not a build");
+    };
+    BuildSettings::from_args(&args).expect("the settings resolve")
+}
+
+/// Analyse and collect `script` as a build with `args` would.
+fn collected(script: &Path, args: &[&str]) -> (Analysis, Collected) {
+    let s = settings(script, args);
+    let progress = Progress::new(Verbosity::Quiet);
+    let analysis = pipeline::analyse(&s, &progress).expect("analysis runs");
+    let compiler = Compiler::new(&analysis.interp, &s.workpath, s.optimize).expect("a compiler");
+    let collected =
+        pipeline::collect(&s, &analysis, &compiler, &progress).expect("collection runs");
+    (analysis, collected)
+}
+
+fn paths(c: &Collected) -> Vec<String> {
+    c.contents.iter().map(|(dest, _)| dest.clone()).collect()
+}
+
+#[test]
+fn hello_holds_its_script_cpython_and_a_pruned_standard_library() {
+    let (a, c) = collected(&repo().join("examples/hello/hello.py"), &[]);
+    let paths = paths(&c);
+    let version = a.interp.version_short.clone();
+    for expected in [
+        "hello.pyc".to_string(),
+        "_pybundle_boot.pyc".to_string(),
+        format!("lib/{}", a.interp.library_name),
+        format!("lib/python{}.zip", version.replace('.', "")),
+    ] {
+        assert!(paths.contains(&expected), "{expected} missing: {paths:?}");
+    }
+    assert!(a.graph.app.is_empty() && a.graph.distributions.is_empty());
+    assert!(a.graph.missing.is_empty(), "{:?}", a.graph.missing);
+    assert!(
+        !paths.iter().any(|p| p.contains("site-packages")),
+        "a package for an app that uses none: {paths:?}"
+    );
+    // Start-up modules only: no tkinter, no OpenSSL for hello.
+    let kept = a.stdlib.kept();
+    assert!(kept.contains("os.py") && !kept.iter().any(|k| k.starts_with("tkinter")));
+    assert!(!paths.iter().any(|p| p.contains("_ssl")), "{paths:?}");
+}
+
+#[test]
+fn the_graph_holds_the_apps_modules_found_by_name_and_its_data() {
+    let fixture = repo().join("tests/fixtures/like_python");
+    let (a, c) = collected(
+        &fixture.join("app.py"),
+        &["--collect-submodules", "plugins"],
+    );
+    let modules: Vec<&String> = a.graph.app.keys().collect();
+    assert_eq!(modules, ["plugins", "plugins.alpha", "plugins.beta"]);
+    let paths = paths(&c);
+    for expected in [
+        "plugins/__init__.pyc",
+        "plugins/alpha.pyc",
+        "plugins/info.txt",
+    ] {
+        assert!(
+            paths.contains(&expected.to_string()),
+            "{expected}: {paths:?}"
+        );
+    }
+    // multiprocessing is the standard library's, reached by the app: kept with what it uses.
+    assert!(a.stdlib.asked_by_app().contains("multiprocessing"));
+    assert!(a.stdlib.kept().contains("multiprocessing/spawn.py"));
+}
+
+#[test]
+fn hooks_paths_and_data_named_twice_come_together() {
+    let fixture = repo().join("tests/fixtures/habits");
+    let (a, c) = collected(
+        &fixture.join("app.py"),
+        &[
+            "-p",
+            fixture.join("src").to_str().unwrap(),
+            "--add-data",
+            &format!(
+                "{}:tmplpkg/templates",
+                fixture.join("tmplpkg/templates").display()
+            ),
+            "--runtime-hook",
+            fixture.join("hooks/first.py").to_str().unwrap(),
+        ],
+    );
+    assert!(
+        a.graph.app.contains_key("helpers"),
+        "{:?}",
+        a.graph.app.keys()
+    );
+    let paths = paths(&c);
+    for expected in [
+        "helpers.pyc",
+        "tmplpkg/templates/base.html",
+        "_pybundle_hooks/00_first.pyc",
+    ] {
+        assert!(
+            paths.contains(&expected.to_string()),
+            "{expected}: {paths:?}"
+        );
+    }
+    assert_eq!(c.contents.merged().len(), 1, "{:?}", c.contents.merged());
+    assert_eq!(c.app.hooks, ["_pybundle_hooks/00_first.pyc"]);
+}
+
+#[test]
+fn excluded_modules_take_their_companions_and_nothing_else() {
+    let fixture = repo().join("tests/fixtures/excludes");
+    let (a, c) = collected(
+        &fixture.join("app.py"),
+        &["--exclude-module", "ssl", "--exclude-module", "tkinter"],
+    );
+    let paths = paths(&c);
+    assert!(
+        !paths
+            .iter()
+            .any(|p| p.contains("/_ssl.") || p.contains("_tkinter")),
+        "{paths:?}"
+    );
+    assert!(paths.iter().any(|p| p.contains("/_hashlib.")), "{paths:?}");
+    assert!(!a.stdlib.kept().contains("ssl.py"));
+    // The guarded imports of what was left out are no missing imports.
+    assert!(a.graph.missing.is_empty(), "{:?}", a.graph.missing);
+}
+
+#[test]
+fn an_import_found_nowhere_is_in_the_graph_with_its_importer() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("app.py");
+    std::fs::write(
+        &script,
+        "import no_such_module_x\ntry:\n    import no_such_module_y\nexcept ImportError:\n    pass\n",
+    )
+    .unwrap();
+    let (a, _) = collected(&script, &[]);
+    let missing: Vec<(&str, &str, bool)> = (a.graph.missing.iter())
+        .map(|(m, site)| (m.as_str(), site.importer.as_str(), site.optional))
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            ("no_such_module_x", "app.py", false),
+            ("no_such_module_y", "app.py", true)
+        ]
+    );
+}
