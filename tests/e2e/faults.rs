@@ -5,7 +5,8 @@
 //! option that moves it, and nothing in DIST. Each case runs in its own mount namespace, on a
 //! small tmpfs made for it.
 
-use std::process::Stdio;
+use std::path::Path;
+use std::process::{Output, Stdio};
 
 use crate::harness::*;
 
@@ -36,12 +37,7 @@ fn run_on_tmpfs(options: &str) -> (std::process::Output, usize) {
     .stdin(Stdio::null())
     .output()
     .unwrap();
-    assert_ne!(
-        out.status.code(),
-        Some(98),
-        "tmpfs not mounted: {}",
-        stderr(&out)
-    );
+    let out = mounted(out);
     let text = stdout(&out);
     let left = text
         .lines()
@@ -97,6 +93,50 @@ fn a_noexec_tmpdir() {
     assert_eq!(left, 0, "the unpacked folder was left");
 }
 
+/// Build hello onefile with `--distpath dist` and `--workpath work` while a tmpfs mounted
+/// with `options` lies over `fault` (in a private mount namespace); the output, and after it
+/// a line `left=N` counting what `dist` holds.
+fn build_over_tmpfs(options: &str, fault: &Path, dist: &Path, work: &Path) -> Output {
+    let script = format!(
+        "mount -t tmpfs -o {options} pybundle-fault \"$0\" || exit 98\n\
+         \"$@\"\n\
+         status=$?\n\
+         echo \"left=$(ls -A \"$DIST\" 2>/dev/null | wc -l)\"\n\
+         exit $status\n"
+    );
+    let out = std::process::Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "/bin/sh", "-c"])
+        .arg(script)
+        .arg(fault)
+        .arg(PYBUNDLE)
+        .arg("build")
+        .arg(repo().join("examples/hello/hello.py"))
+        .arg("-F")
+        .arg("--python")
+        .arg(python())
+        .arg("--distpath")
+        .arg(dist)
+        .arg("--workpath")
+        .arg(work)
+        .args(["-y", "-q", "--clean", "--compression-level", "1"])
+        .env("DIST", dist)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    mounted(out)
+}
+
+/// `out`, once sure the fault's tmpfs was mounted (the scripts exit 98 when it was not).
+fn mounted(out: Output) -> Output {
+    assert_ne!(
+        out.status.code(),
+        Some(98),
+        "tmpfs not mounted: {}",
+        stderr(&out)
+    );
+    out
+}
+
 #[test]
 #[cfg_attr(
     not(pybundle_e2e_root),
@@ -111,42 +151,7 @@ fn a_full_disk_while_building() {
         } else {
             (roomy.path().join("dist"), full.path().join("work"))
         };
-        let script = "mount -t tmpfs -o size=2m pybundle-fault \"$0\" || exit 98\n\
-                      \"$@\"\n\
-                      status=$?\n\
-                      echo \"left=$(ls -A \"$DIST\" 2>/dev/null | wc -l)\"\n\
-                      exit $status\n";
-        let out = std::process::Command::new("unshare")
-            .args([
-                "--mount",
-                "--propagation",
-                "private",
-                "/bin/sh",
-                "-c",
-                script,
-            ])
-            .arg(full.path())
-            .arg(PYBUNDLE)
-            .arg("build")
-            .arg(repo().join("examples/hello/hello.py"))
-            .arg("-F")
-            .arg("--python")
-            .arg(python())
-            .arg("--distpath")
-            .arg(&dist)
-            .arg("--workpath")
-            .arg(&work)
-            .args(["-y", "-q", "--clean", "--compression-level", "1"])
-            .env("DIST", &dist)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        assert_ne!(
-            out.status.code(),
-            Some(98),
-            "tmpfs not mounted: {}",
-            stderr(&out)
-        );
+        let out = build_over_tmpfs("size=2m", full.path(), &dist, &work);
         assert_eq!(out.status.code(), Some(1), "{option}: {}", stderr(&out));
         let err = stderr(&out);
         assert_eq!(err.trim_end().lines().count(), 1, "{option}: {err}");
@@ -169,36 +174,11 @@ fn a_full_disk_while_building() {
 fn a_read_only_distpath() {
     let ro = tempfile::tempdir().unwrap();
     let work = tempfile::tempdir().unwrap();
-    let dist = ro.path().join("dist");
-    let script = "mount -t tmpfs -o ro,size=1m pybundle-fault \"$0\" || exit 98\n\"$@\"\n";
-    let out = std::process::Command::new("unshare")
-        .args([
-            "--mount",
-            "--propagation",
-            "private",
-            "/bin/sh",
-            "-c",
-            script,
-        ])
-        .arg(ro.path())
-        .arg(PYBUNDLE)
-        .arg("build")
-        .arg(repo().join("examples/hello/hello.py"))
-        .arg("--python")
-        .arg(python())
-        .arg("--distpath")
-        .arg(&dist)
-        .arg("--workpath")
-        .arg(work.path())
-        .args(["-y", "-q", "--compression-level", "1"])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert_ne!(
-        out.status.code(),
-        Some(98),
-        "tmpfs not mounted: {}",
-        stderr(&out)
+    let out = build_over_tmpfs(
+        "ro,size=1m",
+        ro.path(),
+        &ro.path().join("dist"),
+        work.path(),
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);

@@ -352,6 +352,19 @@ pub fn os(bytes: &[u8]) -> &OsStr {
     OsStr::from_bytes(bytes)
 }
 
+/// The widely used packages `fixtures/popular/popular.py` exercises, pinned; one venv of them
+/// serves every test that needs them.
+pub const POPULAR: &[&str] = &[
+    "pillow==13.0.0",
+    "pydantic==2.14.4",
+    "attrs==26.1.0",
+    "PyYAML==6.0.4",
+    "Jinja2==3.1.6",
+    "python-dateutil==4.0.0",
+    "requests==2.34.2",
+    "rich==15.0.0",
+];
+
 /// A virtualenv of the test interpreter with `packages` installed from PyPI, made once and
 /// kept under the target folder (keyed by its package list) so reruns and CI stay fast.
 pub fn venv(packages: &[&str]) -> PathBuf {

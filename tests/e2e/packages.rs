@@ -747,16 +747,7 @@ fn check_like_python_without_warnings(
     ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
 )]
 fn popular_packages_need_no_hints_and_raise_no_false_alarms() {
-    let python = venv(&[
-        "pillow==13.0.0",
-        "pydantic==2.14.4",
-        "attrs==26.1.0",
-        "PyYAML==6.0.4",
-        "Jinja2==3.1.6",
-        "python-dateutil==4.0.0",
-        "requests==2.34.2",
-        "rich==15.0.0",
-    ]);
+    let python = venv(POPULAR);
     check_like_python_without_warnings(&fixture("popular").join("popular.py"), &python);
 }
 

@@ -277,16 +277,7 @@ fn log_levels_quieten_the_build() {
     ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
 )]
 fn metadata_can_be_copied_without_code() {
-    let python = venv(&[
-        "pillow==13.0.0",
-        "pydantic==2.14.4",
-        "attrs==26.1.0",
-        "PyYAML==6.0.4",
-        "Jinja2==3.1.6",
-        "python-dateutil==4.0.0",
-        "requests==2.34.2",
-        "rich==15.0.0",
-    ]);
+    let python = venv(POPULAR);
     for (option, expected) in [
         (
             "--copy-metadata",

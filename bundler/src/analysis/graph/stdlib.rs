@@ -257,10 +257,9 @@ impl StdlibFinder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::excludes::Excludes;
 
-    /// What the old stand-alone walk gave: the finder driven alone, from the start-up modules,
-    /// `reached` (used, by the app) and `present` (module level only).
+    /// What the finder keeps when driven alone, from the start-up modules, `reached` (used, by
+    /// the app) and `present` (module level only).
     struct Kept {
         sources: BTreeSet<String>,
         imported_tops: BTreeSet<String>,
@@ -269,9 +268,8 @@ mod tests {
     fn keep(
         root: &std::path::Path,
         sources: &[String],
-        reached: &BTreeSet<String>,
-        present: &BTreeSet<String>,
-        excluded: &Excludes,
+        reached: &[&str],
+        present: &[&str],
     ) -> Kept {
         let mut finder = StdlibFinder::new(root.to_path_buf(), sources, BTreeSet::new());
         let visit = |name: &str, by_app, used| Visit {
@@ -286,9 +284,6 @@ mod tests {
             .chain(present.iter().map(|p| visit(p, false, false)))
             .collect();
         while let Some(v) = queue.pop_front() {
-            if excluded.contains(&v.name) {
-                continue;
-            }
             queue.extend(finder.visit(v));
         }
         Kept {
@@ -325,15 +320,7 @@ mod tests {
             ("encodings/__init__.py", ""),
             ("encodings/cp1252.py", ""),
         ]);
-        let reached: BTreeSet<String> = ["json".to_string()].into();
-        let kept = keep(
-            dir.path(),
-            &sources,
-            &reached,
-            &BTreeSet::new(),
-            &Excludes::default(),
-        )
-        .sources;
+        let kept = keep(dir.path(), &sources, &["json"], &[]).sources;
         let expected = [
             "site.py",
             "os.py",
@@ -356,24 +343,10 @@ mod tests {
         ] {
             assert!(!kept.contains(k), "{k} kept: {kept:?}");
         }
-        let reached: BTreeSet<String> = ["pydoc".to_string()].into();
-        assert!(keep(
-            dir.path(),
-            &sources,
-            &reached,
-            &BTreeSet::new(),
-            &Excludes::default()
-        )
-        .sources
-        .contains("email/__init__.py"));
-        let reached: BTreeSet<String> = ["decimal".to_string()].into();
-        let kept = keep(
-            dir.path(),
-            &sources,
-            &reached,
-            &BTreeSet::new(),
-            &Excludes::default(),
-        );
+        assert!(keep(dir.path(), &sources, &["pydoc"], &[])
+            .sources
+            .contains("email/__init__.py"));
+        let kept = keep(dir.path(), &sources, &["decimal"], &[]);
         assert!(kept.sources.contains("numbers.py"));
         assert!(kept.imported_tops.contains("_decimal"));
     }
@@ -387,15 +360,7 @@ mod tests {
             ("json.py", ""),
             ("unittest/__init__.py", ""),
         ]);
-        let present: BTreeSet<String> = ["colorsys".to_string(), "unittest".to_string()].into();
-        let kept = keep(
-            dir.path(),
-            &sources,
-            &BTreeSet::new(),
-            &present,
-            &Excludes::default(),
-        )
-        .sources;
+        let kept = keep(dir.path(), &sources, &[], &["colorsys", "unittest"]).sources;
         assert!(
             kept.contains("colorsys.py") && kept.contains("math.py"),
             "{kept:?}"
@@ -424,27 +389,12 @@ mod tests {
             "_sysconfigdata__x86_64-linux-gnu.py",
         ];
         // `from sysconfig import get_config_var` reaches `sysconfig.get_config_var`.
-        let reached: BTreeSet<String> = ["sysconfig.get_config_var".to_string()].into();
-        let kept = keep(
-            dir.path(),
-            &sources,
-            &reached,
-            &BTreeSet::new(),
-            &Excludes::default(),
-        )
-        .sources;
+        let kept = keep(dir.path(), &sources, &["sysconfig.get_config_var"], &[]).sources;
         for k in data {
             assert!(kept.contains(k), "{k} dropped: {kept:?}");
         }
         assert!(!kept.contains("_sysconfig_other.py"));
-        let kept = keep(
-            dir.path(),
-            &sources,
-            &BTreeSet::new(),
-            &BTreeSet::new(),
-            &Excludes::default(),
-        )
-        .sources;
+        let kept = keep(dir.path(), &sources, &[], &[]).sources;
         for k in data {
             assert!(!kept.contains(k), "{k} kept without sysconfig: {kept:?}");
         }
@@ -472,17 +422,7 @@ mod tests {
             ("importlib/readers.py", ""),
             ("importlib/resources/__init__.py", ""),
         ]);
-        let kept = |reached: &[&str]| {
-            let reached = reached.iter().map(|r| r.to_string()).collect();
-            keep(
-                dir.path(),
-                &sources,
-                &reached,
-                &BTreeSet::new(),
-                &Excludes::default(),
-            )
-            .sources
-        };
+        let kept = |reached: &[&str]| keep(dir.path(), &sources, reached, &[]).sources;
         let idle = kept(&[]);
         for k in ["os.py", "stat.py", "traceback.py", "linecache.py"] {
             assert!(idle.contains(k), "{k} dropped: {idle:?}");
