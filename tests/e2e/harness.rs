@@ -262,7 +262,25 @@ pub fn hermetic_hiding(program: &Path, args: &[&OsStr], extra: &[&Path]) -> Comm
     .arg(program)
     .args(args);
     clean_env(&mut cmd);
+    default_signals(&mut cmd);
     cmd
+}
+
+/// Start the command with every signal at its default, as from a user's shell: a test run
+/// under `nohup` (SIGHUP ignored) or in a shell's background (SIGINT ignored) would otherwise
+/// pass that on, and the launcher rightly leaves such signals ignored.
+pub fn default_signals(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: signal(2) is async-signal-safe and touches no state of this process's Rust code.
+    unsafe {
+        cmd.pre_exec(|| {
+            // SIGKILL and SIGSTOP cannot be changed; the call fails harmlessly for them.
+            for sig in 1..libc::SIGRTMIN() {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+            Ok(())
+        });
+    }
 }
 
 fn is_root() -> bool {
