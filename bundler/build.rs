@@ -1,13 +1,24 @@
-//! Builds the launcher stub and hands its path to the bundler, which embeds it.
+//! Builds the launcher stubs and hands their paths to the bundler, which embeds them: always
+//! the host's, and one for each other target whose Rust target and linker are installed (see
+//! `tools/add-target`), or exactly those `PYBUNDLE_TARGETS` names.
 //!
-//! The stub is built by a nested cargo into a target directory of its own under `OUT_DIR`:
+//! The stubs are built by a nested cargo into a target directory of its own under `OUT_DIR`:
 //! reusing the outer target directory would wait forever on the lock the outer cargo holds.
 //! zstd's decoder is trimmed to its small variants (one Huffman and one sequence decoder) to
 //! keep the stub inside its size budget.
 
 use std::env;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::Command;
+
+/// Targets other than the host's that a stub can be built for here: name, Rust triple, and
+/// the linker `.cargo/config.toml` names for it.
+const CROSS: &[(&str, &str, &str)] = &[(
+    "linux-aarch64",
+    "aarch64-unknown-linux-gnu",
+    "aarch64-linux-gnu-gcc",
+)];
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
@@ -15,14 +26,47 @@ fn main() {
         .parent()
         .expect("bundler/ lives in the workspace");
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo"));
-    let target = env::var("TARGET").expect("set by cargo");
+    let host = env::var("TARGET").expect("set by cargo");
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
 
-    for watched in ["stub", "archive", "Cargo.toml", "Cargo.lock"] {
+    for watched in ["stub", "archive", "Cargo.toml", "Cargo.lock", ".cargo"] {
         println!(
             "cargo:rerun-if-changed={}",
             workspace.join(watched).display()
         );
+    }
+    println!("cargo:rerun-if-env-changed=PYBUNDLE_TARGETS");
+    let sysroot = rust_sysroot();
+    if let Some(sysroot) = &sysroot {
+        // `rustup target add` changes this folder; the stub for that target then comes along.
+        println!(
+            "cargo:rerun-if-changed={}",
+            sysroot.join("lib/rustlib").display()
+        );
+    }
+
+    let mut triples = vec![host.clone()];
+    let mut names = Vec::new();
+    let wanted = env::var("PYBUNDLE_TARGETS").ok();
+    for &(name, triple, linker) in CROSS.iter().filter(|(_, t, _)| *t != host) {
+        let installed = sysroot
+            .as_ref()
+            .is_some_and(|s| s.join("lib/rustlib").join(triple).join("lib").is_dir());
+        let linkable = on_path(linker);
+        match &wanted {
+            Some(list) if list.split([',', ' ']).any(|w| w == name || w == triple) => {
+                assert!(
+                    installed && linkable,
+                    "PYBUNDLE_TARGETS names {name}, but {} is not installed; run tools/add-target {name}",
+                    if installed { linker } else { triple }
+                );
+            }
+            Some(_) => continue,
+            None if !(installed && linkable) => continue,
+            None => {}
+        }
+        triples.push(triple.to_string());
+        names.push(name);
     }
 
     let stub_target_dir = out_dir.join("stub-target");
@@ -31,17 +75,13 @@ fn main() {
     if let Ok(user) = env::var("CFLAGS") {
         cflags = format!("{user} {cflags}");
     }
-    let status = Command::new(cargo)
-        .current_dir(workspace)
-        .args([
-            "build",
-            "--profile",
-            "stub",
-            "-p",
-            "pybundle-stub",
-            "--target",
-        ])
-        .arg(&target)
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(workspace)
+        .args(["build", "--profile", "stub", "-p", "pybundle-stub"]);
+    for triple in &triples {
+        cmd.arg("--target").arg(triple);
+    }
+    let status = cmd
         .arg("--target-dir")
         .arg(&stub_target_dir)
         .env("CFLAGS", cflags)
@@ -49,18 +89,40 @@ fn main() {
         .env_remove("RUSTC_WORKSPACE_WRAPPER")
         .env_remove("RUSTC_WRAPPER")
         .env_remove("CARGO_TARGET_DIR")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env(
+            "CARGO_ENCODED_RUSTFLAGS",
+            stub_rustflags(sysroot.as_deref()),
+        )
         .env_remove("CARGO_BUILD_TARGET")
         .status()
         .expect("cannot run cargo to build the stub");
-    assert!(status.success(), "building the launcher stub failed");
+    assert!(status.success(), "building the launcher stubs failed");
 
-    let built = stub_target_dir
-        .join(&target)
-        .join("stub")
-        .join("pybundle-stub");
-    println!("cargo:rustc-env=PYBUNDLE_STUB={}", built.display());
-    println!("cargo:rustc-env=PYBUNDLE_STUB_TARGET={target}");
+    // The stubs, as a table the bundler includes: (triple, bytes).
+    let mut table = String::from("pub static STUBS: &[(&str, &[u8])] = &[\n");
+    for triple in &triples {
+        let built = stub_target_dir
+            .join(triple)
+            .join("stub")
+            .join("pybundle-stub");
+        let _ = writeln!(table, "    ({triple:?}, include_bytes!({:?})),", built);
+    }
+    table.push_str("];\n");
+    std::fs::write(out_dir.join("stubs.rs"), table).expect("cannot write stubs.rs");
+    println!("cargo:rustc-env=PYBUNDLE_STUB_TARGET={host}");
+
+    // Tests of a target run where its stub was built in.
+    println!(
+        "cargo:rustc-check-cfg=cfg(pybundle_stub, values({}))",
+        CROSS
+            .iter()
+            .map(|(name, _, _)| format!("{name:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for name in names {
+        println!("cargo:rustc-cfg=pybundle_stub=\"{name}\"");
+    }
 
     // End-to-end tests that hide every Python in a mount namespace need root; without it they
     // are reported as ignored, with the reason, instead of failing. (Rebuilt when the user
@@ -71,6 +133,37 @@ fn main() {
     if effective_uid() == Some(0) {
         println!("cargo:rustc-cfg=pybundle_e2e_root");
     }
+}
+
+/// The stubs link with the toolchain's own lld where it ships one (as x86_64 Linux builds do
+/// by default): GNU ld pads the aarch64 stub by 60 KB to page-align its RELRO segment, lld
+/// does not.
+fn stub_rustflags(sysroot: Option<&std::path::Path>) -> String {
+    let host = env::var("HOST").unwrap_or_default();
+    let gcc_ld = sysroot.map(|s| s.join("lib/rustlib").join(host).join("bin/gcc-ld"));
+    match gcc_ld.filter(|dir| dir.join("ld.lld").is_file()) {
+        Some(dir) => format!("-Clink-arg=-B{}\x1f-Clink-arg=-fuse-ld=lld", dir.display()),
+        None => String::new(),
+    }
+}
+
+/// The Rust toolchain's sysroot, where each installed target has `lib/rustlib/TRIPLE`.
+fn rust_sysroot() -> Option<PathBuf> {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let out = Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    out.status
+        .success()
+        .then(|| PathBuf::from(text.trim()))
+        .filter(|p| p.is_dir())
+}
+
+fn on_path(program: &str) -> bool {
+    let path = env::var_os("PATH").unwrap_or_default();
+    env::split_paths(&path).any(|dir| dir.join(program).is_file())
 }
 
 /// This process's effective user id, from `/proc/self/status`.

@@ -120,8 +120,18 @@ pub struct BuildArgs {
     #[arg(long = "additional-hooks-dir", value_name = "DIR")]
     pub additional_hooks_dir: Vec<PathBuf>,
     /// The interpreter whose runtime is bundled; default: the active virtualenv's, else python3.
+    /// With --target, the one whose packages the app uses and that compiles its bytecode.
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
+    /// The platform the bundle runs on: linux-x86_64 (the default here), linux-aarch64,
+    /// windows-x64, macos-arm64, or a Rust target triple.
+    #[arg(long, value_name = "NAME")]
+    pub target: Option<String>,
+    /// The CPython for --target: a folder or a .tar.gz/.tar.zst/.zip archive laid out as an
+    /// installed Python (python-build-standalone's install_only, Debian packages unpacked
+    /// together, a `make install`).
+    #[arg(long, value_name = "PATH")]
+    pub runtime: Option<PathBuf>,
     /// Bytecode optimization: 0, 1 (-O: no asserts) or 2 (-OO: no docstrings either), for
     /// the bundled modules and the interpreter that runs them.
     #[arg(long, value_name = "LEVEL")]

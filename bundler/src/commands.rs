@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use pybundle_archive::{Bundle, Difference, Mode, Signals, Unpack};
 
+use crate::about;
 use crate::error::Error;
 
 /// A bundle and the folder its files are in (onedir), opened from what the user named.
@@ -27,6 +28,35 @@ impl Opened {
             why: e.to_string(),
         })?;
         Ok(Opened { exe, bundle })
+    }
+
+    /// What the bundle is for: its target, CPython and glibc floor.
+    fn about(&self) -> Result<about::About, Error> {
+        let read_err = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| Error::Read { path, source }
+        };
+        let exe = fs::read(&self.exe).map_err(read_err(&self.exe))?;
+        let launcher = exe.get(..self.bundle.trailer.archive_offset as usize);
+        let mut about = about::About::of_launcher(launcher.unwrap_or(&exe));
+        let m = &self.bundle.manifest;
+        let root = self.onedir_root();
+        for f in (m.files.iter()).filter(|f| about::may_be_elf(&f.path, f.mode)) {
+            let bytes = match &root {
+                Some(root) => fs::read(root.join(&f.path)).ok(),
+                None => self
+                    .bundle
+                    .read_file(&f.path)
+                    .map_err(|e| Error::BadBundle {
+                        path: self.exe.clone(),
+                        why: e.to_string(),
+                    })?,
+            };
+            if let Some(bytes) = bytes {
+                about.add(&f.path, &bytes, &m.launch.python);
+            }
+        }
+        Ok(about)
     }
 
     /// A onedir bundle's root: the folder beside the executable that holds its files.
@@ -97,7 +127,22 @@ pub fn inspect(path: &Path) -> Result<(), Error> {
         Mode::Onedir { contents_dir } => format!("onedir, files in {contents_dir}"),
     };
     let _ = writeln!(out, "mode: {mode}");
-    let _ = writeln!(out, "python: {}", m.launch.python);
+    let about = opened.about()?;
+    let unknown = || "unknown".to_string();
+    let target = about.target.map(|t| t.to_string());
+    let _ = writeln!(out, "target: {}", target.unwrap_or_else(unknown));
+    let _ = writeln!(
+        out,
+        "python: CPython {}, loaded from {}",
+        about.python.unwrap_or_else(unknown),
+        m.launch.python
+    );
+    let glibc = about.glibc.map(|g| format!("{g} or newer"));
+    let _ = writeln!(
+        out,
+        "glibc: {}",
+        glibc.unwrap_or_else(|| "none needed".into())
+    );
     if !m.launch.options.is_empty() {
         let _ = writeln!(out, "interpreter options: {}", m.launch.options.join(" "));
     }

@@ -5,6 +5,7 @@ use std::io;
 use std::path::PathBuf;
 
 use crate::contents::DataFlag;
+use crate::target::Target;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -102,6 +103,44 @@ pub enum Error {
     WriteOutput { path: PathBuf, source: io::Error },
     #[error("the app uses tkinter, but the interpreter's Tcl/Tk cannot be found ({why}); install Tcl/Tk (Debian: tcl8.6 and tk8.6) or pass --python with an interpreter that has it")]
     TclMissing { why: String },
+    #[error("--target {0:?} is not a platform pybundle builds for; use linux-x86_64, linux-aarch64, windows-x64 or macos-arm64 (or a Rust target triple)")]
+    UnknownTarget(String),
+    #[error("--target {0} needs that platform's CPython: pass --runtime with a folder or archive of it (python-build-standalone's install_only archive, Debian packages unpacked together, or your own `make install`)")]
+    TargetNeedsRuntime(Target),
+    #[error("--target {0} is not supported yet; build on Linux for linux-x86_64 or linux-aarch64")]
+    TargetNotYet(Target),
+    #[error("this pybundle carries no launcher for {0}; build one into it from pybundle's source folder with `tools/add-target {0}`")]
+    NoStub(Target),
+    #[error("--runtime {path} is not a CPython pybundle can use for {target}: {why}")]
+    BadRuntime {
+        path: PathBuf,
+        target: Target,
+        why: String,
+    },
+    #[error("--runtime {path} is CPython {runtime}, but {python}, which compiles the bytecode and holds the app's packages, is {host}; pass --python with a CPython {runtime}")]
+    RuntimeVersion {
+        path: PathBuf,
+        runtime: String,
+        python: String,
+        host: String,
+    },
+    #[error("{distribution} {version} has no wheel for {target} (CPython {python}) on the package index; pick a version of it that has one, or leave its modules out with --exclude-module")]
+    NoTargetWheel {
+        distribution: String,
+        version: String,
+        target: Target,
+        python: String,
+    },
+    #[error("cannot fetch {distribution}'s wheel for {target}: {why}")]
+    WheelFetch {
+        distribution: String,
+        target: Target,
+        why: String,
+    },
+    #[error("{path} is not an archive pybundle can read ({why}); download it again")]
+    BadArchive { path: PathBuf, why: String },
+    #[error("cannot use the cache folder {path}: {source}; set PYBUNDLE_CACHE_DIR to a folder you can write")]
+    Cache { path: PathBuf, source: io::Error },
     #[error("pybundle hit an internal error: {0}; please report it")]
     Internal(String),
 }

@@ -18,7 +18,7 @@
 //!   lib/python3.X/site-packages/ third-party distributions the app reaches
 //! ```
 
-use crate::interpreter::Interpreter;
+use crate::runtime::Runtime;
 
 /// The folder beside a onedir executable that holds its root, unless `--contents-directory`
 /// names another.
@@ -28,28 +28,28 @@ pub const LIB_DIR: &str = "lib";
 pub const BOOTSTRAP: &str = "_pybundle_boot.pyc";
 
 /// Where CPython's shared library goes: under its own name (its soname).
-pub fn python_library(interp: &Interpreter) -> String {
+pub fn python_library(interp: &Runtime) -> String {
     format!("{LIB_DIR}/{}", interp.library_name)
 }
 
-pub fn stdlib(interp: &Interpreter) -> String {
+pub fn stdlib(interp: &Runtime) -> String {
     format!("{LIB_DIR}/python{}", interp.version_short)
 }
 
 /// Where third-party distributions go: the folder the bundled interpreter's `site` adds.
-pub fn site_packages(interp: &Interpreter) -> String {
+pub fn site_packages(interp: &Runtime) -> String {
     format!("{}/site-packages", stdlib(interp))
 }
 
 /// The compiled standard library, where CPython looks for it by default (`pythonXY.zip`).
-pub fn stdlib_zip(interp: &Interpreter) -> String {
+pub fn stdlib_zip(interp: &Runtime) -> String {
     format!(
         "{LIB_DIR}/python{}.zip",
         interp.version_short.replace('.', "")
     )
 }
 
-pub fn dynload(interp: &Interpreter) -> String {
+pub fn dynload(interp: &Runtime) -> String {
     format!("{}/lib-dynload", stdlib(interp))
 }
 

@@ -2,9 +2,11 @@
 //! (`settings`), and the commands that read finished bundles (`commands`). The `pybundle`
 //! command (`main.rs`) is a thin layer over it; tests drive it in-process too.
 
+pub mod about;
 pub mod analysis;
 pub mod app;
 pub mod bootstrap;
+pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod compile;
@@ -25,4 +27,6 @@ pub mod settings;
 pub mod specpath;
 pub mod stub;
 pub mod summary;
+pub mod target;
+pub mod unpack;
 pub mod workpath;

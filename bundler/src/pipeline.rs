@@ -4,7 +4,7 @@
 //! then one [`Summary`] that the closing line and `--json` print from. `-v` details are told
 //! as each stage goes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -20,18 +20,21 @@ use crate::bootstrap;
 use crate::compile::Compiler;
 use crate::contents::{Contents, Item, Origin};
 use crate::elf;
+use crate::elf::glibc::GlibcVersion;
 use crate::error::Error;
 use crate::interpreter::Interpreter;
 use crate::layout;
 use crate::output::{self, Plan, Written};
+use crate::packages::compiled::Compiled;
 use crate::packages::markers::Environment;
 use crate::packages::{self, SiteIndex};
 use crate::progress::Progress;
-use crate::runtime;
+use crate::runtime::{self, Runtime, Source};
 use crate::settings::{BuildSettings, OutputMode, Strip};
 use crate::specpath;
 use crate::stub;
 use crate::summary::{self, Summary};
+use crate::target::Target;
 use crate::workpath::Bucket;
 
 /// Run one build, start to end.
@@ -42,8 +45,13 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
     let analysis = analyse(&settings, &progress)?;
     let compiler = Compiler::new(&analysis.interp, &settings.workpath, settings.optimize)?;
     let mut collected = collect(&settings, &analysis, &compiler, &progress)?;
-    let closure = link(&settings, &mut collected.contents, &progress)?;
-    let written = write(&settings, &analysis.interp, &collected.contents, &progress)?;
+    let closure = link(
+        &settings,
+        &analysis.runtime,
+        &mut collected.contents,
+        &progress,
+    )?;
+    let written = write(&settings, &analysis.runtime, &collected.contents, &progress)?;
     let summary = summarise(
         &settings,
         &analysis,
@@ -56,8 +64,12 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
     if settings.json {
         println!("{}", summary::to_line(&summary));
     }
+    let runs_on = match &summary.glibc {
+        Some(floor) => format!("{}, glibc {floor}+", summary.target),
+        None => summary.target.clone(),
+    };
     progress.done(&format!(
-        "Built {} ({}, {:.1} MB, {} files) in {:.1} s",
+        "Built {} ({}, {:.1} MB, {} files, for {runs_on}) in {:.1} s",
         summary.output.display(),
         summary.mode,
         summary.bytes as f64 / 1e6,
@@ -76,6 +88,7 @@ pub fn check(s: &BuildSettings, progress: &Progress) -> Result<(), Error> {
         });
     }
     output::check_replaceable(&s.distpath.join(&s.name), s.noconfirm)?;
+    stub::for_target(s.target)?;
     if s.clean {
         s.workpath.clean();
     }
@@ -85,9 +98,11 @@ pub fn check(s: &BuildSettings, progress: &Progress) -> Result<(), Error> {
     Ok(())
 }
 
-/// What analysis found: the interpreter, the module graph and what its finders learnt.
+/// What analysis found: the interpreter, the runtime, the module graph and what its finders
+/// learnt.
 pub struct Analysis {
     pub interp: Interpreter,
+    pub runtime: Runtime,
     pub env: Environment,
     pub index: SiteIndex,
     pub graph: ModuleGraph,
@@ -103,6 +118,20 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
         interp.real_executable.display(),
         interp.version
     ));
+    let runtime = match &s.runtime {
+        None => Runtime::of_interpreter(&interp, s.target)?,
+        Some(named) => {
+            progress.step("Opening the runtime");
+            runtime::given::open(named, s.target, &interp)?
+        }
+    };
+    if let Source::Given { prefix, .. } = &runtime.source {
+        progress.detail(&format!(
+            "runtime: {}, at {}",
+            runtime.described(),
+            prefix.display()
+        ));
+    }
     if let Some(file) = &s.project_file {
         progress.detail(&format!("settings: [tool.pybundle] of {}", file.display()));
     }
@@ -121,38 +150,80 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
         .cloned()
         .collect();
     progress.step("Following imports");
-    let env = Environment::linux_cpython(&interp.version, std::env::consts::ARCH);
-    let index = SiteIndex::scan(&interp.site_packages);
-    let site = SiteFinder::new(&index, env.clone(), s.whole_distributions());
+    let env = Environment::of(runtime.target, &runtime.version);
     let roots: Vec<PathBuf> = std::iter::once(s.script.dir.clone())
         .chain(s.paths.iter().cloned())
         .collect();
-    let app_finder = AppFinder::new(roots, interp.stdlib.clone());
-    let mut stdlib = runtime::finder(&interp)?;
+    let app_finder = AppFinder::new(roots, runtime.stdlib.clone());
     let probe_cache = s.workpath.bucket(Bucket::Probe);
-    let probe = |compiled: &[packages::compiled::Compiled]| {
+    let walk = |index: &SiteIndex, probe: &dyn Fn(&[Compiled]) -> Option<BTreeSet<String>>| {
+        let site = SiteFinder::new(index, env.clone(), s.whole_distributions());
+        let mut stdlib = runtime::finder(&runtime)?;
+        let graph = graph::analyse(
+            &graph::Roots {
+                script: &s.script.path,
+                script_name: &s.script.file_name,
+                hooks: &s.runtime_hooks,
+                hidden: &hidden,
+                submodules_of: &s.every_submodule(),
+            },
+            &app_finder,
+            &site,
+            &mut stdlib,
+            &s.excludes,
+            probe,
+        )?;
+        Ok::<_, Error>((graph, stdlib))
+    };
+    let probe_host = |compiled: &[Compiled]| {
         progress.step("Asking compiled modules what they import");
         packages::compiled::stdlib_imports(&interp, compiled, &probe_cache)
     };
-    let graph = graph::analyse(
-        &graph::Roots {
-            script: &s.script.path,
-            script_name: &s.script.file_name,
-            hooks: &s.runtime_hooks,
-            hidden: &hidden,
-            submodules_of: &s.every_submodule(),
-        },
-        &app_finder,
-        &site,
-        &mut stdlib,
-        &s.excludes,
-        &probe,
-    )?;
-    drop(site);
+    let mut index = SiteIndex::scan(&interp.site_packages);
+    let (mut graph, mut stdlib) = walk(&index, &probe_host)?;
+    if Target::host() != Some(runtime.target) && !graph.distributions.is_empty() {
+        // The distributions the app reached here, as the target needs them; then the walk
+        // again, over the target's files. Their compiled modules cannot be loaded here: what
+        // the same distributions' modules import from C here stands in.
+        progress.step(&format!("Fetching wheels for {}", runtime.target));
+        let fetcher = packages::wheels::Fetcher::new(&interp, &runtime)?;
+        let retargeted =
+            packages::retarget::for_target(&graph.distributions, &index, &env, &fetcher)?;
+        for swapped in &retargeted.swapped {
+            progress.detail(&format!("{swapped}: the {} wheel", runtime.target));
+        }
+        for added in &retargeted.added {
+            progress.detail(&format!("{added}: required on {} only", runtime.target));
+        }
+        if !retargeted.sites.is_empty() {
+            let host_compiled = std::mem::take(&mut graph.compiled);
+            let probe_stand_in = |compiled: &[Compiled]| {
+                let names: BTreeSet<&str> = compiled.iter().map(|c| c.module.as_str()).collect();
+                let stand_ins: Vec<Compiled> = (host_compiled.iter())
+                    .filter(|c| names.contains(c.module.as_str()))
+                    .cloned()
+                    .collect();
+                let unasked = names.len() - stand_ins.len();
+                if unasked > 0 {
+                    progress.detail(&format!(
+                        "{unasked} compiled modules exist only in the {} wheels; what they import from C is not known",
+                        runtime.target
+                    ));
+                }
+                probe_host(&stand_ins)
+            };
+            let sites: Vec<PathBuf> = (retargeted.sites.into_iter())
+                .chain(interp.site_packages.iter().cloned())
+                .collect();
+            index = SiteIndex::scan(&sites);
+            (graph, stdlib) = walk(&index, &probe_stand_in)?;
+        }
+    }
     report_compiled_imports(&graph, &interp, progress);
     report_missing(&graph.missing, &interp, progress);
     Ok(Analysis {
         interp,
+        runtime,
         env,
         index,
         graph,
@@ -190,7 +261,7 @@ pub fn collect(
         progress.detail(&format!("app module: {module}"));
     }
     progress.step("Collecting packages");
-    let site_packages = layout::site_packages(&a.interp);
+    let site_packages = layout::site_packages(&a.runtime);
     let site = SiteFinder::new(&a.index, a.env.clone(), s.whole_distributions());
     let packages = packages::bundle::add_distributions(
         &a.graph,
@@ -213,7 +284,14 @@ pub fn collect(
         progress.detail(&format!("metadata of: {}", copied.join(", ")));
     }
     progress.step("Collecting the standard library");
-    let runtime = runtime::add_runtime(&a.interp, &a.stdlib, &s.excludes, compiler, &mut contents)?;
+    let runtime = runtime::add_runtime(
+        &a.runtime,
+        &a.interp,
+        &a.stdlib,
+        &s.excludes,
+        compiler,
+        &mut contents,
+    )?;
     let data_files = app::data::add_all(
         &s.data,
         &[s.distpath.clone(), s.workpath.root().to_path_buf()],
@@ -252,13 +330,14 @@ pub fn collect(
 /// pointed at the bundle's library folder.
 pub fn link(
     s: &BuildSettings,
+    runtime: &Runtime,
     contents: &mut Contents,
     progress: &Progress,
 ) -> Result<elf::closure::Closure, Error> {
     progress.step("Resolving shared libraries");
     let closure = elf::closure::resolve(
         contents,
-        &elf::search::Searcher::from_host(),
+        &elf::search::Searcher::for_runtime(runtime),
         match s.strip {
             Strip::All => elf::strip::Strip::All,
             Strip::Debug => elf::strip::Strip::Debug,
@@ -281,6 +360,9 @@ pub fn link(
             clash.kept.display()
         ));
     }
+    if let Some((floor, file)) = &closure.glibc {
+        progress.detail(&format!("newest glibc needed: {floor}, by {file}"));
+    }
     for file in &closure.unpatched {
         progress.warn(&format!(
             "{file} keeps a search path pybundle could not rewrite"
@@ -292,23 +374,22 @@ pub fn link(
 /// The output, with the launcher for the target, and `--specpath`'s settings.
 pub fn write(
     s: &BuildSettings,
-    interp: &Interpreter,
+    runtime: &Runtime,
     contents: &Contents,
     progress: &Progress,
 ) -> Result<Written, Error> {
-    let launcher = stub::for_target(s.target)
-        .ok_or_else(|| Error::Internal("no launcher for this platform".into()))?;
+    let launcher = stub::for_target(s.target)?;
     progress.detail(&format!(
         "launcher: {} bytes, for {}",
         launcher.len(),
-        stub::HOST_TARGET
+        s.target
     ));
     let plan = Plan {
         dist: &s.distpath,
         name: &s.name,
         stub: launcher,
         launch: Launch {
-            python: layout::python_library(interp),
+            python: layout::python_library(runtime),
             bootstrap: layout::BOOTSTRAP.to_string(),
             library_dir: layout::LIB_DIR.to_string(),
             options: s.interpreter_options.clone(),
@@ -340,6 +421,20 @@ pub fn write(
     Ok(written)
 }
 
+/// The newest glibc the bundle needs, its launcher included, and the file that needs it.
+fn glibc_floor(closure: &elf::closure::Closure, target: Target) -> Option<(GlibcVersion, String)> {
+    let launcher = stub::for_target(target).ok().and_then(elf::read::read);
+    let launcher = launcher
+        .and_then(|info| info.glibc)
+        .map(|v| (v, "the launcher".to_string()));
+    closure
+        .glibc
+        .clone()
+        .into_iter()
+        .chain(launcher)
+        .max_by(|a, b| a.0.cmp(&b.0))
+}
+
 /// The build's summary, from every stage's output.
 fn summarise(
     s: &BuildSettings,
@@ -363,7 +458,9 @@ fn summarise(
         mode: if s.onefile() { "onefile" } else { "onedir" },
         bytes: written.bytes,
         files: c.contents.len(),
-        python: a.interp.version.clone(),
+        target: s.target.to_string(),
+        python: a.runtime.version.clone(),
+        glibc: glibc_floor(closure, s.target).map(|(floor, _)| floor.to_string()),
         seconds: (elapsed * 1000.0).round() / 1000.0,
         app_modules: c.app.local_modules.len(),
         stdlib_modules: c.runtime.modules,

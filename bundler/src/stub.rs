@@ -1,18 +1,30 @@
 //! The launcher stubs this pybundle carries, chosen by target: the one place that knows which
-//! stub goes with which platform. `build.rs` builds the host's stub; other targets come later.
+//! stub goes with which platform. `build.rs` builds the host's stub, and one for each other
+//! target whose toolchain is installed (`tools/add-target`).
 
-use crate::settings::Target;
+use crate::error::Error;
+use crate::target::Target;
 
-/// The target triple the embedded stub was built for.
+/// The target triple of the machine this pybundle was built for.
 pub const HOST_TARGET: &str = env!("PYBUNDLE_STUB_TARGET");
 
-static HOST_STUB: &[u8] = include_bytes!(env!("PYBUNDLE_STUB"));
+include!(concat!(env!("OUT_DIR"), "/stubs.rs"));
 
-/// The launcher for bundles that run on `target`, if this pybundle carries one.
-pub fn for_target(target: Target) -> Option<&'static [u8]> {
-    match target {
-        Target::Host => Some(HOST_STUB),
-    }
+/// The launcher for bundles that run on `target`, or how to get one.
+pub fn for_target(target: Target) -> Result<&'static [u8], Error> {
+    STUBS
+        .iter()
+        .find(|(triple, _)| *triple == target.triple())
+        .map(|(_, bytes)| *bytes)
+        .ok_or(Error::NoStub(target))
+}
+
+/// The targets this pybundle has a launcher for.
+pub fn carried() -> Vec<Target> {
+    STUBS
+        .iter()
+        .filter_map(|(triple, _)| Target::parse(triple))
+        .collect()
 }
 
 #[cfg(test)]
@@ -21,20 +33,40 @@ mod tests {
 
     #[test]
     fn the_host_stub_is_the_one_built_for_this_machine() {
-        assert!(HOST_TARGET.contains(std::env::consts::ARCH));
-        assert_eq!(for_target(Target::Host), Some(HOST_STUB));
+        let host = Target::host().expect("a supported build machine");
+        assert_eq!(host.triple(), HOST_TARGET);
+        let stub = for_target(host).unwrap();
+        let elf = goblin::elf::Elf::parse(stub).unwrap();
+        assert_eq!(Some(elf.header.e_machine), host.elf_machine());
     }
 
     /// Every byte of the launcher is in every bundle; uv's trampoline is 45 KB. Ours holds the
-    /// archive reader and zstd's decoder, and must stay under this.
+    /// archive reader and zstd's decoder, and must stay under this on every target.
     const STUB_BUDGET: usize = 512 * 1024;
 
     #[test]
-    fn the_host_stub_fits_its_budget() {
-        assert!(
-            HOST_STUB.len() <= STUB_BUDGET,
-            "the launcher is {} bytes, over its budget of {STUB_BUDGET}",
-            HOST_STUB.len()
-        );
+    fn every_stub_fits_its_budget_and_is_built_for_its_target() {
+        for (triple, stub) in STUBS {
+            assert!(
+                stub.len() <= STUB_BUDGET,
+                "the launcher for {triple} is {} bytes, over its budget of {STUB_BUDGET}",
+                stub.len()
+            );
+            let target = Target::parse(triple).unwrap();
+            let elf = goblin::elf::Elf::parse(stub).unwrap();
+            assert_eq!(Some(elf.header.e_machine), target.elf_machine(), "{triple}");
+        }
+    }
+
+    #[test]
+    fn a_target_without_a_stub_says_how_to_get_one() {
+        let missing = Target::ALL.into_iter().find(|t| !carried().contains(t));
+        if let Some(t) = missing {
+            let message = for_target(t).unwrap_err().to_string();
+            assert!(
+                message.contains(&format!("tools/add-target {t}")),
+                "{message}"
+            );
+        }
     }
 }

@@ -26,7 +26,11 @@ pub struct Summary {
     /// The executable's size (onefile), or every file's (onedir).
     pub bytes: u64,
     pub files: usize,
+    /// The platform it runs on (`linux-aarch64`).
+    pub target: String,
     pub python: String,
+    /// The newest glibc its files need (`2.28`): the oldest it runs with.
+    pub glibc: Option<String>,
     pub seconds: f64,
     pub app_modules: usize,
     pub stdlib_modules: usize,

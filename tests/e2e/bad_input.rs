@@ -322,3 +322,54 @@ fn a_script_that_does_not_compile() {
         "{err}"
     );
 }
+
+#[test]
+fn a_target_pybundle_does_not_know_or_cannot_build_yet() {
+    let err = refused(
+        &probe_dir(),
+        &[s("probe.py"), s("--target"), s("linux-riscv64")],
+        true,
+    );
+    assert!(err.contains("\"linux-riscv64\" is not a platform"), "{err}");
+    assert!(err.contains("linux-aarch64"), "{err}");
+    let err = refused(
+        &probe_dir(),
+        &[s("probe.py"), s("--target"), s("windows-x64")],
+        true,
+    );
+    assert!(err.contains("windows-x64 is not supported yet"), "{err}");
+}
+
+#[test]
+fn another_target_without_its_runtime() {
+    let err = refused(
+        &probe_dir(),
+        &[s("probe.py"), s("--target"), s("aarch64-unknown-linux-gnu")],
+        true,
+    );
+    assert!(
+        err.contains("--target linux-aarch64 needs that platform's CPython: pass --runtime"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_runtime_that_is_no_cpython() {
+    // The host's own target: no other launcher needed to get as far as the runtime.
+    let err = refused(
+        &probe_dir(),
+        &[s("probe.py"), s("--runtime"), s("data.txt")],
+        true,
+    );
+    assert!(
+        err.contains("--runtime data.txt is not a CPython") && err.contains("neither a folder"),
+        "{err}"
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let err = refused(
+        &probe_dir(),
+        &[s("probe.py"), s("--runtime"), empty.path().as_os_str()],
+        true,
+    );
+    assert!(err.contains("holds no standard library"), "{err}");
+}

@@ -91,6 +91,11 @@ impl Build {
         self
     }
 
+    pub fn env(mut self, key: &str, value: &Path) -> Build {
+        self.cmd.env(key, value);
+        self
+    }
+
     /// Run it; panics with pybundle's stderr on failure.
     pub fn run(mut self) -> Built {
         let has_python = self.cmd.get_args().any(|a| a == "--python");
@@ -226,6 +231,36 @@ pub fn hermetic(program: &Path, args: &[&OsStr]) -> Command {
 
 /// [`hermetic`], hiding `extra` folders too (a host library's data files, say).
 pub fn hermetic_hiding(program: &Path, args: &[&OsStr], extra: &[&Path]) -> Command {
+    hermetic_with(program, args, extra, None)
+}
+
+/// Programs of another architecture, run by qemu-user: registered with binfmt_misc inside the
+/// run's own user namespace (kernel 6.7+), so that such a program can exec itself as on its
+/// own machine (the launcher's second stage does), with `sysroot` as the C runtime's root.
+pub struct Emulator {
+    pub qemu: PathBuf,
+    pub sysroot: PathBuf,
+    /// binfmt_misc's magic and mask of the architecture's ELF header, `\x` escaped.
+    pub magic: &'static str,
+    pub mask: &'static str,
+}
+
+/// [`hermetic_hiding`], the program run by `emulator`.
+pub fn hermetic_emulated(
+    program: &Path,
+    args: &[&OsStr],
+    extra: &[&Path],
+    emulator: &Emulator,
+) -> Command {
+    hermetic_with(program, args, extra, Some(emulator))
+}
+
+fn hermetic_with(
+    program: &Path,
+    args: &[&OsStr],
+    extra: &[&Path],
+    emulator: Option<&Emulator>,
+) -> Command {
     assert!(
         is_root(),
         "this test hides every Python in a mount namespace, which needs root (run the tests as root, as CI does)"
@@ -233,6 +268,17 @@ pub fn hermetic_hiding(program: &Path, args: &[&OsStr], extra: &[&Path]) -> Comm
     let (mut dirs, files) = hidden_paths();
     dirs.extend(extra.iter().filter(|d| d.is_dir()).map(|d| d.to_path_buf()));
     let mut script = String::from("set -e\n");
+    if let Some(emu) = emulator {
+        script.push_str(&format!(
+            "mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc\n\
+             printf '%s' ':pybundle-test:M::{}:{}:{}:F' > /proc/sys/fs/binfmt_misc/register\n\
+             export QEMU_LD_PREFIX={}\n",
+            emu.magic,
+            emu.mask,
+            emu.qemu.display(),
+            shell_quote(&emu.sysroot)
+        ));
+    }
     for dir in &dirs {
         script.push_str(&format!(
             "mount -t tmpfs -o size=64k,mode=755 pybundle-hidden {}\n",
@@ -250,6 +296,10 @@ pub fn hermetic_hiding(program: &Path, args: &[&OsStr], extra: &[&Path]) -> Comm
          exec \"$@\"\n",
     );
     let mut cmd = Command::new("unshare");
+    if emulator.is_some() {
+        // binfmt_misc is per user namespace: the registration ends with the run.
+        cmd.args(["--user", "--map-root-user"]);
+    }
     cmd.args([
         "--mount",
         "--propagation",

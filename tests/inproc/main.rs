@@ -61,7 +61,7 @@ fn hello_holds_its_script_cpython_and_a_pruned_standard_library() {
     for expected in [
         "hello.pyc".to_string(),
         "_pybundle_boot.pyc".to_string(),
-        format!("lib/{}", a.interp.library_name),
+        format!("lib/{}", a.runtime.library_name),
         format!("lib/python{}.zip", version.replace('.', "")),
     ] {
         assert!(paths.contains(&expected), "{expected} missing: {paths:?}");
@@ -179,5 +179,77 @@ fn an_import_found_nowhere_is_in_the_graph_with_its_importer() {
             ("no_such_module_x", "app.py", false),
             ("no_such_module_y", "app.py", true)
         ]
+    );
+}
+
+/// How `--target T --runtime R` fails analysis: its one-line message.
+fn refused_runtime(target: &str, runtime: &Path) -> String {
+    let s = settings(
+        &repo().join("examples/hello/hello.py"),
+        &["--target", target, "--runtime", runtime.to_str().unwrap()],
+    );
+    match pipeline::analyse(&s, &Progress::new(Verbosity::Quiet)) {
+        Ok(_) => panic!(
+            "--target {target} --runtime {} was taken",
+            runtime.display()
+        ),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// The test interpreter's installation prefix and its shared library.
+fn test_prefix() -> (PathBuf, PathBuf) {
+    let out = std::process::Command::new(python())
+        .args(["-c", "import sys, sysconfig; print(sys.base_prefix); print(sysconfig.get_config_var('LIBDIR') + '/' + sysconfig.get_config_var('INSTSONAME'))"])
+        .output()
+        .expect("the test interpreter runs");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    let prefix = PathBuf::from(lines.next().unwrap());
+    let library = PathBuf::from(lines.next().unwrap());
+    (prefix, library)
+}
+
+#[test]
+fn a_runtime_of_another_machine_is_refused() {
+    let (prefix, _) = test_prefix();
+    let other = if cfg!(target_arch = "aarch64") {
+        "linux-x86_64"
+    } else {
+        "linux-aarch64"
+    };
+    let err = refused_runtime(other, &prefix);
+    let arch = std::env::consts::ARCH;
+    assert!(
+        err.contains(&format!(
+            "is not a CPython pybundle can use for {other}: it is built for {arch}, not {other}"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_runtime_of_another_python_version_is_refused() {
+    // A prefix of CPython 3.(X+1) for this machine, from the test interpreter's own library.
+    let (_, library) = test_prefix();
+    let version = pybundle::interpreter::Interpreter::find(Some(Path::new(&python())))
+        .unwrap()
+        .version_short;
+    let (major, minor) = version.split_once('.').unwrap();
+    let other = format!("{major}.{}", minor.parse::<u32>().unwrap() + 1);
+    let runtime = tempfile::tempdir().unwrap();
+    let stdlib = runtime.path().join(format!("lib/python{other}"));
+    std::fs::create_dir_all(stdlib.join("lib-dynload")).unwrap();
+    std::fs::write(stdlib.join("os.py"), "").unwrap();
+    std::fs::copy(
+        &library,
+        runtime.path().join(format!("lib/libpython{other}.so.1.0")),
+    )
+    .unwrap();
+    let err = refused_runtime("linux-x86_64", runtime.path());
+    assert!(
+        err.contains(&format!("is CPython {other}, but"))
+            && err.contains(&format!("pass --python with a CPython {other}")),
+        "{err}"
     );
 }

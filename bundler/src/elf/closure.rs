@@ -8,6 +8,7 @@ use std::fs;
 use std::io::Read;
 use std::path::PathBuf;
 
+use super::glibc::GlibcVersion;
 use super::patch::{self, Patched};
 use super::read;
 use super::search::Searcher;
@@ -27,6 +28,8 @@ pub struct Closure {
     /// Files whose search path could not be rewritten (too short to hold the new one).
     pub unpatched: Vec<String>,
     pub clashes: Vec<Clash>,
+    /// The newest glibc a bundled file needs, and the first file that needs it.
+    pub glibc: Option<(GlibcVersion, String)>,
 }
 
 /// One library name, two different files: the bundle holds one library per name in its
@@ -82,6 +85,11 @@ pub fn resolve(contents: &mut Contents, searcher: &Searcher, how: Strip) -> Resu
         let Some(info) = read::read(&bytes) else {
             continue;
         };
+        if let Some(needs) = &info.glibc {
+            if report.glibc.as_ref().is_none_or(|(floor, _)| needs > floor) {
+                report.glibc = Some((needs.clone(), dest.clone()));
+            }
+        }
         let chain = searcher.chain(&host_path, &info, &loaders);
         for name in &info.needed {
             if system::is_system(name) {

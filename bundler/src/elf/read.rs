@@ -1,6 +1,9 @@
-//! What an ELF file needs from the loader: its DT_NEEDED names and search paths.
+//! What an ELF file needs from the loader: its DT_NEEDED names, search paths and the newest
+//! glibc it asks for.
 
 use goblin::elf::Elf;
+
+use super::glibc::{self, GlibcVersion};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ElfInfo {
@@ -9,6 +12,7 @@ pub struct ElfInfo {
     pub runpath: Vec<String>,
     pub machine: u16,
     pub is_64: bool,
+    pub glibc: Option<GlibcVersion>,
 }
 
 /// `None` when `bytes` is not an ELF file.
@@ -30,6 +34,7 @@ pub fn read(bytes: &[u8]) -> Option<ElfInfo> {
         runpath: split(&elf.runpaths),
         machine: elf.header.e_machine,
         is_64: elf.is_64,
+        glibc: glibc::needed(&elf),
     })
 }
 

@@ -13,13 +13,39 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::read::{self, ElfInfo};
+use crate::runtime::{Runtime, Source};
+use crate::target::Target;
 
 pub struct Searcher {
     env_dirs: Vec<PathBuf>,
     config_dirs: Vec<PathBuf>,
+    /// The loader's `$PLATFORM` where the bundle runs.
+    platform: &'static str,
 }
 
 impl Searcher {
+    /// The search for a bundle of `runtime`: this machine's loader for the build interpreter's
+    /// own runtime; the runtime's own folders for a `--runtime`, then this machine's only when
+    /// it is of the same platform.
+    pub fn for_runtime(runtime: &Runtime) -> Self {
+        let host = Searcher::from_host();
+        match &runtime.source {
+            Source::Interpreter => host,
+            Source::Given { library_dirs, .. } => {
+                let mut config_dirs = library_dirs.clone();
+                if Target::host() == Some(runtime.target) {
+                    config_dirs.extend(host.env_dirs);
+                    config_dirs.extend(host.config_dirs);
+                }
+                Searcher {
+                    env_dirs: Vec::new(),
+                    config_dirs,
+                    platform: runtime.target.loader_platform(),
+                }
+            }
+        }
+    }
+
     /// Read `LD_LIBRARY_PATH` and the loader's configuration of this machine.
     pub fn from_host() -> Self {
         let env_dirs = std::env::var_os("LD_LIBRARY_PATH")
@@ -31,20 +57,16 @@ impl Searcher {
             .unwrap_or_default();
         let mut config_dirs = Vec::new();
         read_conf(Path::new("/etc/ld.so.conf"), &mut config_dirs, 0);
-        for dir in [
-            "/lib/x86_64-linux-gnu",
-            "/usr/lib/x86_64-linux-gnu",
-            "/lib64",
-            "/usr/lib64",
-            "/lib",
-            "/usr/lib",
-            "/usr/local/lib",
-        ] {
+        let multiarch = format!("{}-linux-gnu", std::env::consts::ARCH);
+        config_dirs.push(Path::new("/lib").join(&multiarch));
+        config_dirs.push(Path::new("/usr/lib").join(&multiarch));
+        for dir in ["/lib64", "/usr/lib64", "/lib", "/usr/lib", "/usr/local/lib"] {
             config_dirs.push(PathBuf::from(dir));
         }
         Searcher {
             env_dirs,
             config_dirs,
+            platform: std::env::consts::ARCH,
         }
     }
 
@@ -64,11 +86,11 @@ impl Searcher {
         }
         let mut order: Vec<PathBuf> = Vec::new();
         if info.runpath.is_empty() {
-            order.extend(expand(&info.rpath, requester));
+            order.extend(expand(&info.rpath, requester, self.platform));
             order.extend(loaders.iter().cloned());
         }
         order.extend(self.env_dirs.iter().cloned());
-        order.extend(expand(&info.runpath, requester));
+        order.extend(expand(&info.runpath, requester, self.platform));
         order.extend(self.config_dirs.iter().cloned());
         order
             .into_iter()
@@ -81,7 +103,7 @@ impl Searcher {
     pub fn chain(&self, requester: &Path, info: &ElfInfo, loaders: &[PathBuf]) -> Vec<PathBuf> {
         let mut dirs = Vec::new();
         if info.runpath.is_empty() {
-            dirs.extend(expand(&info.rpath, requester));
+            dirs.extend(expand(&info.rpath, requester, self.platform));
         }
         dirs.extend(loaders.iter().cloned());
         dirs
@@ -96,7 +118,7 @@ impl Searcher {
 
 /// Search-path `entries` of the file at `owner`, with `$ORIGIN` and the loader's other
 /// tokens expanded.
-fn expand(entries: &[String], owner: &Path) -> Vec<PathBuf> {
+fn expand(entries: &[String], owner: &Path, platform: &str) -> Vec<PathBuf> {
     let origin = owner
         .canonicalize()
         .ok()
@@ -110,7 +132,7 @@ fn expand(entries: &[String], owner: &Path) -> Vec<PathBuf> {
                 e.replace("${ORIGIN}", &origin)
                     .replace("$ORIGIN", &origin)
                     .replace("$LIB", "lib64")
-                    .replace("$PLATFORM", "x86_64"),
+                    .replace("$PLATFORM", platform),
             )
         })
         .collect()

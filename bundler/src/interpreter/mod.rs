@@ -32,10 +32,9 @@ pub struct Interpreter {
     pub version_short: String,
     /// The real binary behind any venv or shim.
     pub real_executable: PathBuf,
-    /// CPython's shared library, which the launcher loads (`.../libpython3.11.so.1.0`).
-    pub library: PathBuf,
-    /// Its name in the bundle: the soname (`libpython3.11.so.1.0`).
-    pub library_name: String,
+    /// CPython's shared library, when the build has one (`.../libpython3.11.so.1.0`), and its
+    /// soname (`libpython3.11.so.1.0`): what a bundle of this interpreter's runtime loads.
+    pub library: Option<(PathBuf, String)>,
     pub stdlib: PathBuf,
     pub dynload: PathBuf,
     /// `importlib.util.MAGIC_NUMBER`, hex: part of every cache key.
@@ -111,14 +110,8 @@ impl Interpreter {
             ));
         }
         let fact = |k: &str| facts.get(k).copied().unwrap_or("");
-        let (library, library_name) =
-            shared_library(&fact).ok_or_else(|| Error::NoSharedPython {
-                path: requested.clone(),
-                version: facts.get("version").copied().unwrap_or("?").to_string(),
-            })?;
         Ok(Interpreter {
-            library,
-            library_name,
+            library: shared_library(&fact),
             version: get("version")?,
             version_short: get("version_short")?,
             real_executable: get("real_executable")?.into(),

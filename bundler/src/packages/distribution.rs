@@ -12,6 +12,8 @@ pub struct Requirement {
     /// Normalised name.
     pub key: String,
     pub extras: Vec<String>,
+    /// The versions it accepts (`>=1.21.1,<3`; empty: any).
+    pub spec: String,
     pub marker: Option<String>,
 }
 
@@ -31,6 +33,27 @@ pub struct Distribution {
 }
 
 impl Distribution {
+    /// Does it run anywhere as it is? A wheel says so in its `WHEEL` file (every tag
+    /// `*-none-any`); without one, it is pure when it installed no compiled file.
+    pub fn is_pure(&self) -> bool {
+        let wheel = (self.files.iter()).find(|f| {
+            f.strip_suffix("/WHEEL")
+                .is_some_and(|dir| dir.ends_with(".dist-info") && !dir.contains('/'))
+        });
+        if let Some(text) = wheel.and_then(|w| fs::read_to_string(self.site.join(w)).ok()) {
+            let mut tags = text.lines().filter_map(|l| l.strip_prefix("Tag:"));
+            let mut any = false;
+            let all_pure = tags.all(|t| {
+                any = true;
+                t.trim().ends_with("-none-any")
+            });
+            if any {
+                return all_pure;
+            }
+        }
+        !self.files.iter().any(|f| is_compiled_file(f))
+    }
+
     /// Where its file `rel` (relative to its site-packages) comes from, for messages.
     pub fn origin(&self, rel: &str) -> crate::contents::Origin {
         crate::contents::Origin::Distribution {
@@ -208,17 +231,23 @@ pub fn parse_requirement(spec: &str) -> Option<Requirement> {
         return None;
     }
     let rest = head[end..].trim_start();
-    let extras = match rest.strip_prefix('[').and_then(|r| r.split_once(']')) {
-        Some((list, _)) => list
-            .split(',')
-            .map(|e| e.trim().to_string())
-            .filter(|e| !e.is_empty())
-            .collect(),
-        None => Vec::new(),
+    let (extras, rest) = match rest.strip_prefix('[').and_then(|r| r.split_once(']')) {
+        Some((list, rest)) => (
+            list.split(',')
+                .map(|e| e.trim().to_string())
+                .filter(|e| !e.is_empty())
+                .collect(),
+            rest,
+        ),
+        None => (Vec::new(), rest),
     };
+    let spec = rest.trim().trim_start_matches('(').trim_end_matches(')');
+    // `name @ URL` names no versions pybundle can ask an index for.
+    let spec = if spec.starts_with('@') { "" } else { spec };
     Some(Requirement {
         key: normalize(name),
         extras,
+        spec: spec.replace(' ', ""),
         marker,
     })
 }
@@ -247,6 +276,16 @@ fn record_path(line: &str) -> Option<String> {
     }
 }
 
+/// A file only one platform can load: an extension module or shared library.
+fn is_compiled_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.ends_with(".so")
+        || name.contains(".so.")
+        || name.ends_with(".pyd")
+        || name.ends_with(".dll")
+        || name.ends_with(".dylib")
+}
+
 /// RECORD may list files outside site-packages (`../../bin/tool`); those are not bundled.
 fn is_inside(path: &str) -> bool {
     !path.starts_with('/')
@@ -262,12 +301,14 @@ mod tests {
     fn parses_requirements() {
         let r = parse_requirement("PySocks (!=1.5.7,>=1.5.6) ; extra == 'socks'").unwrap();
         assert_eq!(r.key, "pysocks");
+        assert_eq!(r.spec, "!=1.5.7,>=1.5.6");
         assert_eq!(r.marker.as_deref(), Some("extra == 'socks'"));
         let r = parse_requirement("urllib3[brotli,zstd]<3,>=1.21.1").unwrap();
         assert_eq!((r.key.as_str(), r.extras.len()), ("urllib3", 2));
+        assert_eq!(r.spec, "<3,>=1.21.1");
         assert!(r.marker.is_none());
         let r = parse_requirement("colorama; platform_system == \"Windows\"").unwrap();
-        assert_eq!(r.key, "colorama");
+        assert_eq!((r.key.as_str(), r.spec.as_str()), ("colorama", ""));
     }
 
     #[test]

@@ -4,6 +4,8 @@
 
 use std::cmp::Ordering;
 
+use crate::target::{Os, Target};
+
 /// The values markers compare against: the target's, not necessarily the build machine's.
 #[derive(Debug, Clone)]
 pub struct Environment {
@@ -18,19 +20,25 @@ pub struct Environment {
 }
 
 impl Environment {
-    pub fn linux_cpython(full_version: &str, machine: &str) -> Self {
+    /// CPython `full_version` on `target`.
+    pub fn of(target: Target, full_version: &str) -> Self {
         let short = full_version
             .splitn(3, '.')
             .take(2)
             .collect::<Vec<_>>()
             .join(".");
+        let (sys_platform, platform_system, os_name) = match target.os() {
+            Os::Linux => ("linux", "Linux", "posix"),
+            Os::Windows => ("win32", "Windows", "nt"),
+            Os::Macos => ("darwin", "Darwin", "posix"),
+        };
         Environment {
             python_version: short,
             python_full_version: full_version.to_string(),
-            sys_platform: "linux".into(),
-            platform_system: "Linux".into(),
-            platform_machine: machine.into(),
-            os_name: "posix".into(),
+            sys_platform: sys_platform.into(),
+            platform_system: platform_system.into(),
+            platform_machine: target.machine().into(),
+            os_name: os_name.into(),
             implementation_name: "cpython".into(),
             platform_python_implementation: "CPython".into(),
         }
@@ -276,7 +284,22 @@ mod tests {
     use super::*;
 
     fn env() -> Environment {
-        Environment::linux_cpython("3.11.7", "x86_64")
+        Environment::of(Target::LinuxX86_64, "3.11.7")
+    }
+
+    #[test]
+    fn each_target_has_its_own_values() {
+        let arm = Environment::of(Target::LinuxAarch64, "3.11.2");
+        assert!(evaluate("platform_machine == 'aarch64'", &arm, &[]));
+        assert!(!evaluate("platform_machine == 'x86_64'", &arm, &[]));
+        assert!(evaluate("python_full_version < '3.11.3'", &arm, &[]));
+        let windows = Environment::of(Target::WindowsX64, "3.11.9");
+        assert!(evaluate("platform_system == 'Windows'", &windows, &[]));
+        assert!(evaluate(
+            "sys_platform == 'win32' and os_name == 'nt'",
+            &windows,
+            &[]
+        ));
     }
 
     #[test]

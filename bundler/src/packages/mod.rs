@@ -11,6 +11,8 @@ pub mod files;
 pub mod hooks;
 pub mod markers;
 pub mod metadata;
+pub mod retarget;
+pub mod wheels;
 
 use std::collections::HashMap;
 use std::fs;

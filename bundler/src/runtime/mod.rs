@@ -1,10 +1,15 @@
-//! The Python runtime a bundle carries: CPython's shared library, the standard library (compiled,
+//! The Python runtime a bundle carries ([`Runtime`]: the build interpreter's own, or
+//! `--runtime`'s, see [`given`]): CPython's shared library, the standard library (compiled,
 //! without what no app imports, in one zip on the default `sys.path`), lib-dynload, and Tcl/Tk
 //! for apps that reach tkinter. Shared libraries these need are added later by
 //! [`crate::elf::closure`], with everything else in the bundle.
 
+pub mod cpython;
+pub mod given;
 pub mod stdlib;
 pub mod tcltk;
+
+pub use cpython::{Runtime, Source};
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -31,7 +36,7 @@ pub struct Added {
 
 /// Top-level module names the runtime provides: built-in, standard library (of every platform,
 /// so `import msvcrt` is never taken for a missing package), lib-dynload.
-fn provided_names(interp: &Interpreter) -> Result<BTreeSet<String>, Error> {
+fn provided_names(interp: &Runtime) -> Result<BTreeSet<String>, Error> {
     let mut names: BTreeSet<String> = interp.builtins.iter().cloned().collect();
     names.insert("__main__".to_string());
     names.extend(interp.stdlib_names.iter().cloned());
@@ -50,7 +55,7 @@ fn provided_names(interp: &Interpreter) -> Result<BTreeSet<String>, Error> {
 /// The finder the module graph asks about the standard library of `interp`: every `.py` file
 /// a bundle may carry (test suites, IDLE and the like never), and the top-level names the
 /// runtime provides.
-pub fn finder(interp: &Interpreter) -> Result<StdlibFinder, Error> {
+pub fn finder(interp: &Runtime) -> Result<StdlibFinder, Error> {
     let mut sources = Vec::new();
     walk_stdlib(&interp.stdlib, "", &mut sources)?;
     Ok(StdlibFinder::new(
@@ -64,7 +69,8 @@ pub fn finder(interp: &Interpreter) -> Result<StdlibFinder, Error> {
 /// (compiled, in one zip), the lib-dynload modules something imports, and Tcl/Tk when the app
 /// reaches tkinter; nothing `--exclude-module` names.
 pub fn add_runtime(
-    interp: &Interpreter,
+    interp: &Runtime,
+    host: &Interpreter,
     stdlib: &StdlibFinder,
     excluded: &Excludes,
     compiler: &Compiler,
@@ -130,7 +136,7 @@ pub fn add_runtime(
         }
     }
     if with_tk {
-        report.tcltk = tcltk::add_libraries(interp, contents)?;
+        report.tcltk = tcltk::add_libraries(interp, host, contents)?;
     }
     Ok(report)
 }

@@ -1,5 +1,6 @@
 //! Tcl's and Tk's script libraries (`init.tcl`, `tk.tcl`, ...), which `_tkinter` needs at run
-//! time besides the shared libraries. The interpreter is asked where its Tcl keeps them; Tk's
+//! time besides the shared libraries. The build interpreter is asked where its Tcl keeps them
+//! (a `--runtime` of another platform cannot be run, so its tree is searched instead); Tk's
 //! sits beside it. They go into the bundle's library folder, and the bootstrap points
 //! `TCL_LIBRARY`/`TK_LIBRARY` there.
 
@@ -9,11 +10,39 @@ use crate::contents::{Contents, Origin};
 use crate::error::Error;
 use crate::interpreter::Interpreter;
 use crate::layout;
+use crate::runtime::{Runtime, Source};
 
 const QUERY: &str = "import tkinter; print(tkinter.Tcl().eval('info library'))";
 
-/// Add Tcl's and Tk's libraries; returns where they went, relative to the bundle root.
-pub fn add_libraries(interp: &Interpreter, contents: &mut Contents) -> Result<Vec<String>, Error> {
+/// Add the Tcl and Tk libraries of `runtime`; returns where they went, relative to the bundle
+/// root.
+pub fn add_libraries(
+    runtime: &Runtime,
+    interp: &Interpreter,
+    contents: &mut Contents,
+) -> Result<Vec<String>, Error> {
+    let tcl = match &runtime.source {
+        Source::Interpreter => ask(interp)?,
+        Source::Given { root, .. } => search(root).ok_or_else(|| Error::TclMissing {
+            why: format!("no tcl8.*/init.tcl in {}", root.display()),
+        })?,
+    };
+    let mut placed = Vec::new();
+    for dir in [Some(tcl.clone()), tk_beside(&tcl)].into_iter().flatten() {
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| Error::BadPath(dir.clone()))?
+            .to_string();
+        let dest = format!("{}/{name}", layout::LIB_DIR);
+        contents.add_tree(&dir, &dest, &Origin::Runtime("Tcl/Tk"), None)?;
+        placed.push(dest);
+    }
+    Ok(placed)
+}
+
+/// Where the interpreter's Tcl keeps its library.
+fn ask(interp: &Interpreter) -> Result<PathBuf, Error> {
     let out = crate::interpreter::helper(&interp.real_executable)
         .args(["-I", "-c", QUERY])
         .output()
@@ -31,18 +60,35 @@ pub fn add_libraries(interp: &Interpreter, contents: &mut Contents) -> Result<Ve
                 .to_string(),
         });
     }
-    let mut placed = Vec::new();
-    for dir in [Some(tcl.clone()), tk_beside(&tcl)].into_iter().flatten() {
-        let name = dir
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| Error::BadPath(dir.clone()))?
-            .to_string();
-        let dest = format!("{}/{name}", layout::LIB_DIR);
-        contents.add_tree(&dir, &dest, &Origin::Runtime("Tcl/Tk"), None)?;
-        placed.push(dest);
-    }
-    Ok(placed)
+    Ok(tcl)
+}
+
+/// The `tcl8.X` folder holding `init.tcl` in a runtime's tree: under its `lib/` (as
+/// python-build-standalone has it) or `usr/share/tcltk/` (Debian).
+fn search(root: &Path) -> Option<PathBuf> {
+    let mut places = vec![root.join("usr/share/tcltk"), root.join("lib")];
+    places.extend(
+        std::fs::read_dir(root)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path().join("lib")),
+    );
+    places.into_iter().find_map(|dir| {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("tcl8"))
+                    && p.join("init.tcl").is_file()
+            })
+            .collect();
+        found.sort();
+        found.pop()
+    })
 }
 
 /// `.../tcl8.6` → `.../tk8.6`, when it exists.

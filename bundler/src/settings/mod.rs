@@ -18,6 +18,7 @@ use crate::cli::BuildArgs;
 use crate::error::Error;
 use crate::excludes::Excludes;
 use crate::layout;
+use crate::target::{Os, Target};
 use crate::workpath::Workpath;
 use options::{Combine, Options};
 
@@ -70,12 +71,6 @@ pub struct CopyMetadata {
     pub recursive: bool,
 }
 
-/// The platform a bundle is for. Only the build machine's, for now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
-    Host,
-}
-
 /// Debug information the bundle carries (`-s/--strip` takes the symbol tables too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strip {
@@ -89,7 +84,10 @@ pub struct BuildSettings {
     pub script: Script,
     pub name: String,
     pub mode: OutputMode,
+    /// The platform the bundle runs on.
     pub target: Target,
+    /// `--runtime`: the CPython the bundle carries, when not the interpreter's own.
+    pub runtime: Option<PathBuf>,
     pub distpath: PathBuf,
     pub workpath: Workpath,
     /// `--add-data` and `--add-binary`, parsed, their sources found.
@@ -176,6 +174,7 @@ impl BuildSettings {
         if !(1..=22).contains(&level) {
             return Err(Error::BadLevel(level));
         }
+        let target = resolve_target(o.target.as_deref(), o.runtime.as_deref())?;
         let optimize = o.optimize.unwrap_or(0);
         if optimize > 2 {
             return Err(Error::BadOptimize(optimize));
@@ -255,7 +254,8 @@ impl BuildSettings {
         Ok(BuildSettings {
             name,
             mode,
-            target: Target::Host,
+            target,
+            runtime: o.runtime.clone(),
             distpath: absolute(o.distpath.as_deref().unwrap_or(Path::new("dist")))?,
             workpath: Workpath::new(absolute(
                 o.workpath.as_deref().unwrap_or(Path::new("build")),
@@ -439,6 +439,23 @@ fn absolute(path: &Path) -> Result<PathBuf, Error> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// `--target` (default: this machine's platform), which needs `--runtime` unless it is this
+/// machine's; the runtime's own checks come when it is opened.
+fn resolve_target(name: Option<&str>, runtime: Option<&Path>) -> Result<Target, Error> {
+    let host = Target::host();
+    let target = match name {
+        Some(name) => Target::parse(name).ok_or_else(|| Error::UnknownTarget(name.into()))?,
+        None => host.ok_or_else(|| Error::UnknownTarget(std::env::consts::ARCH.into()))?,
+    };
+    if target.os() != Os::Linux {
+        return Err(Error::TargetNotYet(target));
+    }
+    if Some(target) != host && runtime.is_none() {
+        return Err(Error::TargetNeedsRuntime(target));
+    }
+    Ok(target)
 }
 
 /// `--icon` must name an icon file a target could use, even though Linux executables carry

@@ -118,6 +118,10 @@ pub struct ProjectOptions {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub python: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub optimize: Option<u8>,
     #[serde(
         default,
@@ -350,6 +354,8 @@ impl ProjectOptions {
             runtime_hook: paths(self.runtime_hook),
             additional_hooks_dir: paths(self.additional_hooks_dir),
             python: path(self.python),
+            target: self.target,
+            runtime: path(self.runtime),
             optimize: self.optimize,
             python_option: self.python_option,
             debug: self.debug,

@@ -1,0 +1,182 @@
+//! The platform a bundle runs on: its name (`linux-aarch64`), its Rust triple, and the facts
+//! each part of the build asks about it (the ELF machine its files must have, the wheel tags
+//! that fit it, the values of its environment markers). The one place that knows them.
+
+use std::fmt;
+
+/// A platform pybundle builds for. `linux-x86_64` is the default on such a host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Target {
+    LinuxX86_64,
+    LinuxAarch64,
+    WindowsX64,
+    MacosArm64,
+}
+
+/// The operating system of a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Os {
+    Linux,
+    Windows,
+    Macos,
+}
+
+impl Target {
+    pub const ALL: [Target; 4] = [
+        Target::LinuxX86_64,
+        Target::LinuxAarch64,
+        Target::WindowsX64,
+        Target::MacosArm64,
+    ];
+
+    /// The target of the machine pybundle runs on, if it can build for it at all.
+    pub fn host() -> Option<Target> {
+        match (std::env::consts::OS, std::env::consts::ARCH) {
+            ("linux", "x86_64") => Some(Target::LinuxX86_64),
+            ("linux", "aarch64") => Some(Target::LinuxAarch64),
+            ("windows", "x86_64") => Some(Target::WindowsX64),
+            ("macos", "aarch64") => Some(Target::MacosArm64),
+            _ => None,
+        }
+    }
+
+    /// The name users type (`--target linux-aarch64`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::LinuxX86_64 => "linux-x86_64",
+            Target::LinuxAarch64 => "linux-aarch64",
+            Target::WindowsX64 => "windows-x64",
+            Target::MacosArm64 => "macos-arm64",
+        }
+    }
+
+    /// The Rust target triple its launcher is built for.
+    pub fn triple(self) -> &'static str {
+        match self {
+            Target::LinuxX86_64 => "x86_64-unknown-linux-gnu",
+            Target::LinuxAarch64 => "aarch64-unknown-linux-gnu",
+            Target::WindowsX64 => "x86_64-pc-windows-gnu",
+            Target::MacosArm64 => "aarch64-apple-darwin",
+        }
+    }
+
+    /// A name or a Rust triple (`aarch64-unknown-linux-gnu`, and the `-musl`/`-msvc` spellings
+    /// of the same platform), case aside.
+    pub fn parse(text: &str) -> Option<Target> {
+        let text = text.trim().to_ascii_lowercase();
+        Target::ALL.into_iter().find(|t| {
+            text == t.name() || text == t.triple() || t.aliases().contains(&text.as_str())
+        })
+    }
+
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Target::LinuxX86_64 => &["linux-amd64", "linux-x64", "x86_64-linux-gnu"],
+            Target::LinuxAarch64 => &["linux-arm64", "aarch64-linux-gnu"],
+            Target::WindowsX64 => &["windows-x86_64", "windows-amd64", "x86_64-pc-windows-msvc"],
+            Target::MacosArm64 => &["macos-aarch64", "darwin-arm64"],
+        }
+    }
+
+    pub fn os(self) -> Os {
+        match self {
+            Target::LinuxX86_64 | Target::LinuxAarch64 => Os::Linux,
+            Target::WindowsX64 => Os::Windows,
+            Target::MacosArm64 => Os::Macos,
+        }
+    }
+
+    /// `platform.machine()` there, as environment markers see it.
+    pub fn machine(self) -> &'static str {
+        match self {
+            Target::LinuxX86_64 => "x86_64",
+            Target::LinuxAarch64 => "aarch64",
+            Target::WindowsX64 => "AMD64",
+            Target::MacosArm64 => "arm64",
+        }
+    }
+
+    /// The `e_machine` of its ELF files (Linux targets only).
+    pub fn elf_machine(self) -> Option<u16> {
+        match self {
+            Target::LinuxX86_64 => Some(goblin::elf::header::EM_X86_64),
+            Target::LinuxAarch64 => Some(goblin::elf::header::EM_AARCH64),
+            _ => None,
+        }
+    }
+
+    /// The multiarch tuple of its extension modules' names (`_ssl.cpython-311-aarch64-linux-gnu.so`)
+    /// and of Debian's library folders.
+    pub fn multiarch(self) -> &'static str {
+        match self {
+            Target::LinuxX86_64 => "x86_64-linux-gnu",
+            Target::LinuxAarch64 => "aarch64-linux-gnu",
+            Target::WindowsX64 => "win_amd64",
+            Target::MacosArm64 => "darwin",
+        }
+    }
+
+    /// The loader's `$PLATFORM` there.
+    pub fn loader_platform(self) -> &'static str {
+        match self {
+            Target::LinuxX86_64 => "x86_64",
+            Target::LinuxAarch64 => "aarch64",
+            _ => "",
+        }
+    }
+
+    /// Wheel platform tags that run there, most widely compatible first: the oldest glibc a
+    /// wheel of the wanted version was built for is the one taken, so the bundle runs on as
+    /// many systems as it can.
+    pub fn wheel_platforms(self) -> Vec<String> {
+        let arch = match self {
+            Target::LinuxX86_64 => "x86_64",
+            Target::LinuxAarch64 => "aarch64",
+            Target::WindowsX64 => return vec!["win_amd64".into()],
+            Target::MacosArm64 => {
+                return (11..=15)
+                    .map(|v| format!("macosx_{v}_0_arm64"))
+                    .chain(["macosx_11_0_universal2".into()])
+                    .collect()
+            }
+        };
+        let mut tags = vec![format!("manylinux2014_{arch}")];
+        tags.extend((17..=39).map(|minor| format!("manylinux_2_{minor}_{arch}")));
+        tags
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_triples_name_the_same_targets() {
+        for t in Target::ALL {
+            assert_eq!(Target::parse(t.name()), Some(t));
+            assert_eq!(Target::parse(t.triple()), Some(t));
+            assert_eq!(Target::parse(&t.name().to_uppercase()), Some(t));
+        }
+        assert_eq!(Target::parse("linux-arm64"), Some(Target::LinuxAarch64));
+        assert_eq!(
+            Target::parse("x86_64-pc-windows-msvc"),
+            Some(Target::WindowsX64)
+        );
+        assert_eq!(Target::parse("linux-riscv64"), None);
+        assert!(Target::host().is_some());
+    }
+
+    #[test]
+    fn linux_wheels_prefer_the_oldest_glibc() {
+        let tags = Target::LinuxAarch64.wheel_platforms();
+        assert_eq!(tags[0], "manylinux2014_aarch64");
+        assert!(tags.contains(&"manylinux_2_28_aarch64".to_string()));
+        assert!(tags.iter().all(|t| t.ends_with("_aarch64")));
+    }
+}

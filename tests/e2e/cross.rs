@@ -1,0 +1,208 @@
+//! Bundles for another platform, built on this one: `--target linux-aarch64` with a runtime
+//! assembled from Debian's arm64 packages (`tools/debian-runtime`, cached under the target
+//! folder), run under qemu-user with every Python hidden, the runtime and the wheel cache too.
+//! qemu is slow to start an interpreter (about half a second), so these are few: hello in both
+//! modes, data files, a pure-Python dependency, numpy from its aarch64 wheel.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use crate::harness::*;
+
+/// The Debian arm64 runtime, the loader's sysroot and qemu.
+struct Arm64 {
+    runtime: PathBuf,
+    cache: PathBuf,
+    emulator: Emulator,
+}
+
+fn arm64() -> &'static Arm64 {
+    static ARM64: OnceLock<Arm64> = OnceLock::new();
+    ARM64.get_or_init(|| {
+        assert_eq!(
+            python_version(),
+            "3.11",
+            "the linux-aarch64 tests use Debian 12's CPython 3.11: set PYBUNDLE_TEST_PYTHON to a CPython 3.11"
+        );
+        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("debian-arm64");
+        let runtime = base.join("runtime-3.11");
+        let sysroot = base.join("sysroot");
+        let script = repo().join("tools/debian-runtime");
+        for args in [
+            vec![OsStr::new("arm64"), OsStr::new("3.11"), runtime.as_os_str()],
+            vec![OsStr::new("--sysroot"), OsStr::new("arm64"), sysroot.as_os_str()],
+        ] {
+            let out = Command::new(&script).args(&args).output().unwrap();
+            assert!(out.status.success(), "tools/debian-runtime: {}", stderr(&out));
+        }
+        let qemu = find_on_path("qemu-aarch64")
+            .expect("qemu-aarch64 is not installed: apt-get install qemu-user");
+        Arm64 {
+            runtime,
+            cache: base.join("cache"),
+            emulator: Emulator {
+                qemu,
+                sysroot,
+                magic: "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\xb7\\x00",
+                mask: "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff",
+            },
+        }
+    })
+}
+
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Build `script` for linux-aarch64 into `dist` with `python`; the executable.
+fn build_arm64(script: &Path, dist: &Path, python: &Path, extra: &[&str]) -> PathBuf {
+    let a = arm64();
+    let mut args = vec!["--target", "linux-aarch64", "--runtime"];
+    let runtime = a.runtime.to_string_lossy().into_owned();
+    args.push(&runtime);
+    args.extend_from_slice(extra);
+    let built = Build::new(script, dist)
+        .python(python)
+        .args(&args)
+        .env("PYBUNDLE_CACHE_DIR", &a.cache)
+        .run();
+    built.exe
+}
+
+/// Run an aarch64 bundle under qemu with Python, the runtime and the wheel cache hidden.
+fn run_arm64(exe: &Path, args: &[&str]) -> Output {
+    let a = arm64();
+    let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+    hermetic_emulated(exe, &args, &[&a.runtime, &a.cache], &a.emulator)
+        .output()
+        .unwrap()
+}
+
+#[test]
+#[cfg_attr(
+    not(all(pybundle_e2e_root, pybundle_stub = "linux-aarch64")),
+    ignore = "needs root and the linux-aarch64 launcher (tools/add-target linux-aarch64), and qemu-user"
+)]
+fn hello_for_aarch64_runs_in_both_modes_with_its_arguments_and_exit_status() {
+    let script = repo().join("examples/hello/hello.py");
+    for mode in ["-F", "-D"] {
+        let dist = tempfile::tempdir().unwrap();
+        let exe = build_arm64(&script, dist.path(), Path::new(&python()), &[mode]);
+        let out = run_arm64(&exe, &["one", "two words", "--exit=7"]);
+        assert_eq!(out.status.code(), Some(7), "{mode}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            text.starts_with("Hello from a bundled Python 3.11."),
+            "{text}"
+        );
+        assert!(
+            text.contains("argv: ['one', 'two words', '--exit=7']"),
+            "{text}"
+        );
+        let inspect = Command::new(PYBUNDLE)
+            .arg("inspect")
+            .arg(&exe)
+            .output()
+            .unwrap();
+        let inspect = stdout(&inspect);
+        assert!(inspect.contains("target: linux-aarch64\n"), "{inspect}");
+        assert!(inspect.contains("python: CPython 3.11."), "{inspect}");
+        assert!(inspect.contains("glibc: 2."), "{inspect}");
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(all(pybundle_e2e_root, pybundle_stub = "linux-aarch64")),
+    ignore = "needs root and the linux-aarch64 launcher (tools/add-target linux-aarch64), and qemu-user"
+)]
+fn data_files_reach_an_aarch64_bundle() {
+    let dist = tempfile::tempdir().unwrap();
+    let examples = repo().join("examples/data-files");
+    let exe = build_arm64(
+        &examples.join("app.py"),
+        dist.path(),
+        Path::new(&python()),
+        &[
+            "-F",
+            "--add-data",
+            "config.json:.",
+            "--add-data",
+            "assets:assets",
+        ],
+    );
+    let out = run_arm64(&exe, &[]);
+    assert_eq!(
+        stdout(&out),
+        "Hello, data-files example!\nmessage: read from the bundle's assets folder\ntemplate: helpers 51\n",
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(all(pybundle_e2e_root, pybundle_stub = "linux-aarch64")),
+    ignore = "needs root and the linux-aarch64 launcher (tools/add-target linux-aarch64), and qemu-user"
+)]
+fn a_pure_python_dependency_goes_as_installed() {
+    let python = venv(&["click==8.1.7"]);
+    let dist = tempfile::tempdir().unwrap();
+    let exe = build_arm64(
+        &repo().join("examples/click-cli/cli.py"),
+        dist.path(),
+        &python,
+        &["-D"],
+    );
+    let out = run_arm64(&exe, &["versions"]);
+    assert!(
+        stdout(&out).starts_with("click 8.1.7\n"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let site = Root::onedir(dist.path(), "cli").site_packages();
+    assert!(site.join("click/core.pyc").is_file());
+}
+
+#[test]
+#[cfg_attr(
+    not(all(pybundle_e2e_root, pybundle_stub = "linux-aarch64")),
+    ignore = "needs root and the linux-aarch64 launcher (tools/add-target linux-aarch64), and qemu-user"
+)]
+fn numpy_comes_from_its_aarch64_wheel() {
+    let python = venv(&["numpy==2.4.6"]);
+    let dist = tempfile::tempdir().unwrap();
+    let exe = build_arm64(
+        &repo().join("examples/numpy-app/matmul.py"),
+        dist.path(),
+        &python,
+        &["-F"],
+    );
+    let out = run_arm64(&exe, &[]);
+    assert_eq!(
+        stdout(&out),
+        "numpy 2.4.6\ntrace of a @ inv(a + I): 10.5\nchecksum: 499500\n",
+        "{}",
+        stderr(&out)
+    );
+    let list = Command::new(PYBUNDLE)
+        .arg("inspect")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    let list = stdout(&list);
+    assert!(
+        list.contains("aarch64-linux-gnu.so"),
+        "no aarch64 extension modules"
+    );
+    assert!(
+        !list.contains("x86_64-linux-gnu.so"),
+        "x86_64 modules bundled"
+    );
+}
