@@ -206,3 +206,76 @@ fn numpy_comes_from_its_aarch64_wheel() {
         "x86_64 modules bundled"
     );
 }
+
+#[test]
+#[cfg_attr(
+    not(all(pybundle_e2e_root, pybundle_stub = "linux-aarch64")),
+    ignore = "needs root and the linux-aarch64 launcher (tools/add-target linux-aarch64), and qemu-user"
+)]
+fn a_distribution_without_a_wheel_for_the_target_is_named() {
+    // A virtualenv holding a platform-specific distribution that no index has.
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join("env");
+    let made = Command::new(python())
+        .args(["-m", "venv"])
+        .arg(&env)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", stderr(&made));
+    let site = glob::glob(&format!("{}/lib/python3*/site-packages", env.display()))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap();
+    let name = "pybundle_test_never_published";
+    std::fs::create_dir_all(site.join(name)).unwrap();
+    std::fs::write(site.join(name).join("__init__.py"), "").unwrap();
+    std::fs::write(
+        site.join(name)
+            .join("_native.cpython-311-x86_64-linux-gnu.so"),
+        "",
+    )
+    .unwrap();
+    let info = site.join(format!("{name}-1.0.dist-info"));
+    std::fs::create_dir_all(&info).unwrap();
+    std::fs::write(
+        info.join("METADATA"),
+        format!("Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        info.join("WHEEL"),
+        "Wheel-Version: 1.0\nTag: cp311-cp311-linux_x86_64\n",
+    )
+    .unwrap();
+    std::fs::write(
+        info.join("RECORD"),
+        format!(
+            "{name}/__init__.py,,\n{name}/_native.cpython-311-x86_64-linux-gnu.so,,\n{name}-1.0.dist-info/METADATA,,\n{name}-1.0.dist-info/WHEEL,,\n{name}-1.0.dist-info/RECORD,,\n"
+        ),
+    )
+    .unwrap();
+    let script = dir.path().join("app.py");
+    std::fs::write(&script, format!("import {name}\n")).unwrap();
+    let dist = dir.path().join("dist");
+    let a = arm64();
+    let out = pybundle_cmd(dir.path())
+        .arg(&script)
+        .arg("--python")
+        .arg(env.join("bin/python"))
+        .args(["--target", "linux-aarch64", "--runtime"])
+        .arg(&a.runtime)
+        .arg("--distpath")
+        .arg(&dist)
+        .env("PYBUNDLE_CACHE_DIR", &a.cache)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("{name} 1.0 has no wheel for linux-aarch64")),
+        "{err}"
+    );
+    assert!(!dist.exists(), "output written");
+}
