@@ -517,6 +517,22 @@ mod tests {
     }
 
     #[test]
+    fn the_target_is_this_machines_unless_named_and_another_needs_its_runtime() {
+        assert_eq!(Some(resolved(&[]).unwrap().target), Target::host());
+        let s = resolved(&["--target", "aarch64-unknown-linux-gnu", "--runtime", "r"]).unwrap();
+        assert_eq!(s.target, Target::LinuxAarch64);
+        assert_eq!(s.runtime.as_deref(), Some(Path::new("r")));
+        assert!(matches!(
+            resolved(&["--target", "linux-aarch64"]),
+            Err(Error::TargetNeedsRuntime(Target::LinuxAarch64))
+        ));
+        assert!(matches!(
+            resolved(&["--target", "macos-arm64", "--runtime", "r"]),
+            Err(Error::TargetNotYet(Target::MacosArm64))
+        ));
+    }
+
+    #[test]
     fn defaults_are_a_onedir_in_dist_at_level_nine() {
         let s = resolved(&[]).unwrap();
         assert_eq!(

@@ -394,6 +394,7 @@ mod tests {
                 }
             };
             o.distpath.as_mut().map(strip);
+            o.runtime.as_mut().map(strip);
             o.add_data.iter_mut().for_each(|d| strip(&mut d.source));
         }
         Ok(options)
@@ -404,7 +405,8 @@ mod tests {
         let toml = "[tool.pybundle]\nonefile = true\nname = \"shipped\"\n\
                     add_data = [\"assets:assets\", \"/abs/x.json:.\"]\n\
                     compression-level = 19\ndistpath = \"out\"\nhidden-import = \"six\"\n\
-                    noconsole = true\nupx-dir = \"/opt/upx\"\n";
+                    noconsole = true\nupx-dir = \"/opt/upx\"\n\
+                    target = \"linux-aarch64\"\nruntime = \"runtimes/arm64\"\n";
         let o = load_str(toml).unwrap().expect("a table");
         assert_eq!(o.onefile, Some(true));
         assert_eq!(o.name.as_deref(), Some("shipped"));
@@ -415,6 +417,8 @@ mod tests {
         assert_eq!(o.hidden_import, ["six"]);
         assert_eq!(o.windowed, Some(true));
         assert_eq!(o.elsewhere, ["upx-dir"]);
+        assert_eq!(o.target.as_deref(), Some("linux-aarch64"));
+        assert_eq!(o.runtime.as_deref(), Some(Path::new("runtimes/arm64")));
     }
 
     #[test]
