@@ -3,6 +3,7 @@
 //! of its ELF files needs, the launcher's included. `pybundle inspect` prints these.
 
 use crate::elf::glibc::{self, GlibcVersion};
+use crate::packages::distribution::is_compiled_file;
 use crate::runtime::given::full_version;
 use crate::target::Target;
 
@@ -50,6 +51,5 @@ impl About {
 
 /// Could the file at `path` (with `mode`) be an ELF file? Shared libraries and executables.
 pub fn may_be_elf(path: &str, mode: u32) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name.ends_with(".so") || name.contains(".so.") || mode & 0o111 != 0
+    is_compiled_file(path) || mode & 0o111 != 0
 }

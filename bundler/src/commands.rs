@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -36,9 +36,14 @@ impl Opened {
             let path = path.to_path_buf();
             move |source| Error::Read { path, source }
         };
-        let exe = fs::read(&self.exe).map_err(read_err(&self.exe))?;
-        let launcher = exe.get(..self.bundle.trailer.archive_offset as usize);
-        let mut about = about::About::of_launcher(launcher.unwrap_or(&exe));
+        let mut launcher = Vec::new();
+        fs::File::open(&self.exe)
+            .and_then(|f| {
+                f.take(self.bundle.trailer.archive_offset)
+                    .read_to_end(&mut launcher)
+            })
+            .map_err(read_err(&self.exe))?;
+        let mut about = about::About::of_launcher(&launcher);
         let m = &self.bundle.manifest;
         let root = self.onedir_root();
         for f in (m.files.iter()).filter(|f| about::may_be_elf(&f.path, f.mode)) {

@@ -37,7 +37,7 @@ fn arm64() -> &'static Arm64 {
             let out = Command::new(&script).args(&args).output().unwrap();
             assert!(out.status.success(), "tools/debian-runtime: {}", stderr(&out));
         }
-        let qemu = find_on_path("qemu-aarch64")
+        let qemu = pybundle::interpreter::find_on_path("qemu-aarch64")
             .expect("qemu-aarch64 is not installed: apt-get install qemu-user");
         Arm64 {
             runtime,
@@ -50,13 +50,6 @@ fn arm64() -> &'static Arm64 {
             },
         }
     })
-}
-
-fn find_on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
 }
 
 /// Build `script` for linux-aarch64 into `dist` with `python`; the executable.

@@ -28,12 +28,12 @@ impl Searcher {
     /// own runtime; the runtime's own folders for a `--runtime`, then this machine's only when
     /// it is of the same platform.
     pub fn for_runtime(runtime: &Runtime) -> Self {
-        let host = Searcher::from_host();
         match &runtime.source {
-            Source::Interpreter => host,
+            Source::Interpreter => Searcher::from_host(),
             Source::Given { library_dirs, .. } => {
                 let mut config_dirs = library_dirs.clone();
                 if Target::host() == Some(runtime.target) {
+                    let host = Searcher::from_host();
                     config_dirs.extend(host.env_dirs);
                     config_dirs.extend(host.config_dirs);
                 }

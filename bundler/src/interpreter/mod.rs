@@ -201,7 +201,8 @@ fn default_interpreter() -> Result<(PathBuf, Choice), Error> {
     Ok((found, Choice::Path))
 }
 
-fn find_on_path(name: &str) -> Option<PathBuf> {
+/// The first file `name` in the folders of `PATH`.
+pub fn find_on_path(name: &str) -> Option<PathBuf> {
     let path: OsString = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))

@@ -277,7 +277,7 @@ fn record_path(line: &str) -> Option<String> {
 }
 
 /// A file only one platform can load: an extension module or shared library.
-fn is_compiled_file(path: &str) -> bool {
+pub fn is_compiled_file(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     name.ends_with(".so")
         || name.contains(".so.")
