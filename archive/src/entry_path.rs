@@ -18,8 +18,8 @@ pub fn is_safe(path: &str) -> bool {
 
 /// A path in `paths` that another path uses as a folder (`a` beside `a/b`): such a set cannot
 /// be unpacked, so writer and reader both refuse it.
-pub fn file_used_as_folder<S: std::borrow::Borrow<str> + Eq + std::hash::Hash>(
-    paths: &std::collections::HashSet<S>,
+pub fn file_used_as_folder<S: std::borrow::Borrow<str> + Ord>(
+    paths: &std::collections::BTreeSet<S>,
 ) -> Option<&str> {
     paths.iter().find_map(|path| {
         let path: &str = path.borrow();
@@ -35,7 +35,7 @@ mod tests {
 
     #[test]
     fn finds_a_file_used_as_a_folder() {
-        let set = |v: &[&'static str]| v.iter().copied().collect::<std::collections::HashSet<_>>();
+        let set = |v: &[&'static str]| v.iter().copied().collect::<std::collections::BTreeSet<_>>();
         assert_eq!(file_used_as_folder(&set(&["a", "a/b"])), Some("a"));
         assert_eq!(file_used_as_folder(&set(&["a/b/c", "a/b"])), Some("a/b"));
         assert_eq!(file_used_as_folder(&set(&["a/b", "a/c", "ab"])), None);

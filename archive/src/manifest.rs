@@ -22,7 +22,7 @@
 //! files are the ones written beside the executable, listed (chunk and offset zero) so that
 //! `pybundle verify` can check each of them.
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 
 use crate::{entry_path, FormatError};
 
@@ -80,7 +80,8 @@ pub struct Launch {
     pub python: String,
     /// The compiled bootstrap the interpreter runs first.
     pub bootstrap: String,
-    /// Where the bundled shared libraries are (put on the loader's path).
+    /// Where the bundled shared libraries are (put on the loader's path); empty for the root
+    /// itself (Windows bundles).
     pub library_dir: String,
     /// Interpreter command-line options, placed before the bootstrap (`-O`, `-v`, `-X dev`).
     pub options: Vec<String>,
@@ -198,7 +199,10 @@ impl Manifest {
         let name = r.string()?;
         let python = r.safe_path()?;
         let bootstrap = r.safe_path()?;
-        let library_dir = r.safe_path()?;
+        let library_dir = r.string()?;
+        if !library_dir.is_empty() && !entry_path::is_safe(&library_dir) {
+            return Err(FormatError::UnsafePath(library_dir));
+        }
         let option_count = r.count(4)?;
         if option_count > MAX_OPTIONS {
             return Err(FormatError::Damaged("the manifest has too many options"));
@@ -283,7 +287,7 @@ impl Manifest {
 
         let file_count = r.count(4 + 4 + 4 + 8 + 8 + 8)?;
         let mut files = Vec::with_capacity(file_count);
-        let mut seen = HashSet::with_capacity(file_count);
+        let mut seen = BTreeSet::new();
         // Where the next file of the current chunk must start.
         let mut cursor = (0u32, 0u64);
         for _ in 0..file_count {

@@ -2,13 +2,13 @@
 //! parse the manifest, and stream files out of the payload. Nothing is unpacked or run before the
 //! whole archive has been checked.
 
-use std::collections::HashSet;
-use std::fs::{DirBuilder, File, OpenOptions};
+use std::collections::BTreeSet;
+use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use crate::platform;
 use crate::trailer::TRAILER_LEN;
 use crate::{FormatError, Manifest, Trailer};
 
@@ -74,7 +74,7 @@ impl Bundle {
     pub fn extract_all(&self, root: &Path, dir_mode: u32) -> Result<(), ExtractError> {
         self.make_dirs(root, dir_mode)?;
         // Read once, before the threads start: files whose mode it would change are chmod-ed.
-        let umask = current_umask();
+        let umask = platform::current_umask();
         let files = &self.manifest.files;
         // files[starts[i]..starts[i + 1]] are chunk i's (files are stored in chunk order).
         let mut starts = Vec::with_capacity(self.manifest.chunks.len() + 1);
@@ -136,7 +136,7 @@ impl Bundle {
 
     /// Create every folder the files need, parents first.
     fn make_dirs(&self, root: &Path, dir_mode: u32) -> Result<(), ExtractError> {
-        let mut made: HashSet<&str> = HashSet::new();
+        let mut made: BTreeSet<&str> = BTreeSet::new();
         for entry in &self.manifest.files {
             make_parents(root, &entry.path, dir_mode, &mut made)?;
         }
@@ -171,19 +171,7 @@ impl Bundle {
                 path: dest.clone(),
                 source,
             };
-            let mut out = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(entry.mode)
-                .custom_flags(libc::O_NOFOLLOW)
-                .open(&dest)
-                .map_err(write_err)?;
-            if entry.mode & umask != 0 {
-                // The umask took bits away; the manifest's mode is what the app expects
-                // (and what a cached unpack is checked against).
-                out.set_permissions(std::fs::Permissions::from_mode(entry.mode))
-                    .map_err(write_err)?;
-            }
+            let mut out = platform::create_new(&dest, entry.mode, umask).map_err(write_err)?;
             let mut remaining = entry.size;
             let mut hasher = xxhash_rust::xxh3::Xxh3::new();
             while remaining > 0 {
@@ -223,7 +211,7 @@ impl Bundle {
         let mut out: Vec<Difference> = (self.manifest.files.iter())
             .filter_map(|entry| check_file(root, entry, &mut buf))
             .collect();
-        let listed: HashSet<&str> = self
+        let listed: BTreeSet<&str> = self
             .manifest
             .files
             .iter()
@@ -277,10 +265,7 @@ pub enum Difference {
 /// `None` when `root/entry.path` is a regular file with the entry's size, mode and hash.
 fn check_file(root: &Path, entry: &crate::FileEntry, buf: &mut [u8]) -> Option<Difference> {
     let changed = |why| Some(Difference::Changed(entry.path.clone(), why));
-    let opened = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(root.join(&entry.path));
+    let opened = platform::open_no_follow(&root.join(&entry.path));
     let mut file = match opened {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -297,7 +282,7 @@ fn check_file(root: &Path, entry: &crate::FileEntry, buf: &mut [u8]) -> Option<D
     if meta.len() != entry.size {
         return changed("has another size");
     }
-    if meta.permissions().mode() & 0o777 != entry.mode {
+    if !platform::mode_matches(&meta, entry.mode) {
         return changed("has other permissions");
     }
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
@@ -344,10 +329,14 @@ fn read_trailer(file: &mut File) -> Result<Trailer, FormatError> {
     if file_len < TRAILER_LEN as u64 {
         return Err(FormatError::NoTrailer);
     }
+    let end = crate::authenticode::archive_end(file, file_len, &crate::trailer::MAGIC)?;
+    if end < TRAILER_LEN as u64 {
+        return Err(FormatError::NoTrailer);
+    }
     let mut raw = [0u8; TRAILER_LEN];
-    file.seek(SeekFrom::Start(file_len - TRAILER_LEN as u64))?;
+    file.seek(SeekFrom::Start(end - TRAILER_LEN as u64))?;
     file.read_exact(&mut raw)?;
-    Trailer::decode(&raw, file_len)
+    Trailer::decode(&raw, end)
 }
 
 /// `left` bytes of `file` from `pos`, read with pread so threads share one handle.
@@ -363,19 +352,10 @@ impl Read for ReadAt<'_> {
         if want == 0 {
             return Ok(0);
         }
-        let n = self.file.read_at(&mut buf[..want], self.pos)?;
+        let n = platform::read_at(self.file, &mut buf[..want], self.pos)?;
         self.pos += n as u64;
         self.left -= n as u64;
         Ok(n)
-    }
-}
-
-fn current_umask() -> u32 {
-    // SAFETY: umask cannot fail; it is set back at once, before the unpacking threads start.
-    unsafe {
-        let mask = libc::umask(0o022);
-        libc::umask(mask);
-        mask as u32
     }
 }
 
@@ -396,7 +376,7 @@ fn make_parents<'a>(
     root: &Path,
     path: &'a str,
     dir_mode: u32,
-    made: &mut HashSet<&'a str>,
+    made: &mut BTreeSet<&'a str>,
 ) -> Result<(), ExtractError> {
     for (at, _) in path.match_indices('/') {
         let dir = &path[..at];
@@ -404,7 +384,7 @@ fn make_parents<'a>(
             continue;
         }
         let full = root.join(dir);
-        match DirBuilder::new().mode(dir_mode).create(&full) {
+        match platform::create_dir(&full, dir_mode) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 let is_real_dir = full.symlink_metadata().is_ok_and(|m| m.is_dir());

@@ -225,7 +225,7 @@ fn check_paths<'a>(paths: impl Iterator<Item = &'a str> + Clone) -> Result<(), F
     if let Some(bad) = list.iter().find(|p| !entry_path::is_safe(p)) {
         return Err(FormatError::UnsafePath(bad.to_string()));
     }
-    let set: std::collections::HashSet<&str> = list.iter().copied().collect();
+    let set: std::collections::BTreeSet<&str> = list.iter().copied().collect();
     if let Some(path) = entry_path::file_used_as_folder(&set) {
         return Err(FormatError::FileIsFolder(path.to_string()));
     }
