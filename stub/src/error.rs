@@ -21,6 +21,7 @@ pub enum LaunchError {
     #[error("an argument holds a NUL byte, which cannot be passed on")]
     BadArgument,
     #[error("cannot run the app unpacked in {dir}: its file system is mounted noexec; choose another folder with PYBUNDLE_RUNTIME_TMPDIR or TMPDIR, or rebuild with --runtime-tmpdir")]
+    #[cfg(unix)]
     NoExec { dir: PathBuf },
     #[error("cannot create a folder to unpack into under {base}: {source}; choose another with PYBUNDLE_RUNTIME_TMPDIR or TMPDIR, or rebuild with --runtime-tmpdir")]
     UnpackDir { base: PathBuf, source: io::Error },

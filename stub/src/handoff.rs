@@ -4,7 +4,7 @@
 //! makes the bundle's root (the `_internal` folder, a fresh unpack, the cache); it then runs
 //! this executable again as the inner stage, with the loader's path pointed at the bundle
 //! (`LD_LIBRARY_PATH` only takes effect when a process starts), and the inner stage loads
-//! CPython from the root (see [`crate::python`]). The handoff says where the root is and what
+//! CPython from the root (see [`crate::unix::python`] and `crate::windows::python`). The handoff says where the root is and what
 //! to load:
 //!
 //! - [`LAUNCH`]: for the inner stage only; it removes the variable before Python starts.
@@ -12,15 +12,14 @@
 //!   bootstrap puts back for the app's own children; removed likewise.
 //! - [`TREE`]: the same handoff, left in the app's environment so that the helpers
 //!   `multiprocessing` starts by running the executable again join the app's root instead of
-//!   unpacking their own, and carry the app's process name (see [`crate::workers`]). It names
+//!   unpacking their own, and carry the app's process name (see [`crate::unix::workers`]). It names
 //!   nothing secret: the app sees the same folder as `sys._MEIPASS`.
 //!
 //! Encoding: `2`, then hex fields separated by `:` (bundle hash, process name, python,
 //! bootstrap, library folder, interpreter options joined by NUL, trace flag), then `:` and the
 //! root path's bytes as they are (it may hold any byte but NUL, so it comes last).
 
-use std::ffi::{CString, OsStr, OsString};
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
 
 use pybundle_archive::Launch;
@@ -72,13 +71,13 @@ impl Handoff {
             u8::from(self.trace),
         )
         .into_bytes();
-        out.extend_from_slice(self.root.as_os_str().as_bytes());
-        OsString::from_vec(out)
+        out.extend_from_slice(&os::bytes(self.root.as_os_str()));
+        os::from_bytes(out).unwrap_or_default()
     }
 
     /// `None` for anything that is not a handoff of this version.
     pub fn decode(value: &OsStr) -> Option<Self> {
-        let bytes = value.as_bytes();
+        let bytes = os::bytes(value);
         let mut fields = bytes.splitn(9, |&b| b == b':');
         if fields.next()? != VERSION.as_bytes() {
             return None;
@@ -94,7 +93,7 @@ impl Handoff {
             b"1" => true,
             _ => return None,
         };
-        let root = PathBuf::from(OsStr::from_bytes(fields.next()?));
+        let root = PathBuf::from(os::from_bytes(fields.next()?.to_vec())?);
         if !root.is_absolute() || python.is_empty() || bootstrap.is_empty() {
             return None;
         }
@@ -117,6 +116,7 @@ impl Handoff {
 }
 
 /// The caller's `LD_LIBRARY_PATH`, as the bootstrap's `LD_STATE` argument expects it.
+#[cfg(unix)]
 pub fn ld_state() -> OsString {
     match std::env::var_os("LD_LIBRARY_PATH") {
         Some(value) => {
@@ -138,26 +138,13 @@ pub fn take_inner() -> Option<(Handoff, OsString)> {
     Some((Handoff::decode(&launch)?, ld))
 }
 
-/// Set `name` in this process's environment (libc's own call: std's adds a lock and a panic
-/// path the launcher has no use for).
+/// Set `name` in this process's environment.
 pub fn set(name: &str, value: &OsStr) {
-    let (Ok(name), Ok(value)) = (CString::new(name), CString::new(value.as_bytes())) else {
-        return;
-    };
-    // SAFETY: the launcher is single-threaded when it changes its environment.
-    unsafe {
-        libc::setenv(name.as_ptr(), value.as_ptr(), 1);
-    }
+    os::set(name, value);
 }
 
 fn unset(name: &str) {
-    let Ok(name) = CString::new(name) else {
-        return;
-    };
-    // SAFETY: as in `set`.
-    unsafe {
-        libc::unsetenv(name.as_ptr());
-    }
+    os::unset(name);
 }
 
 /// Say what the launcher is doing, when the bundle was built with `--debug bootloader`.
@@ -170,6 +157,71 @@ pub fn trace(on: bool, what: &str, path: &std::path::Path) {
 /// The handoff the app's process left for the helpers it starts, if any.
 pub fn tree() -> Option<Handoff> {
     Handoff::decode(&std::env::var_os(TREE)?)
+}
+
+/// The handoff's text as bytes, and environment changes, the way each system has them.
+#[cfg(unix)]
+mod os {
+    use std::borrow::Cow;
+    use std::ffi::{CString, OsStr, OsString};
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+
+    pub fn bytes(value: &OsStr) -> Cow<'_, [u8]> {
+        Cow::Borrowed(value.as_bytes())
+    }
+
+    pub fn from_bytes(bytes: Vec<u8>) -> Option<OsString> {
+        Some(OsString::from_vec(bytes))
+    }
+
+    /// libc's own call: std's adds a lock and a panic path the launcher has no use for.
+    pub fn set(name: &str, value: &OsStr) {
+        let (Ok(name), Ok(value)) = (CString::new(name), CString::new(value.as_bytes())) else {
+            return;
+        };
+        // SAFETY: the launcher is single-threaded when it changes its environment.
+        unsafe {
+            libc::setenv(name.as_ptr(), value.as_ptr(), 1);
+        }
+    }
+
+    pub fn unset(name: &str) {
+        let Ok(name) = CString::new(name) else {
+            return;
+        };
+        // SAFETY: as in `set`.
+        unsafe {
+            libc::unsetenv(name.as_ptr());
+        }
+    }
+}
+
+/// Windows keeps environment values as UTF-16: the handoff travels as UTF-8 text.
+#[cfg(windows)]
+mod os {
+    use std::borrow::Cow;
+    use std::ffi::{OsStr, OsString};
+
+    /// A path that is not valid Unicode (rare in `%TEMP%`) comes out with U+FFFD in it, and
+    /// then fails to load in one clear line rather than running from somewhere else.
+    pub fn bytes(value: &OsStr) -> Cow<'_, [u8]> {
+        match value.to_string_lossy() {
+            Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+            Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+        }
+    }
+
+    pub fn from_bytes(bytes: Vec<u8>) -> Option<OsString> {
+        String::from_utf8(bytes).ok().map(OsString::from)
+    }
+
+    pub fn set(name: &str, value: &OsStr) {
+        std::env::set_var(name, value);
+    }
+
+    pub fn unset(name: &str) {
+        std::env::remove_var(name);
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -185,9 +237,10 @@ fn unhex(text: &[u8]) -> Option<Vec<u8>> {
         .collect()
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
+    use std::os::unix::ffi::OsStrExt;
 
     fn sample() -> Handoff {
         Handoff {

@@ -2,7 +2,7 @@
 //! they could clean up, and the lock that tells a live folder from an abandoned one.
 //!
 //! Every launcher holds a shared `flock` on its own unpack folder for as long as it runs, and
-//! so does every multiprocessing helper that joined it (see [`crate::workers`]); the filler of
+//! so does every multiprocessing helper that joined it (see [`super::workers`]); the filler of
 //! a cache folder holds an exclusive one. The kernel drops a lock when its holder dies, however
 //! it dies. A later launch removes a `_pb<pid>_<hex>` folder under the same base (or a
 //! `.<key>.<pid>.<hex>.tmp` folder in the cache) only when all of these hold: it is a real

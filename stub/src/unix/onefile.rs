@@ -6,11 +6,11 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 
 use pybundle_archive::{Bundle, Signals};
 
-use crate::command::{self, Invocation};
+use super::command::{self, Invocation};
+use super::signals::{self, Group};
+use super::unpack_dir::UnpackDir;
 use crate::error::LaunchError;
 use crate::handoff::{self, Handoff};
-use crate::signals::{self, Group};
-use crate::unpack_dir::UnpackDir;
 
 pub fn run(bundle: &Bundle, inv: &Invocation) -> Result<u8, LaunchError> {
     let launch = &bundle.manifest.launch;

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use pybundle_archive::{Bundle, Mode, Unpack};
 
-use crate::{sweep, unpack_dir};
+use super::{sweep, unpack_dir};
 
 /// Run-time switch: `0` forces a temporary unpack, `1` the cache.
 pub const CACHE_OVERRIDE: &str = "PYBUNDLE_RUNTIME_CACHE";

@@ -7,7 +7,7 @@
 //!
 //! A helper holds a shared lock on that root for as long as it runs (the descriptor stays
 //! open across the exec into the inner stage), so the launcher that made the root removes it
-//! only once the last of them has ended (see [`crate::unpack_dir`]), and no later launch
+//! only once the last of them has ended (see [`super::unpack_dir`]), and no later launch
 //! sweeps it while one runs. Any other run of the executable, a deliberate
 //! `subprocess.run([sys.executable, ...])` included, is a new, independent instance.
 
@@ -17,8 +17,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
+use super::sweep;
 use crate::handoff::{self, Handoff};
-use crate::sweep;
 
 /// What the commands multiprocessing runs start with.
 const HELPER_COMMANDS: [&[u8]; 3] = [

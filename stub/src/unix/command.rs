@@ -1,7 +1,7 @@
 //! The command that starts the inner stage: this executable again (`/proc/self/exe`, so a file
 //! replaced meanwhile does not matter), with the caller's `argv[0]` and arguments unchanged,
 //! the [`Handoff`] in its environment and the loader pointed at the bundle's libraries. The
-//! inner stage names its process after the `argv[0]` the user ran (see [`crate::python`]).
+//! inner stage names its process after the `argv[0]` the user ran (see [`super::python`]).
 
 use std::ffi::OsString;
 use std::os::fd::OwnedFd;

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use pybundle_archive::Manifest;
 
+use super::sweep;
 use crate::error::LaunchError;
-use crate::sweep;
 
 /// Run-time override of where onefile apps unpack.
 pub const TMPDIR_OVERRIDE: &str = "PYBUNDLE_RUNTIME_TMPDIR";
