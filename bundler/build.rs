@@ -14,11 +14,18 @@ use std::process::Command;
 
 /// Targets other than the host's that a stub can be built for here: name, Rust triple, and
 /// the linker `.cargo/config.toml` names for it.
-const CROSS: &[(&str, &str, &str)] = &[(
-    "linux-aarch64",
-    "aarch64-unknown-linux-gnu",
-    "aarch64-linux-gnu-gcc",
-)];
+const CROSS: &[(&str, &str, &str)] = &[
+    (
+        "linux-aarch64",
+        "aarch64-unknown-linux-gnu",
+        "aarch64-linux-gnu-gcc",
+    ),
+    (
+        "windows-x64",
+        "x86_64-pc-windows-gnu",
+        "x86_64-w64-mingw32-gcc",
+    ),
+];
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
@@ -81,30 +88,36 @@ fn main() {
     for triple in &triples {
         cmd.arg("--target").arg(triple);
     }
-    let status = cmd
-        .arg("--target-dir")
+    cmd.arg("--target-dir")
         .arg(&stub_target_dir)
         .env("CFLAGS", cflags)
         // The outer build's wrappers and flags are not the stub's.
         .env_remove("RUSTC_WORKSPACE_WRAPPER")
         .env_remove("RUSTC_WRAPPER")
         .env_remove("CARGO_TARGET_DIR")
-        .env(
-            "CARGO_ENCODED_RUSTFLAGS",
-            stub_rustflags(sysroot.as_deref()),
-        )
-        .env_remove("CARGO_BUILD_TARGET")
-        .status()
-        .expect("cannot run cargo to build the stub");
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET");
+    let lld = lld_flags(sysroot.as_deref());
+    for triple in triples.iter().filter(|t| t.contains("-linux-")) {
+        let key = format!(
+            "CARGO_TARGET_{}_RUSTFLAGS",
+            triple.to_uppercase().replace('-', "_")
+        );
+        cmd.env(key, &lld);
+    }
+    let status = cmd.status().expect("cannot run cargo to build the stub");
     assert!(status.success(), "building the launcher stubs failed");
 
     // The stubs, as a table the bundler includes: (triple, bytes).
     let mut table = String::from("pub static STUBS: &[(&str, &[u8])] = &[\n");
     for triple in &triples {
-        let built = stub_target_dir
-            .join(triple)
-            .join("stub")
-            .join("pybundle-stub");
+        let file = if triple.contains("-windows-") {
+            "pybundle-stub.exe"
+        } else {
+            "pybundle-stub"
+        };
+        let built = stub_target_dir.join(triple).join("stub").join(file);
         let _ = writeln!(table, "    ({triple:?}, include_bytes!({:?})),", built);
     }
     table.push_str("];\n");
@@ -135,14 +148,16 @@ fn main() {
     }
 }
 
-/// The stubs link with the toolchain's own lld where it ships one (as x86_64 Linux builds do
-/// by default): GNU ld pads the aarch64 stub by 60 KB to page-align its RELRO segment, lld
-/// does not.
-fn stub_rustflags(sysroot: Option<&std::path::Path>) -> String {
+/// Linux stubs link with the toolchain's own lld where it ships one (as x86_64 Linux builds
+/// do by default): GNU ld pads the aarch64 stub by 60 KB to page-align its RELRO segment, lld
+/// does not. (Flags for one target's variable are split at spaces: a sysroot path with a space
+/// in it links with the default linker instead.) The Windows stub links with MinGW's own.
+fn lld_flags(sysroot: Option<&std::path::Path>) -> String {
     let host = env::var("HOST").unwrap_or_default();
     let gcc_ld = sysroot.map(|s| s.join("lib/rustlib").join(host).join("bin/gcc-ld"));
-    match gcc_ld.filter(|dir| dir.join("ld.lld").is_file()) {
-        Some(dir) => format!("-Clink-arg=-B{}\x1f-Clink-arg=-fuse-ld=lld", dir.display()),
+    match gcc_ld.filter(|dir| dir.join("ld.lld").is_file() && !dir.to_string_lossy().contains(' '))
+    {
+        Some(dir) => format!("-Clink-arg=-B{} -Clink-arg=-fuse-ld=lld", dir.display()),
         None => String::new(),
     }
 }

@@ -1,6 +1,7 @@
 //! What a finished bundle is for, read from its files: the platform (its launcher's ELF
-//! machine), the CPython it carries (the version its libpython holds) and the newest glibc any
-//! of its ELF files needs, the launcher's included. `pybundle inspect` prints these.
+//! machine, or a PE launcher: Windows), the CPython it carries (the version its libpython or
+//! `python3XY.dll` holds) and the newest glibc any of its ELF files needs, the launcher's
+//! included. `pybundle inspect` prints these.
 
 use crate::elf::glibc::{self, GlibcVersion};
 use crate::packages::distribution::is_compiled_file;
@@ -17,6 +18,14 @@ pub struct About {
 impl About {
     /// Begin with the bundle's launcher.
     pub fn of_launcher(launcher: &[u8]) -> About {
+        if launcher.starts_with(b"MZ") {
+            let x64 = goblin::pe::header::Header::parse(launcher)
+                .is_ok_and(|h| h.coff_header.machine == goblin::pe::header::COFF_MACHINE_X86_64);
+            return About {
+                target: x64.then_some(Target::WindowsX64),
+                ..About::default()
+            };
+        }
         let parsed = goblin::elf::Elf::parse(launcher).ok();
         About {
             target: parsed.as_ref().and_then(|elf| {
@@ -32,6 +41,14 @@ impl About {
     /// Take in the bundled file `path`; `python` is the file CPython is loaded from
     /// (`lib/libpython3.11.so.1.0`).
     pub fn add(&mut self, path: &str, bytes: &[u8], python: &str) {
+        if path == python && bytes.starts_with(b"MZ") {
+            // python311.dll: `3.11` from its name.
+            let digits = (python.to_ascii_lowercase().strip_prefix("python3"))
+                .and_then(|rest| rest.strip_suffix(".dll").map(str::to_string));
+            let short = digits.map(|d| format!("3.{d}"));
+            self.python = short.and_then(|s| full_version(bytes, &s));
+            return;
+        }
         let Ok(elf) = goblin::elf::Elf::parse(bytes) else {
             return;
         };

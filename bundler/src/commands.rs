@@ -142,12 +142,17 @@ pub fn inspect(path: &Path) -> Result<(), Error> {
         about.python.unwrap_or_else(unknown),
         m.launch.python
     );
-    let glibc = about.glibc.map(|g| format!("{g} or newer"));
-    let _ = writeln!(
-        out,
-        "glibc: {}",
-        glibc.unwrap_or_else(|| "none needed".into())
-    );
+    let is_linux = about
+        .target
+        .is_none_or(|t| t.os() == crate::target::Os::Linux);
+    if is_linux {
+        let glibc = about.glibc.map(|g| format!("{g} or newer"));
+        let _ = writeln!(
+            out,
+            "glibc: {}",
+            glibc.unwrap_or_else(|| "none needed".into())
+        );
+    }
     if !m.launch.options.is_empty() {
         let _ = writeln!(out, "interpreter options: {}", m.launch.options.join(" "));
     }

@@ -17,8 +17,19 @@
 //!   lib/python3.X/lib-dynload/   its extension modules
 //!   lib/python3.X/site-packages/ third-party distributions the app reaches
 //! ```
+//!
+//! A Windows root is laid out as CPython installs itself there:
+//!
+//! ```text
+//! ROOT/                          as above: app, bootstrap, data
+//!   python3X.dll, *.dll          CPython and every DLL the bundle needs (on the DLL path)
+//!   python3X.zip                 the standard library, compiled, beside the DLL
+//!   DLLs/                        its extension modules (.pyd)
+//!   Lib/site-packages/           third-party distributions the app reaches
+//! ```
 
 use crate::runtime::Runtime;
+use crate::target::Os;
 
 /// The folder beside a onedir executable that holds its root, unless `--contents-directory`
 /// names another.
@@ -27,13 +38,32 @@ pub const ONEDIR_INTERNAL: &str = "_internal";
 pub const LIB_DIR: &str = "lib";
 pub const BOOTSTRAP: &str = "_pybundle_boot.pyc";
 
+/// Where the bundle's shared libraries go: `lib`, or the root itself on Windows.
+pub fn library_dir(interp: &Runtime) -> &'static str {
+    match interp.target.os() {
+        Os::Windows => "",
+        _ => LIB_DIR,
+    }
+}
+
+/// `name` in the shared-library folder.
+pub fn library(interp: &Runtime, name: &str) -> String {
+    match library_dir(interp) {
+        "" => name.to_string(),
+        dir => format!("{dir}/{name}"),
+    }
+}
+
 /// Where CPython's shared library goes: under its own name (its soname).
 pub fn python_library(interp: &Runtime) -> String {
-    format!("{LIB_DIR}/{}", interp.library_name)
+    library(interp, &interp.library_name)
 }
 
 pub fn stdlib(interp: &Runtime) -> String {
-    format!("{LIB_DIR}/python{}", interp.version_short)
+    match interp.target.os() {
+        Os::Windows => "Lib".to_string(),
+        _ => format!("{LIB_DIR}/python{}", interp.version_short),
+    }
 }
 
 /// Where third-party distributions go: the folder the bundled interpreter's `site` adds.
@@ -43,24 +73,43 @@ pub fn site_packages(interp: &Runtime) -> String {
 
 /// The compiled standard library, where CPython looks for it by default (`pythonXY.zip`).
 pub fn stdlib_zip(interp: &Runtime) -> String {
-    format!(
-        "{LIB_DIR}/python{}.zip",
-        interp.version_short.replace('.', "")
+    library(
+        interp,
+        &format!("python{}.zip", interp.version_short.replace('.', "")),
     )
 }
 
 pub fn dynload(interp: &Runtime) -> String {
-    format!("{}/lib-dynload", stdlib(interp))
+    match interp.target.os() {
+        Os::Windows => "DLLs".to_string(),
+        _ => format!("{}/lib-dynload", stdlib(interp)),
+    }
 }
 
-/// Paths an app's files may not take: the bootstrap, CPython's library, the standard
-/// library's zip and folder (`lib/python3*`, `lib/libpython*`).
-pub fn is_reserved(path: &str) -> bool {
+/// Paths an app's files may not take in a bundle for `os`: the bootstrap, CPython's library,
+/// the standard library's zip and folder (`lib/python3*`, `lib/libpython*`; on Windows, where
+/// names are case-blind, `python3*.dll` and `python3*.zip` at the top, `Lib/` and `DLLs/`).
+pub fn is_reserved(path: &str, os: Os) -> bool {
     let mut parts = path.split('/');
     let (top, second) = (parts.next(), parts.next());
-    path == BOOTSTRAP
-        || (top == Some(LIB_DIR)
-            && second.is_some_and(|s| s.starts_with("python3") || s.starts_with("libpython")))
+    if path == BOOTSTRAP {
+        return true;
+    }
+    match os {
+        Os::Windows => {
+            let top = top.unwrap_or("").to_ascii_lowercase();
+            match second {
+                None => {
+                    top.starts_with("python3") && (top.ends_with(".dll") || top.ends_with(".zip"))
+                }
+                Some(_) => top == "lib" || top == "dlls",
+            }
+        }
+        _ => {
+            top == Some(LIB_DIR)
+                && second.is_some_and(|s| s.starts_with("python3") || s.starts_with("libpython"))
+        }
+    }
 }
 
 /// `$ORIGIN`-relative path from the folder of `file` to the shared-library folder.
@@ -106,12 +155,19 @@ mod tests {
 
     #[test]
     fn runtime_paths_are_reserved() {
-        assert!(is_reserved("lib/python3.11/site-packages/x"));
-        assert!(is_reserved("lib/python311.zip"));
-        assert!(is_reserved("lib/libpython3.11.so.1.0"));
-        assert!(is_reserved("_pybundle_boot.pyc"));
-        assert!(!is_reserved("lib/helpers.py"));
-        assert!(!is_reserved("data/lib/python3.11"));
-        assert!(!is_reserved("config.json"));
+        let linux = |p| is_reserved(p, Os::Linux);
+        assert!(linux("lib/python3.11/site-packages/x"));
+        assert!(linux("lib/python311.zip"));
+        assert!(linux("lib/libpython3.11.so.1.0"));
+        assert!(linux("_pybundle_boot.pyc"));
+        assert!(!linux("lib/helpers.py"));
+        assert!(!linux("data/lib/python3.11"));
+        assert!(!linux("config.json"));
+        assert!(!linux("python311.dll") && !linux("Lib/x"));
+        let windows = |p| is_reserved(p, Os::Windows);
+        assert!(windows("python311.dll") && windows("Python311.zip"));
+        assert!(windows("Lib/site-packages/x") && windows("dlls/_ssl.pyd"));
+        assert!(windows("_pybundle_boot.pyc"));
+        assert!(!windows("python3_helpers.py") && !windows("Lib") && !windows("data/Lib/x"));
     }
 }

@@ -19,6 +19,7 @@ pub mod interrupt;
 pub mod layout;
 pub mod output;
 pub mod packages;
+pub mod pe;
 pub mod pipeline;
 pub mod progress;
 pub mod pyzip;

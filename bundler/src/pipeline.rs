@@ -4,6 +4,7 @@
 //! then one [`Summary`] that the closing line and `--json` print from. `-v` details are told
 //! as each stage goes.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -28,13 +29,14 @@ use crate::output::{self, Plan, Written};
 use crate::packages::compiled::Compiled;
 use crate::packages::markers::Environment;
 use crate::packages::{self, SiteIndex};
+use crate::pe;
 use crate::progress::Progress;
 use crate::runtime::{self, Runtime, Source};
-use crate::settings::{BuildSettings, OutputMode, Strip};
+use crate::settings::{self, BuildSettings, OutputMode, Strip};
 use crate::specpath;
 use crate::stub;
 use crate::summary::{self, Summary};
-use crate::target::Target;
+use crate::target::{Os, Target};
 use crate::workpath::Bucket;
 
 /// Run one build, start to end.
@@ -87,7 +89,7 @@ pub fn check(s: &BuildSettings, progress: &Progress) -> Result<(), Error> {
             source: std::io::Error::new(std::io::ErrorKind::AlreadyExists, "it is a file"),
         });
     }
-    output::check_replaceable(&s.distpath.join(&s.name), s.noconfirm)?;
+    output::check_replaceable(&s.output_path(), s.noconfirm)?;
     stub::for_target(s.target)?;
     if s.clean {
         s.workpath.clean();
@@ -135,7 +137,7 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
     if let Some(file) = &s.project_file {
         progress.detail(&format!("settings: [tool.pybundle] of {}", file.display()));
     }
-    if s.windowed || s.icon.is_some() {
+    if (s.windowed || s.icon.is_some()) && s.target.os() != Os::Windows {
         progress.detail("--windowed and --icon change nothing in a Linux executable");
     }
     for (companion, module) in s.excludes.implied() {
@@ -295,6 +297,7 @@ pub fn collect(
     let data_files = app::data::add_all(
         &s.data,
         &[s.distpath.clone(), s.workpath.root().to_path_buf()],
+        s.target.os(),
         &mut contents,
     )?;
     let boot = bootstrap::compile(
@@ -335,14 +338,23 @@ pub fn link(
     progress: &Progress,
 ) -> Result<elf::closure::Closure, Error> {
     progress.step("Resolving shared libraries");
-    let closure = elf::closure::resolve(
-        contents,
-        &elf::search::Searcher::for_runtime(runtime),
-        match s.strip {
-            Strip::All => elf::strip::Strip::All,
-            Strip::Debug => elf::strip::Strip::Debug,
-        },
-    )?;
+    let closure = match runtime.target.os() {
+        Os::Windows => {
+            let dirs = match &runtime.source {
+                Source::Given { library_dirs, .. } => library_dirs.clone(),
+                Source::Interpreter => Vec::new(),
+            };
+            pe::closure::resolve(contents, &dirs)?
+        }
+        _ => elf::closure::resolve(
+            contents,
+            &elf::search::Searcher::for_runtime(runtime),
+            match s.strip {
+                Strip::All => elf::strip::Strip::All,
+                Strip::Debug => elf::strip::Strip::Debug,
+            },
+        )?,
+    };
     for (lib, path) in &closure.libraries {
         progress.detail(&format!("library: {lib} from {}", path.display()));
     }
@@ -378,20 +390,26 @@ pub fn write(
     contents: &Contents,
     progress: &Progress,
 ) -> Result<Written, Error> {
-    let launcher = stub::for_target(s.target)?;
+    let stub = stub::for_target(s.target)?;
+    let launcher: Cow<[u8]> = match s.target.os() {
+        Os::Windows => Cow::Owned(pe::resources::apply(stub, &windows_resources(s)?)?),
+        _ => Cow::Borrowed(stub),
+    };
     progress.detail(&format!(
         "launcher: {} bytes, for {}",
         launcher.len(),
         s.target
     ));
+    let executable = s.executable_name();
     let plan = Plan {
         dist: &s.distpath,
         name: &s.name,
-        stub: launcher,
+        executable: &executable,
+        stub: &launcher,
         launch: Launch {
             python: layout::python_library(runtime),
             bootstrap: layout::BOOTSTRAP.to_string(),
-            library_dir: layout::LIB_DIR.to_string(),
+            library_dir: layout::library_dir(runtime).to_string(),
             options: s.interpreter_options.clone(),
             signals: s.signals,
             trace: s.trace,
@@ -404,7 +422,7 @@ pub fn write(
     let written = match &s.mode {
         OutputMode::Onefile(unpack) => output::onefile(plan, *unpack, contents, progress)?,
         OutputMode::Onedir { contents_dir } => {
-            if contents_dir == "." && contents.contains(&s.name) {
+            if contents_dir == "." && contents.contains(&executable) {
                 return Err(Error::Collision {
                     dest: s.name.clone(),
                     first: "the executable (--contents-directory .)".into(),
@@ -419,6 +437,42 @@ pub fn write(
         progress.detail(&format!("settings written to {}", file.display()));
     }
     Ok(written)
+}
+
+/// What the launcher of a Windows executable carries: icon, subsystem, version information
+/// (from the app's name, its pyproject.toml and `--version-file`) and manifest.
+fn windows_resources(s: &BuildSettings) -> Result<pe::resources::Resources<'_>, Error> {
+    let mut version = pe::version::VersionStrings::new(&s.name, &s.executable_name());
+    if let Some(pyproject) = settings::project::find(&s.script.path) {
+        version.from_project(&pyproject)?;
+    }
+    if let Some(file) = &s.options.version_file {
+        version.from_version_file(file)?;
+    }
+    let manifest = match &s.options.manifest {
+        Some(xml) if xml.trim_start().starts_with('<') => {
+            pe::resources::Manifest::Given(xml.clone())
+        }
+        Some(file) => {
+            pe::resources::Manifest::Given(std::fs::read_to_string(file).map_err(|e| {
+                Error::Config {
+                    path: PathBuf::from(file),
+                    why: format!("cannot be read as a manifest: {e}"),
+                }
+            })?)
+        }
+        None => pe::resources::Manifest::Generated {
+            name: s.name.clone(),
+            admin: s.options.uac_admin.unwrap_or(false),
+            ui_access: s.options.uac_uiaccess.unwrap_or(false),
+        },
+    };
+    Ok(pe::resources::Resources {
+        icon: s.icon.as_deref(),
+        windowed: s.windowed,
+        version,
+        manifest,
+    })
 }
 
 /// The newest glibc the bundle needs, its launcher included, and the file that needs it.
@@ -453,7 +507,7 @@ fn summarise(
         executable: if s.onefile() {
             written.path.clone()
         } else {
-            written.path.join(&s.name)
+            written.path.join(s.executable_name())
         },
         mode: if s.onefile() { "onefile" } else { "onedir" },
         bytes: written.bytes,

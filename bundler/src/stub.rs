@@ -53,8 +53,20 @@ mod tests {
                 stub.len()
             );
             let target = Target::parse(triple).unwrap();
-            let elf = goblin::elf::Elf::parse(stub).unwrap();
-            assert_eq!(Some(elf.header.e_machine), target.elf_machine(), "{triple}");
+            match target.elf_machine() {
+                Some(machine) => {
+                    let elf = goblin::elf::Elf::parse(stub).unwrap();
+                    assert_eq!(elf.header.e_machine, machine, "{triple}");
+                }
+                None => {
+                    let pe = goblin::pe::PE::parse(stub).unwrap();
+                    assert!(pe.is_64 && !pe.is_lib, "{triple}");
+                    // Only what every Windows has: no DLL a bundle would need to carry.
+                    for dll in &pe.libraries {
+                        assert!(crate::pe::system::is_system(dll), "{triple} imports {dll}");
+                    }
+                }
+            }
         }
     }
 

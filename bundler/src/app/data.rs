@@ -2,6 +2,7 @@
 //! inside the bundle root. Binaries are made executable; like every ELF file in the bundle,
 //! their own shared-library dependencies are collected by [`crate::elf::closure`].
 
+use crate::target::Os;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -100,6 +101,7 @@ fn normalise_dest(dest: &str) -> Option<String> {
 pub fn add_all(
     specs: &[DataSpec],
     outputs: &[PathBuf],
+    os: Os,
     contents: &mut Contents,
 ) -> Result<usize, Error> {
     let before = contents.len();
@@ -123,6 +125,7 @@ pub fn add_all(
                 let guard = UserFolder {
                     flag: spec.flag,
                     root: &real,
+                    os,
                 };
                 contents.add_tree(&source, &spec.dest, &origin, Some(&guard))?;
             } else {
@@ -132,7 +135,7 @@ pub fn add_all(
                     .and_then(|n| n.to_str())
                     .ok_or_else(|| Error::BadPath(source.clone()))?;
                 let dest = join(&spec.dest, name);
-                check_reserved(&source, &dest)?;
+                check_reserved(&source, &dest, os)?;
                 let mut item = Item::from_file(&source, origin.clone())?;
                 if spec.flag == DataFlag::AddBinary {
                     item.mode = 0o755;
@@ -150,6 +153,7 @@ struct UserFolder<'a> {
     flag: DataFlag,
     /// Its real path.
     root: &'a Path,
+    os: Os,
 }
 
 impl Guard for UserFolder<'_> {
@@ -157,7 +161,7 @@ impl Guard for UserFolder<'_> {
         check_link_inside(path, self.root, self.flag)?;
         if !path.is_dir() {
             check_regular(self.flag, path)?;
-            check_reserved(path, dest)?;
+            check_reserved(path, dest, self.os)?;
         }
         Ok(())
     }
@@ -204,8 +208,8 @@ fn check_regular(flag: DataFlag, path: &Path) -> Result<(), Error> {
     })
 }
 
-fn check_reserved(path: &Path, dest: &str) -> Result<(), Error> {
-    if layout::is_reserved(dest) {
+fn check_reserved(path: &Path, dest: &str, os: Os) -> Result<(), Error> {
+    if layout::is_reserved(dest, os) {
         return Err(Error::Reserved {
             path: path.to_path_buf(),
             dest: dest.to_string(),

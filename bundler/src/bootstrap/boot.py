@@ -1,6 +1,7 @@
 # The first code a bundled interpreter runs (compiled into the bundle as _pybundle_boot.pyc).
 # The launcher runs CPython in its own process with the bundle's root as its home, as
-# `EXE [OPTIONS] -I -B _pybundle_boot.pyc EXE ARGV0 LD_STATE ARGS...` (stub/src/python.rs).
+# `EXE [OPTIONS] -I -B _pybundle_boot.pyc EXE ARGV0 LD_STATE ARGS...` (stub/src/unix/python.rs,
+# stub/src/windows/python.rs).
 # It makes the process look like `python app.py` run from the bundle (docs/runtime.md), then
 # runs the app's compiled main script as __main__, after the runtime hooks. pybundle fills in
 # MAIN_FILE, MAIN_PYC, SITE_PACKAGES, HOOKS and TCLTK.
@@ -35,9 +36,10 @@ def _pybundle_start():
     root = os.path.dirname(os.path.abspath(__file__))
     exe, argv0, ld_state = sys.argv[1:4]
     # The launcher pointed the loader at the bundle; the app's children get the caller's value.
+    # (`*`: Windows, where nothing was changed.)
     if ld_state == "-":
         os.environ.pop("LD_LIBRARY_PATH", None)
-    else:
+    elif ld_state != "*":
         os.environ["LD_LIBRARY_PATH"] = ld_state[1:]
     sys.argv[:] = [argv0] + sys.argv[4:]
     sys.frozen = True
@@ -105,6 +107,10 @@ def _pybundle_start():
 
         spawn._fixup_main_from_path = main_for_children
         spawn._fixup_main_from_name = main_for_children
+        if os.name == "nt":
+            # A frozen app's parent sends no main module on Windows (it expects
+            # freeze_support() in the app's main code): run it here as __mp_main__.
+            main_for_children()
         kwds = {}
         for arg in args[1:]:
             key, _, value = arg.partition("=")
@@ -133,7 +139,15 @@ def _pybundle_start():
         # Report it as python would for the script, without this bootstrap's frame.
         tb = error.__traceback__
         error.__traceback__ = tb.tb_next if tb else None
-        sys.excepthook(type(error), error, error.__traceback__)
+        if sys.stderr is None and os.name == "nt":
+            # A windowed app has nowhere to print: the launcher shows the traceback in a
+            # message box once the interpreter has ended (stub/src/windows/gui.rs).
+            import traceback
+
+            text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+            os.environ["_PYBUNDLE_APP_ERROR"] = text
+        else:
+            sys.excepthook(type(error), error, error.__traceback__)
         sys.exit(1)
 
 

@@ -27,6 +27,8 @@ pub use replace::check_replaceable;
 pub struct Plan<'a> {
     pub dist: &'a Path,
     pub name: &'a str,
+    /// The executable's file name (`NAME`, `NAME.exe`).
+    pub executable: &'a str,
     pub stub: &'a [u8],
     pub launch: Launch,
     pub runtime_tmpdir: Option<String>,
@@ -87,7 +89,7 @@ pub fn onefile(
         .map_err(|e| Error::Internal(format!("writing the archive failed: {e}")))?;
     store.trim();
     progress.step("Writing");
-    let path = plan.dist.join(plan.name);
+    let path = plan.dist.join(plan.executable);
     let mut bytes = 0u64;
     replace::install(plan.dist, &path, |tmp| {
         let file = OpenOptions::new()
@@ -108,7 +110,7 @@ pub fn onefile(
     Ok(Written { path, bytes })
 }
 
-/// Write `NAME/NAME` (the launcher, listing every file with its hash) and the root beside it,
+/// Write `NAME/NAME` (`NAME/NAME.exe`: the launcher, listing every file with its hash) and the root beside it,
 /// in `NAME/CONTENTS_DIR` (`.`: `NAME` itself).
 pub fn onedir(
     plan: Plan,
@@ -169,7 +171,7 @@ pub fn onedir(
             .write(true)
             .create_new(true)
             .mode(0o755)
-            .open(tmp.join(plan.name))?;
+            .open(tmp.join(plan.executable))?;
         exe.write_all(&launcher)?;
         drop(exe);
         match plan.timestamp {

@@ -38,7 +38,15 @@ pub struct Runtime {
     pub library: PathBuf,
     /// That library's name in the bundle: its soname (`libpython3.11.so.1.0`).
     pub library_name: String,
+    /// The standard library's sources: what the module graph reads. For a runtime that
+    /// carries its standard library only compiled (see `stdlib_zip`), the build interpreter's
+    /// of the same minor version stand in.
     pub stdlib: PathBuf,
+    /// The standard library compiled, in the runtime's own zip (Windows' embeddable CPython):
+    /// the bundle takes the modules the graph keeps from it, byte for byte.
+    pub stdlib_zip: Option<PathBuf>,
+    /// The standard library's extension modules (`lib-dynload`; `DLLs` or the DLL's own folder
+    /// on Windows).
     pub dynload: PathBuf,
     /// `sys.builtin_module_names`, as the build interpreter (of the same minor version) has
     /// them.
@@ -66,6 +74,7 @@ impl Runtime {
             library,
             library_name,
             stdlib: interp.stdlib.clone(),
+            stdlib_zip: None,
             dynload: interp.dynload.clone(),
             builtins: interp.builtins.clone(),
             stdlib_names: interp.stdlib_names.clone(),

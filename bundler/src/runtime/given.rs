@@ -15,7 +15,7 @@ use super::cpython::{Runtime, Source};
 use crate::cache;
 use crate::error::Error;
 use crate::interpreter::Interpreter;
-use crate::target::Target;
+use crate::target::{Os, Target};
 use crate::unpack::{self, Kind};
 
 /// Open the runtime `named` for `target`, to be built with `interp`.
@@ -35,6 +35,9 @@ pub fn open(named: &Path, target: Target, interp: &Interpreter) -> Result<Runtim
         })?;
         unpacked(named, kind)?
     };
+    if target.os() == Os::Windows {
+        return super::windows::open(named, root, target, interp);
+    }
     let (prefix, version_short) = find_prefix(&root, &interp.version_short).ok_or_else(|| {
         bad("it holds no standard library (lib/python3.X/os.py); give the folder or archive of a whole CPython installation, such as python-build-standalone's install_only archive".into())
     })?;
@@ -76,6 +79,7 @@ pub fn open(named: &Path, target: Target, interp: &Interpreter) -> Result<Runtim
         library,
         library_name,
         stdlib,
+        stdlib_zip: None,
         dynload,
         builtins: interp.builtins.clone(),
         stdlib_names: interp.stdlib_names.clone(),
@@ -155,7 +159,7 @@ fn versions_in(dir: &Path) -> Vec<String> {
     versions
 }
 
-fn subdirs(dir: &Path) -> Vec<PathBuf> {
+pub(super) fn subdirs(dir: &Path) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = fs::read_dir(dir)
         .into_iter()
         .flatten()

@@ -8,6 +8,7 @@ pub mod cpython;
 pub mod given;
 pub mod stdlib;
 pub mod tcltk;
+pub mod windows;
 
 pub use cpython::{Runtime, Source};
 
@@ -24,6 +25,7 @@ use crate::excludes::Excludes;
 use crate::interpreter::Interpreter;
 use crate::layout;
 use crate::pyzip;
+use crate::target::Os;
 
 /// Counts for the build summary.
 #[derive(Debug, Default)]
@@ -40,9 +42,12 @@ fn provided_names(interp: &Runtime) -> Result<BTreeSet<String>, Error> {
     let mut names: BTreeSet<String> = interp.builtins.iter().cloned().collect();
     names.insert("__main__".to_string());
     names.extend(interp.stdlib_names.iter().cloned());
+    let extension = stdlib::extension_suffix(interp.target);
+    let extensions =
+        (read_dir_sorted(&interp.dynload)?.into_iter()).filter(|n| n.ends_with(extension));
     for name in read_dir_sorted(&interp.stdlib)?
         .into_iter()
-        .chain(read_dir_sorted(&interp.dynload)?)
+        .chain(extensions)
     {
         let top = name.split('.').next().unwrap_or(&name);
         if !top.is_empty() && !top.contains('-') {
@@ -94,21 +99,10 @@ pub fn add_runtime(
             ModuleName::from_path_by_name(rel).is_none_or(|m| !excluded.contains(m.as_str()))
         })
         .collect();
-    let jobs: Vec<Job> = sources
-        .iter()
-        .map(|rel| Job {
-            source: interp.stdlib.join(rel),
-            display: rel.clone(),
-        })
-        .collect();
-    // Modules that fail to compile here are CPython's own test data; leave them out.
-    let compiled = compiler.compile(&jobs, false)?;
-    let mut modules: Vec<(String, Vec<u8>)> = Vec::with_capacity(sources.len());
-    for (rel, result) in sources.iter().zip(compiled) {
-        if let Some(done) = result {
-            modules.push((format!("{rel}c"), done.pyc));
-        }
-    }
+    let modules = match &interp.stdlib_zip {
+        Some(zip) => compiled_from_zip(zip, &sources)?,
+        None => compile_stdlib(interp, &sources, compiler)?,
+    };
     report.modules = modules.len();
     let zip = pyzip::build(modules.iter().map(|(n, b)| (n.as_str(), b.as_slice())))?;
     contents.add(
@@ -120,7 +114,7 @@ pub fn add_runtime(
     let entries = read_dir_sorted(&interp.dynload)?;
     for name in entries {
         let top = name.split('.').next().unwrap_or(&name);
-        if stdlib::keep_extension(&name, with_tk)
+        if stdlib::keep_extension(&name, interp.target, with_tk)
             && stdlib.imported_tops().contains(top)
             && !excluded.contains(top)
         {
@@ -136,9 +130,59 @@ pub fn add_runtime(
         }
     }
     if with_tk {
+        let extension = format!("_tkinter{}", stdlib::extension_suffix(interp.target));
+        if interp.target.os() == Os::Windows && !interp.dynload.join(&extension).is_file() {
+            return Err(Error::NoTkinter {
+                runtime: interp.described(),
+            });
+        }
         report.tcltk = tcltk::add_libraries(interp, host, contents)?;
     }
     Ok(report)
+}
+
+/// The kept standard-library modules (`.py` paths), compiled by the build interpreter.
+fn compile_stdlib(
+    interp: &Runtime,
+    sources: &[String],
+    compiler: &Compiler,
+) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    let jobs: Vec<Job> = sources
+        .iter()
+        .map(|rel| Job {
+            source: interp.stdlib.join(rel),
+            display: rel.clone(),
+        })
+        .collect();
+    // Modules that fail to compile here are CPython's own test data; leave them out.
+    let compiled = compiler.compile(&jobs, false)?;
+    Ok((sources.iter().zip(compiled))
+        .filter_map(|(rel, result)| Some((format!("{rel}c"), result?.pyc)))
+        .collect())
+}
+
+/// The kept standard-library modules (`.py` paths), as the runtime's own zip has them
+/// compiled. A module the zip lacks belongs to another platform (`_sysconfigdata_*` of
+/// Linux) and is left out.
+fn compiled_from_zip(zip: &Path, sources: &[String]) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    let read_err = |e: std::io::Error| Error::Read {
+        path: zip.to_path_buf(),
+        source: e,
+    };
+    let file = fs::File::open(zip).map_err(read_err)?;
+    let mut archive = ::zip::ZipArchive::new(std::io::BufReader::new(file))
+        .map_err(|e| read_err(std::io::Error::other(e)))?;
+    let mut out = Vec::with_capacity(sources.len());
+    for rel in sources {
+        let name = format!("{rel}c");
+        let Ok(mut entry) = archive.by_name(&name) else {
+            continue;
+        };
+        let mut bytes = Vec::with_capacity(entry.size() as usize);
+        std::io::Read::read_to_end(&mut entry, &mut bytes).map_err(read_err)?;
+        out.push((name, bytes));
+    }
+    Ok(out)
 }
 
 /// Every `.py` file under `root/rel` that the bundle keeps, as `/`-separated relative paths.

@@ -3,6 +3,8 @@
 //! the app reaches tkinter, since it drags in Tcl, Tk and X libraries. tkinter's own modules
 //! are kept only when the app uses them (the module graph treats it as a tool).
 
+use crate::target::{Os, Target};
+
 /// Top-level stdlib entries never bundled.
 const EXCLUDED_TOP: &[&str] = &[
     "test",
@@ -45,9 +47,17 @@ pub fn keep_module(rel: &str) -> bool {
     rel.ends_with(".py") && !EXCLUDED_TOP.contains(&rel)
 }
 
+/// How the runtime's extension modules end: `.so`, `.pyd` on Windows.
+pub fn extension_suffix(target: Target) -> &'static str {
+    match target.os() {
+        Os::Windows => ".pyd",
+        _ => ".so",
+    }
+}
+
 /// Should the lib-dynload file `name` be bundled?
-pub fn keep_extension(name: &str, with_tk: bool) -> bool {
-    name.ends_with(".so")
+pub fn keep_extension(name: &str, target: Target, with_tk: bool) -> bool {
+    name.ends_with(extension_suffix(target))
         && !EXCLUDED_EXTENSIONS.iter().any(|p| name.starts_with(p))
         && (with_tk || name.split('.').next() != Some(TK_EXTENSION))
 }
@@ -65,23 +75,32 @@ mod tests {
         assert!(keep_dir("json"));
         assert!(keep_dir("email/mime"));
         assert!(keep_module("os.py"));
+        let linux = Target::LinuxX86_64;
         assert!(keep_extension(
             "_ssl.cpython-311-x86_64-linux-gnu.so",
+            linux,
             false
         ));
         assert!(!keep_extension(
             "_testcapi.cpython-311-x86_64-linux-gnu.so",
+            linux,
             true
         ));
         assert!(!keep_extension(
             "xxlimited_35.cpython-311-x86_64-linux-gnu.so",
+            linux,
             true
         ));
+        let windows = Target::WindowsX64;
+        assert!(keep_extension("_ssl.pyd", windows, false));
+        assert!(!keep_extension("_ssl.pyd", linux, false));
+        assert!(!keep_extension("libcrypto-3.dll", windows, false));
     }
 
     #[test]
     fn tk_comes_only_when_reached() {
         let tk = "_tkinter.cpython-311-x86_64-linux-gnu.so";
-        assert!(!keep_extension(tk, false) && keep_extension(tk, true));
+        let linux = Target::LinuxX86_64;
+        assert!(!keep_extension(tk, linux, false) && keep_extension(tk, linux, true));
     }
 }

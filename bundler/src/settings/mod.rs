@@ -218,9 +218,12 @@ impl BuildSettings {
             ));
         }
         for name in &o.elsewhere {
+            if target.os() == Os::Windows && WINDOWS_RESOURCES.contains(name) {
+                continue;
+            }
             notes.push(format!(
                 "--{name} changes nothing here: {}",
-                why_nothing(name)
+                why_nothing(name, target.os())
             ));
         }
         let verbosity = verbosity(&o)?;
@@ -302,6 +305,23 @@ impl BuildSettings {
         matches!(self.mode, OutputMode::Onefile(_))
     }
 
+    /// Where the output goes: the executable (onefile) or the folder holding it (onedir).
+    pub fn output_path(&self) -> PathBuf {
+        if self.onefile() {
+            self.distpath.join(self.executable_name())
+        } else {
+            self.distpath.join(&self.name)
+        }
+    }
+
+    /// The executable's file name: the app's name, with `.exe` for Windows.
+    pub fn executable_name(&self) -> String {
+        match self.target.os() {
+            Os::Windows => format!("{}.exe", self.name),
+            _ => self.name.clone(),
+        }
+    }
+
     /// The packages whose whole distribution is wanted (`--collect-all/-data/-binaries`).
     pub fn whole_distributions(&self) -> Vec<String> {
         (self.collect.iter())
@@ -319,9 +339,21 @@ impl BuildSettings {
     }
 }
 
-/// Why an option of PyInstaller's changes nothing in a pybundle build.
-pub fn why_nothing(option: &str) -> &'static str {
+/// PyInstaller's Windows options that a build for Windows honours (crate::pe::resources).
+const WINDOWS_RESOURCES: &[&str] = &["version-file", "manifest", "uac-admin", "uac-uiaccess"];
+
+/// Why an option of PyInstaller's changes nothing in a pybundle build for `os`.
+pub fn why_nothing(option: &str, os: Os) -> &'static str {
     match option {
+        "hide-console" if os == Os::Windows => {
+            "a console program keeps its console; build with --windowed for none"
+        }
+        "disable-windowed-traceback" if os == Os::Windows => {
+            "a windowed app's uncaught exception is always shown, so it is never lost"
+        }
+        "resource" if os == Os::Windows => {
+            "pybundle adds the icon, version information and manifest, and no other resources"
+        }
         "upx-dir" | "noupx" | "upx-exclude" => {
             "pybundle compresses the whole bundle with zstd and never runs UPX"
         }
@@ -334,12 +366,12 @@ pub fn why_nothing(option: &str) -> &'static str {
         | "manifest"
         | "resource"
         | "uac-admin"
-        | "uac-uiaccess" => "it is for Windows executables, and this build is for Linux",
+        | "uac-uiaccess" => "it is for Windows executables, and this build is not for Windows",
         "argv-emulation"
         | "osx-bundle-identifier"
         | "target-architecture"
         | "codesign-identity"
-        | "osx-entitlements-file" => "it is for macOS app bundles, and this build is for Linux",
+        | "osx-entitlements-file" => "it is for macOS app bundles, and this build is not for macOS",
         _ => "it has no meaning here",
     }
 }
@@ -449,7 +481,7 @@ fn resolve_target(name: Option<&str>, runtime: Option<&Path>) -> Result<Target, 
         Some(name) => Target::parse(name).ok_or_else(|| Error::UnknownTarget(name.into()))?,
         None => host.ok_or_else(|| Error::UnknownTarget(std::env::consts::ARCH.into()))?,
     };
-    if target.os() != Os::Linux {
+    if target.os() == Os::Macos {
         return Err(Error::TargetNotYet(target));
     }
     if Some(target) != host && runtime.is_none() {

@@ -51,6 +51,12 @@ pub struct Options {
     pub verbose: Option<bool>,
     pub log_level: Option<String>,
     pub json: Option<bool>,
+    /// PyInstaller's Windows resource options: a version file, a manifest (XML or a file of
+    /// it), and the execution level the manifest asks for.
+    pub version_file: Option<PathBuf>,
+    pub manifest: Option<String>,
+    pub uac_admin: Option<bool>,
+    pub uac_uiaccess: Option<bool>,
     /// PyInstaller options that change nothing here, by their long names, for notes.
     pub elsewhere: Vec<&'static str>,
 }
@@ -125,6 +131,10 @@ impl Combine for Options {
             verbose,
             log_level,
             json,
+            version_file,
+            manifest,
+            uac_admin,
+            uac_uiaccess,
             elsewhere,
         )
     }
@@ -189,6 +199,10 @@ impl Options {
             verbose: flag(args.verbose),
             log_level: args.log_level.clone(),
             json: flag(args.json),
+            version_file: args.elsewhere.version_file.clone(),
+            manifest: args.elsewhere.manifest.clone(),
+            uac_admin: flag(args.elsewhere.uac_admin),
+            uac_uiaccess: flag(args.elsewhere.uac_uiaccess),
             elsewhere: elsewhere_given(&args.elsewhere),
         })
     }

@@ -178,16 +178,16 @@ pub struct ProjectOptions {
     pub hide_console: Option<toml::Value>,
     #[serde(skip_serializing)]
     pub disable_windowed_traceback: Option<toml::Value>,
-    #[serde(skip_serializing)]
-    pub version_file: Option<toml::Value>,
-    #[serde(skip_serializing)]
-    pub manifest: Option<toml::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version_file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<String>,
     #[serde(skip_serializing)]
     pub resource: Option<toml::Value>,
-    #[serde(skip_serializing)]
-    pub uac_admin: Option<toml::Value>,
-    #[serde(skip_serializing)]
-    pub uac_uiaccess: Option<toml::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uac_admin: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uac_uiaccess: Option<bool>,
     #[serde(skip_serializing)]
     pub argv_emulation: Option<toml::Value>,
     #[serde(skip_serializing)]
@@ -255,7 +255,11 @@ pub fn load(file: &Path) -> Result<Option<Options>, Error> {
     // `_` may stand for `-`.
     let mut normalised = toml::Table::new();
     for (key, value) in table {
-        normalised.insert(key.replace('_', "-"), value.clone());
+        // `[tool.pybundle.windows]` is the executable's version information, read with the
+        // rest of its sources (crate::pe::version).
+        if key != "windows" {
+            normalised.insert(key.replace('_', "-"), value.clone());
+        }
     }
     let whole: Result<ProjectOptions, toml::de::Error> =
         toml::Value::Table(normalised.clone()).try_into();
@@ -372,6 +376,10 @@ impl ProjectOptions {
             verbose: self.verbose,
             log_level: self.log_level,
             json: self.json,
+            version_file: path(self.version_file),
+            manifest: self.manifest,
+            uac_admin: self.uac_admin,
+            uac_uiaccess: self.uac_uiaccess,
             elsewhere,
         })
     }
