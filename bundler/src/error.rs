@@ -107,7 +107,9 @@ pub enum Error {
     UnknownTarget(String),
     #[error("--target {0} needs that platform's CPython: pass --runtime with a folder or archive of it (python-build-standalone's install_only archive, Debian packages unpacked together, or your own `make install`)")]
     TargetNeedsRuntime(Target),
-    #[error("--target {0} is not supported yet; build on Linux for linux-x86_64 or linux-aarch64")]
+    #[error(
+        "--target {0} is not supported yet; build for linux-x86_64, linux-aarch64 or windows-x64"
+    )]
     TargetNotYet(Target),
     #[error("this pybundle carries no launcher for {0}; build one into it from pybundle's source folder with `tools/add-target {0}`")]
     NoStub(Target),

@@ -15,3 +15,4 @@ mod output;
 mod packages;
 mod pyinstaller;
 mod run_time;
+mod windows;

@@ -1,0 +1,516 @@
+//! Bundles for Windows, built on this Linux machine: `--target windows-x64` with python.org's
+//! embeddable CPython 3.11.9 (fetched by `tools/windows-runtime`, hash-pinned, cached under the
+//! target folder), run under wine 8.0 with every Python hidden, the runtime and the wheel
+//! cache too. Wine takes seconds to start its first process and about one after: one prefix
+//! serves the whole run, and the tests launch few programs. Output is read through pipes: wine
+//! cannot hand a console program a redirected file as its standard output.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+use crate::harness::*;
+
+/// The runtime, the wheel cache, and wine with its prefix.
+struct Windows {
+    runtime: PathBuf,
+    cache: PathBuf,
+    wine: PathBuf,
+    prefix: PathBuf,
+}
+
+fn windows() -> &'static Windows {
+    static WINDOWS: OnceLock<Windows> = OnceLock::new();
+    WINDOWS.get_or_init(|| {
+        assert_eq!(
+            python_version(),
+            "3.11",
+            "the windows-x64 tests use python.org's CPython 3.11.9: set PYBUNDLE_TEST_PYTHON to a CPython 3.11"
+        );
+        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("windows");
+        let runtime = base.join("python-3.11.9-embed-amd64.zip");
+        let out = Command::new(repo().join("tools/windows-runtime"))
+            .arg(&runtime)
+            .env("PYTHON", python())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "tools/windows-runtime: {}", stderr(&out));
+        let wine = [PathBuf::from("/usr/lib/wine/wine64")]
+            .into_iter()
+            .find(|p| p.is_file())
+            .or_else(|| pybundle::interpreter::find_on_path("wine64"))
+            .expect("wine64 is not installed: apt-get install wine64");
+        let prefix = base.join("wine-prefix");
+        if !prefix.join("system.reg").is_file() {
+            let booted = Command::new(&wine)
+                .args(["wineboot", "-i"])
+                .env("WINEPREFIX", &prefix)
+                .env("WINEDEBUG", "-all")
+                .output()
+                .unwrap();
+            assert!(booted.status.success(), "wineboot: {}", stderr(&booted));
+        }
+        // The prefix's server was started outside the tests' namespaces: end it, so that the
+        // next one starts inside one, where Python is hidden.
+        let server = wine.with_file_name("wineserver64");
+        let server = if server.is_file() {
+            server
+        } else {
+            PathBuf::from("wineserver")
+        };
+        let _ = Command::new(server)
+            .arg("-k")
+            .env("WINEPREFIX", &prefix)
+            .status();
+        Windows {
+            runtime,
+            cache: base.join("cache"),
+            wine,
+            prefix,
+        }
+    })
+}
+
+/// Build `script` for windows-x64 into `dist` with `python`; the executable.
+fn build_windows(script: &Path, dist: &Path, python: &Path, extra: &[&str]) -> PathBuf {
+    let w = windows();
+    let runtime = w.runtime.to_string_lossy().into_owned();
+    let mut args = vec!["--target", "windows-x64", "--runtime", &runtime];
+    args.extend_from_slice(extra);
+    Build::new(script, dist)
+        .python(python)
+        .args(&args)
+        .env("PYBUNDLE_CACHE_DIR", &w.cache)
+        .run()
+        .exe
+}
+
+/// Run a Windows program under wine with Python, the runtime and the wheel cache hidden; a
+/// onefile app unpacks under `unpack` (a Linux folder, which wine shows as `Z:`).
+fn run_wine(exe: &Path, args: &[&str], unpack: &Path) -> Output {
+    let w = windows();
+    let mut all: Vec<&OsStr> = vec![exe.as_os_str()];
+    all.extend(args.iter().map(OsStr::new));
+    let mut unpack_dir = std::ffi::OsString::from("Z:");
+    unpack_dir.push(unpack);
+    hermetic_hiding(&w.wine, &all, &[&w.runtime, &w.cache])
+        .env("WINEPREFIX", &w.prefix)
+        .env("WINEDEBUG", "-all")
+        .env("PYBUNDLE_RUNTIME_TMPDIR", unpack_dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+#[cfg_attr(
+    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
+    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
+)]
+fn hello_for_windows_runs_in_both_modes_with_arguments_data_and_exit_status() {
+    let src = tempfile::tempdir().unwrap();
+    fs::create_dir(src.path().join("assets")).unwrap();
+    write(
+        &src.path().join("assets"),
+        "note.txt",
+        "read from _MEIPASS\n",
+    );
+    let script = write(
+        src.path(),
+        "hello.py",
+        "import os, sys\n\
+         print('Hello from', sys.platform, sys.version.split()[0])\n\
+         print('argv:', sys.argv[1:])\n\
+         print('frozen:', sys.frozen, sys.executable.endswith('hello.exe'))\n\
+         print('prefix is root:', sys.prefix == sys._MEIPASS)\n\
+         with open(os.path.join(sys._MEIPASS, 'assets', 'note.txt'), encoding='utf-8') as f:\n\
+         \x20   print('data:', f.read().strip())\n\
+         sys.exit(int(sys.argv[1]))\n",
+    );
+    for mode in ["-F", "-D"] {
+        let dist = tempfile::tempdir().unwrap();
+        let exe = build_windows(
+            &script,
+            dist.path(),
+            Path::new(&python()),
+            &[mode, "--add-data", "assets:assets"],
+        );
+        assert_eq!(
+            exe.extension(),
+            Some(OsStr::new("exe")),
+            "{}",
+            exe.display()
+        );
+        let unpack = tempfile::tempdir().unwrap();
+        let out = run_wine(&exe, &["3", "two words", "Zoë ü"], unpack.path());
+        assert_eq!(out.status.code(), Some(3), "{mode}: {}", stderr(&out));
+        assert_eq!(
+            stdout(&out).replace("\r\n", "\n"),
+            "Hello from win32 3.11.9\nargv: ['3', 'two words', 'Zoë ü']\nfrozen: True True\n\
+             prefix is root: True\ndata: read from _MEIPASS\n",
+            "{mode}: {}",
+            stderr(&out)
+        );
+        assert!(
+            is_empty_dir(unpack.path()),
+            "{mode}: the unpack folder stayed"
+        );
+        let inspect = Command::new(PYBUNDLE)
+            .arg("inspect")
+            .arg(&exe)
+            .output()
+            .unwrap();
+        let inspect = stdout(&inspect);
+        assert!(inspect.contains("target: windows-x64\n"), "{inspect}");
+        assert!(
+            inspect.contains("python: CPython 3.11.9, loaded from python311.dll"),
+            "{inspect}"
+        );
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
+    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
+)]
+fn click_brings_colorama_which_only_windows_needs() {
+    let python = venv(&["click==8.1.7"]);
+    let src = tempfile::tempdir().unwrap();
+    let script = write(
+        src.path(),
+        "cli.py",
+        "import click\n\
+         @click.command()\n\
+         @click.option('--name', default='world')\n\
+         def main(name):\n\
+         \x20   import colorama\n\
+         \x20   click.echo(f'hi {name}; colorama {colorama.__version__}')\n\
+         if __name__ == '__main__':\n\
+         \x20   main()\n",
+    );
+    let dist = tempfile::tempdir().unwrap();
+    let exe = build_windows(&script, dist.path(), &python, &["-F"]);
+    let unpack = tempfile::tempdir().unwrap();
+    let out = run_wine(&exe, &["--name", "Ada"], unpack.path());
+    assert_eq!(
+        stdout(&out).replace("\r\n", "\n"),
+        "hi Ada; colorama 0.4.6\n",
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
+    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
+)]
+fn a_pool_of_two_workers_needs_no_freeze_support() {
+    let src = tempfile::tempdir().unwrap();
+    let script = write(
+        src.path(),
+        "pool.py",
+        "import multiprocessing, os, sys\n\
+         def square(n):\n\
+         \x20   return n * n, os.getpid()\n\
+         if __name__ == '__main__':\n\
+         \x20   with multiprocessing.Pool(2) as pool:\n\
+         \x20       results = pool.map(square, range(100))\n\
+         \x20   print('sum:', sum(r for r, _ in results))\n\
+         \x20   print('workers are other processes:', os.getpid() not in {p for _, p in results})\n",
+    );
+    let dist = tempfile::tempdir().unwrap();
+    let exe = build_windows(&script, dist.path(), Path::new(&python()), &["-F"]);
+    let unpack = tempfile::tempdir().unwrap();
+    let out = run_wine(&exe, &[], unpack.path());
+    assert_eq!(
+        stdout(&out).replace("\r\n", "\n"),
+        "sum: 328350\nworkers are other processes: True\n",
+        "{}",
+        stderr(&out)
+    );
+    assert!(is_empty_dir(unpack.path()), "the unpack folder stayed");
+}
+
+#[test]
+#[cfg_attr(
+    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
+    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
+)]
+fn numpy_comes_from_its_windows_wheel() {
+    // numpy 2.x needs ucrtbase's crealf, which wine 8.0 lacks: a wine limit, not the bundle's.
+    let python = venv(&["numpy==1.26.4"]);
+    let dist = tempfile::tempdir().unwrap();
+    let exe = build_windows(
+        &repo().join("examples/numpy-app/matmul.py"),
+        dist.path(),
+        &python,
+        &["-F"],
+    );
+    let unpack = tempfile::tempdir().unwrap();
+    let out = run_wine(&exe, &[], unpack.path());
+    assert_eq!(
+        stdout(&out).replace("\r\n", "\n"),
+        "numpy 1.26.4\ntrace of a @ inv(a + I): 10.5\nchecksum: 499500\n",
+        "{}",
+        stderr(&out)
+    );
+    let list = Command::new(PYBUNDLE)
+        .arg("inspect")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    let list = stdout(&list);
+    assert!(
+        list.contains("_multiarray_umath.cp311-win_amd64.pyd"),
+        "{list}"
+    );
+    assert!(
+        list.contains("numpy.libs/libopenblas"),
+        "numpy's own DLLs: {list}"
+    );
+    assert!(
+        !list.contains("x86_64-linux-gnu.so"),
+        "Linux modules bundled"
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
+    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
+)]
+fn a_windowed_build_is_a_gui_program_with_icon_version_and_manifest() {
+    let src = tempfile::tempdir().unwrap();
+    write(
+        src.path(),
+        "pyproject.toml",
+        "[project]\nname = \"shop\"\nversion = \"2.5.1\"\ndescription = \"A small shop\"\n\n\
+         [tool.pybundle.windows]\ncompany-name = \"Ada Tools\"\nlegal-copyright = \"(c) 2026 Ada\"\n",
+    );
+    let icon = src.path().join("icon.png");
+    image::RgbaImage::from_pixel(48, 48, image::Rgba([200, 30, 30, 255]))
+        .save(&icon)
+        .unwrap();
+    let script = write(
+        src.path(),
+        "shop.py",
+        "import sys\nprint('windowed app ran')\nraise RuntimeError('boom from the windowed app')\n",
+    );
+    let dist = tempfile::tempdir().unwrap();
+    let exe = build_windows(
+        &script,
+        dist.path(),
+        Path::new(&python()),
+        &["-F", "-w", "-i", icon.to_str().unwrap(), "--uac-admin"],
+    );
+    let bytes = fs::read(&exe).unwrap();
+    let image = editpe::Image::parse(&bytes[..]).unwrap();
+    assert_eq!(image.subsystem(), 2, "not the GUI subsystem");
+    let resources = image.resource_directory().expect("resources");
+    assert!(resources.get_main_icon().unwrap().is_some(), "no icon");
+    let info = resources.get_version_info().unwrap().expect("version info");
+    let strings = &info.strings[0].strings;
+    for (key, value) in [
+        ("CompanyName", "Ada Tools"),
+        ("FileDescription", "A small shop"),
+        ("ProductName", "shop"),
+        ("ProductVersion", "2.5.1"),
+        ("LegalCopyright", "(c) 2026 Ada"),
+        ("OriginalFilename", "shop.exe"),
+    ] {
+        assert_eq!(strings.get(key).map(String::as_str), Some(value), "{key}");
+    }
+    let manifest = resources.get_manifest().unwrap().expect("a manifest");
+    assert!(manifest.contains("longPathAware") && manifest.contains("requireAdministrator"));
+    // Wine hands even a GUI program the caller's pipes, so the traceback shows there; with no
+    // console at all it goes to a message box instead.
+    let unpack = tempfile::tempdir().unwrap();
+    let out = run_wine(&exe, &[], unpack.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(stdout(&out).replace("\r\n", "\n"), "windowed app ran\n");
+    assert!(
+        stderr(&out).contains("RuntimeError: boom from the windowed app"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(is_empty_dir(unpack.path()), "the unpack folder stayed");
+}
+
+#[test]
+#[cfg_attr(
+    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
+    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
+)]
+fn a_signed_executable_still_runs_and_still_refuses_damage() {
+    let src = tempfile::tempdir().unwrap();
+    let script = write(src.path(), "signed.py", "print('signed and running')\n");
+    let dist = tempfile::tempdir().unwrap();
+    let exe = build_windows(&script, dist.path(), Path::new(&python()), &["-F"]);
+    // A throwaway self-signed certificate.
+    let key = src.path().join("key.pem");
+    let cert = src.path().join("cert.pem");
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=pybundle test"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl is installed");
+    assert!(made.status.success(), "openssl: {}", stderr(&made));
+    let signed = dist.path().join("signed-signed.exe");
+    let sign = Command::new("osslsigncode")
+        .args(["sign", "-n", "signed"])
+        .arg("-certs")
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .arg("-in")
+        .arg(&exe)
+        .arg("-out")
+        .arg(&signed)
+        .output()
+        .expect("osslsigncode is installed");
+    assert!(
+        sign.status.success(),
+        "osslsigncode sign: {}",
+        stderr(&sign)
+    );
+    let verify = Command::new("osslsigncode")
+        .args(["verify", "-CAfile"])
+        .arg(&cert)
+        .arg("-in")
+        .arg(&signed)
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "osslsigncode verify: {}",
+        stdout(&verify)
+    );
+    let checked = Command::new(PYBUNDLE)
+        .arg("verify")
+        .arg(&signed)
+        .output()
+        .unwrap();
+    assert!(
+        checked.status.success(),
+        "pybundle verify: {}",
+        stderr(&checked)
+    );
+
+    let unpack = tempfile::tempdir().unwrap();
+    let out = run_wine(&signed, &[], unpack.path());
+    assert_eq!(
+        (out.status.code(), stdout(&out).replace("\r\n", "\n")),
+        (Some(0), "signed and running\n".to_string()),
+        "{}",
+        stderr(&out)
+    );
+
+    // One byte of the payload changed after signing: the launcher refuses, in one line.
+    let mut bytes = fs::read(&signed).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x55;
+    let damaged = dist.path().join("damaged.exe");
+    fs::write(&damaged, bytes).unwrap();
+    let out = run_wine(&damaged, &[], unpack.path());
+    assert_eq!(out.status.code(), Some(255), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    let said = stderr(&out);
+    assert!(
+        said.contains("cannot start because its archive is damaged") && said.lines().count() == 1,
+        "{said}"
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
+    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
+)]
+fn a_tkinter_app_needs_a_runtime_with_tcl_tk() {
+    let w = windows();
+    let src = tempfile::tempdir().unwrap();
+    let script = write(src.path(), "gui.py", "import tkinter\ntkinter.Tk()\n");
+    let dist = tempfile::tempdir().unwrap();
+    let out = pybundle_build(
+        src.path(),
+        &[
+            script.as_os_str(),
+            OsStr::new("--distpath"),
+            dist.path().as_os_str(),
+            OsStr::new("--target"),
+            OsStr::new("windows-x64"),
+            OsStr::new("--runtime"),
+            w.runtime.as_os_str(),
+        ],
+    );
+    assert!(!out.status.success());
+    let said = stderr(&out);
+    assert!(
+        said.contains("has no _tkinter") && said.contains("--exclude-module tkinter"),
+        "{said}"
+    );
+    assert!(is_empty_dir(dist.path()) || !dist.path().join("gui.exe").exists());
+}
+
+#[test]
+#[cfg_attr(
+    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
+    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
+)]
+fn a_cached_onefile_unpacks_once_into_local_app_data() {
+    let w = windows();
+    let src = tempfile::tempdir().unwrap();
+    let script = write(
+        src.path(),
+        "cached.py",
+        "import sys\nprint('running from', sys._MEIPASS.split('\\\\')[-2])\n",
+    );
+    let dist = tempfile::tempdir().unwrap();
+    let exe = build_windows(
+        &script,
+        dist.path(),
+        Path::new(&python()),
+        &["-F", "--runtime-cache"],
+    );
+    let unpack = tempfile::tempdir().unwrap();
+    for run in ["first", "second"] {
+        let out = run_wine(&exe, &[], unpack.path());
+        assert_eq!(
+            stdout(&out).replace("\r\n", "\n"),
+            "running from pybundle\n",
+            "{run}: {}",
+            stderr(&out)
+        );
+    }
+    assert!(
+        is_empty_dir(unpack.path()),
+        "a cached app unpacked privately"
+    );
+    let users = w.prefix.join("drive_c/users");
+    let cached: Vec<_> = glob::glob(&format!(
+        "{}/*/AppData/Local/pybundle/cached-*",
+        users.display()
+    ))
+    .unwrap()
+    .flatten()
+    .collect();
+    assert_eq!(cached.len(), 1, "{cached:?}");
+    assert!(cached[0].join("python311.dll").is_file());
+    fs::remove_dir_all(&cached[0]).unwrap();
+}
