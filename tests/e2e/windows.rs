@@ -150,6 +150,15 @@ fn hello_for_windows_runs_in_both_modes_with_arguments_data_and_exit_status() {
             exe.display()
         );
         let unpack = tempfile::tempdir().unwrap();
+        // What a killed launcher leaves: a folder nobody holds open, untouched for a while.
+        let leftover = unpack.path().join("_pb4242_00000000deadbeef");
+        fs::create_dir(&leftover).unwrap();
+        write(&leftover, "python311.dll", "left behind");
+        let hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+        fs::File::open(&leftover)
+            .unwrap()
+            .set_modified(hours_ago)
+            .unwrap();
         let out = run_wine(&exe, &["3", "two words", "Zoë ü"], unpack.path());
         assert_eq!(out.status.code(), Some(3), "{mode}: {}", stderr(&out));
         assert_eq!(
@@ -159,10 +168,11 @@ fn hello_for_windows_runs_in_both_modes_with_arguments_data_and_exit_status() {
             "{mode}: {}",
             stderr(&out)
         );
-        assert!(
-            is_empty_dir(unpack.path()),
-            "{mode}: the unpack folder stayed"
-        );
+        // Onefile: its own folder removed, the leftover swept; onedir unpacks nothing.
+        let left = unpack.path().join("_pb4242_00000000deadbeef").exists();
+        assert_eq!(left, mode == "-D", "{mode}: the leftover folder");
+        let count = fs::read_dir(unpack.path()).unwrap().count();
+        assert_eq!(count, usize::from(left), "{mode}: the unpack folder stayed");
         let inspect = Command::new(PYBUNDLE)
             .arg("inspect")
             .arg(&exe)

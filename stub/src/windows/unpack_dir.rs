@@ -16,7 +16,8 @@ use crate::error::LaunchError;
 pub const TMPDIR_OVERRIDE: &str = "PYBUNDLE_RUNTIME_TMPDIR";
 /// Prefix of every onefile unpack folder.
 pub const PREFIX: &str = "_pb";
-/// A folder younger than this is never swept: its launcher may be about to lock it.
+/// A folder changed more recently than this is never swept: its launcher may be about to
+/// lock it, or still filling it.
 const GRACE: Duration = Duration::from_secs(60);
 
 pub struct UnpackDir {
@@ -68,8 +69,9 @@ impl UnpackDir {
         for entry in entries.flatten() {
             let path = entry.path();
             let ours = entry.file_name().to_string_lossy().starts_with(PREFIX);
+            // A folder's time changes as files are made in it: one being filled is young.
             let old = (entry.metadata().ok())
-                .and_then(|m| m.created().or_else(|_| m.modified()).ok())
+                .and_then(|m| m.modified().ok())
                 .and_then(|t| now.duration_since(t).ok())
                 .is_some_and(|age| age > GRACE);
             if !ours || !old || path == self.path {
