@@ -524,3 +524,55 @@ fn a_cached_onefile_unpacks_once_into_local_app_data() {
     assert!(cached[0].join("python311.dll").is_file());
     fs::remove_dir_all(&cached[0]).unwrap();
 }
+
+#[test]
+#[cfg_attr(
+    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
+    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
+)]
+fn the_app_dies_with_its_killed_launcher() {
+    use std::io::{BufRead, BufReader};
+    let src = tempfile::tempdir().unwrap();
+    let script = write(
+        src.path(),
+        "lifeline.py",
+        "import time\nprint('started', flush=True)\ntime.sleep(120)\n",
+    );
+    let dist = tempfile::tempdir().unwrap();
+    let exe = build_windows(&script, dist.path(), Path::new(&python()), &["-F"]);
+    let w = windows();
+    let unpack = tempfile::tempdir().unwrap();
+    let mut unpack_dir = std::ffi::OsString::from("Z:");
+    unpack_dir.push(unpack.path());
+    let mut launcher = hermetic_hiding(&w.wine, &[exe.as_os_str()], &[&w.runtime, &w.cache])
+        .env("WINEPREFIX", &w.prefix)
+        .env("WINEDEBUG", "-all")
+        .env("PYBUNDLE_RUNTIME_TMPDIR", unpack_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    let stdout = launcher.stdout.take().unwrap();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    assert_eq!(line.trim_end(), "started");
+    // Two processes run lifeline.exe: the launcher and the app. Kill the launcher only.
+    let running = || {
+        fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                fs::read(e.path().join("cmdline"))
+                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains("lifeline.exe"))
+            })
+            .count()
+    };
+    assert_eq!(running(), 2, "the launcher and the app");
+    launcher.kill().unwrap();
+    launcher.wait().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while running() > 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(running(), 0, "the app outlived its launcher");
+}
