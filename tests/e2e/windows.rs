@@ -557,16 +557,7 @@ fn the_app_dies_with_its_killed_launcher() {
     BufReader::new(stdout).read_line(&mut line).unwrap();
     assert_eq!(line.trim_end(), "started");
     // Two processes run lifeline.exe: the launcher and the app. Kill the launcher only.
-    let running = || {
-        fs::read_dir("/proc")
-            .unwrap()
-            .flatten()
-            .filter(|e| {
-                fs::read(e.path().join("cmdline"))
-                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains("lifeline.exe"))
-            })
-            .count()
-    };
+    let running = || processes_running("lifeline.exe").len();
     assert_eq!(running(), 2, "the launcher and the app");
     launcher.kill().unwrap();
     launcher.wait().unwrap();
@@ -575,4 +566,75 @@ fn the_app_dies_with_its_killed_launcher() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     assert_eq!(running(), 0, "the app outlived its launcher");
+}
+
+#[test]
+#[cfg_attr(
+    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
+    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
+)]
+fn ctrl_c_reaches_the_app_as_keyboard_interrupt() {
+    use std::io::{BufRead, BufReader, Read};
+    let src = tempfile::tempdir().unwrap();
+    let script = write(
+        src.path(),
+        "interrupted.py",
+        "import time
+print('started', flush=True)
+try:
+    time.sleep(60)
+\
+         except KeyboardInterrupt:
+    print('KeyboardInterrupt', flush=True)
+    raise SystemExit(130)
+",
+    );
+    let dist = tempfile::tempdir().unwrap();
+    let exe = build_windows(&script, dist.path(), Path::new(&python()), &["-F"]);
+    let w = windows();
+    let unpack = tempfile::tempdir().unwrap();
+    let mut unpack_dir = std::ffi::OsString::from("Z:");
+    unpack_dir.push(unpack.path());
+    let mut launcher = hermetic_hiding(&w.wine, &[exe.as_os_str()], &[&w.runtime, &w.cache])
+        .env("WINEPREFIX", &w.prefix)
+        .env("WINEDEBUG", "-all")
+        .env("PYBUNDLE_RUNTIME_TMPDIR", unpack_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(launcher.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line.trim_end(), "started");
+    // Ctrl-C in a console reaches every process attached to it; wine turns SIGINT into it.
+    let pids = processes_running("interrupted.exe");
+    assert_eq!(pids.len(), 2, "the launcher and the app");
+    for pid in pids {
+        // SAFETY: kill(2) on a process of this test.
+        unsafe {
+            libc::kill(pid, libc::SIGINT);
+        }
+    }
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    let status = launcher.wait().unwrap();
+    assert_eq!(rest.replace("\r\n", "\n"), "KeyboardInterrupt\n");
+    assert_eq!(status.code(), Some(130), "the launcher ends as the app did");
+    assert!(is_empty_dir(unpack.path()), "the unpack folder stayed");
+}
+
+/// The Linux pids of the wine processes running the program `name`.
+fn processes_running(name: &str) -> Vec<i32> {
+    fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let pid = e.file_name().to_str()?.parse().ok()?;
+            let cmdline = fs::read(e.path().join("cmdline")).ok()?;
+            String::from_utf8_lossy(&cmdline)
+                .contains(name)
+                .then_some(pid)
+        })
+        .collect()
 }
