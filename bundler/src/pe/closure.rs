@@ -5,7 +5,7 @@
 //! delvewheel folder its package adds at import) is not added again; Windows' own DLLs are
 //! left out ([`super::system`]). Names are compared without regard to case, as Windows does.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -19,9 +19,9 @@ use crate::error::Error;
 pub fn resolve(contents: &mut Contents, runtime_dirs: &[PathBuf]) -> Result<Closure, Error> {
     let mut report = Closure::default();
     // Every file name the bundle carries, in lower case.
-    let mut carried: BTreeMap<String, ()> = contents
+    let mut carried: BTreeSet<String> = contents
         .iter()
-        .map(|(dest, _)| (file_name(dest).to_ascii_lowercase(), ()))
+        .map(|(dest, _)| file_name(dest).to_ascii_lowercase())
         .collect();
     let mut queue: VecDeque<(String, PathBuf)> = contents
         .iter()
@@ -41,7 +41,7 @@ pub fn resolve(contents: &mut Contents, runtime_dirs: &[PathBuf]) -> Result<Clos
         };
         for name in &pe.libraries {
             let lower = name.to_ascii_lowercase();
-            if system::is_system(name) || carried.contains_key(&lower) {
+            if system::is_system(name) || carried.contains(&lower) {
                 continue;
             }
             let beside = path.parent().map(Path::to_path_buf);
@@ -60,7 +60,7 @@ pub fn resolve(contents: &mut Contents, runtime_dirs: &[PathBuf]) -> Result<Clos
                             },
                         ),
                     )?;
-                    carried.insert(lower, ());
+                    carried.insert(lower);
                     report.libraries.insert(name.to_string(), found.clone());
                     queue.push_back((name.to_string(), found));
                 }

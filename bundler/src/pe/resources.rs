@@ -160,3 +160,56 @@ fn manifest_xml(m: &Manifest) -> String {
 "#
     )
 }
+
+#[cfg(all(test, pybundle_stub = "windows-x64"))]
+mod tests {
+    use super::*;
+    use crate::target::Target;
+
+    fn resources(icon: Option<&Path>, windowed: bool) -> Resources<'_> {
+        let mut version = VersionStrings::new("tool", "tool.exe");
+        version.set("FileVersion", "1.2.3");
+        Resources {
+            icon,
+            windowed,
+            version,
+            manifest: Manifest::Generated {
+                name: "tool".into(),
+                admin: false,
+                ui_access: false,
+            },
+        }
+    }
+
+    #[test]
+    fn an_ico_goes_in_as_it_is_and_a_console_program_stays_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let ico = dir.path().join("tool.ico");
+        image::RgbaImage::from_pixel(32, 32, image::Rgba([0, 90, 200, 255]))
+            .save(&ico)
+            .unwrap();
+        let stub = crate::stub::for_target(Target::WindowsX64).unwrap();
+        let written = apply(stub, &resources(Some(&ico), false)).unwrap();
+        let image = Image::parse(&written[..]).unwrap();
+        assert_eq!(image.subsystem(), 3, "the console subsystem");
+        let found = image.resource_directory().unwrap();
+        assert!(found.get_main_icon().unwrap().is_some());
+        let info = found.get_version_info().unwrap().unwrap();
+        let packed = info.info.file_version;
+        assert_eq!((packed.major, packed.minor), ((1 << 16) | 2, 3 << 16));
+        let manifest = found.get_manifest().unwrap().unwrap();
+        assert!(manifest.contains(r#"level="asInvoker""#), "{manifest}");
+    }
+
+    #[test]
+    fn a_damaged_icon_is_one_line_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let png = dir.path().join("broken.png");
+        std::fs::write(&png, b"\x89PNG\r\n\x1a\nnot really").unwrap();
+        let stub = crate::stub::for_target(Target::WindowsX64).unwrap();
+        let err = apply(stub, &resources(Some(&png), true))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("broken.png") && !err.contains('\n'), "{err}");
+    }
+}
