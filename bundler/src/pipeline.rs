@@ -91,6 +91,10 @@ pub fn check(s: &BuildSettings, progress: &Progress) -> Result<(), Error> {
     }
     output::check_replaceable(&s.output_path(), s.noconfirm)?;
     stub::for_target(s.target)?;
+    if s.target.os() == Os::Windows {
+        // A mistake in the version information or manifest is told now, not after the build.
+        windows_resources(s)?;
+    }
     if s.clean {
         s.workpath.clean();
     }
@@ -455,9 +459,10 @@ fn windows_resources(s: &BuildSettings) -> Result<pe::resources::Resources<'_>, 
         }
         Some(file) => {
             pe::resources::Manifest::Given(std::fs::read_to_string(file).map_err(|e| {
-                Error::Config {
+                Error::WindowsInput {
+                    flag: "--manifest",
                     path: PathBuf::from(file),
-                    why: format!("cannot be read as a manifest: {e}"),
+                    why: format!("is neither XML nor a file that can be read ({e})"),
                 }
             })?)
         }

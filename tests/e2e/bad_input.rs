@@ -373,3 +373,33 @@ fn a_runtime_that_is_no_cpython() {
     );
     assert!(err.contains("holds no standard library"), "{err}");
 }
+
+#[test]
+#[cfg_attr(
+    not(pybundle_stub = "windows-x64"),
+    ignore = "needs the windows-x64 launcher (tools/add-target windows-x64)"
+)]
+fn windows_resources_that_cannot_be_read_are_refused_before_the_build() {
+    let windows = [
+        s("probe.py"),
+        s("--target"),
+        s("windows-x64"),
+        s("--runtime"),
+        s("r.zip"),
+    ];
+    let err = refused(
+        &probe_dir(),
+        &[&windows[..], &[s("--version-file"), s("none.txt")]].concat(),
+        true,
+    );
+    assert!(
+        err.contains("--version-file none.txt: cannot be read"),
+        "{err}"
+    );
+    let err = refused(
+        &probe_dir(),
+        &[&windows[..], &[s("--manifest"), s("none.xml")]].concat(),
+        true,
+    );
+    assert!(err.contains("--manifest none.xml: is neither XML"), "{err}");
+}

@@ -132,16 +132,15 @@ impl VersionStrings {
 
     /// Add what PyInstaller's version file says (`pyi-grab_version` writes one).
     pub fn from_version_file(&mut self, file: &Path) -> Result<(), Error> {
-        let text = fs::read_to_string(file).map_err(|e| Error::Config {
+        let bad = |why: String| Error::WindowsInput {
+            flag: "--version-file",
             path: file.to_path_buf(),
-            why: format!("cannot be read: {e}"),
-        })?;
+            why,
+        };
+        let text = fs::read_to_string(file).map_err(|e| bad(format!("cannot be read ({e})")))?;
         let pairs = string_structs(&text);
         if pairs.is_empty() {
-            return Err(Error::Config {
-                path: file.to_path_buf(),
-                why: "it has no StringStruct('Key', 'Value') entries; give the file pyi-grab_version writes (or set the fields in [tool.pybundle.windows])".into(),
-            });
+            return Err(bad("it has no StringStruct('Key', 'Value') entries; give the file pyi-grab_version writes, or set the fields in [tool.pybundle.windows]".into()));
         }
         for (key, value) in pairs {
             self.set(&key, &value);
