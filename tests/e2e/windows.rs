@@ -550,8 +550,11 @@ fn the_app_dies_with_its_killed_launcher() {
         .env("PYBUNDLE_RUNTIME_TMPDIR", unpack_dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
+        // Wine cannot give a program a file as its standard error: a pipe, drained.
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    drain(launcher.stderr.take());
     let mut line = String::new();
     let stdout = launcher.stdout.take().unwrap();
     BufReader::new(stdout).read_line(&mut line).unwrap();
@@ -601,8 +604,11 @@ try:
         .env("PYBUNDLE_RUNTIME_TMPDIR", unpack_dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
+        // Wine cannot give a program a file as its standard error: a pipe, drained.
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    drain(launcher.stderr.take());
     let mut out = BufReader::new(launcher.stdout.take().unwrap());
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
@@ -622,6 +628,13 @@ try:
     assert_eq!(rest.replace("\r\n", "\n"), "KeyboardInterrupt\n");
     assert_eq!(status.code(), Some(130), "the launcher ends as the app did");
     assert!(is_empty_dir(unpack.path()), "the unpack folder stayed");
+}
+
+/// Read `pipe` to its end in the background.
+fn drain(pipe: Option<std::process::ChildStderr>) {
+    if let Some(mut pipe) = pipe {
+        std::thread::spawn(move || std::io::copy(&mut pipe, &mut std::io::sink()));
+    }
 }
 
 /// The Linux pids of the wine processes running the program `name`.
