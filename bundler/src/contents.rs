@@ -3,7 +3,7 @@
 //! `--add-data` naming a package folder pybundle collects anyway, as PyInstaller users write);
 //! two different files can never claim one path.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -160,6 +160,12 @@ pub struct Merged {
 pub struct Contents {
     items: BTreeMap<String, Item>,
     merged: Vec<Merged>,
+    /// Files that go in only when something loads them (a distribution's shared libraries,
+    /// taken by the native closure): by their real path, where each would go.
+    offered: BTreeMap<PathBuf, (String, Item)>,
+    /// Files that go only if what they load can be had (a package's plugins, which it loads
+    /// by path and does without).
+    optional: BTreeSet<String>,
 }
 
 impl Contents {
@@ -185,6 +191,46 @@ impl Contents {
         }
         self.items.insert(dest, item);
         Ok(())
+    }
+
+    /// Offer the file `item` for `dest`: it goes in only if [`Contents::take_offered`] asks
+    /// for it.
+    pub fn offer(&mut self, dest: String, item: Item) {
+        if let Source::File(path) = &item.source {
+            let real = path.canonicalize().unwrap_or_else(|_| path.clone());
+            self.offered.insert(real, (dest, item));
+        }
+    }
+
+    /// Put the offered file whose real path is `real` in the bundle; where it went, `None`
+    /// when no such file was offered.
+    pub fn take_offered(&mut self, real: &Path) -> Result<Option<String>, Error> {
+        let Some((dest, item)) = self.offered.remove(real) else {
+            return Ok(None);
+        };
+        self.add(dest.clone(), item)?;
+        Ok(Some(dest))
+    }
+
+    /// Add `item` at `dest`, to be dropped again if a library it needs cannot be found.
+    pub fn add_optional(&mut self, dest: String, item: Item) -> Result<(), Error> {
+        self.optional.insert(dest.clone());
+        self.add(dest, item)
+    }
+
+    pub fn is_optional(&self, dest: &str) -> bool {
+        self.optional.contains(dest)
+    }
+
+    /// Take `dest` out of the bundle again.
+    pub fn remove(&mut self, dest: &str) {
+        self.items.remove(dest);
+        self.optional.remove(dest);
+    }
+
+    /// How many offered files nothing took.
+    pub fn offered_left(&self) -> usize {
+        self.offered.len()
     }
 
     /// Paths claimed twice with the same bytes (for `-v`).

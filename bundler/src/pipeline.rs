@@ -26,7 +26,7 @@ use crate::error::Error;
 use crate::interpreter::Interpreter;
 use crate::layout;
 use crate::output::{self, Plan, Written};
-use crate::packages::compiled::Compiled;
+use crate::packages::compiled::{Compiled, Loaded};
 use crate::packages::markers::Environment;
 use crate::packages::{self, SiteIndex};
 use crate::pe;
@@ -162,7 +162,7 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
         .collect();
     let app_finder = AppFinder::new(roots, runtime.stdlib.clone());
     let probe_cache = s.workpath.bucket(Bucket::Probe);
-    let walk = |index: &SiteIndex, probe: &dyn Fn(&[Compiled]) -> Option<BTreeSet<String>>| {
+    let walk = |index: &SiteIndex, probe: &dyn Fn(&[Compiled]) -> Option<Loaded>| {
         let site = SiteFinder::new(index, env.clone(), s.whole_distributions());
         let mut stdlib = runtime::finder(&runtime)?;
         let graph = graph::analyse(
@@ -183,7 +183,7 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
     };
     let probe_host = |compiled: &[Compiled]| {
         progress.step("Asking compiled modules what they import");
-        packages::compiled::stdlib_imports(&interp, compiled, &probe_cache)
+        packages::compiled::loaded_by(&interp, compiled, &probe_cache)
     };
     let mut index = SiteIndex::scan(&interp.site_packages);
     let (mut graph, mut stdlib) = walk(&index, &probe_host)?;
@@ -269,15 +269,32 @@ pub fn collect(
     progress.step("Collecting packages");
     let site_packages = layout::site_packages(&a.runtime);
     let site = SiteFinder::new(&a.index, a.env.clone(), s.whole_distributions());
+    let rules = packages::rules::Rules::load(&s.options.additional_hooks_dir)?;
+    let choice = packages::bundle::Choice {
+        rules: &rules,
+        offer_libraries: s.target.os() != Os::Windows,
+    };
     let packages = packages::bundle::add_distributions(
         &a.graph,
         &site,
         &site_packages,
+        &choice,
         compiler,
         &mut contents,
     )?;
     for (name, version) in &packages.distributions {
         progress.detail(&format!("distribution: {name} {version}"));
+    }
+    if packages.unneeded_modules > 0 {
+        progress.detail(&format!(
+            "{} compiled modules of the distributions are left out: nothing imports them (--collect-all PKG brings a package whole)",
+            packages.unneeded_modules
+        ));
+    }
+    for (rule, (taken, left)) in &packages.rules.by_rule {
+        progress.detail(&format!(
+            "rule {rule}: {taken} files taken for the modules the app uses, {left} left out"
+        ));
     }
     if !s.copy_metadata.is_empty() {
         let copied = packages::metadata::copy(
@@ -361,6 +378,36 @@ pub fn link(
     };
     for (lib, path) in &closure.libraries {
         progress.detail(&format!("library: {lib} from {}", path.display()));
+    }
+    if !closure.unloadable.is_empty() {
+        let list: Vec<String> = (closure.unloadable.iter())
+            .map(|(file, lib)| {
+                let name = file.rsplit('/').next().unwrap_or(file);
+                format!("{name} (needs {lib})")
+            })
+            .collect();
+        // Platform plugins first: without one a GUI app cannot start.
+        let mut list = list;
+        list.sort_by_key(|p| {
+            !p.starts_with("libq") || !p.contains("xcb") && !p.contains("wayland")
+        });
+        let shown = list.len().min(4);
+        let more = match list.len() - shown {
+            0 => String::new(),
+            n => format!(" and {n} more (-v lists them)"),
+        };
+        progress.note(&format!(
+            "{} plugins left out, as libraries they load are not installed here: {}{more}; install those libraries to ship them",
+            list.len(),
+            list[..shown].join(", ")
+        ));
+        progress.detail(&format!("plugins left out: {}", list.join(", ")));
+    }
+    if contents.offered_left() > 0 {
+        progress.detail(&format!(
+            "{} shared libraries of the distributions are left out: no bundled file loads them",
+            contents.offered_left()
+        ));
     }
     for (lib, needed_by) in &closure.missing {
         progress.warn(&format!(

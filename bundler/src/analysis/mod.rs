@@ -16,6 +16,8 @@ pub struct Site {
     /// Every import of it seen so far is inside a function of an installed package: it runs
     /// only if the app uses that part of the package (pandas' `to_excel` importing openpyxl).
     pub in_package_function: bool,
+    /// This import statement is inside a function or lambda (in the importer's own code).
+    pub deferred: bool,
 }
 
 /// How much an import matters, least first.
@@ -31,12 +33,23 @@ pub enum Need {
 }
 
 impl Site {
+    /// A module a compiled module loads from C as it is imported (seen by loading it).
+    pub fn loaded_from_c() -> Site {
+        Site {
+            importer: "a compiled module, as it loads".to_string(),
+            optional: false,
+            in_package_function: false,
+            deferred: false,
+        }
+    }
+
     /// An import by the app's own code (or a hint), `optional` or not.
     pub fn app(importer: &str, optional: bool) -> Site {
         Site {
             importer: importer.to_string(),
             optional,
             in_package_function: false,
+            deferred: false,
         }
     }
 
@@ -56,6 +69,7 @@ impl Site {
             importer: self.importer.clone(),
             optional: self.optional || need == Need::Optional,
             in_package_function: self.in_package_function || need == Need::InFunction,
+            deferred: self.deferred,
         }
     }
 }

@@ -40,7 +40,7 @@ impl ModuleName {
         let (dir, file) = rel.rsplit_once('/').unwrap_or(("", rel));
         let stem = if let Some(stem) = file.strip_suffix(".py") {
             stem
-        } else if file.ends_with(".so") {
+        } else if file.ends_with(".so") || file.ends_with(".pyd") {
             file.split('.').next()?
         } else {
             return None;

@@ -3,7 +3,7 @@
 //! from the base OS's own. Then every bundled ELF file is stripped (see [`strip`]), and one
 //! with a search path that points outside the bundle is pointed at the library folder instead.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fs;
 use std::io::Read;
 use std::path::PathBuf;
@@ -25,6 +25,9 @@ pub struct Closure {
     pub libraries: BTreeMap<String, PathBuf>,
     /// `(library, needed by)` pairs that were not found anywhere.
     pub missing: Vec<(String, String)>,
+    /// Optional files (a package's plugins) left out again, each with a library it needs
+    /// that was not found.
+    pub unloadable: Vec<(String, String)>,
     /// Files whose search path could not be rewritten (too short to hold the new one).
     pub unpatched: Vec<String>,
     pub clashes: Vec<Clash>,
@@ -64,7 +67,7 @@ pub fn resolve(contents: &mut Contents, searcher: &Searcher, how: Strip) -> Resu
     // path and are already in the bundle at the right place: never copy those again.
     // Such a library is looked at again when reached through a loader chain, whose DT_RPATH
     // folders may find what its own search path does not.
-    let already_bundled: HashMap<PathBuf, String> = contents
+    let mut already_bundled: HashMap<PathBuf, String> = contents
         .iter()
         .filter_map(|(dest, item)| match &item.source {
             Source::File(path) => Some((path.canonicalize().ok()?, dest.clone())),
@@ -72,6 +75,9 @@ pub fn resolve(contents: &mut Contents, searcher: &Searcher, how: Strip) -> Resu
         })
         .collect();
     let mut visited: HashSet<(PathBuf, Vec<PathBuf>)> = HashSet::new();
+    // Who needs which library (by name), where each library found went, and which files this
+    // closure put in: what is needed only by plugins that cannot load goes out again.
+    let mut needs = Needs::default();
     let mut read_once: HashSet<String> = HashSet::new();
 
     while let Some((dest, host_path, loaders)) = queue.pop_front() {
@@ -95,6 +101,7 @@ pub fn resolve(contents: &mut Contents, searcher: &Searcher, how: Strip) -> Resu
             if system::is_system(name) {
                 continue;
             }
+            needs.edges.push((dest.clone(), name.clone()));
             if let Some(first) = report.libraries.get(name) {
                 let other = searcher.find(name, &host_path, &info, &loaders);
                 if let Some(other) = other.filter(|o| !same_file(o, first)) {
@@ -109,14 +116,28 @@ pub fn resolve(contents: &mut Contents, searcher: &Searcher, how: Strip) -> Resu
             }
             let lib_dest = format!("{}/{}", layout::LIB_DIR, name);
             if contents.contains(&lib_dest) {
+                needs.dest_of.insert(name.clone(), lib_dest);
                 continue;
             }
             let found = searcher.find(name, &host_path, &info, &loaders);
-            let bundled = (found.as_ref())
-                .and_then(|f| f.canonicalize().ok())
-                .and_then(|real| already_bundled.get(&real));
+            let real = found.as_ref().and_then(|f| f.canonicalize().ok());
+            // A library a distribution offered (its own, at its own place) goes in now, and
+            // what it needs is looked at in turn.
+            if let (Some(real), Some(found)) = (&real, &found) {
+                if !already_bundled.contains_key(real) {
+                    if let Some(dest) = contents.take_offered(real)? {
+                        already_bundled.insert(real.clone(), dest.clone());
+                        needs.added.insert(dest.clone());
+                        queue.push_back((dest, found.clone(), chain.clone()));
+                    }
+                }
+            }
+            let bundled = real.as_ref().and_then(|real| already_bundled.get(real));
             match found {
                 Some(found) if bundled.is_some() => {
+                    if let Some(at) = bundled {
+                        needs.dest_of.insert(name.clone(), at.clone());
+                    }
                     if !chain.is_empty() {
                         let at = bundled.cloned().unwrap_or_default();
                         queue.push_back((at, found.clone(), chain.clone()));
@@ -136,6 +157,8 @@ pub fn resolve(contents: &mut Contents, searcher: &Searcher, how: Strip) -> Resu
                         ),
                     )?;
                     report.libraries.insert(name.clone(), found.clone());
+                    needs.dest_of.insert(name.clone(), lib_dest.clone());
+                    needs.added.insert(lib_dest.clone());
                     queue.push_back((lib_dest, found, chain.clone()));
                 }
                 None => {
@@ -155,6 +178,11 @@ pub fn resolve(contents: &mut Contents, searcher: &Searcher, how: Strip) -> Resu
         .missing
         .retain(|(name, _)| !libraries.contains_key(name));
 
+    let dead = needs.unloadable(contents, &mut report);
+    for dest in &dead {
+        contents.remove(dest);
+    }
+    let elf_files = (elf_files.into_iter()).filter(|(dest, _)| !dead.contains(dest));
     for (dest, original) in elf_files {
         let stripped = strip::strip(&original, how);
         let changed = stripped.is_some();
@@ -168,6 +196,83 @@ pub fn resolve(contents: &mut Contents, searcher: &Searcher, how: Strip) -> Resu
         }
     }
     Ok(report)
+}
+
+/// The closure's edges, for leaving out plugins that cannot load.
+#[derive(Default)]
+struct Needs {
+    /// (file, library name it needs).
+    edges: Vec<(String, String)>,
+    /// Library name → where the bundle has it.
+    dest_of: HashMap<String, String>,
+    /// Files the closure put in.
+    added: BTreeSet<String>,
+}
+
+impl Needs {
+    /// The files to take out again: optional ones (plugins) that need, directly or through
+    /// other libraries, one that was not found, and the libraries the closure put in only for
+    /// those. Missing libraries only they needed are no longer reported missing; the plugins
+    /// go to `report.unloadable`.
+    fn unloadable(&self, contents: &Contents, report: &mut Closure) -> BTreeSet<String> {
+        let found = |name: &str| self.dest_of.get(name);
+        // Files that cannot load: a library they need is missing, or cannot load itself.
+        let mut bad: BTreeMap<String, String> = BTreeMap::new();
+        loop {
+            let mut changed = false;
+            for (file, name) in &self.edges {
+                if bad.contains_key(file) {
+                    continue;
+                }
+                let why = match found(name) {
+                    None if !report.libraries.contains_key(name) => Some(name.clone()),
+                    Some(dest) => bad.get(dest).cloned(),
+                    None => None,
+                };
+                if let Some(why) = why {
+                    bad.insert(file.clone(), why);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let mut dead: BTreeSet<String> = (bad.keys())
+            .filter(|f| contents.is_optional(f))
+            .cloned()
+            .collect();
+        loop {
+            let newly: Vec<String> = (self.added.iter())
+                .filter(|lib| !dead.contains(*lib))
+                .filter(|lib| {
+                    let mut needers = (self.edges.iter())
+                        .filter(|(_, name)| found(name) == Some(*lib))
+                        .map(|(file, _)| file)
+                        .peekable();
+                    needers.peek().is_some() && needers.all(|f| dead.contains(f))
+                })
+                .cloned()
+                .collect();
+            if newly.is_empty() {
+                break;
+            }
+            dead.extend(newly);
+        }
+        report.unloadable = (dead.iter())
+            .filter(|f| contents.is_optional(f))
+            .map(|f| (f.clone(), bad.get(f).cloned().unwrap_or_default()))
+            .collect();
+        // A missing library is reported for a file that stays, if any needs it.
+        report.missing = Vec::new();
+        for (file, name) in &self.edges {
+            let missing = found(name).is_none() && !report.libraries.contains_key(name);
+            if missing && !dead.contains(file) && !report.missing.iter().any(|(n, _)| n == name) {
+                report.missing.push((name.clone(), file.clone()));
+            }
+        }
+        dead
+    }
 }
 
 fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {

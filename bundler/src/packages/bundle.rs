@@ -1,13 +1,16 @@
-//! Bundling the distributions the module graph wants: each whole, as installed (its RECORD,
-//! metadata included), with its modules compiled, apart from what never matters at run time
-//! (see `files`).
+//! Bundling the distributions the module graph wants: each as installed (its RECORD, metadata
+//! included), with its modules compiled, apart from what never matters at run time (see
+//! `files`) and what the app does not reach: extension modules nothing needs, and the files
+//! the package rules leave out (see `rules`). A distribution's shared libraries are offered:
+//! the native closure takes those that a bundled file loads.
 
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::distribution::Distribution;
+use super::distribution::{is_compiled_file, Distribution};
 use super::files;
+use super::rules::{Rules, Tally, Verdict};
 use crate::analysis;
 use crate::analysis::graph::site::SiteFinder;
 use crate::analysis::graph::ModuleGraph;
@@ -16,10 +19,25 @@ use crate::compile::{Compiler, Job};
 use crate::contents::{Contents, Item};
 use crate::error::Error;
 
-/// What was bundled, for the build summary: each distribution's name and version.
+/// What was bundled, for the build summary: each distribution's name and version, and what
+/// was left out of them.
 #[derive(Debug, Default)]
 pub struct Bundled {
     pub distributions: Vec<(String, String)>,
+    /// Extension modules nothing needs.
+    pub unneeded_modules: usize,
+    /// Shared libraries offered to the native closure.
+    pub offered: usize,
+    /// What each package rule took and left.
+    pub rules: Tally,
+}
+
+/// How the files of the distributions are chosen beyond what the graph says.
+pub struct Choice<'a> {
+    pub rules: &'a Rules,
+    /// Whether versioned shared libraries (`libQt6Core.so.6`) go only when a bundled file
+    /// needs them (ELF targets: the closure finds them through their `$ORIGIN` paths).
+    pub offer_libraries: bool,
 }
 
 /// Bundle every distribution `graph` wants into `site_dest` (the bundle's site-packages).
@@ -27,26 +45,68 @@ pub fn add_distributions(
     graph: &ModuleGraph,
     site: &SiteFinder,
     site_dest: &str,
+    choice: &Choice,
     compiler: &Compiler,
     contents: &mut Contents,
 ) -> Result<Bundled, Error> {
     let mut bundled = Bundled::default();
     let in_app = |tool: &str| files::app_imports_within(&graph.app_imports, tool);
+    let unneeded: HashSet<&Path> = graph.unneeded.iter().map(|c| c.file.as_path()).collect();
+    let reached: std::collections::BTreeSet<String> = (graph.imported.iter().cloned())
+        .chain(graph.compiled.iter().map(|c| c.module.clone()))
+        .collect();
     for &id in &graph.distributions {
         let dist = &site.index().dists[id];
         bundled
             .distributions
             .push((dist.name.clone(), dist.version.clone()));
-        bundle(dist, site.files(id, &in_app), site_dest, compiler, contents)?;
+        let mut files = site.files(id, &in_app);
+        let mut plugins = HashSet::new();
+        if !site.is_whole(id) {
+            files.retain(|(rel, source)| {
+                if unneeded.contains(source.as_path()) {
+                    bundled.unneeded_modules += 1;
+                    return false;
+                }
+                let verdict = choice.rules.verdict(rel, &reached);
+                bundled.rules.count(&verdict);
+                if matches!(verdict, Verdict::Take { .. }) && is_compiled_file(rel) {
+                    plugins.insert(rel.clone());
+                }
+                !matches!(verdict, Verdict::Leave { .. })
+            });
+            if choice.offer_libraries {
+                let (offered, kept): (Vec<_>, Vec<_>) = files.into_iter().partition(|(rel, _)| {
+                    is_versioned_library(rel)
+                        && choice.rules.verdict(rel, &reached) == Verdict::Unnamed
+                });
+                for (rel, source) in offered {
+                    let item = Item::from_file(&source, dist.origin(&rel))?;
+                    contents.offer(format!("{site_dest}/{rel}"), item);
+                    bundled.offered += 1;
+                }
+                files = kept;
+            }
+        }
+        bundle(dist, files, &plugins, site_dest, compiler, contents)?;
     }
     Ok(bundled)
 }
 
+/// A shared library by its versioned name (`libQt6Core.so.6`, `libpyside6.abi3.so.6.12`):
+/// the name the dynamic loader looks for when a file needs it. Libraries named otherwise may
+/// be loaded by path at run time (ctypes), and ship whether or not anything needs them.
+fn is_versioned_library(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    is_compiled_file(rel) && name.contains(".so.")
+}
+
 /// Add `files` of `dist` (relative to site-packages, with where each is read from), modules
-/// compiled.
+/// compiled; `plugins` go only if what they load can be had.
 fn bundle(
     dist: &Distribution,
     files: Vec<(String, PathBuf)>,
+    plugins: &HashSet<String>,
     site_dest: &str,
     compiler: &Compiler,
     contents: &mut Contents,
@@ -63,7 +123,11 @@ fn bundle(
     for (rel, source) in files {
         let Some(module_path) = rel.strip_suffix(".py") else {
             let item = Item::from_file(&source, dist.origin(&rel))?;
-            contents.add(format!("{site_dest}/{rel}"), item)?;
+            if plugins.contains(&rel) {
+                contents.add_optional(format!("{site_dest}/{rel}"), item)?;
+            } else {
+                contents.add(format!("{site_dest}/{rel}"), item)?;
+            }
             continue;
         };
         let Some(module) = ModuleName::from_path(&rel) else {

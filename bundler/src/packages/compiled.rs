@@ -1,10 +1,11 @@
 //! What compiled modules import from C. No source shows it, and Cython compresses the strings
-//! that would, yet numpy's `random.bit_generator` imports `secrets` and pandas'
-//! `_libs.testing` imports `cmath` as they load. So the build interpreter imports every
-//! compiled module of the bundled distributions, in one isolated process (`-I`, an empty
-//! working folder), and reports the standard-library modules that were then loaded; those
-//! join what the app reaches. PyInstaller runs package code at build time for its hooks in the
-//! same way. The answer is cached in `--workpath`, keyed by the modules' files.
+//! that would, yet numpy's `random.bit_generator` imports `secrets`, pandas'
+//! `_libs.testing` imports `cmath`, and PySide6's `QtWidgets` imports `QtGui` and `QtCore` as
+//! they load. So the build interpreter imports the compiled modules the app reaches, in one
+//! isolated process (`-I`, an empty working folder), and reports the modules that were then
+//! loaded; those join what the app reaches. PyInstaller runs package code at build time for
+//! its hooks in the same way. The answer is cached in `--workpath`, keyed by the modules'
+//! files.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -30,27 +31,45 @@ pub struct Compiled {
     pub file: PathBuf,
 }
 
-/// The standard-library modules loaded once every module of `compiled` is imported by
-/// `interp`, from the cache in `cache_dir` when the same files were probed before. `None`
-/// when the interpreter could not be run at all (or `cache_dir` made).
-pub fn stdlib_imports(
-    interp: &Interpreter,
-    compiled: &[Compiled],
-    cache_dir: &Path,
-) -> Option<BTreeSet<String>> {
+/// What importing some compiled modules loaded.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Loaded {
+    /// Standard-library modules.
+    pub stdlib: BTreeSet<String>,
+    /// Every other module: the distributions'.
+    pub others: BTreeSet<String>,
+}
+
+impl Loaded {
+    fn parse(text: &str) -> Loaded {
+        let mut loaded = Loaded::default();
+        for line in text.lines() {
+            if let Some(name) = line.strip_prefix("module\t") {
+                loaded.stdlib.insert(name.to_string());
+            } else if let Some(name) = line.strip_prefix("loaded\t") {
+                loaded.others.insert(name.to_string());
+            }
+        }
+        loaded
+    }
+}
+
+/// The modules loaded once every module of `compiled` is imported by `interp`, from the
+/// cache in `cache_dir` when the same files were probed before. `None` when the interpreter
+/// could not be run at all (or `cache_dir` made).
+pub fn loaded_by(interp: &Interpreter, compiled: &[Compiled], cache_dir: &Path) -> Option<Loaded> {
     if compiled.is_empty() {
-        return Some(BTreeSet::new());
+        return Some(Loaded::default());
     }
     let cache = cache_dir.join(format!("{:032x}.txt", key(interp, compiled)));
     if let Ok(text) = fs::read_to_string(&cache) {
-        return Some(text.lines().map(str::to_string).collect());
+        return Some(Loaded::parse(&text));
     }
     fs::create_dir_all(cache_dir).ok()?;
-    let found = run(interp, compiled, cache_dir)?;
-    let text: String = found.iter().map(|m| format!("{m}\n")).collect();
+    let text = run(interp, compiled, cache_dir)?;
     // A cache that cannot be written costs the next build time, nothing else.
     let _ = workpath::write_whole(&cache, text.as_bytes());
-    Some(found)
+    Some(Loaded::parse(&text))
 }
 
 /// The interpreter, the probe and every module's name, size and modification time.
@@ -72,8 +91,8 @@ fn key(interp: &Interpreter, compiled: &[Compiled]) -> u128 {
     hash.digest128()
 }
 
-/// Run the probe in `cwd` (any folder: `-I` keeps it off `sys.path`).
-fn run(interp: &Interpreter, compiled: &[Compiled], cwd: &Path) -> Option<BTreeSet<String>> {
+/// Run the probe in `cwd` (any folder: `-I` keeps it off `sys.path`); what it reported.
+fn run(interp: &Interpreter, compiled: &[Compiled], cwd: &Path) -> Option<String> {
     // Absolute, as the child starts in `cwd`; not canonical, or a virtualenv's python would
     // turn into its base interpreter and lose the environment's site-packages.
     let python = std::path::absolute(&interp.requested).ok()?;
@@ -110,8 +129,8 @@ fn run(interp: &Interpreter, compiled: &[Compiled], cwd: &Path) -> Option<BTreeS
     let text = reader.join().ok()?;
     Some(
         text.lines()
-            .filter_map(|l| l.strip_prefix("module\t"))
-            .map(str::to_string)
+            .filter(|l| l.starts_with("module\t") || l.starts_with("loaded\t"))
+            .map(|l| format!("{l}\n"))
             .collect(),
     )
 }

@@ -1,7 +1,9 @@
 # Run by pybundle (packages/compiled.rs) with the build interpreter: imports each compiled
-# module named on stdin, one per line, and prints the standard-library modules it loaded
-# after each one (so a module that crashes the process loses only itself). C code imports
-# modules no source shows (Cython compresses its strings); this is how pybundle learns which.
+# module named on stdin, one per line, and prints the modules it loaded after each one (so a
+# module that crashes the process loses only itself): `module NAME` for the standard library's,
+# `loaded NAME` for any other (a binding's sibling modules: PySide6.QtWidgets loads QtGui and
+# QtCore from C). C code imports modules no source shows (Cython compresses its strings); this
+# is how pybundle learns which.
 # Whatever the modules print goes to stderr; a module that fails to import is skipped.
 import importlib
 import sys
@@ -17,8 +19,8 @@ seen = set(sys.modules)
 def report():
     for module in sorted(set(sys.modules) - seen):
         seen.add(module)
-        if module.split(".")[0] in stdlib:
-            out.write("module\t%s\n" % module)
+        kind = "module" if module.split(".")[0] in stdlib else "loaded"
+        out.write("%s\t%s\n" % (kind, module))
     out.flush()
 
 

@@ -16,10 +16,13 @@
 //! - the standard library's: those the app or a package uses follow every import, start-up
 //!   modules only their module-level ones.
 //!
-//! After the walk, the compiled modules of the distributions are asked what they import from C
-//! (an edge no source shows, see `packages::compiled`), and the module-level imports of the
-//! distributions' modules nothing reached are looked at too (they may run, as plugins or by
-//! computed names); both only add standard-library modules.
+//! After the walk, the compiled modules the walk reached are asked what they load from C (an
+//! edge no source shows, see `packages::compiled`): the standard library's modules join the
+//! graph, and so do the distributions' (PySide6's `QtWidgets` loads `QtGui` and `QtCore`), which
+//! may reach more compiled modules, asked in turn. A compiled module nothing reaches is not
+//! needed: the bundle leaves it out (with the shared libraries only it would load). The
+//! module-level imports of the distributions' modules nothing reached are looked at too (they
+//! may run, as plugins or by computed names), for the standard-library modules they add.
 
 pub mod app;
 pub mod site;
@@ -32,7 +35,7 @@ use crate::analysis::name::{prefixes, top};
 use crate::analysis::{Need, Site};
 use crate::error::Error;
 use crate::excludes::Excludes;
-use crate::packages::compiled::Compiled;
+use crate::packages::compiled::{Compiled, Loaded};
 use crate::packages::markers;
 
 /// Where the walk starts.
@@ -57,12 +60,19 @@ pub struct ModuleGraph {
     pub distributions: Vec<usize>,
     /// Modules of those distributions that something reached, and how much each is needed.
     pub reached: BTreeMap<String, Need>,
+    /// Every name of a distribution's module that something imported, unless only optionally
+    /// from inside a package's function (compiled modules' included, which have no source to
+    /// follow).
+    pub imported: BTreeSet<String>,
     /// Top-level names found nowhere, with the import of them that matters most.
     pub missing: BTreeMap<String, Site>,
     /// Names the app's own code (or a hint) imports from outside itself.
     pub app_imports: BTreeSet<String>,
-    /// The compiled modules of the distributions.
+    /// The compiled modules of the distributions that the app needs: reached by an import,
+    /// loaded from C by one that is, or in a distribution wanted whole (`--collect-all`).
     pub compiled: Vec<Compiled>,
+    /// The compiled modules of the distributions that nothing needs.
+    pub unneeded: Vec<Compiled>,
     /// The standard-library modules the compiled modules import from C and analysis did not
     /// see; `None` when they could not be asked.
     pub from_c: Option<Vec<String>>,
@@ -102,7 +112,7 @@ pub fn analyse(
     site: &site::SiteFinder,
     stdlib: &mut stdlib::StdlibFinder,
     excludes: &Excludes,
-    probe: &dyn Fn(&[Compiled]) -> Option<BTreeSet<String>>,
+    probe: &dyn Fn(&[Compiled]) -> Option<Loaded>,
 ) -> Result<ModuleGraph, Error> {
     let mut walk = Walk {
         app,
@@ -143,52 +153,126 @@ pub fn analyse(
     }
     walk.run()?;
 
-    // What compiled modules import from C.
-    let app_imports = walk.graph.app_imports.clone();
-    let in_app = |tool: &str| crate::packages::files::app_imports_within(&app_imports, tool);
-    let compiled: Vec<Compiled> = (walk.graph.distributions.iter())
-        .flat_map(|&dist| site.compiled(dist, &in_app))
-        .collect();
-    let found = probe(&compiled);
-    if let Some(found) = &found {
-        let new: Vec<String> = (found.iter())
-            .filter(|m| !walk.stdlib.asked_by_app().contains(*m) && !excludes.contains(m))
-            .cloned()
-            .collect();
-        for name in &new {
+    // The bundle carries every Python module of a distribution, and any may run (Pillow loads
+    // its format plugins by computed names): the compiled modules their module-level code
+    // imports from beside them are needed too.
+    walk.unreached_imports(true)?;
+    walk.run()?;
+    // What the compiled modules the app reaches load from C, until they load nothing new.
+    let mut asked: BTreeSet<String> = BTreeSet::new();
+    let mut from_c: Option<BTreeSet<String>> = Some(BTreeSet::new());
+    for _ in 0..MAX_PROBES {
+        let (needed, _) = walk.compiled_modules();
+        if needed.iter().all(|c| asked.contains(&c.module)) {
+            break;
+        }
+        asked.extend(needed.iter().map(|c| c.module.clone()));
+        let Some(loaded) = probe(&needed) else {
+            from_c = None;
+            break;
+        };
+        for name in &loaded.stdlib {
+            if walk.stdlib.asked_by_app().contains(name) || excludes.contains(name) {
+                continue;
+            }
+            if let Some(new) = from_c.as_mut() {
+                new.insert(name.clone());
+            }
             walk.queue.push_back(Visit::Stdlib(stdlib::Visit {
                 name: name.clone(),
                 by_app: true,
                 used: true,
             }));
         }
-        walk.graph.from_c = Some(new);
-    }
-    walk.graph.compiled = compiled;
-    walk.run()?;
-
-    // The module-level imports of what nothing reached in the bundled distributions.
-    for &dist in &walk.graph.distributions.clone() {
-        for module in site.module_names(dist, &in_app) {
-            if walk.graph.reached.contains_key(&module) {
-                continue;
-            }
-            for (name, _) in site.imports(dist, &module, &in_app)?.unwrap_or_default() {
-                if walk.stdlib.provides(&name) && !excludes.contains(&name) {
-                    walk.queue.push_back(Visit::Stdlib(stdlib::Visit {
-                        name,
-                        by_app: false,
-                        used: false,
-                    }));
-                }
+        for name in loaded.others {
+            // Modules a binding makes up as it loads (shiboken's `__feature__`) are no file.
+            let installed = !site.owners(&name).is_empty();
+            if installed && !walk.graph.imported.contains(&name) && !excludes.contains(&name) {
+                walk.queue.push_back(Visit::Package {
+                    name,
+                    site: Site::loaded_from_c(),
+                });
             }
         }
+        walk.run()?;
     }
+    let (compiled, unneeded) = walk.compiled_modules();
+    walk.graph.from_c = from_c.map(|set| set.into_iter().collect());
+    walk.graph.compiled = compiled;
+    walk.graph.unneeded = unneeded;
+    // The module-level imports of what nothing reached in the bundled distributions.
+    walk.unreached_imports(false)?;
     walk.run()?;
     Ok(walk.graph)
 }
 
+/// How many times the compiled modules are asked what they load: each answer may reach more.
+const MAX_PROBES: usize = 4;
+
 impl Walk<'_> {
+    /// Look at the imports of the distributions' modules nothing reached: the standard
+    /// library's modules they import are queued (only their module-level code may run), and,
+    /// with `compiled`, the compiled modules of wanted distributions that their module-level
+    /// code imports from the same package count as imported.
+    fn unreached_imports(&mut self, compiled: bool) -> Result<(), Error> {
+        let app_imports = self.graph.app_imports.clone();
+        let in_app = |tool: &str| crate::packages::files::app_imports_within(&app_imports, tool);
+        let modules: BTreeSet<String> = (self.graph.distributions.iter())
+            .flat_map(|&dist| self.site.compiled(dist, &in_app))
+            .map(|c| c.module)
+            .collect();
+        for &dist in &self.graph.distributions.clone() {
+            for module in self.site.module_names(dist, &in_app) {
+                if self.graph.reached.contains_key(&module) {
+                    continue;
+                }
+                let imports = self.site.imports(dist, &module, &in_app)?;
+                for (name, site) in imports.unwrap_or_default() {
+                    if self.excludes.contains(&name) {
+                        continue;
+                    }
+                    if compiled {
+                        // A plugin's own native half, beside it in its package (Pillow's
+                        // `WebPImagePlugin` and `_webp`), not another part of the
+                        // distribution (PySide6's QML helpers and `QtQml`).
+                        let parent = |n: &str| n.rsplit_once('.').map(|(p, _)| p.to_string());
+                        let beside = parent(&name) == parent(&module);
+                        if !site.deferred && beside && modules.contains(&name) {
+                            self.graph.imported.insert(name);
+                        }
+                    } else if self.stdlib.provides(&name) {
+                        self.queue.push_back(Visit::Stdlib(stdlib::Visit {
+                            name,
+                            by_app: false,
+                            used: false,
+                        }));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The compiled modules of the wanted distributions: those needed (imported, or of a
+    /// distribution wanted whole) and the others.
+    fn compiled_modules(&self) -> (Vec<Compiled>, Vec<Compiled>) {
+        let app_imports = &self.graph.app_imports;
+        let in_app = |tool: &str| crate::packages::files::app_imports_within(app_imports, tool);
+        let mut needed = Vec::new();
+        let mut unneeded = Vec::new();
+        for &dist in &self.graph.distributions {
+            let whole = self.site.is_whole(dist);
+            for c in self.site.compiled(dist, &in_app) {
+                if whole || self.graph.imported.contains(&c.module) {
+                    needed.push(c);
+                } else {
+                    unneeded.push(c);
+                }
+            }
+        }
+        (needed, unneeded)
+    }
+
     /// Look at everything queued, and what it leads to.
     fn run(&mut self) -> Result<(), Error> {
         loop {
@@ -299,8 +383,14 @@ impl Walk<'_> {
         for dist in owners {
             self.want(dist, &[]);
         }
-        // Importing a.b.c runs a, a.b and a.b.c.
+        // Importing a.b.c runs a, a.b and a.b.c. A compiled module counts as imported unless
+        // only an optional import inside a package's function asks for it (PySide6 tries
+        // QtNetwork for its Windows OpenSSL set-up): that code copes without it.
+        let weak = site.optional && site.deferred;
         for prefix in prefixes(&name) {
+            if !weak {
+                self.graph.imported.insert(prefix.to_string());
+            }
             self.reach(prefix, site.need())?;
         }
         Ok(())

@@ -31,6 +31,8 @@ pub struct SiteFinder<'a> {
     whole: Vec<String>,
     /// Each distribution's modules, read once it is asked about.
     modules: RefCell<HashMap<usize, HashMap<String, ModuleFile>>>,
+    /// Whether a compiled file is an extension module, read once.
+    extension: RefCell<HashMap<PathBuf, bool>>,
 }
 
 impl<'a> SiteFinder<'a> {
@@ -40,6 +42,7 @@ impl<'a> SiteFinder<'a> {
             env,
             whole,
             modules: RefCell::new(HashMap::new()),
+            extension: RefCell::new(HashMap::new()),
         }
     }
 
@@ -111,6 +114,7 @@ impl<'a> SiteFinder<'a> {
                         importer: file.rel.clone(),
                         optional: how.optional,
                         in_package_function: !how.always,
+                        deferred: how.deferred,
                     };
                     (name, site)
                 })
@@ -169,13 +173,35 @@ impl<'a> SiteFinder<'a> {
     /// The compiled modules `dist` bundles.
     pub fn compiled(&self, dist: usize, app_imports: &dyn Fn(&str) -> bool) -> Vec<Compiled> {
         (self.files(dist, app_imports).into_iter())
-            .filter(|(rel, _)| rel.ends_with(".so"))
+            .filter(|(rel, _)| rel.ends_with(".so") || rel.ends_with(".pyd"))
             .filter_map(|(rel, file)| {
-                Some(Compiled {
-                    module: ModuleName::from_path(&rel)?.to_string(),
+                let module = ModuleName::from_path(&rel)?;
+                let last = module.as_str().rsplit('.').next().unwrap_or_default();
+                let is_module = rel.ends_with(".pyd")
+                    || *(self.extension.borrow_mut())
+                        .entry(file.clone())
+                        .or_insert_with(|| exports_init(&file, last));
+                is_module.then(|| Compiled {
+                    module: module.to_string(),
                     file,
                 })
             })
             .collect()
     }
+}
+
+/// Does the ELF file `path` define `PyInit_<last>`, the function that makes it an extension
+/// module? A Qt plugin or a library named like a module (`libqxcb.so`) does not. A file that
+/// cannot be read as ELF is taken for a module: leaving out one the app imports would break it.
+fn exports_init(path: &std::path::Path, last: &str) -> bool {
+    let Ok(bytes) = fs::read(path) else {
+        return true;
+    };
+    let Ok(elf) = goblin::elf::Elf::parse(&bytes) else {
+        return true;
+    };
+    let wanted = format!("PyInit_{last}");
+    elf.dynsyms
+        .iter()
+        .any(|sym| sym.st_shndx != 0 && elf.dynstrtab.get_at(sym.st_name) == Some(wanted.as_str()))
 }
