@@ -29,6 +29,9 @@ APPS = {
     "numpy": (ROOT / "examples/numpy-app/matmul.py", ["numpy==2.4.6"]),
     # Pool(4), spawn: every worker runs the bundle again (PyInstaller unpacks per worker).
     "Pool(4)": (ROOT / "examples/process-pool/squares.py", []),
+    # A QtWidgets window on Qt's offscreen platform: what a binding's wheel carries beyond
+    # what the app reaches (QML, Quick, Designer, tools) is where the size goes.
+    "Qt widgets": (ROOT / "examples/qt-widgets/widgets.py", ["PySide6-Essentials==6.12.0"]),
 }
 
 
@@ -121,15 +124,17 @@ def main():
                           d / "pb-C"])
         rss = (launcher_peak_rss(d / "pb-F"), launcher_peak_rss(d / "pi-F"))
         rows.append((name, size(d / "pb-F"), size(d / "pi-F"), b_pb, b_pb_again, b_pi, *starts, *rss,
-                     bundler_rss[0]))
+                     bundler_rss[0], size(d / "pb-D"), size(d / "pi-D")))
 
-    print("| app | onefile size pybundle / PyInstaller | clean build pybundle / PyInstaller | rebuild pybundle "
+    print("| app | onefile size pybundle / PyInstaller | onedir size pybundle / PyInstaller "
+          "| clean build pybundle / PyInstaller | rebuild pybundle "
           "| start: python | onedir pybundle / PyInstaller | onefile pybundle / PyInstaller | onefile cached "
           "| launcher RSS pybundle / PyInstaller | bundler RSS |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for (name, s_pb, s_pi, b_pb, b_again, b_pi, t_py, t_pbd, t_pbf, t_pid, t_pif, t_pbc, r_pb, r_pi,
-         r_build) in rows:
+         r_build, d_pb, d_pi) in rows:
         print(f"| {name} | {s_pb / 1e6:.1f} MB / {s_pi / 1e6:.1f} MB ({s_pb / s_pi:.2f}x) "
+              f"| {d_pb / 1e6:.1f} MB / {d_pi / 1e6:.1f} MB ({d_pb / d_pi:.2f}x) "
               f"| {b_pb:.1f} s / {b_pi:.1f} s ({b_pb / b_pi:.2f}x) | {b_again:.2f} s "
               f"| {t_py * 1000:.0f} ms | {t_pbd * 1000:.0f} ms / {t_pid * 1000:.0f} ms ({t_pbd / t_py:.2f}x python) "
               f"| {t_pbf * 1000:.0f} ms / {t_pif * 1000:.0f} ms ({t_pbf / t_pif:.2f}x) "
@@ -139,4 +144,6 @@ def main():
 
 if __name__ == "__main__":
     os.environ.pop("NO_COLOR", None)
+    # Qt draws offscreen: no display needed, and the same on every machine.
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
     main()

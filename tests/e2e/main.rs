@@ -14,5 +14,6 @@ mod lifecycle;
 mod output;
 mod packages;
 mod pyinstaller;
+mod qt;
 mod run_time;
 mod windows;

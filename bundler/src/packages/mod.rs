@@ -12,6 +12,7 @@ pub mod hooks;
 pub mod markers;
 pub mod metadata;
 pub mod retarget;
+pub mod rules;
 pub mod wheels;
 
 use std::collections::HashMap;
