@@ -102,8 +102,10 @@ def main():
     pybundle = ROOT / "target/release/pybundle"
     rows = []
     for name, (script, packages) in APPS.items():
-        python = venv(name, packages)
-        work = OUT / name.replace("(", "").replace(")", "")
+        # Names as folders: hyperfine splits its commands at spaces.
+        slug = name.replace("(", "").replace(")", "").replace(" ", "-")
+        python = venv(slug, packages)
+        work = OUT / slug
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         pb = lambda mode, *extra, name=None: [pybundle, script, mode, "-n", name or f"pb{mode}", "--python", python,
