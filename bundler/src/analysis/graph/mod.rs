@@ -162,12 +162,17 @@ pub fn analyse(
     let mut asked: BTreeSet<String> = BTreeSet::new();
     let mut from_c: Option<BTreeSet<String>> = Some(BTreeSet::new());
     for _ in 0..MAX_PROBES {
+        // Each round asks only about the modules not asked before: what they load is learnt
+        // just as well in a fresh process.
         let (needed, _) = walk.compiled_modules();
-        if needed.iter().all(|c| asked.contains(&c.module)) {
+        let new: Vec<Compiled> = (needed.into_iter())
+            .filter(|c| !asked.contains(&c.module))
+            .collect();
+        if new.is_empty() {
             break;
         }
-        asked.extend(needed.iter().map(|c| c.module.clone()));
-        let Some(loaded) = probe(&needed) else {
+        asked.extend(new.iter().map(|c| c.module.clone()));
+        let Some(loaded) = probe(&new) else {
             from_c = None;
             break;
         };
