@@ -15,6 +15,7 @@
 
 mod error;
 mod handoff;
+mod root;
 #[cfg(unix)]
 mod unix;
 #[cfg(windows)]

@@ -1,4 +1,4 @@
-//! Qt GUI apps (tests/fixtures/qt), with Python hidden, on Qt's `offscreen` platform (no
+//! Qt GUI apps (examples/qt-widgets, tests/fixtures/qt), with Python hidden, on Qt's `offscreen` platform (no
 //! display needed; Qt Quick draws with its software backend). The bundle carries the binding
 //! modules the app reaches, the Qt libraries they load, the plugins of those modules
 //! (bundler/rules/qt.toml), and no developer tool, build file or unused Qt module.
@@ -39,7 +39,8 @@ fn a_widgets_app_runs_and_carries_no_qml_quick_or_developer_tools() {
     let python = venv(PYSIDE6);
     for mode in ["-F", "-D"] {
         let dist = tempfile::tempdir().unwrap();
-        let exe = build_with(&qt_fixture("widgets.py"), dist.path(), &[mode], &python);
+        let widgets = repo().join("examples/qt-widgets/widgets.py");
+        let exe = build_with(&widgets, dist.path(), &[mode], &python);
         let out = run_qt(&exe);
         assert_eq!(
             stdout(&out),

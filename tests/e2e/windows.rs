@@ -87,21 +87,40 @@ fn build_windows(script: &Path, dist: &Path, python: &Path, extra: &[&str]) -> P
         .exe
 }
 
-/// Run a Windows program under wine with Python, the runtime and the wheel cache hidden; a
-/// onefile app unpacks under `unpack` (a Linux folder, which wine shows as `Z:`).
-fn run_wine(exe: &Path, args: &[&str], unpack: &Path) -> Output {
+/// The command that runs a Windows program under wine with Python, the runtime and the wheel
+/// cache hidden; a onefile app unpacks under `unpack` (a Linux folder, which wine shows as
+/// `Z:`).
+fn wine_command(exe: &Path, args: &[&str], unpack: &Path) -> Command {
     let w = windows();
     let mut all: Vec<&OsStr> = vec![exe.as_os_str()];
     all.extend(args.iter().map(OsStr::new));
     let mut unpack_dir = std::ffi::OsString::from("Z:");
     unpack_dir.push(unpack);
-    hermetic_hiding(&w.wine, &all, &[&w.runtime, &w.cache])
-        .env("WINEPREFIX", &w.prefix)
+    let mut cmd = hermetic_hiding(&w.wine, &all, &[&w.runtime, &w.cache]);
+    cmd.env("WINEPREFIX", &w.prefix)
         .env("WINEDEBUG", "-all")
         .env("PYBUNDLE_RUNTIME_TMPDIR", unpack_dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Run a Windows program under wine to its end (see [`wine_command`]).
+fn run_wine(exe: &Path, args: &[&str], unpack: &Path) -> Output {
+    wine_command(exe, args, unpack).output().unwrap()
+}
+
+/// Start a Windows program under wine, its output to be read as it comes; its standard error
+/// is drained (wine cannot give a program a file as its standard error).
+fn spawn_wine(exe: &Path, unpack: &Path) -> std::process::Child {
+    let mut child = wine_command(exe, &[], unpack)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(mut pipe) = child.stderr.take() {
+        std::thread::spawn(move || std::io::copy(&mut pipe, &mut std::io::sink()));
+    }
+    child
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -540,21 +559,8 @@ fn the_app_dies_with_its_killed_launcher() {
     );
     let dist = tempfile::tempdir().unwrap();
     let exe = build_windows(&script, dist.path(), Path::new(&python()), &["-F"]);
-    let w = windows();
     let unpack = tempfile::tempdir().unwrap();
-    let mut unpack_dir = std::ffi::OsString::from("Z:");
-    unpack_dir.push(unpack.path());
-    let mut launcher = hermetic_hiding(&w.wine, &[exe.as_os_str()], &[&w.runtime, &w.cache])
-        .env("WINEPREFIX", &w.prefix)
-        .env("WINEDEBUG", "-all")
-        .env("PYBUNDLE_RUNTIME_TMPDIR", unpack_dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        // Wine cannot give a program a file as its standard error: a pipe, drained.
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drain(launcher.stderr.take());
+    let mut launcher = spawn_wine(&exe, unpack.path());
     let mut line = String::new();
     let stdout = launcher.stdout.take().unwrap();
     BufReader::new(stdout).read_line(&mut line).unwrap();
@@ -594,21 +600,8 @@ try:
     );
     let dist = tempfile::tempdir().unwrap();
     let exe = build_windows(&script, dist.path(), Path::new(&python()), &["-F"]);
-    let w = windows();
     let unpack = tempfile::tempdir().unwrap();
-    let mut unpack_dir = std::ffi::OsString::from("Z:");
-    unpack_dir.push(unpack.path());
-    let mut launcher = hermetic_hiding(&w.wine, &[exe.as_os_str()], &[&w.runtime, &w.cache])
-        .env("WINEPREFIX", &w.prefix)
-        .env("WINEDEBUG", "-all")
-        .env("PYBUNDLE_RUNTIME_TMPDIR", unpack_dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        // Wine cannot give a program a file as its standard error: a pipe, drained.
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drain(launcher.stderr.take());
+    let mut launcher = spawn_wine(&exe, unpack.path());
     let mut out = BufReader::new(launcher.stdout.take().unwrap());
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
@@ -628,13 +621,6 @@ try:
     assert_eq!(rest.replace("\r\n", "\n"), "KeyboardInterrupt\n");
     assert_eq!(status.code(), Some(130), "the launcher ends as the app did");
     assert!(is_empty_dir(unpack.path()), "the unpack folder stayed");
-}
-
-/// Read `pipe` to its end in the background.
-fn drain(pipe: Option<std::process::ChildStderr>) {
-    if let Some(mut pipe) = pipe {
-        std::thread::spawn(move || std::io::copy(&mut pipe, &mut std::io::sink()));
-    }
 }
 
 /// The Linux pids of the wine processes running the program `name`.

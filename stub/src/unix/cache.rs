@@ -10,29 +10,9 @@ use std::io;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::PathBuf;
 
-use pybundle_archive::{Bundle, Mode, Unpack};
+use pybundle_archive::Bundle;
 
 use super::{sweep, unpack_dir};
-
-/// Run-time switch: `0` forces a temporary unpack, `1` the cache.
-pub const CACHE_OVERRIDE: &str = "PYBUNDLE_RUNTIME_CACHE";
-
-/// Should this launch use the cache?
-pub fn wanted(bundle: &Bundle) -> bool {
-    match std::env::var_os(CACHE_OVERRIDE)
-        .as_deref()
-        .and_then(|v| v.to_str())
-    {
-        Some("0") => false,
-        Some("1") => true,
-        _ => matches!(
-            bundle.manifest.mode,
-            Mode::Onefile {
-                unpack: Unpack::Cached
-            }
-        ),
-    }
-}
 
 /// The folder holding an intact unpack of `bundle`, made or repaired if needed; `None` when
 /// the cache cannot be used.

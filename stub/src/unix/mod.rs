@@ -58,21 +58,11 @@ fn outer(inv: &Invocation) -> Result<u8, LaunchError> {
     };
     match &manifest.mode {
         Mode::Onedir { contents_dir } => {
-            let dir = exe
-                .parent()
-                .ok_or_else(|| LaunchError::NoFolder(contents_dir.into()))?;
-            let root = if contents_dir == "." {
-                dir.to_path_buf()
-            } else {
-                dir.join(contents_dir)
-            };
-            if !root.join(&manifest.launch.python).is_file() {
-                return Err(LaunchError::NoFolder(root));
-            }
+            let root = crate::root::onedir(&exe, contents_dir, &manifest.launch)?;
             Err(command::exec_inner(&handoff(root), inv, None))
         }
         Mode::Onefile { .. } => {
-            if cache::wanted(&bundle) {
+            if crate::root::cache_wanted(&bundle) {
                 // A cache that cannot load programs (mounted noexec) falls back to a private
                 // temporary unpack.
                 if let Some(root) =

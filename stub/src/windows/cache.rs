@@ -5,29 +5,10 @@
 
 use std::path::PathBuf;
 
-use pybundle_archive::{Bundle, Mode, Unpack};
+use pybundle_archive::Bundle;
 
 use super::lock::{self, DirLock};
 use super::unpack_dir;
-
-/// Run-time override: `1` uses the cache, `0` does not, whatever the build said.
-pub const CACHE_OVERRIDE: &str = "PYBUNDLE_RUNTIME_CACHE";
-
-pub fn wanted(bundle: &Bundle) -> bool {
-    match std::env::var_os(CACHE_OVERRIDE)
-        .as_deref()
-        .and_then(|v| v.to_str())
-    {
-        Some("0") => false,
-        Some("1") => true,
-        _ => matches!(
-            bundle.manifest.mode,
-            Mode::Onefile {
-                unpack: Unpack::Cached
-            }
-        ),
-    }
-}
 
 /// The checked cache folder of this bundle, filled first if needed, and marked in use; `None`
 /// when it cannot be had (the app then unpacks privately).

@@ -68,21 +68,11 @@ fn outer(inv: &Invocation) -> Result<u32, LaunchError> {
     let handoff = |root| Handoff::new(bundle.trailer.hash, Vec::new(), &manifest.launch, root);
     match &manifest.mode {
         Mode::Onedir { contents_dir } => {
-            let dir = exe
-                .parent()
-                .ok_or_else(|| LaunchError::NoFolder(contents_dir.into()))?;
-            let root = if contents_dir == "." {
-                dir.to_path_buf()
-            } else {
-                dir.join(contents_dir)
-            };
-            if !root.join(&manifest.launch.python).is_file() {
-                return Err(LaunchError::NoFolder(root));
-            }
+            let root = crate::root::onedir(&exe, contents_dir, &manifest.launch)?;
             python::run(&handoff(root), inv, None)
         }
         Mode::Onefile { .. } => {
-            if cache::wanted(&bundle) {
+            if crate::root::cache_wanted(&bundle) {
                 if let Some((root, lock)) = cache::prepare(&bundle) {
                     return python::run(&handoff(root), inv, Some(lock));
                 }

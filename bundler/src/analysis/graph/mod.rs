@@ -154,9 +154,9 @@ pub fn analyse(
     walk.run()?;
 
     // The bundle carries every Python module of a distribution, and any may run (Pillow loads
-    // its format plugins by computed names): the compiled modules their module-level code
-    // imports from beside them are needed too.
-    walk.unreached_imports(true)?;
+    // its format plugins by computed names, others run as plugins): what their module-level
+    // code imports of the standard library, and of compiled modules beside them, is needed.
+    walk.unreached_imports()?;
     walk.run()?;
     // What the compiled modules the app reaches load from C, until they load nothing new.
     let mut asked: BTreeSet<String> = BTreeSet::new();
@@ -205,9 +205,6 @@ pub fn analyse(
     walk.graph.from_c = from_c.map(|set| set.into_iter().collect());
     walk.graph.compiled = compiled;
     walk.graph.unneeded = unneeded;
-    // The module-level imports of what nothing reached in the bundled distributions.
-    walk.unreached_imports(false)?;
-    walk.run()?;
     Ok(walk.graph)
 }
 
@@ -215,11 +212,11 @@ pub fn analyse(
 const MAX_PROBES: usize = 4;
 
 impl Walk<'_> {
-    /// Look at the imports of the distributions' modules nothing reached: the standard
-    /// library's modules they import are queued (only their module-level code may run), and,
-    /// with `compiled`, the compiled modules of wanted distributions that their module-level
-    /// code imports from the same package count as imported.
-    fn unreached_imports(&mut self, compiled: bool) -> Result<(), Error> {
+    /// Look at the imports of the distributions' modules nothing reached, once: the standard
+    /// library's modules they import are queued (only their module-level code may run), and
+    /// the compiled modules of wanted distributions that their module-level code imports from
+    /// the same package count as imported.
+    fn unreached_imports(&mut self) -> Result<(), Error> {
         let app_imports = self.graph.app_imports.clone();
         let in_app = |tool: &str| crate::packages::files::app_imports_within(&app_imports, tool);
         let modules: BTreeSet<String> = (self.graph.distributions.iter())
@@ -236,13 +233,12 @@ impl Walk<'_> {
                     if self.excludes.contains(&name) {
                         continue;
                     }
-                    if compiled {
-                        // A plugin's own native half, beside it in its package (Pillow's
-                        // `WebPImagePlugin` and `_webp`), not another part of the
-                        // distribution (PySide6's QML helpers and `QtQml`).
-                        let parent = |n: &str| n.rsplit_once('.').map(|(p, _)| p.to_string());
-                        let beside = parent(&name) == parent(&module);
-                        if !site.deferred && beside && modules.contains(&name) {
+                    // A plugin's own native half, beside it in its package (Pillow's
+                    // `WebPImagePlugin` and `_webp`), not another part of the distribution
+                    // (PySide6's QML helpers and `QtQml`).
+                    let parent = |n: &str| n.rsplit_once('.').map(|(p, _)| p.to_string());
+                    if modules.contains(&name) {
+                        if !site.deferred && parent(&name) == parent(&module) {
                             self.graph.imported.insert(name);
                         }
                     } else if self.stdlib.provides(&name) {
