@@ -68,11 +68,14 @@ impl Bundle {
     }
 
     /// Unpack every file under `root`, which must exist. Files are created new (never
-    /// replacing anything, never following a link); folders get `dir_mode`. Chunks are
-    /// independent, so they are unpacked on as many threads as there are cores: creating
-    /// files is mostly waiting on the file system, which overlaps well.
+    /// replacing anything, never following a link); folders get `dir_mode`. Folders are made
+    /// level by level, then chunks are unpacked, each on its own thread: creating a file or a
+    /// folder is mostly waiting on the file system (a journal, a discard), which overlaps
+    /// across many more threads than there are cores.
     pub fn extract_all(&self, root: &Path, dir_mode: u32) -> Result<(), ExtractError> {
-        self.make_dirs(root, dir_mode)?;
+        for level in self.folders_by_depth() {
+            in_parallel(level.len(), |i| make_dir(root, level[i], dir_mode))?;
+        }
         // Read once, before the threads start: files whose mode it would change are chmod-ed.
         let umask = platform::current_umask();
         let files = &self.manifest.files;
@@ -86,61 +89,41 @@ impl Bundle {
             }
         }
         starts.push(at);
-        let chunk_count = self.manifest.chunks.len();
-        let workers = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .min(chunk_count)
-            .max(1);
-        let next = AtomicUsize::new(0);
-        let failed = AtomicBool::new(false);
-        let work = || -> Result<(), ExtractError> {
-            let mut buf = vec![0u8; BUF_LEN];
-            loop {
-                let index = next.fetch_add(1, Ordering::Relaxed);
-                if index >= chunk_count || failed.load(Ordering::Relaxed) {
-                    return Ok(());
-                }
-                let result = self.extract_chunk(
+        in_parallel(self.manifest.chunks.len(), |index| {
+            thread_local! {
+                static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+            }
+            BUF.with_borrow_mut(|buf| {
+                buf.resize(BUF_LEN, 0);
+                self.extract_chunk(
                     root,
                     umask,
                     index,
                     &files[starts[index]..starts[index + 1]],
-                    &mut buf,
-                );
-                if result.is_err() {
-                    failed.store(true, Ordering::Relaxed);
-                    return result;
-                }
-            }
-        };
-        if workers == 1 {
-            return work();
-        }
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers).map(|_| scope.spawn(work)).collect();
-            let mut outcome = Ok(());
-            for handle in handles {
-                let result = handle
-                    .join()
-                    .unwrap_or(Err(
-                        FormatError::Damaged("an unpacking thread failed").into()
-                    ));
-                if outcome.is_ok() {
-                    outcome = result;
-                }
-            }
-            outcome
+                    buf,
+                )
+            })
         })
     }
 
-    /// Create every folder the files need, parents first.
-    fn make_dirs(&self, root: &Path, dir_mode: u32) -> Result<(), ExtractError> {
-        let mut made: BTreeSet<&str> = BTreeSet::new();
+    /// Every folder the files need, grouped by depth: a level's parents are all in the
+    /// levels before it.
+    fn folders_by_depth(&self) -> Vec<Vec<&str>> {
+        let mut folders: BTreeSet<&str> = BTreeSet::new();
         for entry in &self.manifest.files {
-            make_parents(root, &entry.path, dir_mode, &mut made)?;
+            for (at, _) in entry.path.match_indices('/') {
+                folders.insert(&entry.path[..at]);
+            }
         }
-        Ok(())
+        let mut levels: Vec<Vec<&str>> = Vec::new();
+        for folder in folders {
+            let depth = folder.matches('/').count();
+            if levels.len() <= depth {
+                levels.resize_with(depth + 1, Vec::new);
+            }
+            levels[depth].push(folder);
+        }
+        levels
     }
 
     fn extract_chunk(
@@ -372,32 +355,65 @@ fn read_some(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     }
 }
 
-fn make_parents<'a>(
-    root: &Path,
-    path: &'a str,
-    dir_mode: u32,
-    made: &mut BTreeSet<&'a str>,
-) -> Result<(), ExtractError> {
-    for (at, _) in path.match_indices('/') {
-        let dir = &path[..at];
-        if made.contains(dir) {
-            continue;
-        }
-        let full = root.join(dir);
-        match platform::create_dir(&full, dir_mode) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                let is_real_dir = full.symlink_metadata().is_ok_and(|m| m.is_dir());
-                if !is_real_dir {
-                    return Err(ExtractError::Write {
-                        path: full,
-                        source: io::Error::new(io::ErrorKind::AlreadyExists, "not a folder"),
-                    });
-                }
+fn make_dir(root: &Path, dir: &str, dir_mode: u32) -> Result<(), ExtractError> {
+    let full = root.join(dir);
+    match platform::create_dir(&full, dir_mode) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            let is_real_dir = full.symlink_metadata().is_ok_and(|m| m.is_dir());
+            if is_real_dir {
+                Ok(())
+            } else {
+                Err(ExtractError::Write {
+                    path: full,
+                    source: io::Error::new(io::ErrorKind::AlreadyExists, "not a folder"),
+                })
             }
-            Err(source) => return Err(ExtractError::Write { path: full, source }),
         }
-        made.insert(dir);
+        Err(source) => Err(ExtractError::Write { path: full, source }),
     }
-    Ok(())
+}
+
+/// Most threads an unpack uses.
+const MAX_THREADS: usize = 16;
+
+/// Run `job(0..count)` on up to four threads per core (at most [`MAX_THREADS`]), stopping at
+/// the first failure, which is returned.
+fn in_parallel<F>(count: usize, job: F) -> Result<(), ExtractError>
+where
+    F: Fn(usize) -> Result<(), ExtractError> + Sync,
+{
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = (cores * 4).min(MAX_THREADS).min(count);
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let work = || -> Result<(), ExtractError> {
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            if index >= count || failed.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            if let Err(e) = job(index) {
+                failed.store(true, Ordering::Relaxed);
+                return Err(e);
+            }
+        }
+    };
+    if workers <= 1 {
+        return work();
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers).map(|_| scope.spawn(work)).collect();
+        let mut outcome = Ok(());
+        for handle in handles {
+            let result =
+                handle.join().unwrap_or(Err(
+                    FormatError::Damaged("an unpacking thread failed").into()
+                ));
+            if outcome.is_ok() {
+                outcome = result;
+            }
+        }
+        outcome
+    })
 }

@@ -15,6 +15,10 @@ use crate::{entry_path, Chunk, FileEntry, FormatError, Launch, Manifest, Mode, T
 
 /// Files are grouped until a chunk holds about this many bytes; a bigger file is a chunk alone.
 pub const CHUNK_TARGET: u64 = 4 << 20;
+/// ... and at most this many files: creating a file costs more than writing its bytes (about
+/// a millisecond on some disks), so many small files are spread over chunks the launcher
+/// unpacks side by side.
+pub const CHUNK_FILES: usize = 32;
 
 /// Where a file's bytes come from: memory, or a file on disk that is read only when its chunk
 /// is compressed, so a build never holds every input at once.
@@ -283,7 +287,7 @@ fn group(sizes: &[u64]) -> Vec<std::ops::Range<usize>> {
     let mut start = 0;
     let mut size = 0u64;
     for (i, &len) in sizes.iter().enumerate() {
-        if i > start && size + len > CHUNK_TARGET {
+        if i > start && (size + len > CHUNK_TARGET || i - start == CHUNK_FILES) {
             groups.push(start..i);
             start = i;
             size = 0;

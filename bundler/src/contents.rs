@@ -247,6 +247,10 @@ impl Contents {
         }
     }
 
+    pub fn get(&self, dest: &str) -> Option<&Item> {
+        self.items.get(dest)
+    }
+
     pub fn contains(&self, dest: &str) -> bool {
         self.items.contains_key(dest)
     }

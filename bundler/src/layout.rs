@@ -8,9 +8,11 @@
 //! ```text
 //! ROOT/                          sys._MEIPASS = sys.prefix, first on sys.path
 //!   app.pyc                      the main script, compiled (its __file__ is ROOT/app.py)
-//!   mymodule.pyc, mypkg/...      the app's own modules and packages
+//!   mypkg/...                    the app's own packages' data (their modules are in the store)
 //!   <--add-data files>
 //!   _pybundle_boot.pyc           the bootstrap the interpreter runs first
+//!   _pybundle_modules.dat        the app's and the distributions' modules, compiled, in one
+//!                                file (each keeps the __file__ it would have as a file)
 //!   lib/libpython3.X.so.1.0      CPython, loaded by the launcher
 //!   lib/                         every bundled shared library beside it
 //!   lib/python3X.zip             the standard library, compiled
@@ -37,6 +39,8 @@ pub const ONEDIR_INTERNAL: &str = "_internal";
 /// Shared libraries, CPython's included, and the standard library.
 pub const LIB_DIR: &str = "lib";
 pub const BOOTSTRAP: &str = "_pybundle_boot.pyc";
+/// The app's and its distributions' compiled modules, in one file (`module_store`).
+pub const MODULE_STORE: &str = "_pybundle_modules.dat";
 
 /// Where the bundle's shared libraries go: `lib`, or the root itself on Windows.
 pub fn library_dir(interp: &Runtime) -> &'static str {

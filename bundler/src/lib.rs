@@ -17,6 +17,7 @@ pub mod excludes;
 pub mod interpreter;
 pub mod interrupt;
 pub mod layout;
+pub mod module_store;
 pub mod output;
 pub mod packages;
 pub mod pe;

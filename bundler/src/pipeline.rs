@@ -25,6 +25,7 @@ use crate::elf::glibc::GlibcVersion;
 use crate::error::Error;
 use crate::interpreter::Interpreter;
 use crate::layout;
+use crate::module_store;
 use crate::output::{self, Plan, Written};
 use crate::packages::compiled::{Compiled, Loaded};
 use crate::packages::markers::Environment;
@@ -321,12 +322,29 @@ pub fn collect(
         s.target.os(),
         &mut contents,
     )?;
+    let modules = pack_modules(s, &a.runtime, &rules, &site_packages, &mut contents)?;
+    if modules.modules > 0 {
+        progress.detail(&format!(
+            "module store: {} modules and {} resources in one file ({:.1} MB)",
+            modules.modules,
+            modules.resources,
+            modules.bytes as f64 / 1e6
+        ));
+    }
+    for (path, rule) in &modules.on_disk {
+        progress.detail(&format!("rule {rule}: {path} stays a file"));
+    }
     let boot = bootstrap::compile(
         &bootstrap::Plan {
             script: &s.script,
             hooks: &app.hooks,
             site_packages: &site_packages,
             tcltk: &runtime.tcltk,
+            modules: if modules.modules > 0 {
+                layout::MODULE_STORE
+            } else {
+                ""
+            },
         },
         compiler,
         &s.workpath,
@@ -348,6 +366,40 @@ pub fn collect(
         runtime,
         data_files,
     })
+}
+
+/// The app's and the distributions' compiled modules moved into the module store: stored as
+/// they are in a onefile bundle (its archive compresses them better as a whole), each
+/// compressed in a onedir folder when the bundle can inflate them (zlib is in it).
+fn pack_modules(
+    s: &BuildSettings,
+    runtime: &Runtime,
+    rules: &packages::rules::Rules,
+    site_packages: &str,
+    contents: &mut Contents,
+) -> Result<module_store::Packed, Error> {
+    let has_zlib = s.target.os() == Os::Windows
+        || runtime.builtins.iter().any(|m| m == "zlib")
+        || contents.iter().any(|(path, _)| {
+            let name = path.rsplit('/').next().unwrap_or(path);
+            path.contains("/lib-dynload/") && name.starts_with("zlib.")
+        });
+    let compression = if s.onefile() || !has_zlib {
+        module_store::Compression::Stored
+    } else {
+        module_store::Compression::Zlib
+    };
+    let on_disk = |rel: &str| rules.on_disk(rel).map(str::to_string);
+    let resources = |rel: &str| rules.resource(rel).map(str::to_string);
+    let read_by_path = [s.script.compiled_dest()];
+    let plan = module_store::Plan {
+        entries: &["", site_packages],
+        read_by_path: &read_by_path,
+        compression,
+        on_disk: &on_disk,
+        resources: &resources,
+    };
+    module_store::pack(contents, layout::MODULE_STORE, &plan)
 }
 
 /// The shared libraries the bundle's ELF files need, added; every ELF file stripped and

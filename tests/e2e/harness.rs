@@ -601,4 +601,59 @@ impl Root {
     fn stdlib(&self) -> PathBuf {
         self.lib().join(format!("python{}", python_version()))
     }
+
+    /// The paths (relative to the root, as their `__file__` would be) of what the module
+    /// store holds: compiled modules and resources.
+    pub fn stored(&self) -> Vec<String> {
+        let Ok(store) = fs::read(self.0.join("_pybundle_modules.dat")) else {
+            return Vec::new();
+        };
+        assert_eq!(&store[..8], b"PBMODS\0\x01", "not a module store");
+        let len = u32::from_le_bytes(store[8..12].try_into().unwrap()) as usize;
+        let index = std::str::from_utf8(&store[16..16 + len]).unwrap();
+        (index.lines())
+            .map(|line| {
+                let fields: Vec<&str> = line.split('\t').collect();
+                match fields[1] {
+                    "" => fields[2].to_string(),
+                    entry => format!("{entry}/{}", fields[2]),
+                }
+            })
+            .collect()
+    }
+
+    /// Is `path` (a file under the root) in the bundle, as a file or in the module store?
+    pub fn holds(&self, path: &Path) -> bool {
+        if path.is_file() {
+            return true;
+        }
+        let rel = path.strip_prefix(&self.0).expect("a path under the root");
+        self.stored().iter().any(|p| Path::new(p) == rel)
+    }
+}
+
+/// Build `script` from `python` in both modes: no warning at build time, and with every Python
+/// hidden the app prints exactly what `python script` prints. Returns the build's stderr.
+pub fn check_like_python_without_warnings(
+    script: &std::path::Path,
+    python: &std::path::Path,
+) -> String {
+    let expected = std::process::Command::new(python)
+        .arg(script)
+        .output()
+        .unwrap();
+    assert!(expected.status.success(), "{}", stderr(&expected));
+    let mut notes = String::new();
+    for mode in ["-F", "-D"] {
+        let dist = tempfile::tempdir().unwrap();
+        let (exe, told) = build_telling(script, dist.path(), &[mode], python);
+        assert!(!told.contains("warning"), "{mode}: {told}");
+        // The test venvs are hidden with every Python.
+        let (out, clean) = run_hermetic(&exe, &[]);
+        assert!(out.status.success(), "{mode}: {}", stderr(&out));
+        assert_eq!(stdout(&out), stdout(&expected), "{mode}");
+        assert!(clean, "{mode}: unpack folder left behind");
+        notes = told;
+    }
+    notes
 }

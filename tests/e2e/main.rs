@@ -16,4 +16,5 @@ mod packages;
 mod pyinstaller;
 mod qt;
 mod run_time;
+mod store;
 mod windows;

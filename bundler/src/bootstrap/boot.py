@@ -4,7 +4,7 @@
 # stub/src/windows/python.rs).
 # It makes the process look like `python app.py` run from the bundle (docs/runtime.md), then
 # runs the app's compiled main script as __main__, after the runtime hooks. pybundle fills in
-# MAIN_FILE, MAIN_PYC, SITE_PACKAGES, HOOKS and TCLTK.
+# MAIN_FILE, MAIN_PYC, SITE_PACKAGES, HOOKS, MODULES and TCLTK.
 #
 # multiprocessing starts helpers by running sys.executable (this bundle) again: spawn workers
 # as `EXE --multiprocessing-fork k=v...`, the resource tracker and the fork server as
@@ -21,12 +21,259 @@ TCLTK = "@TCLTK@"
 # --runtime-hook scripts, compiled, run in this order before the app (and in its
 # multiprocessing helpers, which start as the app does).
 HOOKS = "@HOOKS@"
+# The module store (bundler/src/module_store.rs): the app's and its distributions' compiled
+# modules in one file, relative to the root; "" when there is none.
+MODULES = "@MODULES@"
 
 _HELPERS = (
     "from multiprocessing.resource_tracker import main",
     "from multiprocessing.forkserver import main",
     "from multiprocessing.semaphore_tracker import main",
 )
+
+
+def _serve_module_store(root, store):
+    """Serve imports from the module store: a path hook claims each folder of the root that
+    holds stored modules, answering for those (with the __file__ and __path__ they would have
+    as files) and leaving everything else in the folder (extension modules, anything not
+    stored) to the finder Python would have used. So sys.path's order, namespace packages and
+    pkgutil.iter_modules work as with files, and data is read from the real folders."""
+    import marshal
+    import os
+    from importlib.machinery import ModuleSpec, SourcelessFileLoader
+
+    sep = os.sep
+    f = open(store, "rb", buffering=0)
+    header = f.read(16)
+    if header[:8] != b"PBMODS\0\x01" or len(header) != 16:
+        raise ImportError(f"{store} is not a pybundle module store")
+    index_len = int.from_bytes(header[8:12], "little")
+    compressed = header[12] & 1
+    index = f.read(index_len).decode("utf-8")
+    base = 16 + index_len
+    if compressed:
+        from zlib import decompress
+    pread = getattr(os, "pread", None)
+    if pread is None:
+        import _thread
+
+        lock = _thread.allocate_lock()
+
+    def read(offset, length):
+        if pread is not None:
+            data = pread(f.fileno(), length, base + offset)
+        else:
+            with lock:
+                f.seek(base + offset)
+                data = f.read(length)
+        if len(data) != length:
+            raise ImportError(f"{store} is cut short")
+        return decompress(data) if compressed else data
+
+    # Folder -> {name: (offset, length, is_package)}; folder -> names of the folders below it
+    # that hold stored modules (namespace packages unless stored as packages); folder ->
+    # {name: (offset, length)} of its stored resources.
+    modules = {}
+    spaces = {}
+    resources = {}
+    for line in index.splitlines():
+        kind, entry, rel, offset, length = line.split("\t")
+        folder = root + sep + entry.replace("/", sep) if entry else root
+        parts = rel.split("/")
+        name = parts.pop()
+        if kind == "r":
+            for part in parts:
+                spaces.setdefault(folder, set()).add(part)
+                folder = folder + sep + part
+            resources.setdefault(folder, {})[name] = (int(offset), int(length))
+            continue
+        name = name[:-4]
+        is_package = name == "__init__"
+        for part in parts[:-1] if is_package else parts:
+            spaces.setdefault(folder, set()).add(part)
+            folder = folder + sep + part
+        if is_package:
+            name = parts[-1]
+        modules.setdefault(folder, {})[name] = (int(offset), int(length), is_package)
+
+    class StoredFile:
+        """A package's resource as importlib.resources sees it (a Traversable): from the
+        store when stored there, else the real file or folder."""
+
+        def __init__(self, path):
+            self._path = path
+            self.name = path.rpartition(sep)[2]
+
+        def _stored(self):
+            folder, _, name = self._path.rpartition(sep)
+            return resources.get(folder, {}).get(name)
+
+        def __truediv__(self, child):
+            return self.joinpath(child)
+
+        def joinpath(self, *names):
+            path = self._path
+            for name in names:
+                for part in str(name).replace("/", sep).split(sep):
+                    if part:
+                        path = path + sep + part
+            return StoredFile(path)
+
+        def is_file(self):
+            return self._stored() is not None or os.path.isfile(self._path)
+
+        def is_dir(self):
+            folder, _, name = self._path.rpartition(sep)
+            return name in spaces.get(folder, ()) or os.path.isdir(self._path)
+
+        def iterdir(self):
+            names = set(resources.get(self._path, ()))
+            names.update(spaces.get(self._path, ()))
+            if os.path.isdir(self._path):
+                names.update(os.listdir(self._path))
+            return iter([StoredFile(self._path + sep + n) for n in sorted(names)])
+
+        def read_bytes(self):
+            hit = self._stored()
+            if hit is None:
+                with open(self._path, "rb") as real:
+                    return real.read()
+            return read(*hit)
+
+        def read_text(self, encoding=None, errors=None):
+            return self.read_bytes().decode(encoding or "utf-8", errors or "strict")
+
+        def open(self, mode="r", *args, **kwargs):
+            hit = self._stored()
+            if hit is None:
+                return open(self._path, mode, *args, **kwargs)
+            if mode not in ("r", "rb"):
+                raise PermissionError(f"{self._path} is read-only: it is inside the bundle")
+            import io
+
+            data = io.BytesIO(read(*hit))
+            return data if mode == "rb" else io.TextIOWrapper(data, *args, **kwargs)
+
+        def __fspath__(self):
+            if self._stored() is not None:
+                raise FileNotFoundError(f"{self._path} is in the bundle's module store")
+            return self._path
+
+        def __str__(self):
+            return self._path
+
+        def __repr__(self):
+            return f"StoredFile({self._path!r})"
+
+    class StoredResources:
+        """The resources of a package with some in the store (importlib.resources' reader,
+        its files() API and the older one)."""
+
+        def __init__(self, folder):
+            self._folder = folder
+
+        def files(self):
+            return StoredFile(self._folder)
+
+        def open_resource(self, resource):
+            return self.files().joinpath(resource).open("rb")
+
+        def resource_path(self, resource):
+            path = self.files().joinpath(resource)
+            if path._stored() is not None:
+                raise FileNotFoundError(resource)
+            return str(path)
+
+        def is_resource(self, path):
+            return self.files().joinpath(path).is_file()
+
+        def contents(self):
+            return [f.name for f in self.files().iterdir()]
+
+    class StoredLoader(SourcelessFileLoader):
+        """A module of the store: a sourceless file loader in every respect (resources,
+        pkgutil.get_data and pkg_resources read its real folder) but where its code comes
+        from."""
+
+        def __init__(self, fullname, path, where):
+            super().__init__(fullname, path)
+            self._where = where
+
+        def get_code(self, fullname):
+            return marshal.loads(read(*self._where))
+
+        def get_resource_reader(self, fullname):
+            if not self.is_package(fullname):
+                return None
+            folder = self.path.rpartition(sep)[0]
+            if folder in resources or folder in spaces:
+                return StoredResources(folder)
+            return super().get_resource_reader(fullname)
+
+    class StoreFinder:
+        def __init__(self, path, stored, below, files):
+            self.path = path
+            self._stored = stored
+            self._below = below
+            self._files = files
+
+        def find_spec(self, fullname, target=None):
+            tail = fullname.rpartition(".")[2]
+            hit = self._stored.get(tail)
+            if hit is not None:
+                offset, length, is_package = hit
+                place = self.path + sep + tail
+                filename = place + sep + "__init__.pyc" if is_package else place + ".pyc"
+                loader = StoredLoader(fullname, filename, (offset, length))
+                spec = ModuleSpec(fullname, loader, origin=filename, is_package=is_package)
+                spec.has_location = True
+                spec.cached = filename
+                if is_package:
+                    spec.submodule_search_locations = [place]
+                return spec
+            if self._files is not None:
+                spec = self._files.find_spec(fullname, target)
+                if spec is not None:
+                    return spec
+            if tail in self._below:
+                spec = ModuleSpec(fullname, None)
+                spec.submodule_search_locations = [self.path + sep + tail]
+                return spec
+            return None
+
+        def invalidate_caches(self):
+            if self._files is not None:
+                self._files.invalidate_caches()
+
+        def iter_modules(self, prefix=""):
+            for name, (_, _, is_package) in sorted(self._stored.items()):
+                yield prefix + name, is_package
+            if self._files is not None:
+                import pkgutil
+
+                for name, is_package in pkgutil.iter_importer_modules(self._files, prefix):
+                    if name[len(prefix):] not in self._stored:
+                        yield name, is_package
+
+    def hook(path):
+        stored = modules.get(path)
+        below = spaces.get(path)
+        if stored is None and below is None:
+            raise ImportError("no stored modules here")
+        files = None
+        for other in sys.path_hooks:
+            if other is not hook:
+                try:
+                    files = other(path)
+                    break
+                except ImportError:
+                    pass
+        return StoreFinder(path, stored or {}, below or set(), files)
+
+    sys.path_hooks.insert(0, hook)
+    for path in list(sys.path_importer_cache):
+        if path in modules or path in spaces:
+            del sys.path_importer_cache[path]
 
 
 def _pybundle_start():
@@ -50,6 +297,8 @@ def _pybundle_start():
     sys.executable = exe
     sys._base_executable = exe
     sys.path.insert(0, root)
+    if MODULES:
+        _serve_module_store(root, os.path.join(root, MODULES))
     site_packages = os.path.join(root, SITE_PACKAGES)
     if site_packages not in sys.path and os.path.isdir(site_packages):
         # Debian's `site` looks in dist-packages instead.

@@ -19,6 +19,8 @@ pub struct Plan<'a> {
     pub site_packages: &'a str,
     /// The bundle's Tcl and Tk library folders (empty when tkinter is not carried).
     pub tcltk: &'a [String],
+    /// The module store, or "" when the bundle has none.
+    pub modules: &'a str,
 }
 
 /// The compiled bootstrap for `plan`.
@@ -32,7 +34,8 @@ pub fn compile(plan: &Plan, compiler: &Compiler, workpath: &Workpath) -> Result<
         .replace("\"@MAIN_PYC@\"", &python_str(&plan.script.compiled_dest()))
         .replace("\"@SITE_PACKAGES@\"", &python_str(plan.site_packages))
         .replace("\"@HOOKS@\"", &tuple(plan.hooks))
-        .replace("\"@TCLTK@\"", &tuple(plan.tcltk));
+        .replace("\"@TCLTK@\"", &tuple(plan.tcltk))
+        .replace("\"@MODULES@\"", &python_str(plan.modules));
     let dir = workpath.bucket(Bucket::Bootstrap);
     fs::create_dir_all(&dir).map_err(|source| Error::Workpath {
         path: dir.clone(),

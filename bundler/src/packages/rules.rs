@@ -7,6 +7,11 @@
 //! one rule serves a family of packages laid out alike (PySide6, PyQt6, ...). Patterns are
 //! globs over paths relative to site-packages (`**` crosses folders).
 //!
+//! A rule may also keep a package's modules as real files (`on-disk`), for a package that
+//! reads or lists its own module files rather than import them, and name the data files a
+//! package reads only through `importlib.resources` (`resources`), which are then served
+//! from the module store instead of being files.
+//!
 //! ```toml
 //! [[rule]]
 //! name = "Qt for Python"
@@ -32,6 +37,7 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../rules/build-time.toml"),
     ),
     ("qt.toml", include_str!("../../rules/qt.toml")),
+    ("resources.toml", include_str!("../../rules/resources.toml")),
 ];
 
 #[derive(Debug, Deserialize)]
@@ -51,6 +57,13 @@ struct RuleText {
     leave: Vec<String>,
     #[serde(default)]
     take: Vec<TakeText>,
+    /// Module files that stay real files rather than go into the module store.
+    #[serde(default, rename = "on-disk")]
+    on_disk: Vec<String>,
+    /// Data files the package reads only through `importlib.resources`: they go into the
+    /// module store.
+    #[serde(default)]
+    resources: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,6 +80,8 @@ struct Rule {
     name: String,
     leave: Vec<Pattern>,
     take: Vec<(String, Vec<Pattern>)>,
+    on_disk: Vec<Pattern>,
+    resources: Vec<Pattern>,
 }
 
 /// Every rule in force.
@@ -185,10 +200,18 @@ impl Rules {
                         .collect::<Result<_, _>>()?;
                     take.push((fill(&t.when)?, files));
                 }
+                let on_disk = (rule.on_disk.iter())
+                    .map(|p| pattern(p))
+                    .collect::<Result<_, _>>()?;
+                let resources = (rule.resources.iter())
+                    .map(|p| pattern(p))
+                    .collect::<Result<_, _>>()?;
                 self.rules.push(Rule {
                     name: label,
                     leave,
                     take,
+                    on_disk,
+                    resources,
                 });
             }
         }
@@ -213,6 +236,23 @@ impl Rules {
             }
         }
         left.unwrap_or(Verdict::Unnamed)
+    }
+
+    /// The rule that keeps the module file `rel` (a `.py` path relative to site-packages) on
+    /// disk instead of in the module store, if one does: a package that lists or reads its
+    /// own module files.
+    pub fn on_disk(&self, rel: &str) -> Option<&str> {
+        (self.rules.iter())
+            .find(|rule| rule.on_disk.iter().any(|p| p.matches_with(rel, MATCH)))
+            .map(|rule| rule.name.as_str())
+    }
+
+    /// The rule that says the data file `rel` (relative to site-packages) is read only
+    /// through `importlib.resources`, so it can be served from the module store.
+    pub fn resource(&self, rel: &str) -> Option<&str> {
+        (self.rules.iter())
+            .find(|rule| rule.resources.iter().any(|p| p.matches_with(rel, MATCH)))
+            .map(|rule| rule.name.as_str())
     }
 }
 
@@ -289,7 +329,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("mine.toml"),
-            "[[rule]]\nname = \"mine\"\nleave = [\"mypkg/big/**\"]\n",
+            "[[rule]]\nname = \"mine\"\nleave = [\"mypkg/big/**\"]\non-disk = [\"mypkg/plugins/*.py\"]\n",
         )
         .unwrap();
         let rules = Rules::load(&[dir.path().to_path_buf()]).unwrap();
@@ -297,6 +337,8 @@ mod tests {
             rules.verdict("mypkg/big/x.bin", &reached(&[])),
             Verdict::Leave { rule: "mine" }
         ));
+        assert_eq!(rules.on_disk("mypkg/plugins/a.py"), Some("mine"));
+        assert_eq!(rules.on_disk("mypkg/a.py"), None);
         std::fs::write(
             dir.path().join("mine.toml"),
             "[[rule]]\nname = \"mine\"\nleave = [\"{pkg}/x\"]\n",

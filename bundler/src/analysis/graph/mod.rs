@@ -228,8 +228,19 @@ impl Walk<'_> {
                 if self.graph.reached.contains_key(&module) {
                     continue;
                 }
-                let imports = self.site.imports(dist, &module, &in_app)?;
-                for (name, site) in imports.unwrap_or_default() {
+                let imports = self
+                    .site
+                    .imports(dist, &module, &in_app)?
+                    .unwrap_or_default();
+                // A module that needs, as it loads, a tool the app never reaches (Pillow's
+                // `ImageTk` and tkinter) cannot load in the bundle: nothing of it counts.
+                let needs_idle_tool = (imports.iter()).any(|(name, site)| {
+                    !site.deferred && !site.optional && self.stdlib.is_idle_tool(name)
+                });
+                if needs_idle_tool {
+                    continue;
+                }
+                for (name, site) in imports {
                     if self.excludes.contains(&name) {
                         continue;
                     }

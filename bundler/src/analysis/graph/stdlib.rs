@@ -149,6 +149,13 @@ impl StdlibFinder {
         self.kept.keys().cloned().collect()
     }
 
+    /// Is `name` part of a tool (tkinter, unittest, ...) nothing the app uses has reached?
+    pub fn is_idle_tool(&self, name: &str) -> bool {
+        TOOLS
+            .iter()
+            .any(|t| is_within(name, t) && !self.tools_in_use.contains(t))
+    }
+
     pub fn imported_tops(&self) -> &BTreeSet<String> {
         &self.imported_tops
     }
