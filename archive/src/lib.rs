@@ -8,6 +8,7 @@
 //! target-specific: the same format carries Linux, Windows and macOS payloads.
 
 mod authenticode;
+pub mod cache;
 pub mod entry_path;
 pub mod error;
 pub mod manifest;

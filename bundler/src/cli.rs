@@ -40,6 +40,23 @@ pub enum Command {
         /// A onefile executable, or a onedir folder or its executable.
         exe: PathBuf,
     },
+    /// List or clean the runtime cache that --runtime-cache apps unpack into.
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+    },
+}
+
+/// What `pybundle cache` does.
+#[derive(Debug, Subcommand)]
+pub enum CacheAction {
+    /// Each entry: the app, its size, when it was last used, and whether it is in use.
+    List,
+    /// Remove entries nobody is running: every one, or those of the apps named.
+    Clean {
+        /// Only these apps' entries (their names as built, `-n`).
+        apps: Vec<String>,
+    },
 }
 
 #[derive(Debug, Args, Default)]
@@ -259,6 +276,7 @@ pub fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
         "inspect",
         "extract",
         "verify",
+        "cache",
         "help",
         "-h",
         "--help",

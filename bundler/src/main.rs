@@ -30,6 +30,11 @@ fn main() -> ExitCode {
             commands::extract(&exe, &dest).map(|()| ExitCode::SUCCESS)
         }
         Command::Verify { exe } => commands::verify(&exe),
+        Command::Cache { action } => match action {
+            cli::CacheAction::List => commands::cache_list(),
+            cli::CacheAction::Clean { apps } => commands::cache_clean(&apps),
+        }
+        .map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -191,6 +191,8 @@ fn concurrent_first_launches_all_succeed() {
     for (out, _) in &outputs {
         assert!(out.status.success(), "{}", stderr(out));
         assert_eq!(facts(out)["data"], "data file content");
+        let root = PathBuf::from(&facts(out)["meipass"]);
+        assert!(root.starts_with(cache.path()), "{}", root.display());
     }
     let entries = cache_entries(cache.path());
     assert_eq!(entries.len(), 1, "leftovers in the cache: {entries:?}");
@@ -232,4 +234,157 @@ fn a_first_launch_sweeps_half_filled_cache_folders_of_killed_launchers() {
         live.join("lib/half").exists(),
         "a live launcher's folder was swept"
     );
+}
+
+/// Build `versions` onefile builds of one app, `-n tidy --runtime-cache`, that differ only in
+/// what they print (`v1`, `v2`, ...); each sleeps for as many seconds as its argument says.
+fn versions(count: usize) -> (Vec<PathBuf>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let exes = (1..=count)
+        .map(|n| {
+            let script = dir.path().join(format!("src{n}")).join("tidy.py");
+            fs::create_dir_all(script.parent().unwrap()).unwrap();
+            fs::write(
+                &script,
+                format!(
+                    "import sys, time\nprint('v{n}', flush=True)\ntime.sleep(float(sys.argv[1]) if len(sys.argv) > 1 else 0)\n"
+                ),
+            )
+            .unwrap();
+            let dist = dir.path().join(format!("dist{n}"));
+            build(&script, &dist, &["-F", "--runtime-cache", "-n", "tidy"])
+        })
+        .collect();
+    (exes, dir)
+}
+
+fn launch_cached(exe: &Path, cache: &Path, args: &[&str]) -> std::process::Command {
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
+    let mut cmd = hermetic(exe, &args);
+    cmd.env("XDG_CACHE_HOME", cache).stdin(Stdio::null());
+    cmd
+}
+
+fn run_cached(exe: &Path, cache: &Path) -> String {
+    let out = launch_cached(exe, cache, &[]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+}
+
+/// The entry a launch added: the one name in `after` that is not in `before`.
+fn added(before: &[String], after: &[String]) -> String {
+    let new: Vec<&String> = after.iter().filter(|n| !before.contains(n)).collect();
+    assert_eq!(new.len(), 1, "{before:?} -> {after:?}");
+    new[0].clone()
+}
+
+/// The cache stays bounded: a launch removes its app's entries beyond the three most recently
+/// used and any entry unused for a month, but never one an app runs from, and nothing not
+/// named like an entry.
+#[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
+fn the_cache_drops_old_builds_and_unused_entries_but_never_one_in_use() {
+    let (exes, _dir) = versions(5);
+    let cache = tempfile::tempdir().unwrap();
+    let base = cache.path().join("pybundle");
+    fs::create_dir_all(&base).unwrap();
+    let month_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(40 * 86_400);
+    for name in [format!("other-{:032x}", 7), "not-an-entry".to_string()] {
+        fs::create_dir(base.join(&name)).unwrap();
+        fs::write(base.join(&name).join("f"), "x").unwrap();
+        fs::File::open(base.join(&name))
+            .unwrap()
+            .set_modified(month_ago)
+            .unwrap();
+    }
+    // v1 keeps running from its entry while newer builds come and go.
+    let mut running = launch_cached(&exes[0], cache.path(), &["60"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(running.stdout.as_mut().unwrap()),
+        &mut first_line,
+    )
+    .unwrap();
+    assert_eq!(first_line, "v1\n");
+    let mut names = vec![added(
+        &["not-an-entry".into(), format!("other-{:032x}", 7)],
+        &cache_entries(cache.path()),
+    )];
+    for (n, exe) in exes.iter().enumerate().skip(1) {
+        let before = cache_entries(cache.path());
+        assert_eq!(run_cached(exe, cache.path()), format!("v{}\n", n + 1));
+        let after = cache_entries(cache.path());
+        names.push(added(&before, &after));
+    }
+    let mut expected = vec![
+        names[0].clone(), // in use: kept, though beyond the newest three
+        names[2].clone(),
+        names[3].clone(),
+        names[4].clone(),
+        "not-an-entry".to_string(),
+    ];
+    expected.sort();
+    assert_eq!(cache_entries(cache.path()), expected, "entries: {names:?}");
+    // Once v1 has ended, the next launch removes it.
+    running.kill().unwrap();
+    running.wait().unwrap();
+    assert_eq!(run_cached(&exes[4], cache.path()), "v5\n");
+    let mut expected = vec![
+        names[2].clone(),
+        names[3].clone(),
+        names[4].clone(),
+        "not-an-entry".to_string(),
+    ];
+    expected.sort();
+    assert_eq!(cache_entries(cache.path()), expected);
+    // pybundle cache: lists what is left, and cleans it.
+    let listed = std::process::Command::new(PYBUNDLE)
+        .args(["cache", "list"])
+        .env("XDG_CACHE_HOME", cache.path())
+        .output()
+        .unwrap();
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    assert!(stdout(&listed).contains("3 entries"), "{}", stdout(&listed));
+    let cleaned = std::process::Command::new(PYBUNDLE)
+        .args(["cache", "clean", "tidy"])
+        .env("XDG_CACHE_HOME", cache.path())
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&cleaned).contains("removed 3 entries"),
+        "{}",
+        stdout(&cleaned)
+    );
+    assert_eq!(cache_entries(cache.path()), ["not-an-entry"]);
+}
+
+/// Two builds of one app launched together, over and over, each run their own files.
+#[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
+fn two_versions_launched_together_each_run_their_own() {
+    let (exes, _dir) = versions(2);
+    let cache = tempfile::tempdir().unwrap();
+    let outputs: Vec<(usize, String)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..12)
+            .map(|i| {
+                let exe = &exes[i % 2];
+                let cache = cache.path();
+                scope.spawn(move || (i % 2, run_cached(exe, cache)))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (version, out) in outputs {
+        assert_eq!(out, format!("v{}\n", version + 1));
+    }
+    assert_eq!(cache_entries(cache.path()).len(), 2);
 }

@@ -1,44 +1,50 @@
 //! Cached onefile mode (`pybundle --runtime-cache`): unpack once into the user's cache,
 //! `$XDG_CACHE_HOME/pybundle/NAME-HASH` (else `~/.cache/pybundle/...`), and at each launch run
-//! from there once every file is checked intact (size, permissions, content hash). A damaged
-//! copy is replaced by a fresh unpack; concurrent first launches each unpack into a private
+//! from there once every file is checked intact (size, permissions, content hash), holding a
+//! shared lock on it for as long as the app runs. Each launch removes stale entries (older
+//! builds of the same app beyond the newest few, anything unused for a month: see
+//! `pybundle_archive::cache`), never one in use. A damaged copy nobody runs from is replaced
+//! by a fresh unpack; concurrent first launches each unpack into a private
 //! temporary folder and the first rename wins. When the cache cannot be written, the launcher
 //! falls back to a private temporary folder, as in the default mode.
 
 use std::fs::{self, DirBuilder};
 use std::io;
+use std::os::fd::OwnedFd;
 use std::os::unix::fs::DirBuilderExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
+use pybundle_archive::cache;
 use pybundle_archive::Bundle;
 
-use super::{sweep, unpack_dir};
+use super::sweep::{self, Inherit};
+use super::unpack_dir;
 
-/// The folder holding an intact unpack of `bundle`, made or repaired if needed; `None` when
-/// the cache cannot be used.
-pub fn prepare(bundle: &Bundle) -> Option<PathBuf> {
-    let base = base_dir()?;
+/// The folder holding an intact unpack of `bundle`, made or repaired if needed, and the
+/// shared lock that marks it in use (kept open across exec, so it lasts as long as the app);
+/// `None` when the cache cannot be used. Each launch marks its entry used and removes stale
+/// ones (`pybundle_archive::cache`).
+pub fn prepare(bundle: &Bundle) -> Option<(PathBuf, OwnedFd)> {
+    let base = cache::base_dir()?;
     DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(&base)
         .ok()?;
-    let name: String = bundle
-        .manifest
-        .name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let key = format!("{name}-{:032x}", bundle.trailer.hash);
+    let key = cache::entry_name(&bundle.manifest.name, bundle.trailer.hash);
     let dir = base.join(&key);
-    if bundle.is_unpacked_at(&dir) {
-        return Some(dir);
+    let ready = |dir: PathBuf| -> Option<(PathBuf, OwnedFd)> {
+        let held = sweep::share(&dir, Inherit::AcrossExec)?;
+        if !bundle.is_unpacked_at(&dir) {
+            return None;
+        }
+        cache::mark_used(&held);
+        tidy(&base, &dir);
+        Some((dir, held))
+    };
+    if let Some(found) = ready(dir.clone()) {
+        return Some(found);
     }
     let tmp = base.join(format!(
         ".{key}.{}.{:016x}.tmp",
@@ -48,7 +54,7 @@ pub fn prepare(bundle: &Bundle) -> Option<PathBuf> {
     DirBuilder::new().mode(0o700).create(&tmp).ok()?;
     // Held until this function returns: a killed launcher's half-filled folder is swept by a
     // later first launch, never a live one's.
-    let _filling = sweep::lock(&tmp);
+    let filling = sweep::lock(&tmp);
     if bundle.extract_all(&tmp, 0o700).is_err() {
         let _ = fs::remove_dir_all(&tmp);
         return None;
@@ -56,16 +62,20 @@ pub fn prepare(bundle: &Bundle) -> Option<PathBuf> {
     sweep::cache_leftovers(&base, &tmp);
     for _ in 0..3 {
         match fs::rename(&tmp, &dir) {
-            Ok(()) => return Some(dir),
+            Ok(()) => {
+                // The folder is the entry now: in use from here, no longer being filled.
+                drop(filling);
+                return ready(dir);
+            }
             Err(e) if is_taken(&e) => {
-                // Another launch got there first, or a damaged copy is in the way.
-                if bundle.is_unpacked_at(&dir) {
+                // Another launch got there first, or a damaged copy is in the way (removed
+                // only when nobody runs from it).
+                if let Some(found) = ready(dir.clone()) {
                     let _ = fs::remove_dir_all(&tmp);
-                    return Some(dir);
+                    return Some(found);
                 }
-                let aside = base.join(format!(".{key}.{:016x}.old", unpack_dir::random()));
-                if fs::rename(&dir, &aside).is_ok() {
-                    let _ = fs::remove_dir_all(&aside);
+                if !matches!(cache::remove_idle(&dir), Ok(true)) {
+                    break;
                 }
             }
             Err(_) => break,
@@ -75,18 +85,21 @@ pub fn prepare(bundle: &Bundle) -> Option<PathBuf> {
     None
 }
 
-fn is_taken(e: &io::Error) -> bool {
-    matches!(e.raw_os_error(), Some(libc::ENOTEMPTY) | Some(libc::EEXIST))
+/// Remove the cache's stale entries (never `current`, never one in use). Best effort.
+fn tidy(base: &Path, current: &Path) {
+    let entries = cache::entries(base);
+    let Some(app) = current
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(cache::app_of)
+    else {
+        return;
+    };
+    for entry in cache::stale(&entries, app, current, SystemTime::now()) {
+        let _ = cache::remove_idle(&entry.path);
+    }
 }
 
-fn base_dir() -> Option<PathBuf> {
-    let from_env = |name| {
-        std::env::var_os(name)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    let cache = from_env("XDG_CACHE_HOME")
-        .filter(|p| p.is_absolute())
-        .or_else(|| from_env("HOME").map(|home| home.join(".cache")))?;
-    Some(cache.join("pybundle"))
+fn is_taken(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::ENOTEMPTY) | Some(libc::EEXIST))
 }

@@ -65,9 +65,11 @@ fn outer(inv: &Invocation) -> Result<u8, LaunchError> {
             if crate::root::cache_wanted(&bundle) {
                 // A cache that cannot load programs (mounted noexec) falls back to a private
                 // temporary unpack.
-                if let Some(root) =
-                    cache::prepare(&bundle).filter(|root| !unpack_dir::mounted_noexec(root))
+                if let Some((root, held)) =
+                    cache::prepare(&bundle).filter(|(root, _)| !unpack_dir::mounted_noexec(root))
                 {
+                    // The lock stays open through exec: the entry is in use while the app runs.
+                    let _in_use = std::os::fd::IntoRawFd::into_raw_fd(held);
                     return Err(command::exec_inner(&handoff(root), inv, None));
                 }
             }

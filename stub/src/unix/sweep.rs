@@ -10,9 +10,8 @@
 //! an exclusive lock on it can be taken (nobody holds one of either kind). That lock is held
 //! while the folder is removed, and removal never follows links.
 
-use std::ffi::CString;
 use std::fs;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -20,43 +19,19 @@ use std::path::Path;
 /// Prefix of every onefile unpack folder.
 pub const PREFIX: &str = "_pb";
 
-/// Whether a lock's descriptor survives `exec`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Inherit {
-    /// Closed by exec (the launcher's own locks).
-    No,
-    /// Kept open by exec: a helper's lock must last while its inner stage runs the app.
-    AcrossExec,
-}
+pub use pybundle_archive::cache::Inherit;
+use pybundle_archive::cache::{lock_dir, Hold};
 
 /// Open `dir` (never through a link) and take its exclusive lock without waiting. `None` when
 /// it is not a folder or someone else holds a lock on it.
 pub fn lock(dir: &Path) -> Option<OwnedFd> {
-    take(dir, libc::LOCK_EX, Inherit::No)
+    lock_dir(dir, Hold::Exclusive, Inherit::No)
 }
 
 /// Open `dir` (never through a link) and take a shared lock without waiting: the folder is in
 /// use. `None` when it is not a folder or is being removed (someone holds the exclusive lock).
 pub fn share(dir: &Path, inherit: Inherit) -> Option<OwnedFd> {
-    take(dir, libc::LOCK_SH, inherit)
-}
-
-fn take(dir: &Path, kind: libc::c_int, inherit: Inherit) -> Option<OwnedFd> {
-    let path = CString::new(dir.as_os_str().as_bytes()).ok()?;
-    let mut flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW;
-    if inherit == Inherit::No {
-        flags |= libc::O_CLOEXEC;
-    }
-    // SAFETY: `path` is a valid C string; the descriptor is owned below.
-    let fd = unsafe { libc::open(path.as_ptr(), flags) };
-    if fd < 0 {
-        return None;
-    }
-    // SAFETY: `fd` was just opened and is owned by nobody else.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-    // SAFETY: flock on a descriptor we own.
-    let locked = unsafe { libc::flock(fd.as_raw_fd(), kind | libc::LOCK_NB) } == 0;
-    locked.then_some(fd)
+    lock_dir(dir, Hold::Shared, inherit)
 }
 
 /// Turn the lock held through `fd` into an exclusive one: at once when nobody else holds a

@@ -13,18 +13,9 @@ use super::unpack_dir;
 /// The checked cache folder of this bundle, filled first if needed, and marked in use; `None`
 /// when it cannot be had (the app then unpacks privately).
 pub fn prepare(bundle: &Bundle) -> Option<(PathBuf, DirLock)> {
-    let base = PathBuf::from(std::env::var_os("LOCALAPPDATA")?).join("pybundle");
+    let base = pybundle_archive::cache::base_dir()?;
     std::fs::create_dir_all(&base).ok()?;
-    let name: String = (bundle.manifest.name.chars())
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let key = format!("{name}-{:032x}", bundle.trailer.hash);
+    let key = pybundle_archive::cache::entry_name(&bundle.manifest.name, bundle.trailer.hash);
     let dir = base.join(&key);
     if let Some(lock) = lock::share(&dir) {
         if bundle.is_unpacked_at(&dir) {
