@@ -3,11 +3,13 @@
 PyPI into a throwaway venv) and prints one table of size, build time and start time.
 
     python3 bench/bench.py            # needs hyperfine (Debian: apt-get install hyperfine)
+    python3 bench/bench.py numpy      # only the rows named
 
 Everything it makes goes under bench/out/ (ignored by git). Start times are hyperfine medians;
 "onefile" is a fresh unpack on every launch, as both tools do by default; "cached" is
 pybundle's --runtime-cache after its first launch (checked file by file, then reused).
-"launcher RSS" is the peak resident memory (VmHWM) of the onefile launcher process itself,
+Sizes of onedir folders are what they take on disk (blocks, each file once, links not
+followed: PyInstaller links some libraries into place). "launcher RSS" is the peak resident memory (VmHWM) of the onefile launcher process itself,
 which unpacks and then waits for the app (median of 5 launches; the app's own memory is not
 counted). "bundler RSS" is the peak resident memory of pybundle's clean onefile build (its
 helper processes not counted).
@@ -32,6 +34,9 @@ APPS = {
     # A QtWidgets window on Qt's offscreen platform: what a binding's wheel carries beyond
     # what the app reaches (QML, Quick, Designer, tools) is where the size goes.
     "Qt widgets": (ROOT / "examples/qt-widgets/widgets.py", ["PySide6-Essentials==6.12.0"]),
+    # A data app: pandas and matplotlib (Agg) writing a PNG; hundreds of files beside its
+    # thousand modules, which is what a onefile launch has to create.
+    "pandas+mpl": (ROOT / "examples/data-app/plot.py", ["pandas==3.1.1", "matplotlib==3.11.2"]),
 }
 
 
@@ -62,10 +67,18 @@ def timed(cmd, cwd, peak=None):
 
 
 def size(path):
+    """A file's size, or what a folder takes on disk (each file once, links not followed)."""
     path = Path(path)
     if path.is_file():
         return path.stat().st_size
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    seen = set()
+    total = 0
+    for f in [path, *path.rglob("*")]:
+        st = f.lstat()
+        if (st.st_dev, st.st_ino) not in seen:
+            seen.add((st.st_dev, st.st_ino))
+            total += st.st_blocks * 512
+    return total
 
 
 def launcher_peak_rss(exe, runs=5):
@@ -90,7 +103,8 @@ def launcher_peak_rss(exe, runs=5):
 
 def medians(commands):
     report = OUT / "hyperfine.json"
-    run(["hyperfine", "-N", "-w", "5", "-r", "40", "--export-json", report, *commands],
+    # At least 10 runs and 3 s per command, at most 40 runs.
+    run(["hyperfine", "-N", "-w", "3", "-m", "10", "-M", "40", "--export-json", report, *commands],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return [r["median"] for r in json.loads(report.read_text())["results"]]
 
@@ -101,7 +115,11 @@ def main():
     run(["cargo", "build", "--release", "-q"], cwd=ROOT)
     pybundle = ROOT / "target/release/pybundle"
     rows = []
-    for name, (script, packages) in APPS.items():
+    wanted = sys.argv[1:] or list(APPS)
+    for name in wanted:
+        if name not in APPS:
+            sys.exit(f"bench: no app {name!r}; the apps are: {', '.join(APPS)}")
+        script, packages = APPS[name]
         # Names as folders: hyperfine splits its commands at spaces.
         slug = name.replace("(", "").replace(")", "").replace(" ", "-")
         python = venv(slug, packages)
