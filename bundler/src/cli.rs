@@ -9,11 +9,42 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// What `pybundle --help` says after the commands: `build` is the default command, so its
+/// common options and a few examples belong on the first page too.
+const AFTER_HELP: &str = "\
+Build options (`pybundle app.py ...` is `pybundle build app.py ...`; `pybundle build --help`
+lists them all):
+  -F, --onefile             One executable (the default is one folder, -D)
+  -n, --name NAME           The output's name (default: the script's stem)
+  --add-data SRC:DEST       Files, folders or globs at DEST in the bundle
+  --hidden-import MODULE    A module analysis cannot see
+  --collect-all PACKAGE     A package whole: its modules, data and binaries
+  --target TARGET           The platform it runs on: linux-x86_64, linux-aarch64, windows-x64
+  -w, --windowed            Windows: no console window
+  --runtime-cache           Onefile: unpack once into the user's cache, then reuse
+  --json                    A summary on stdout when the build ends
+
+Examples:
+  pybundle app.py -F                        One executable: dist/app
+  pybundle app.py --add-data assets:assets  One folder, dist/app/, with the app's data
+  pybundle app.py -F --target windows-x64 --runtime python-3.11.9-embed-amd64.zip
+  pybundle inspect dist/app                 What a bundle holds, and for which platform
+  pybundle completions bash > ~/.local/share/bash-completion/completions/pybundle";
+
+/// `pybundle build --help`'s closing examples.
+const BUILD_AFTER_HELP: &str = "\
+Examples:
+  pybundle build app.py -F -n tool          dist/tool, one executable
+  pybundle build app.py -D -y --clean       dist/app/, rebuilt from nothing, replacing the old
+  pybundle build app.py -F -w -i app.png --target windows-x64 --runtime python-3.11.9-embed-amd64.zip
+  pybundle build app.py --json | jq .bytes  The summary's fields: docs/json.md";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "pybundle",
     version,
     about = "Turn a Python app into one executable or one folder that runs without Python",
+    after_help = AFTER_HELP,
     // As in PyInstaller (argparse): a flag given twice is fine, a value given twice the last.
     args_override_self = true
 )]
@@ -27,6 +58,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Bundle an app (the default command).
+    #[command(after_help = BUILD_AFTER_HELP)]
     Build(BuildArgs),
     /// Show what a built executable or folder holds.
     Inspect {
@@ -44,6 +76,11 @@ pub enum Command {
     Cache {
         #[command(subcommand)]
         action: CacheAction,
+    },
+    /// Print the shell completion script for SHELL (bash, zsh, fish, powershell, elvish).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
     },
 }
 
@@ -277,6 +314,7 @@ pub fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
         "extract",
         "verify",
         "cache",
+        "completions",
         "help",
         "-h",
         "--help",

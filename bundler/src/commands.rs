@@ -1,6 +1,7 @@
 //! The commands that read finished bundles: `inspect`, `extract` and `verify`. Each takes a
 //! onefile executable, a onedir executable, or a onedir folder (whatever it was renamed to).
-//! And `cache list|clean`, over the runtime cache `--runtime-cache` apps unpack into.
+//! And `cache list|clean`, over the runtime cache `--runtime-cache` apps unpack into, and
+//! `completions SHELL`.
 //! What they print goes to stdout in one piece; a reader that stops early (`| head`) ends the
 //! command quietly.
 
@@ -395,4 +396,11 @@ fn ago(when: std::time::SystemTime) -> String {
         7200..=172_799 => format!("{} h ago", secs / 3600),
         _ => format!("{} days ago", secs / 86_400),
     }
+}
+
+/// `pybundle completions SHELL`: the completion script clap writes for the whole command line.
+pub fn completions(shell: clap_complete::Shell, command: &mut clap::Command) -> Result<(), Error> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, command, "pybundle", &mut script);
+    print_all(&String::from_utf8_lossy(&script))
 }

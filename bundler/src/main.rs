@@ -35,6 +35,9 @@ fn main() -> ExitCode {
             cli::CacheAction::Clean { apps } => commands::cache_clean(&apps),
         }
         .map(|()| ExitCode::SUCCESS),
+        Command::Completions { shell } => {
+            commands::completions(shell, &mut Cli::command()).map(|()| ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,
