@@ -70,7 +70,8 @@ pub struct Entry {
     pub last_used: SystemTime,
 }
 
-/// The entries under `base`: real folders (not links) named like entries, owned by this user.
+/// The entries under `base`, in no particular order: real folders (not links) named like
+/// entries, owned by this user.
 pub fn entries(base: &Path) -> Vec<Entry> {
     let Ok(read) = std::fs::read_dir(base) else {
         return Vec::new();
@@ -94,13 +95,13 @@ pub fn entries(base: &Path) -> Vec<Entry> {
             path,
         });
     }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
     out
 }
 
 /// The entries a launch of `app` from `current` removes (if they are not in use): of `app`,
 /// all but the [`KEEP_PER_APP`] most recently used (`current` always among those kept); of
-/// any app, those unused for [`UNUSED_DAYS`] days.
+/// any app, those unused for [`UNUSED_DAYS`] days. (No sorting: the launcher carries this
+/// code, and every byte of it is in every bundle.)
 pub fn stale<'a>(
     entries: &'a [Entry],
     app: &str,
@@ -108,19 +109,22 @@ pub fn stale<'a>(
     now: SystemTime,
 ) -> Vec<&'a Entry> {
     let limit = Duration::from_secs(UNUSED_DAYS * 24 * 60 * 60);
-    let mut own: Vec<&Entry> = (entries.iter())
-        .filter(|e| e.app == app && e.path != current)
+    let is_current = |e: &Entry| e.path.as_os_str() == current.as_os_str();
+    let others: Vec<&Entry> = (entries.iter())
+        .filter(|e| e.app == app && !is_current(e))
         .collect();
-    own.sort_by_key(|e| std::cmp::Reverse(e.last_used));
-    let mut out: Vec<&Entry> = own.into_iter().skip(KEEP_PER_APP - 1).collect();
-    for entry in entries {
-        let unused = now.duration_since(entry.last_used).unwrap_or_default() > limit;
-        if unused && entry.path != current && !out.contains(&entry) {
-            out.push(entry);
-        }
-    }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    out
+    (entries.iter())
+        .filter(|entry| {
+            if is_current(entry) {
+                return false;
+            }
+            let unused = now.duration_since(entry.last_used).unwrap_or_default() > limit;
+            let newer = (others.iter())
+                .filter(|o| o.last_used > entry.last_used)
+                .count();
+            unused || (entry.app == app && newer >= KEEP_PER_APP - 1)
+        })
+        .collect()
 }
 
 #[cfg(unix)]

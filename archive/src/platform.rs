@@ -1,6 +1,6 @@
 //! What unpacking asks of the operating system, in one place: creating files and folders that
-//! must be new (never following a link), reading at an offset from several threads, and the
-//! permission bits that exist on Unix only. Windows has no modes: there a file is checked by
+//! must be new (never following a link), reading at an offset from several threads, the
+//! permission bits that exist on Unix only, and how many processors there are. Windows has no modes: there a file is checked by
 //! size and content alone.
 
 use std::fs::{File, Metadata};
@@ -13,6 +13,14 @@ mod imp {
     use std::io;
     use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt, PermissionsExt};
     use std::path::Path;
+
+    /// The processors online (sysconf: std's available_parallelism also reads cgroup quotas,
+    /// a few kilobytes of launcher for a number only used to size a thread pool).
+    pub fn cores() -> usize {
+        // SAFETY: sysconf has no preconditions.
+        let n = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+        usize::try_from(n).unwrap_or(1).max(1)
+    }
 
     pub fn create_new(path: &Path, mode: u32, umask: u32) -> io::Result<File> {
         let file = OpenOptions::new()
@@ -65,6 +73,10 @@ mod imp {
     use std::io;
     use std::os::windows::fs::{FileExt, OpenOptionsExt};
     use std::path::Path;
+
+    pub fn cores() -> usize {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
 
     /// Open a link itself rather than what it points at.
     const FILE_FLAG_OPEN_REPARSE_POINT: u32 = 0x0020_0000;
@@ -125,4 +137,9 @@ pub fn mode_matches(meta: &Metadata, mode: u32) -> bool {
 /// The process's umask (0 where there is none).
 pub fn current_umask() -> u32 {
     imp::current_umask()
+}
+
+/// How many processors there are, for sizing the unpacking threads.
+pub fn cores() -> usize {
+    imp::cores()
 }

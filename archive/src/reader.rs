@@ -68,13 +68,17 @@ impl Bundle {
     }
 
     /// Unpack every file under `root`, which must exist. Files are created new (never
-    /// replacing anything, never following a link); folders get `dir_mode`. Folders are made
-    /// level by level, then chunks are unpacked, each on its own thread: creating a file or a
-    /// folder is mostly waiting on the file system (a journal, a discard), which overlaps
-    /// across many more threads than there are cores.
+    /// replacing anything, never following a link); folders get `dir_mode`. Chunks are
+    /// unpacked side by side, on more threads than there are cores: creating a file is mostly
+    /// waiting on the file system (a journal, a discard), which overlaps across threads.
     pub fn extract_all(&self, root: &Path, dir_mode: u32) -> Result<(), ExtractError> {
-        for level in self.folders_by_depth() {
-            in_parallel(level.len(), |i| make_dir(root, level[i], dir_mode))?;
+        let mut made: BTreeSet<&str> = BTreeSet::new();
+        for entry in &self.manifest.files {
+            for (at, _) in entry.path.match_indices('/') {
+                if made.insert(&entry.path[..at]) {
+                    make_dir(root, &entry.path[..at], dir_mode)?;
+                }
+            }
         }
         // Read once, before the threads start: files whose mode it would change are chmod-ed.
         let umask = platform::current_umask();
@@ -89,41 +93,16 @@ impl Bundle {
             }
         }
         starts.push(at);
-        in_parallel(self.manifest.chunks.len(), |index| {
-            thread_local! {
-                static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-            }
-            BUF.with_borrow_mut(|buf| {
-                buf.resize(BUF_LEN, 0);
-                self.extract_chunk(
-                    root,
-                    umask,
-                    index,
-                    &files[starts[index]..starts[index + 1]],
-                    buf,
-                )
-            })
+        in_parallel(self.manifest.chunks.len(), &|index| {
+            let mut buf = vec![0u8; BUF_LEN];
+            self.extract_chunk(
+                root,
+                umask,
+                index,
+                &files[starts[index]..starts[index + 1]],
+                &mut buf,
+            )
         })
-    }
-
-    /// Every folder the files need, grouped by depth: a level's parents are all in the
-    /// levels before it.
-    fn folders_by_depth(&self) -> Vec<Vec<&str>> {
-        let mut folders: BTreeSet<&str> = BTreeSet::new();
-        for entry in &self.manifest.files {
-            for (at, _) in entry.path.match_indices('/') {
-                folders.insert(&entry.path[..at]);
-            }
-        }
-        let mut levels: Vec<Vec<&str>> = Vec::new();
-        for folder in folders {
-            let depth = folder.matches('/').count();
-            if levels.len() <= depth {
-                levels.resize_with(depth + 1, Vec::new);
-            }
-            levels[depth].push(folder);
-        }
-        levels
     }
 
     fn extract_chunk(
@@ -379,11 +358,13 @@ const MAX_THREADS: usize = 16;
 
 /// Run `job(0..count)` on up to four threads per core (at most [`MAX_THREADS`]), stopping at
 /// the first failure, which is returned.
-fn in_parallel<F>(count: usize, job: F) -> Result<(), ExtractError>
-where
-    F: Fn(usize) -> Result<(), ExtractError> + Sync,
-{
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+/// (`job` is a trait object: one copy of the thread machinery in the launcher, not one per
+/// caller.)
+fn in_parallel(
+    count: usize,
+    job: &(dyn Fn(usize) -> Result<(), ExtractError> + Sync),
+) -> Result<(), ExtractError> {
+    let cores = platform::cores();
     let workers = (cores * 4).min(MAX_THREADS).min(count);
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);

@@ -304,7 +304,8 @@ pub fn cache_list() -> Result<(), Error> {
     let Some(base) = cache::base_dir() else {
         return print_all("no runtime cache: neither XDG_CACHE_HOME nor HOME is set\n");
     };
-    let entries = cache::entries(&base);
+    let mut entries = cache::entries(&base);
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
     if entries.is_empty() {
         return print_all(&format!("the runtime cache {} is empty\n", base.display()));
     }

@@ -32,6 +32,7 @@ pub fn prepare(bundle: &Bundle) -> Option<(PathBuf, OwnedFd)> {
         .mode(0o700)
         .create(&base)
         .ok()?;
+    let app = cache::safe_name(&bundle.manifest.name);
     let key = cache::entry_name(&bundle.manifest.name, bundle.trailer.hash);
     let dir = base.join(&key);
     let ready = |dir: PathBuf| -> Option<(PathBuf, OwnedFd)> {
@@ -40,7 +41,7 @@ pub fn prepare(bundle: &Bundle) -> Option<(PathBuf, OwnedFd)> {
             return None;
         }
         cache::mark_used(&held);
-        tidy(&base, &dir);
+        tidy(&base, &app, &dir);
         Some((dir, held))
     };
     if let Some(found) = ready(dir.clone()) {
@@ -86,15 +87,8 @@ pub fn prepare(bundle: &Bundle) -> Option<(PathBuf, OwnedFd)> {
 }
 
 /// Remove the cache's stale entries (never `current`, never one in use). Best effort.
-fn tidy(base: &Path, current: &Path) {
+fn tidy(base: &Path, app: &str, current: &Path) {
     let entries = cache::entries(base);
-    let Some(app) = current
-        .file_name()
-        .and_then(|n| n.to_str())
-        .and_then(cache::app_of)
-    else {
-        return;
-    };
     for entry in cache::stale(&entries, app, current, SystemTime::now()) {
         let _ = cache::remove_idle(&entry.path);
     }
