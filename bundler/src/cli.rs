@@ -98,8 +98,15 @@ pub enum CacheAction {
 
 #[derive(Debug, Args, Default)]
 pub struct BuildArgs {
-    /// The app's main script.
-    pub script: PathBuf,
+    /// The app's main script; or an entry point, `package.module:function`; or a project's
+    /// folder, whose pyproject.toml names its console scripts (default: the current folder's).
+    pub script: Option<PathBuf>,
+    /// The project's console script to build, when it has several.
+    #[arg(long, value_name = "NAME")]
+    pub entry_point: Option<String>,
+    /// Build each of the project's console scripts, one executable each.
+    #[arg(long)]
+    pub all_entry_points: bool,
     /// One executable.
     #[arg(short = 'F', long, overrides_with = "onedir")]
     pub onefile: bool,

@@ -13,6 +13,28 @@ pub enum Error {
     ScriptMissing(PathBuf),
     #[error("the script {0} is not a file; pass the path of a .py file")]
     ScriptNotFile(PathBuf),
+    #[error("nothing to bundle: {0} has no pyproject.toml; pass the app's script (pybundle build app.py), an entry point (pkg.module:func), or run in a project's folder")]
+    NothingToBundle(PathBuf),
+    #[error("{0} is a folder without a pyproject.toml; pass the app's script, an entry point (pkg.module:func), or a project's folder")]
+    FolderWithoutProject(PathBuf),
+    #[error(
+        "{0} is neither a file nor an entry point; write an entry point as package.module:function"
+    )]
+    BadEntryPoint(String),
+    #[error("{0} names no console script ([project.scripts] or [project.gui-scripts]); pass the app's script instead")]
+    NoEntryPoints(PathBuf),
+    #[error("{file} has several console scripts ({names}): pick one with --entry-point NAME, or build each with --all-entry-points")]
+    ManyEntryPoints { file: PathBuf, names: String },
+    #[error("{file} has no console script {name}; it has: {names}")]
+    UnknownEntryPoint {
+        name: String,
+        file: PathBuf,
+        names: String,
+    },
+    #[error("--name and --all-entry-points go together badly: each executable takes its console script's name; drop --name")]
+    NameWithAllEntryPoints,
+    #[error("--entry-point and --all-entry-points pick console scripts of a project; {0} is not a project's folder")]
+    EntryPointWithoutProject(String),
     #[error(
         "no Python interpreter found: activate a virtualenv, put python3 on PATH, or pass --python"
     )]

@@ -19,9 +19,12 @@ fn main() -> ExitCode {
         Command::Build(args) => {
             json = args.json;
             BuildSettings::from_args(&args)
-                .and_then(|settings| {
-                    json |= settings.json;
-                    pipeline::build(settings)
+                .and_then(|builds| {
+                    for settings in builds {
+                        json |= settings.json;
+                        pipeline::build(settings)?;
+                    }
+                    Ok(())
                 })
                 .map(|()| ExitCode::SUCCESS)
         }

@@ -14,6 +14,7 @@ mod faults;
 mod lifecycle;
 mod output;
 mod packages;
+mod projects;
 mod pyinstaller;
 mod qt;
 mod run_time;

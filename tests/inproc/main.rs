@@ -35,7 +35,9 @@ fn settings(script: &Path, args: &[&str]) -> BuildSettings {
     let Command::Build(args) = cli.command else {
         panic!("not a build");
     };
-    BuildSettings::from_args(&args).expect("the settings resolve")
+    let mut builds = BuildSettings::from_args(&args).expect("the settings resolve");
+    assert_eq!(builds.len(), 1);
+    builds.remove(0)
 }
 
 /// Analyse and collect `script` as a build with `args` would.

@@ -4,6 +4,7 @@
 //! type. Everything after this reads `BuildSettings` only. (ripgrep's `LowArgs -> HiArgs`,
 //! uv's `Combine` and `*Settings::resolve`.)
 
+pub mod entry;
 pub mod options;
 pub mod project;
 
@@ -20,6 +21,7 @@ use crate::excludes::Excludes;
 use crate::layout;
 use crate::target::{Os, Target};
 use crate::workpath::Workpath;
+use entry::{EntryPoint, Named};
 use options::{Combine, Options};
 
 /// zstd level of release builds. Measured on examples/hello: level 3 gives 12.8 MB in 0.6 s,
@@ -131,17 +133,65 @@ pub struct BuildSettings {
 }
 
 impl BuildSettings {
-    /// Combine `args` with the nearest `[tool.pybundle]` and resolve them.
-    pub fn from_args(args: &BuildArgs) -> Result<Self, Error> {
+    /// Combine `args` with the nearest `[tool.pybundle]` and resolve them: one build, or one
+    /// per console script with `--all-entry-points`.
+    pub fn from_args(args: &BuildArgs) -> Result<Vec<Self>, Error> {
         let cli = Options::from_cli(args)?;
-        let project_file = project::find(&args.script);
-        let project = match &project_file {
-            Some(file) => project::load(file)?,
-            None => None,
-        };
-        let applied = project.is_some().then_some(project_file).flatten();
-        let options = cli.combine(project.unwrap_or_default());
-        Self::resolve(&args.script, options, applied)
+        let cwd = absolute(Path::new("."))?;
+        let named = entry::name(args.script.as_deref(), &cwd)?;
+        if !matches!(named, Named::Project(_))
+            && (args.entry_point.is_some() || args.all_entry_points)
+        {
+            let what = args.script.as_deref().unwrap_or(Path::new("."));
+            return Err(Error::EntryPointWithoutProject(what.display().to_string()));
+        }
+        match named {
+            Named::Script(script) => {
+                let (options, applied) = with_project(cli, project::find(&script))?;
+                Ok(vec![Self::resolve(&script, options, applied)?])
+            }
+            Named::EntryPoint(entry) => {
+                // As `python -c` would: the current folder (and its src/) on the path.
+                let (mut options, applied) = with_project(cli, project::find(&cwd.join("-")))?;
+                options.paths.push(cwd.clone());
+                if cwd.join("src").is_dir() {
+                    options.paths.push(cwd.join("src"));
+                }
+                Ok(vec![Self::for_entry_point(&entry, options, applied)?])
+            }
+            Named::Project(file) => {
+                let all = entry::entry_points(&file)?;
+                let chosen = if args.all_entry_points {
+                    if args.name.is_some() {
+                        return Err(Error::NameWithAllEntryPoints);
+                    }
+                    all
+                } else {
+                    vec![entry::choose(all, args.entry_point.as_deref(), &file)?]
+                };
+                let (mut options, applied) = with_project(cli, Some(file.clone()))?;
+                let dir = file.parent().unwrap_or(Path::new("."));
+                options.paths.push(entry::source_folder(dir));
+                (chosen.iter())
+                    .map(|e| Self::for_entry_point(e, options.clone(), applied.clone()))
+                    .collect()
+            }
+        }
+    }
+
+    /// The build of one console script: its generated script (in the workpath), named after
+    /// it, windowed if it is a GUI script.
+    fn for_entry_point(
+        entry: &EntryPoint,
+        mut options: Options,
+        project_file: Option<PathBuf>,
+    ) -> Result<Self, Error> {
+        let work = absolute(options.workpath.as_deref().unwrap_or(Path::new("build")))?;
+        let script = entry::write_script(entry, &work.join("entry-points"))?;
+        if entry.gui && options.windowed.is_none() {
+            options.windowed = Some(true);
+        }
+        Self::resolve(&script, options, project_file)
     }
 
     /// Apply defaults to `options` and check every value.
@@ -473,6 +523,17 @@ fn check_contents_dir(dir: &str, name: &str) -> Result<(), Error> {
     }
 }
 
+/// `cli` combined with `file`'s `[tool.pybundle]` (the command line wins), and the file when
+/// it had that table.
+fn with_project(cli: Options, file: Option<PathBuf>) -> Result<(Options, Option<PathBuf>), Error> {
+    let project = match &file {
+        Some(file) => project::load(file)?,
+        None => None,
+    };
+    let applied = project.is_some().then_some(file).flatten();
+    Ok((cli.combine(project.unwrap_or_default()), applied))
+}
+
 fn absolute(path: &Path) -> Result<PathBuf, Error> {
     std::path::absolute(path).map_err(|source| Error::Unwritable {
         path: path.to_path_buf(),
@@ -552,7 +613,7 @@ mod tests {
         all.extend(args);
         let args = build_args(&all);
         let options = Options::from_cli(&args)?;
-        BuildSettings::resolve(&args.script, options, None)
+        BuildSettings::resolve(args.script.as_deref().unwrap(), options, None)
     }
 
     #[test]
