@@ -15,9 +15,9 @@ use crate::{entry_path, Chunk, FileEntry, FormatError, Launch, Manifest, Mode, T
 
 /// Files are grouped until a chunk holds about this many bytes; a bigger file is a chunk alone.
 pub const CHUNK_TARGET: u64 = 4 << 20;
-/// ... and at most this many files: creating a file costs more than writing its bytes (about
-/// a millisecond on some disks), so many small files are spread over chunks the launcher
-/// unpacks side by side.
+/// ... and at most this many files: creating a file can cost more than writing its bytes
+/// (about a millisecond on some disks), so many small files are spread over chunks the
+/// launcher unpacks side by side.
 pub const CHUNK_FILES: usize = 32;
 
 /// Where a file's bytes come from: memory, or a file on disk that is read only when its chunk
