@@ -77,6 +77,9 @@ pub enum Command {
         #[command(subcommand)]
         action: CacheAction,
     },
+    /// Print a PyInstaller .spec file's settings as a [tool.pybundle] table (the spec is read,
+    /// never run; `pybundle build X.spec` builds from it directly).
+    ImportSpec { spec: PathBuf },
     /// Print the shell completion script for SHELL (bash, zsh, fish, powershell, elvish).
     Completions {
         #[arg(value_enum)]
@@ -99,7 +102,8 @@ pub enum CacheAction {
 #[derive(Debug, Args, Default)]
 pub struct BuildArgs {
     /// The app's main script; or an entry point, `package.module:function`; or a project's
-    /// folder, whose pyproject.toml names its console scripts (default: the current folder's).
+    /// folder, whose pyproject.toml names its console scripts (default: the current folder's);
+    /// or a PyInstaller .spec file, read for its settings (never run).
     pub script: Option<PathBuf>,
     /// The project's console script to build, when it has several.
     #[arg(long, value_name = "NAME")]
@@ -322,6 +326,7 @@ pub fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
         "verify",
         "cache",
         "completions",
+        "import-spec",
         "help",
         "-h",
         "--help",

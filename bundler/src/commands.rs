@@ -1,7 +1,7 @@
 //! The commands that read finished bundles: `inspect`, `extract` and `verify`. Each takes a
 //! onefile executable, a onedir executable, or a onedir folder (whatever it was renamed to).
-//! And `cache list|clean`, over the runtime cache `--runtime-cache` apps unpack into, and
-//! `completions SHELL`.
+//! And `cache list|clean`, over the runtime cache `--runtime-cache` apps unpack into,
+//! `import-spec` and `completions SHELL`.
 //! What they print goes to stdout in one piece; a reader that stops early (`| head`) ends the
 //! command quietly.
 
@@ -404,4 +404,46 @@ pub fn completions(shell: clap_complete::Shell, command: &mut clap::Command) -> 
     let mut script = Vec::new();
     clap_complete::generate(shell, command, "pybundle", &mut script);
     print_all(&String::from_utf8_lossy(&script))
+}
+
+/// `pybundle import-spec X.spec`: the spec's settings as a `[tool.pybundle]` table, paths
+/// relative to the spec's folder, and what was not carried over as comments.
+pub fn import_spec(spec: &Path) -> Result<(), Error> {
+    use clap::Parser as _;
+    let imported = crate::spec_file::read(spec)?;
+    let argv = ["pybundle", "build"]
+        .into_iter()
+        .map(String::from)
+        .chain(imported.args.iter().cloned());
+    let cli = crate::cli::Cli::try_parse_from(argv).map_err(|e| Error::BadSpec {
+        path: spec.to_path_buf(),
+        why: e.to_string().lines().next().unwrap_or_default().to_string(),
+    })?;
+    let crate::cli::Command::Build(args) = cli.command else {
+        return Err(Error::Internal("a spec's arguments are a build's".into()));
+    };
+    let options = crate::settings::options::Options::from_cli(&args)?;
+    let script = args.script.clone().unwrap_or_default();
+    let dir = std::path::absolute(spec)
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .unwrap_or_default();
+    let stem = script.file_stem().unwrap_or_default().to_string_lossy();
+    let name = options.name.clone().unwrap_or_else(|| stem.to_string());
+    let body = crate::specpath::table(&dir, &name, &options)?;
+    let shown = script
+        .strip_prefix(&dir)
+        .unwrap_or(&script)
+        .display()
+        .to_string();
+    let mut out = format!(
+        "# {} as pybundle settings. Put this table in the pyproject.toml beside the spec\n\
+         # (paths are relative to its folder), then: pybundle build {shown}\n",
+        spec.display()
+    );
+    for note in &imported.notes {
+        let _ = writeln!(out, "# {note}");
+    }
+    let _ = write!(out, "[tool.pybundle]\n{body}");
+    print_all(&out)
 }

@@ -26,6 +26,7 @@ pub mod progress;
 pub mod pyzip;
 pub mod runtime;
 pub mod settings;
+pub mod spec_file;
 pub mod specpath;
 pub mod stub;
 pub mod summary;

@@ -7,12 +7,25 @@ use clap::{CommandFactory, FromArgMatches};
 
 use pybundle::cli::{self, Cli, Command};
 use pybundle::settings::BuildSettings;
-use pybundle::{commands, interrupt, pipeline, summary};
+use pybundle::{commands, interrupt, pipeline, spec_file, summary};
 
 fn main() -> ExitCode {
     interrupt::say_so();
-    let matches =
-        Cli::command().get_matches_from(cli::with_default_command(std::env::args_os().collect()));
+    let argv = cli::with_default_command(std::env::args_os().collect());
+    // `pybundle build X.spec`: the spec's settings stand where its path was.
+    let argv = match spec_file::expand(argv) {
+        Ok((argv, notes)) => {
+            for note in notes {
+                eprintln!("note: {note}");
+            }
+            argv
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let matches = Cli::command().get_matches_from(argv);
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let mut json = false;
     let result = match cli.command {
@@ -38,6 +51,7 @@ fn main() -> ExitCode {
             cli::CacheAction::Clean { apps } => commands::cache_clean(&apps),
         }
         .map(|()| ExitCode::SUCCESS),
+        Command::ImportSpec { spec } => commands::import_spec(&spec).map(|()| ExitCode::SUCCESS),
         Command::Completions { shell } => {
             commands::completions(shell, &mut Cli::command()).map(|()| ExitCode::SUCCESS)
         }

@@ -19,9 +19,31 @@ pub fn write(dir: &Path, name: &str, o: &Options, script: &Script) -> Result<Pat
         path: dir.to_path_buf(),
         source,
     })?;
+    let body = table(&dir, name, o)?;
+    let text = format!(
+        "# The settings of the pybundle build of {} (PyInstaller's {name}.spec).\n\
+         # Put this table in the pyproject.toml beside the script to build it again with\n\
+         # `pybundle {}`; its paths are relative to this file's folder.\n[tool.pybundle]\n{body}",
+        script.file_name, script.file_name
+    );
+    fs::create_dir_all(&dir).map_err(|source| Error::Write {
+        path: dir.clone(),
+        source,
+    })?;
+    let file = dir.join(format!("{name}.toml"));
+    crate::workpath::write_whole(&file, text.as_bytes()).map_err(|source| Error::Write {
+        path: file.clone(),
+        source,
+    })?;
+    Ok(file)
+}
+
+/// The body of a `[tool.pybundle]` table holding `o`, paths relative to `dir` (absolute) where
+/// they are inside it.
+pub fn table(dir: &Path, name: &str, o: &Options) -> Result<String, Error> {
     let rel = |p: &Path| -> String {
         let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-        abs.strip_prefix(&dir)
+        abs.strip_prefix(dir)
             .map(|r| r.to_string_lossy().into_owned())
             .unwrap_or_else(|_| abs.to_string_lossy().into_owned())
     };
@@ -60,21 +82,5 @@ pub fn write(dir: &Path, name: &str, o: &Options, script: &Script) -> Result<Pat
         compression_level: o.compression_level,
         ..ProjectOptions::default()
     };
-    let body = toml::to_string(&table).map_err(|e| Error::Internal(e.to_string()))?;
-    let text = format!(
-        "# The settings of the pybundle build of {} (PyInstaller's {name}.spec).\n\
-         # Put this table in the pyproject.toml beside the script to build it again with\n\
-         # `pybundle {}`; its paths are relative to this file's folder.\n[tool.pybundle]\n{body}",
-        script.file_name, script.file_name
-    );
-    fs::create_dir_all(&dir).map_err(|source| Error::Write {
-        path: dir.clone(),
-        source,
-    })?;
-    let file = dir.join(format!("{name}.toml"));
-    crate::workpath::write_whole(&file, text.as_bytes()).map_err(|source| Error::Write {
-        path: file.clone(),
-        source,
-    })?;
-    Ok(file)
+    toml::to_string(&table).map_err(|e| Error::Internal(e.to_string()))
 }

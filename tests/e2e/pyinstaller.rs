@@ -468,3 +468,126 @@ fn what_pyinstallers_functional_tests_check_behaves_as_under_python() {
         assert!(clean, "{mode}: unpack folder left behind");
     }
 }
+
+/// A spec file as PyInstaller writes it (pyi-makespec) builds as its options would, and
+/// `import-spec` prints the same settings as a `[tool.pybundle]` table; a hand-edited spec's
+/// computed values are followed where they can be and named where not.
+#[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
+fn spec_files_build_and_import_without_running() {
+    let pyinstaller = venv(&["pyinstaller==6.22.3"]);
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path();
+    fs::create_dir(app.join("plugins")).unwrap();
+    fs::write(app.join("plugins/__init__.py"), "").unwrap();
+    fs::write(app.join("plugins/extra.py"), "NAME = 'extra'\n").unwrap();
+    fs::write(app.join("config.json"), "{\"greeting\": \"hi\"}\n").unwrap();
+    fs::copy(fixture("qt").join("icon.png"), app.join("icon.png")).unwrap();
+    fs::write(
+        app.join("app.py"),
+        "import importlib, json, os, sys\n\
+         config = json.load(open(os.path.join(sys._MEIPASS, 'config.json')))\n\
+         print(config['greeting'], importlib.import_module('plugins.extra').NAME)\n",
+    )
+    .unwrap();
+    // (The venv's scripts name the folder it was made in; the module runs from anywhere.)
+    let makespec = Command::new(&pyinstaller)
+        .current_dir(app)
+        .args(["-m", "PyInstaller.utils.cliutils.makespec"])
+        .args([
+            "app.py",
+            "--onefile",
+            "--noconsole",
+            "--name",
+            "tool",
+            "--icon",
+            "icon.png",
+        ])
+        .args([
+            "--add-data",
+            "config.json:.",
+            "--hidden-import",
+            "plugins.extra",
+        ])
+        .output()
+        .unwrap();
+    assert!(makespec.status.success(), "{}", stderr(&makespec));
+
+    let dist = app.join("dist");
+    let mut build = pybundle_cmd(app);
+    with_python(&mut build)
+        .arg("tool.spec")
+        .arg("--distpath")
+        .arg(&dist)
+        .arg("-y");
+    let built = build.output().unwrap();
+    assert!(built.status.success(), "{}", stderr(&built));
+    let (run, clean) = run_hermetic(&dist.join("tool"), &[]);
+    assert_eq!(stdout(&run), "hi extra\n", "{}", stderr(&run));
+    assert!(clean);
+
+    let imported = Command::new(PYBUNDLE)
+        .current_dir(app)
+        .args(["import-spec", "tool.spec"])
+        .output()
+        .unwrap();
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    let table = stdout(&imported);
+    for line in [
+        "[tool.pybundle]",
+        "onefile = true",
+        "name = \"tool\"",
+        "add-data = [\"config.json:.\"]",
+        "hidden-import = [\"plugins.extra\"]",
+        "windowed = true",
+        "icon = \"icon.png\"",
+    ] {
+        assert!(table.lines().any(|l| l == line), "{line} missing:\n{table}");
+    }
+
+    // Hand-edited: a list bound once, `+`, os.path.join, a helper with a pybundle meaning,
+    // and one value only running the spec would tell.
+    fs::write(
+        app.join("edited.spec"),
+        "import os\n\
+         from PyInstaller.utils.hooks import collect_submodules\n\
+         extra = [(os.path.join('config.json'), '.')]\n\
+         a = Analysis([os.path.join(SPECPATH, 'app.py')], datas=extra,\n\
+         \x20            hiddenimports=collect_submodules('plugins'), pathex=[os.getcwd()])\n\
+         exe = EXE(PYZ(a.pure), a.scripts, exclude_binaries=True, name='edited')\n\
+         coll = COLLECT(exe, a.binaries, a.datas, name='edited')\n",
+    )
+    .unwrap();
+    let imported = Command::new(PYBUNDLE)
+        .current_dir(app)
+        .args(["import-spec", "edited.spec"])
+        .output()
+        .unwrap();
+    let table = stdout(&imported);
+    assert!(
+        table.contains("# Analysis(pathex=os.getcwd()) is not carried over"),
+        "{table}"
+    );
+    assert!(
+        table.contains("collect-submodules = [\"plugins\"]"),
+        "{table}"
+    );
+    let mut build = pybundle_cmd(app);
+    with_python(&mut build)
+        .arg("edited.spec")
+        .arg("--distpath")
+        .arg(&dist)
+        .arg("-y");
+    let built = build.output().unwrap();
+    assert!(built.status.success(), "{}", stderr(&built));
+    assert!(
+        stderr(&built).contains("note: Analysis(pathex=os.getcwd())"),
+        "{}",
+        stderr(&built)
+    );
+    let (run, _) = run_hermetic(&dist.join("edited/edited"), &[]);
+    assert_eq!(stdout(&run), "hi extra\n", "{}", stderr(&run));
+}
