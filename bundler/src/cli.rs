@@ -64,6 +64,13 @@ pub enum Command {
     Inspect {
         /// A onefile executable, or a onedir folder or its executable.
         path: PathBuf,
+        /// Why things are in the bundle: every distribution and the largest files; or, given a
+        /// distribution's name or a file's path in the bundle, that one.
+        #[arg(long, value_name = "NAME|PATH", num_args = 0..=1, default_missing_value = "")]
+        why: Option<String>,
+        /// Everything as one JSON object (docs/json.md).
+        #[arg(long)]
+        json: bool,
     },
     /// Write the bundled files of an executable into DEST.
     Extract { exe: PathBuf, dest: PathBuf },

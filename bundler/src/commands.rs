@@ -5,6 +5,7 @@
 //! What they print goes to stdout in one piece; a reader that stops early (`| head`) ends the
 //! command quietly.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{Read as _, Write as _};
@@ -16,6 +17,7 @@ use pybundle_archive::{Bundle, Difference, Mode, Signals, Unpack};
 
 use crate::about;
 use crate::error::Error;
+use crate::record::Record;
 
 /// A bundle and the folder its files are in (onedir), opened from what the user named.
 struct Opened {
@@ -65,6 +67,23 @@ impl Opened {
             }
         }
         Ok(about)
+    }
+
+    /// The build's record, from the module store; `None` for a bundle made before pybundle
+    /// kept one.
+    fn record(&self) -> Result<Option<Record>, Error> {
+        let store = match self.onedir_root() {
+            Some(root) => fs::read(root.join(crate::layout::MODULE_STORE)).ok(),
+            None => self
+                .bundle
+                .read_file(crate::layout::MODULE_STORE)
+                .map_err(|e| Error::BadBundle {
+                    path: self.exe.clone(),
+                    why: e.to_string(),
+                })?,
+        };
+        let record = store.and_then(|s| crate::module_store::read_record(&s));
+        Ok(record.and_then(|bytes| serde_json::from_slice(&bytes).ok()))
     }
 
     /// A onedir bundle's root: the folder beside the executable that holds its files.
@@ -193,6 +212,108 @@ pub fn inspect(path: &Path) -> Result<(), Error> {
         );
     }
     print_all(&out)
+}
+
+/// `pybundle inspect --why [WHAT]`: why each distribution is in the bundle and what put the
+/// largest files there; with WHAT, that distribution or file alone.
+pub fn inspect_why(path: &Path, what: &str) -> Result<(), Error> {
+    let opened = Opened::open(path)?;
+    let Some(record) = opened.record()? else {
+        return print_all("this bundle keeps no record of why things are in it (it was built by an older pybundle)\n");
+    };
+    let sizes: BTreeMap<&str, u64> = (opened.bundle.manifest.files.iter())
+        .map(|f| (f.path.as_str(), f.size))
+        .collect();
+    let mut out = String::new();
+    let why_of = |d: &crate::record::Distribution, out: &mut String| {
+        let _ = writeln!(out, "{} {}", d.name, d.version);
+        for line in &d.why {
+            let _ = writeln!(out, "  {line}");
+        }
+    };
+    if what.is_empty() {
+        let _ = writeln!(out, "distributions, and how the app reaches each:");
+        for d in &record.distributions {
+            why_of(d, &mut out);
+        }
+        let mut largest: Vec<(&str, u64)> = sizes.iter().map(|(p, s)| (*p, *s)).collect();
+        largest.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let _ = writeln!(out, "largest files, and what put each there:");
+        for (file, size) in largest.iter().take(15) {
+            let origin = record.files.get(*file).map_or("the build", String::as_str);
+            let _ = writeln!(out, "{:>10.1} MB  {file}  ({origin})", *size as f64 / 1e6);
+        }
+        return print_all(&out);
+    }
+    let norm = |s: &str| s.to_ascii_lowercase().replace(['-', '.'], "_");
+    if let Some(d) = record
+        .distributions
+        .iter()
+        .find(|d| norm(&d.name) == norm(what))
+    {
+        why_of(d, &mut out);
+        let mine: Vec<(&String, &String)> = (record.files.iter())
+            .filter(|(_, origin)| origin.ends_with(&format!("({})", d.name)))
+            .collect();
+        let on_disk: Vec<u64> = (mine.iter())
+            .filter_map(|(p, _)| sizes.get(p.as_str()).copied())
+            .collect();
+        let _ = writeln!(
+            out,
+            "files: {} ({:.1} MB), {} more served from the module store with its modules",
+            on_disk.len(),
+            on_disk.iter().sum::<u64>() as f64 / 1e6,
+            mine.len() - on_disk.len()
+        );
+        return print_all(&out);
+    }
+    if let Some(origin) = record.files.get(what) {
+        let _ = writeln!(out, "{what}: {origin}");
+        let dist =
+            (record.distributions.iter()).find(|d| origin.ends_with(&format!("({})", d.name)));
+        if let Some(d) = dist {
+            why_of(d, &mut out);
+        }
+        return print_all(&out);
+    }
+    Err(Error::NotInBundle {
+        what: what.to_string(),
+        path: path.to_path_buf(),
+    })
+}
+
+/// `pybundle inspect --json`: what `inspect` shows, and the build's record, as one object.
+pub fn inspect_json(path: &Path) -> Result<(), Error> {
+    let opened = Opened::open(path)?;
+    let m = &opened.bundle.manifest;
+    let about = opened.about()?;
+    let (mode, unpack) = match &m.mode {
+        Mode::Onefile { unpack } => (
+            "onefile",
+            Some(if *unpack == Unpack::Cached {
+                "cache"
+            } else {
+                "temporary"
+            }),
+        ),
+        Mode::Onedir { .. } => ("onedir", None),
+    };
+    let files: Vec<serde_json::Value> = (m.files.iter())
+        .map(|f| serde_json::json!({"path": f.path, "bytes": f.size, "mode": format!("{:o}", f.mode)}))
+        .collect();
+    let value = serde_json::json!({
+        "schema": 1,
+        "name": m.name,
+        "executable": opened.exe,
+        "mode": mode,
+        "unpack": unpack,
+        "target": about.target.map(|t| t.to_string()),
+        "python": about.python,
+        "glibc": about.glibc.map(|g| g.to_string()),
+        "files": files,
+        "record": opened.record()?,
+    });
+    print_all(&format!("{value}\n"))
 }
 
 pub fn extract(exe: &Path, dest: &Path) -> Result<(), Error> {

@@ -33,6 +33,8 @@ pub enum Error {
     },
     #[error("--name and --all-entry-points go together badly: each executable takes its console script's name; drop --name")]
     NameWithAllEntryPoints,
+    #[error("{what} is neither a distribution nor a file of {path}; `pybundle inspect {path} --why` lists them")]
+    NotInBundle { what: String, path: PathBuf },
     #[error("{path} cannot be read as a PyInstaller spec: {why}")]
     BadSpec { path: PathBuf, why: String },
     #[error("--entry-point and --all-entry-points pick console scripts of a project; {0} is not a project's folder")]

@@ -24,6 +24,7 @@ pub mod pe;
 pub mod pipeline;
 pub mod progress;
 pub mod pyzip;
+pub mod record;
 pub mod runtime;
 pub mod settings;
 pub mod spec_file;

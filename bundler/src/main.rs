@@ -41,7 +41,14 @@ fn main() -> ExitCode {
                 })
                 .map(|()| ExitCode::SUCCESS)
         }
-        Command::Inspect { path } => commands::inspect(&path).map(|()| ExitCode::SUCCESS),
+        Command::Inspect { path, why, json } => {
+            let result = match (why, json) {
+                (_, true) => commands::inspect_json(&path),
+                (Some(what), false) => commands::inspect_why(&path, &what),
+                (None, false) => commands::inspect(&path),
+            };
+            result.map(|()| ExitCode::SUCCESS)
+        }
         Command::Extract { exe, dest } => {
             commands::extract(&exe, &dest).map(|()| ExitCode::SUCCESS)
         }

@@ -3,7 +3,7 @@
 //! of one `.pyc` file each. A onefile launch then creates one file where it created
 //! thousands; a onedir folder holds one file, compressed. Data files a package rule says are
 //! read only through `importlib.resources` (`resources`: tzdata's 600 zone files) are
-//! served from it too.
+//! served from it too, and it keeps the build's record (`record`) for `pybundle inspect`.
 //!
 //! Each module keeps the `__file__` it had as a file (`ROOT/pkg/mod.pyc`), and a package's
 //! `__path__` is its real folder, so data files, extension modules and
@@ -17,8 +17,8 @@
 //!
 //! ```text
 //! magic "PBMODS\0\x01" | index_len u32 | flags u8 (bit 0: zlib) | 3 zero bytes
-//! index: UTF-8 lines "KIND\tENTRY\tPATH\tOFFSET\tLENGTH\n"  (KIND: m, a module, or r, a
-//!        resource; ENTRY: a sys.path folder of the root, "" for the root itself; PATH: the
+//! index: UTF-8 lines "KIND\tENTRY\tPATH\tOFFSET\tLENGTH\n"  (KIND: m, a module, r, a
+//!        resource, or x, the build's record, which the bootstrap skips; ENTRY: a sys.path folder of the root, "" for the root itself; PATH: the
 //!        module's .pyc path, or the resource's path, within it)
 //! data:  each module's code object (marshal, the .pyc without its 16-byte header), each
 //!        resource's bytes
@@ -59,7 +59,12 @@ pub struct Plan<'a> {
     /// A package rule says this data file (its path within site-packages) is read only
     /// through `importlib.resources`.
     pub resources: &'a dyn Fn(&str) -> Option<String>,
+    /// The build's record (JSON), kept for `pybundle inspect`.
+    pub record: Option<Vec<u8>>,
 }
+
+/// The record's path in the store's index.
+const RECORD: &str = "record.json";
 
 /// What the store took.
 #[derive(Debug, Default)]
@@ -119,11 +124,33 @@ pub fn pack(contents: &mut Contents, dest: &str, plan: &Plan) -> Result<Packed, 
         let folder = rel.rsplit_once('/').map_or("", |(folder, _)| folder);
         *kind == Kind::Module || stored_packages.contains(&(entry.to_string(), folder.to_string()))
     });
-    if chosen.is_empty() {
+    if chosen.is_empty() && plan.record.is_none() {
         return Ok(packed);
     }
     let mut index = String::new();
     let mut data = Vec::new();
+    let mut add = |letter: char, entry: &str, rel: &str, bytes: &[u8]| -> Result<(), Error> {
+        let offset = data.len();
+        match plan.compression {
+            Compression::Stored => data.extend_from_slice(bytes),
+            Compression::Zlib => {
+                let mut encoder =
+                    flate2::write::ZlibEncoder::new(&mut data, flate2::Compression::default());
+                encoder
+                    .write_all(bytes)
+                    .and_then(|()| encoder.finish().map(|_| ()))
+                    .map_err(|e| Error::Internal(format!("compressing {rel}: {e}")))?;
+            }
+        }
+        index.push_str(&format!(
+            "{letter}\t{entry}\t{rel}\t{offset}\t{}\n",
+            data.len() - offset
+        ));
+        Ok(())
+    };
+    if let Some(record) = &plan.record {
+        add('x', "", RECORD, record)?;
+    }
     for (kind, path, entry, rel) in &chosen {
         let Some(item) = contents.get(path) else {
             continue;
@@ -135,18 +162,6 @@ pub fn pack(contents: &mut Contents, dest: &str, plan: &Plan) -> Result<Packed, 
                 .get(PYC_HEADER_LEN..)
                 .ok_or_else(|| Error::Internal(format!("{path} is not a compiled module")))?,
         };
-        let offset = data.len();
-        match plan.compression {
-            Compression::Stored => data.extend_from_slice(code),
-            Compression::Zlib => {
-                let mut encoder =
-                    flate2::write::ZlibEncoder::new(&mut data, flate2::Compression::default());
-                encoder
-                    .write_all(code)
-                    .and_then(|()| encoder.finish().map(|_| ()))
-                    .map_err(|e| Error::Internal(format!("compressing {path}: {e}")))?;
-            }
-        }
         let letter = match kind {
             Kind::Module => {
                 packed.modules += 1;
@@ -157,10 +172,7 @@ pub fn pack(contents: &mut Contents, dest: &str, plan: &Plan) -> Result<Packed, 
                 'r'
             }
         };
-        index.push_str(&format!(
-            "{letter}\t{entry}\t{rel}\t{offset}\t{}\n",
-            data.len() - offset
-        ));
+        add(letter, entry, rel, code)?;
     }
     let index_len = u32::try_from(index.len())
         .map_err(|_| Error::Internal("the module store's index exceeds 4 GiB".into()))?;
@@ -203,6 +215,28 @@ fn resource<'e, 'p>(path: &'p str, item: &Item, plan: &Plan<'e>) -> Option<(&'e 
         return None;
     }
     (plan.resources)(rel).map(|_| (entry, rel))
+}
+
+/// The build's record in `store` (a module store's bytes), if it holds one.
+pub fn read_record(store: &[u8]) -> Option<Vec<u8>> {
+    if store.get(..8)? != MAGIC {
+        return None;
+    }
+    let index_len = u32::from_le_bytes(store.get(8..12)?.try_into().ok()?) as usize;
+    let compressed = store.get(12)? & 1 == 1;
+    let index = std::str::from_utf8(store.get(HEADER_LEN..HEADER_LEN + index_len)?).ok()?;
+    let data = &store[HEADER_LEN + index_len..];
+    let line = index.lines().find(|l| l.starts_with("x\t"))?;
+    let fields: Vec<&str> = line.split('\t').collect();
+    let offset: usize = fields.get(3)?.parse().ok()?;
+    let length: usize = fields.get(4)?.parse().ok()?;
+    let bytes = data.get(offset..offset.checked_add(length)?)?;
+    if !compressed {
+        return Some(bytes.to_vec());
+    }
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::ZlibDecoder::new(bytes), &mut out).ok()?;
+    Some(out)
 }
 
 /// The sys.path folder `path` is in (the deepest of `entries`), and its path within it.
@@ -333,6 +367,7 @@ mod tests {
             compression,
             on_disk: &on_disk,
             resources: &resources,
+            record: Some(b"{}".to_vec()),
         };
         let packed = pack(&mut c, "_store", &plan).unwrap();
         (c, packed)
@@ -370,15 +405,17 @@ mod tests {
         assert_eq!(
             index,
             [
-                "m\t\thelper.pyc\t0\t6",
-                &format!("m\t{SITE}\tpkg/__init__.pyc\t6\t3"),
-                &format!("m\t{SITE}\tpkg/mod.pyc\t9\t3"),
-                &format!("r\t{SITE}\ttz/Europe/Paris\t12\t2"),
-                &format!("m\t{SITE}\ttz/Europe/__init__.pyc\t14\t2"),
+                "x\t\trecord.json\t0\t2",
+                "m\t\thelper.pyc\t2\t6",
+                &format!("m\t{SITE}\tpkg/__init__.pyc\t8\t3"),
+                &format!("m\t{SITE}\tpkg/mod.pyc\t11\t3"),
+                &format!("r\t{SITE}\ttz/Europe/Paris\t14\t2"),
+                &format!("m\t{SITE}\ttz/Europe/__init__.pyc\t16\t2"),
             ]
         );
         let data = &store[HEADER_LEN + index.iter().map(|l| l.len() + 1).sum::<usize>()..];
-        assert_eq!(data, b"HELPERPKGMODTZEU");
+        assert_eq!(data, b"{}HELPERPKGMODTZEU");
+        assert_eq!(read_record(&store).unwrap(), b"{}");
     }
 
     #[test]
@@ -388,7 +425,8 @@ mod tests {
         assert_eq!(store[12], 1);
         let index = index(&store);
         let start = HEADER_LEN + index.iter().map(|l| l.len() + 1).sum::<usize>();
-        let fields: Vec<&str> = index[2].split('\t').collect();
+        assert_eq!(read_record(&store).unwrap(), b"{}");
+        let fields: Vec<&str> = index[3].split('\t').collect();
         let (offset, len): (usize, usize) =
             (fields[3].parse().unwrap(), fields[4].parse().unwrap());
         let mut out = Vec::new();
@@ -410,6 +448,7 @@ mod tests {
             compression: Compression::Stored,
             on_disk: &none,
             resources: &none,
+            record: None,
         };
         assert_eq!(pack(&mut c, "_store", &plan).unwrap().modules, 0);
         assert!(c.is_empty());

@@ -32,6 +32,7 @@ use crate::packages::markers::Environment;
 use crate::packages::{self, SiteIndex};
 use crate::pe;
 use crate::progress::Progress;
+use crate::record;
 use crate::runtime::{self, Runtime, Source};
 use crate::settings::{self, BuildSettings, OutputMode, Strip};
 use crate::specpath;
@@ -54,6 +55,7 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
         &mut collected.contents,
         &progress,
     )?;
+    store(&settings, &analysis, &mut collected.contents, &progress)?;
     let written = write(&settings, &analysis.runtime, &collected.contents, &progress)?;
     let summary = summarise(
         &settings,
@@ -322,29 +324,14 @@ pub fn collect(
         s.target.os(),
         &mut contents,
     )?;
-    let modules = pack_modules(s, &a.runtime, &rules, &site_packages, &mut contents)?;
-    if modules.modules > 0 {
-        progress.detail(&format!(
-            "module store: {} modules and {} resources in one file ({:.1} MB)",
-            modules.modules,
-            modules.resources,
-            modules.bytes as f64 / 1e6
-        ));
-    }
-    for (path, rule) in &modules.on_disk {
-        progress.detail(&format!("rule {rule}: {path} stays a file"));
-    }
     let boot = bootstrap::compile(
         &bootstrap::Plan {
             script: &s.script,
             hooks: &app.hooks,
             site_packages: &site_packages,
             tcltk: &runtime.tcltk,
-            modules: if modules.modules > 0 {
-                layout::MODULE_STORE
-            } else {
-                ""
-            },
+            // The store always exists: it holds the build's record at least.
+            modules: layout::MODULE_STORE,
         },
         compiler,
         &s.workpath,
@@ -368,14 +355,40 @@ pub fn collect(
     })
 }
 
-/// The app's and the distributions' compiled modules moved into the module store: stored as
-/// they are in a onefile bundle (its archive compresses them better as a whole), each
-/// compressed in a onedir folder when the bundle can inflate them (zlib is in it).
+/// The last step before writing: the build's record made, and the app's and the
+/// distributions' compiled modules moved into the module store with it.
+pub fn store(
+    s: &BuildSettings,
+    a: &Analysis,
+    contents: &mut Contents,
+    progress: &Progress,
+) -> Result<(), Error> {
+    let rules = packages::rules::Rules::load(&s.options.additional_hooks_dir)?;
+    let record = record::build(&a.graph, &a.index, contents);
+    let record = serde_json::to_vec(&record).map_err(|e| Error::Internal(e.to_string()))?;
+    let site_packages = layout::site_packages(&a.runtime);
+    let modules = pack_modules(s, &a.runtime, &rules, &site_packages, record, contents)?;
+    progress.detail(&format!(
+        "module store: {} modules and {} resources in one file ({:.1} MB)",
+        modules.modules,
+        modules.resources,
+        modules.bytes as f64 / 1e6
+    ));
+    for (path, rule) in &modules.on_disk {
+        progress.detail(&format!("rule {rule}: {path} stays a file"));
+    }
+    Ok(())
+}
+
+/// The compiled modules moved into the module store, with `record`: stored as they are in a
+/// onefile bundle (its archive compresses them better as a whole), each compressed in a
+/// onedir folder when the bundle can inflate them (zlib is in it).
 fn pack_modules(
     s: &BuildSettings,
     runtime: &Runtime,
     rules: &packages::rules::Rules,
     site_packages: &str,
+    record: Vec<u8>,
     contents: &mut Contents,
 ) -> Result<module_store::Packed, Error> {
     let has_zlib = s.target.os() == Os::Windows
@@ -398,6 +411,7 @@ fn pack_modules(
         compression,
         on_disk: &on_disk,
         resources: &resources,
+        record: Some(record),
     };
     module_store::pack(contents, layout::MODULE_STORE, &plan)
 }

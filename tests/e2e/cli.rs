@@ -57,3 +57,44 @@ fn completions_load_in_bash_and_know_every_shell() {
         stderr(&wrong)
     );
 }
+
+/// `inspect --why` answers "why is this in my bundle?" from the record the build keeps: the
+/// import chain of a distribution, what put a file there; `--json` says it all as data.
+#[test]
+fn inspect_says_why_each_part_is_in_the_bundle() {
+    let python = venv(&["click==8.1.7"]);
+    let dist = tempfile::tempdir().unwrap();
+    let exe = build_with(
+        &repo().join("examples/click-cli/cli.py"),
+        dist.path(),
+        &["-F"],
+        &python,
+    );
+    let exe = exe.to_str().unwrap();
+    let why = pybundle(&["inspect", exe, "--why", "click"]);
+    assert!(why.status.success(), "{}", stderr(&why));
+    assert!(
+        stdout(&why).starts_with("click 8.1.7\n  cli.py imports click\n"),
+        "{}",
+        stdout(&why)
+    );
+    let all = pybundle(&["inspect", exe, "--why"]);
+    assert!(stdout(&all).contains("largest files"), "{}", stdout(&all));
+    let unknown = pybundle(&["inspect", exe, "--why", "nothere"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert_eq!(stderr(&unknown).lines().count(), 1, "{}", stderr(&unknown));
+
+    let json = pybundle(&["inspect", exe, "--json"]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["schema"], 1);
+    assert_eq!(value["mode"], "onefile");
+    let dists = value["record"]["distributions"].as_array().unwrap();
+    assert!(dists.iter().any(|d| d["name"] == "click"), "{value}");
+    let files = value["files"].as_array().unwrap();
+    let lib = (files.iter())
+        .filter_map(|f| f["path"].as_str())
+        .find(|p| p.starts_with("lib/libpython"))
+        .expect("CPython's library listed");
+    let file = pybundle(&["inspect", exe, "--why", lib]);
+    assert_eq!(stdout(&file), format!("{lib}: CPython's library\n"));
+}

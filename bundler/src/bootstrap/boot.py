@@ -78,6 +78,8 @@ def _serve_module_store(root, store):
     resources = {}
     for line in index.splitlines():
         kind, entry, rel, offset, length = line.split("\t")
+        if kind not in ("m", "r"):
+            continue  # the build's record, for pybundle inspect
         folder = root + sep + entry.replace("/", sep) if entry else root
         parts = rel.split("/")
         name = parts.pop()

@@ -76,6 +76,21 @@ pub struct ModuleGraph {
     /// The standard-library modules the compiled modules import from C and analysis did not
     /// see; `None` when they could not be asked.
     pub from_c: Option<Vec<String>>,
+    /// Each distribution module something imported, with the file that first imported it
+    /// (`app.py`, `pandas/core/frame.py`, `--hidden-import`): the import chains
+    /// `pybundle inspect --why` shows.
+    pub imported_by: BTreeMap<String, String>,
+    /// Why each distribution (an index into the site index) is wanted: the first reason.
+    pub wanted_by: BTreeMap<usize, Wanted>,
+}
+
+/// Why a distribution is in the bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wanted {
+    /// One of its modules is imported (`module`).
+    Import(String),
+    /// Another distribution requires it (`Requires-Dist`).
+    Requires(usize),
 }
 
 /// One name for the walk to look at.
@@ -312,7 +327,7 @@ impl Walk<'_> {
                 .cloned()
                 .collect();
             for (dep, dep_extras) in self.site.requirements(dist, &extras) {
-                self.want(dep, &dep_extras);
+                self.want(dep, &dep_extras, Wanted::Requires(dist));
             }
         }
     }
@@ -392,8 +407,13 @@ impl Walk<'_> {
             record_missing(&mut self.graph.missing, top(&name), site);
             return Ok(());
         }
+        for prefix in prefixes(&name) {
+            (self.graph.imported_by)
+                .entry(prefix.to_string())
+                .or_insert_with(|| site.importer.clone());
+        }
         for dist in owners {
-            self.want(dist, &[]);
+            self.want(dist, &[], Wanted::Import(name.clone()));
         }
         // Importing a.b.c runs a, a.b and a.b.c. A compiled module counts as imported unless
         // only an optional import inside a package's function asks for it (PySide6 tries
@@ -444,7 +464,8 @@ impl Walk<'_> {
 
     /// Bundle `dist`, with `extras` asked of it; its requirements are followed (again, when
     /// an extra is new).
-    fn want(&mut self, dist: usize, extras: &[String]) {
+    fn want(&mut self, dist: usize, extras: &[String], why: Wanted) {
+        self.graph.wanted_by.entry(dist).or_insert(why);
         let known = self.extras.entry(dist).or_default();
         let before = known.len();
         known.extend(extras.iter().map(|e| markers::normalize(e)));
