@@ -219,6 +219,7 @@ fn numpy_build_tools_and_headers_stay_out_unless_asked_for() {
         &python,
     );
     let numpy = site(dist.path());
+    let root = Root::onedir(dist.path(), "matmul");
     for kept in ["f2py/__init__.pyc", "_core/include/numpy/ndarrayobject.h"] {
         assert!(root.holds(&numpy.join(kept)), "{kept} left out");
     }
