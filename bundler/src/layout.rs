@@ -39,6 +39,12 @@ pub const ONEDIR_INTERNAL: &str = "_internal";
 /// Shared libraries, CPython's included, and the standard library.
 pub const LIB_DIR: &str = "lib";
 pub const BOOTSTRAP: &str = "_pybundle_boot.pyc";
+
+/// The bootstrap of another console script's executable in the same folder
+/// (`-D --all-entry-points`).
+pub fn companion_bootstrap(name: &str) -> String {
+    format!("_pybundle_boot-{name}.pyc")
+}
 /// The app's and its distributions' compiled modules, in one file (`module_store`).
 pub const MODULE_STORE: &str = "_pybundle_modules.dat";
 

@@ -154,8 +154,10 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
     }
     // --collect-*: the named package's whole distribution (and every submodule of a local
     // package) is wanted; bundling distributions whole already brings data and submodules.
+    // (A companion console script's code is reached through its module.)
     let hidden: Vec<String> = (s.hidden_imports.iter())
         .chain(s.collect.iter().map(|c| &c.package))
+        .chain(s.companions.iter().map(|c| &c.module))
         .cloned()
         .collect();
     progress.step("Following imports");
@@ -324,22 +326,40 @@ pub fn collect(
         s.target.os(),
         &mut contents,
     )?;
-    let boot = bootstrap::compile(
-        &bootstrap::Plan {
-            script: &s.script,
-            hooks: &app.hooks,
-            site_packages: &site_packages,
-            tcltk: &runtime.tcltk,
-            // The store always exists: it holds the build's record at least.
-            modules: layout::MODULE_STORE,
-        },
-        compiler,
-        &s.workpath,
-    )?;
-    contents.add(
-        layout::BOOTSTRAP.to_string(),
-        Item::bytes(boot, 0o644, Origin::Runtime("the bootstrap")),
-    )?;
+    // One bootstrap per executable: the first script's, and each companion's, which also
+    // brings its compiled script.
+    let scripts = std::iter::once((&s.script, layout::BOOTSTRAP.to_string()))
+        .chain((s.companions.iter()).map(|c| (&c.script, layout::companion_bootstrap(&c.name))));
+    for (i, (script, dest)) in scripts.enumerate() {
+        if i > 0 {
+            let job = crate::compile::Job {
+                source: script.path.clone(),
+                display: script.file_name.clone(),
+            };
+            let pyc = (compiler.compile(&[job], true)?.pop().flatten())
+                .ok_or_else(|| Error::Internal("no bytecode for a console script".into()))?;
+            contents.add(
+                script.compiled_dest(),
+                Item::bytes(pyc.pyc, 0o644, Origin::App(script.file_name.clone())),
+            )?;
+        }
+        let boot = bootstrap::compile(
+            &bootstrap::Plan {
+                script,
+                hooks: &app.hooks,
+                site_packages: &site_packages,
+                tcltk: &runtime.tcltk,
+                // The store always exists: it holds the build's record at least.
+                modules: layout::MODULE_STORE,
+            },
+            compiler,
+            &s.workpath,
+        )?;
+        contents.add(
+            dest,
+            Item::bytes(boot, 0o644, Origin::Runtime("the bootstrap")),
+        )?;
+    }
     for merged in contents.merged() {
         progress.detail(&format!(
             "{}: {} is the same file as {}; bundled once",
@@ -404,7 +424,10 @@ fn pack_modules(
     };
     let on_disk = |rel: &str| rules.on_disk(rel).map(str::to_string);
     let resources = |rel: &str| rules.resource(rel).map(str::to_string);
-    let read_by_path = [s.script.compiled_dest()];
+    let read_by_path: Vec<String> = std::iter::once(&s.script)
+        .chain(s.companions.iter().map(|c| &c.script))
+        .map(|script| script.compiled_dest())
+        .collect();
     let plan = module_store::Plan {
         entries: &["", site_packages],
         read_by_path: &read_by_path,
@@ -518,10 +541,18 @@ pub fn write(
         s.target
     ));
     let executable = s.executable_name();
+    let companions = (s.companions.iter())
+        .map(|c| {
+            let file = s.executable_file(&c.name);
+            (file, c.name.clone(), layout::companion_bootstrap(&c.name))
+        })
+        .collect();
     let plan = Plan {
         dist: &s.distpath,
         name: &s.name,
         executable: &executable,
+        folder: s.folder(),
+        companions,
         stub: &launcher,
         launch: Launch {
             python: layout::python_library(runtime),

@@ -57,6 +57,31 @@ fn a_projects_console_scripts_build_with_no_script_named() {
     assert_eq!(stdout(&run), "bye\n", "{}", stderr(&run));
     assert_eq!(run.status.code(), Some(3));
     assert!(all.path().join("hello").is_file());
+
+    // One folder: an executable per console script, one `_internal/` shared, named after
+    // the project.
+    let shared = tempfile::tempdir().unwrap();
+    let out = build_in_project(shared.path(), &["-D", "--all-entry-points"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let folder = shared.path().join("greet");
+    let mut names: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["_internal", "bye", "hello"]);
+    let (run, _) = run_hermetic(&folder.join("hello"), &[]);
+    assert_eq!(
+        stdout(&run),
+        "hello from greet.cli args []\n",
+        "{}",
+        stderr(&run)
+    );
+    let (run, _) = run_hermetic(&folder.join("bye"), &[]);
+    assert_eq!(
+        (stdout(&run).as_str(), run.status.code()),
+        ("bye\n", Some(3))
+    );
 }
 
 #[test]

@@ -29,6 +29,11 @@ pub struct Plan<'a> {
     pub name: &'a str,
     /// The executable's file name (`NAME`, `NAME.exe`).
     pub executable: &'a str,
+    /// Onedir: the folder's name (`NAME`, or the project's beside companions).
+    pub folder: &'a str,
+    /// Onedir: more executables in the folder, sharing its files (`-D --all-entry-points`):
+    /// each one's file name, name and bootstrap.
+    pub companions: Vec<(String, String, String)>,
     pub stub: &'a [u8],
     pub launch: Launch,
     pub runtime_tmpdir: Option<String>,
@@ -119,10 +124,11 @@ pub fn onedir(
     progress: &Progress,
 ) -> Result<Written, Error> {
     progress.step("Writing");
-    let path = plan.dist.join(plan.name);
-    let header = plan.header(Mode::Onedir {
+    let path = plan.dist.join(plan.folder);
+    let mode = Mode::Onedir {
         contents_dir: contents_dir.to_string(),
-    });
+    };
+    let header = plan.header(mode.clone());
     let mut bytes = 0u64;
     replace::install(plan.dist, &path, |tmp| {
         DirBuilder::new().mode(0o755).create(tmp)?;
@@ -163,17 +169,25 @@ pub fn onedir(
                 hash,
             });
         }
-        let mut launcher = Vec::new();
-        writer::write_listing(&mut launcher, plan.stub, header, listing)
-            .map_err(std::io::Error::other)?;
-        bytes += launcher.len() as u64;
-        let mut exe = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o755)
-            .open(tmp.join(plan.executable))?;
-        exe.write_all(&launcher)?;
-        drop(exe);
+        let mut executables = vec![(plan.executable.to_string(), header)];
+        for (file, name, bootstrap) in &plan.companions {
+            let mut header = plan.header(mode.clone());
+            header.name = name.clone();
+            header.launch.bootstrap = bootstrap.clone();
+            executables.push((file.clone(), header));
+        }
+        for (file, header) in executables {
+            let mut launcher = Vec::new();
+            writer::write_listing(&mut launcher, plan.stub, header, listing.clone())
+                .map_err(std::io::Error::other)?;
+            bytes += launcher.len() as u64;
+            let mut exe = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o755)
+                .open(tmp.join(file))?;
+            exe.write_all(&launcher)?;
+        }
         match plan.timestamp {
             Some(time) => stamp_tree(tmp, time),
             None => Ok(()),

@@ -135,6 +135,13 @@ pub fn entry_points(file: &Path) -> Result<Vec<EntryPoint>, Error> {
     Ok(out)
 }
 
+/// `[project].name` of the `pyproject.toml` at `file`, if it has one.
+pub fn project_name(file: &Path) -> Option<String> {
+    let doc: toml::Table = fs::read_to_string(file).ok()?.parse().ok()?;
+    let name = doc.get("project")?.get("name")?.as_str()?;
+    Some(name.to_string())
+}
+
 /// The entry point to build: the one named, or the only one.
 pub fn choose(
     entries: Vec<EntryPoint>,

@@ -85,6 +85,12 @@ pub enum Strip {
 pub struct BuildSettings {
     pub script: Script,
     pub name: String,
+    /// `-D --all-entry-points`: the project's other console scripts, each an executable
+    /// beside the first in one folder, sharing its `_internal/`.
+    pub companions: Vec<Companion>,
+    /// The onedir folder's name when it is not the executable's (`companions`: the
+    /// project's name).
+    pub folder_name: Option<String>,
     pub mode: OutputMode,
     /// The platform the bundle runs on.
     pub target: Target,
@@ -172,6 +178,23 @@ impl BuildSettings {
                 let (mut options, applied) = with_project(cli, Some(file.clone()))?;
                 let dir = file.parent().unwrap_or(Path::new("."));
                 options.paths.push(entry::source_folder(dir));
+                if args.all_entry_points && chosen.len() > 1 && !options.onefile.unwrap_or(false) {
+                    // One folder: the first script's build, the others beside it.
+                    let mut build = Self::for_entry_point(&chosen[0], options.clone(), applied)?;
+                    for entry in &chosen[1..] {
+                        let work = build.workpath.root().join("entry-points");
+                        let script = Script::locate(&entry::write_script(entry, &work)?)?;
+                        build.companions.push(Companion {
+                            name: entry.name.clone(),
+                            module: entry.module.clone(),
+                            script,
+                        });
+                    }
+                    build.folder_name =
+                        Some(entry::project_name(&file).unwrap_or_else(|| build.name.clone()));
+                    check_name(build.folder_name.as_deref().unwrap_or_default())?;
+                    return Ok(vec![build]);
+                }
                 (chosen.iter())
                     .map(|e| Self::for_entry_point(e, options.clone(), applied.clone()))
                     .collect()
@@ -354,6 +377,8 @@ impl BuildSettings {
             project_file,
             notes,
             script,
+            companions: Vec::new(),
+            folder_name: None,
             options: o,
         })
     }
@@ -367,15 +392,25 @@ impl BuildSettings {
         if self.onefile() {
             self.distpath.join(self.executable_name())
         } else {
-            self.distpath.join(&self.name)
+            self.distpath.join(self.folder())
         }
+    }
+
+    /// The onedir folder's name.
+    pub fn folder(&self) -> &str {
+        self.folder_name.as_deref().unwrap_or(&self.name)
     }
 
     /// The executable's file name: the app's name, with `.exe` for Windows.
     pub fn executable_name(&self) -> String {
+        self.executable_file(&self.name)
+    }
+
+    /// The file name of the executable called `name`.
+    pub fn executable_file(&self, name: &str) -> String {
         match self.target.os() {
-            Os::Windows => format!("{}.exe", self.name),
-            _ => self.name.clone(),
+            Os::Windows => format!("{name}.exe"),
+            _ => name.to_string(),
         }
     }
 
@@ -521,6 +556,16 @@ fn check_contents_dir(dir: &str, name: &str) -> Result<(), Error> {
     } else {
         Err(Error::BadContentsDir(dir.to_string()))
     }
+}
+
+/// Another console script of the project, built into the same folder.
+#[derive(Debug, Clone)]
+pub struct Companion {
+    pub name: String,
+    /// The module its function is in (analysed as a hidden import).
+    pub module: String,
+    /// Its generated script.
+    pub script: Script,
 }
 
 /// `cli` combined with `file`'s `[tool.pybundle]` (the command line wins), and the file when
