@@ -113,6 +113,9 @@ def main():
     if shutil.which("hyperfine") is None:
         sys.exit("bench: hyperfine is missing (apt-get install hyperfine)")
     run(["cargo", "build", "--release", "-q"], cwd=ROOT)
+    # What the apps write (the data app's plot.png) goes under bench/out too.
+    OUT.mkdir(parents=True, exist_ok=True)
+    os.chdir(OUT)
     pybundle = ROOT / "target/release/pybundle"
     rows = []
     wanted = sys.argv[1:] or list(APPS)
