@@ -157,8 +157,11 @@ impl BuildSettings {
                 Ok(vec![Self::resolve(&script, options, applied)?])
             }
             Named::EntryPoint(entry) => {
-                // As `python -c` would: the current folder (and its src/) on the path.
-                let (mut options, applied) = with_project(cli, project::find(&cwd.join("-")))?;
+                // As `python -c` would: the current folder (and its src/) on the path. The
+                // settings: the pyproject.toml nearest the current folder (`find` starts at a
+                // script's folder, hence a name in it).
+                let nearest = project::find(&cwd.join("-"));
+                let (mut options, applied) = with_project(cli, nearest)?;
                 options.paths.push(cwd.clone());
                 if cwd.join("src").is_dir() {
                     options.paths.push(cwd.join("src"));
