@@ -541,7 +541,47 @@ fn a_cached_onefile_unpacks_once_into_local_app_data() {
     .collect();
     assert_eq!(cached.len(), 1, "{cached:?}");
     assert!(cached[0].join("python311.dll").is_file());
-    fs::remove_dir_all(&cached[0]).unwrap();
+
+    // The cache stays bounded here too: older builds of the app beyond the newest few and
+    // anything unused for a month go at the next launch; what is not an entry stays.
+    let base = cached[0].parent().unwrap().to_path_buf();
+    let day = std::time::Duration::from_secs(86_400);
+    let planted = [
+        (format!("cached-{:032x}", 1), 1),
+        (format!("cached-{:032x}", 2), 2),
+        (format!("cached-{:032x}", 3), 3),
+        (format!("other-{:032x}", 4), 40),
+        ("not-an-entry".to_string(), 40),
+    ];
+    for (name, days) in &planted {
+        fs::create_dir(base.join(name)).unwrap();
+        let when = std::time::SystemTime::now() - day * *days;
+        fs::File::open(base.join(name))
+            .unwrap()
+            .set_modified(when)
+            .unwrap();
+    }
+    let out = run_wine(&exe, &[], unpack.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut left: Vec<String> = fs::read_dir(&base)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    let current = cached[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let mut expected = vec![
+        planted[0].0.clone(),
+        planted[1].0.clone(),
+        current,
+        "not-an-entry".to_string(),
+    ];
+    expected.sort();
+    assert_eq!(left, expected);
+    fs::remove_dir_all(&base).unwrap();
 }
 
 #[test]
