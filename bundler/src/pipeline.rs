@@ -55,7 +55,7 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
         &mut collected.contents,
         &progress,
     )?;
-    store(&settings, &analysis, &mut collected.contents, &progress)?;
+    store(&settings, &analysis, &mut collected, &progress)?;
     let written = write(&settings, &analysis.runtime, &collected.contents, &progress)?;
     let summary = summarise(
         &settings,
@@ -249,6 +249,8 @@ pub struct Collected {
     pub packages: packages::bundle::Bundled,
     pub runtime: runtime::Added,
     pub data_files: usize,
+    /// The package rules in force (read once; the store needs them too).
+    pub rules: packages::rules::Rules,
 }
 
 /// The files the graph calls for: the app's, the distributions', the standard library's,
@@ -372,6 +374,7 @@ pub fn collect(
         packages,
         runtime,
         data_files,
+        rules,
     })
 }
 
@@ -380,14 +383,14 @@ pub fn collect(
 pub fn store(
     s: &BuildSettings,
     a: &Analysis,
-    contents: &mut Contents,
+    collected: &mut Collected,
     progress: &Progress,
 ) -> Result<(), Error> {
-    let rules = packages::rules::Rules::load(&s.options.additional_hooks_dir)?;
+    let (rules, contents) = (&collected.rules, &mut collected.contents);
     let record = record::build(&a.graph, &a.index, contents);
     let record = serde_json::to_vec(&record).map_err(|e| Error::Internal(e.to_string()))?;
     let site_packages = layout::site_packages(&a.runtime);
-    let modules = pack_modules(s, &a.runtime, &rules, &site_packages, record, contents)?;
+    let modules = pack_modules(s, &a.runtime, rules, &site_packages, record, contents)?;
     progress.detail(&format!(
         "module store: {} modules and {} resources in one file ({:.1} MB)",
         modules.modules,
