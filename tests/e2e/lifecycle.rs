@@ -1,6 +1,6 @@
 //! The life of a onefile launch beyond the happy path: a launcher killed outright takes its
 //! app down and its folder is swept by a later launch (and nothing else is), and many
-//! simultaneous launches of one executable all work. Signal forwarding and exit statuses are
+//! simultaneous launches of one executable all work; where the root sits. Signal forwarding and exit statuses are
 //! in `run_time.rs`; the cached mode's own concurrency in `cache.rs`.
 
 use std::io::{BufRead, BufReader};
@@ -102,6 +102,78 @@ fn a_killed_launcher_takes_its_app_down_and_a_later_launch_sweeps_its_folder() {
     );
     assert!(outside.path().join("keep").exists(), "a link was followed");
     assert!(foreign.join("file").exists() && live.join("file").exists());
+}
+
+/// ext4's "top of a hierarchy" inode flag (`chattr +T`).
+const FS_TOPDIR_FL: libc::c_long = 0x0002_0000;
+
+/// The inode flags of a folder (`lsattr -d`), or `None` where the file system has none.
+fn inode_flags(dir: &Path) -> Option<libc::c_long> {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::File::open(dir).unwrap();
+    let mut flags: libc::c_long = 0;
+    // SAFETY: FS_IOC_GETFLAGS writes one int into a live c_long.
+    let ok = unsafe { libc::ioctl(file.as_raw_fd(), libc::FS_IOC_GETFLAGS, &mut flags) } == 0;
+    ok.then_some(flags)
+}
+
+/// The root (`sys._MEIPASS`) is the only thing in a private `_pb<pid>_<hex>` folder under
+/// $TMPDIR, and on ext4 that folder is marked the top of a hierarchy, so each launch's files
+/// land away from the inodes earlier launches freed (the stub's `unix::unpack_dir`).
+#[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
+fn a_onefile_root_sits_alone_in_a_private_folder_that_spreads_its_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let exe = probe(true);
+    let tmp = tempfile::tempdir().unwrap();
+    let mut launcher = hermetic(exe, &["wait-signal".as_ref()])
+        .env("TMPDIR", tmp.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let ready = BufReader::new(launcher.stdout.take().unwrap())
+        .lines()
+        .next()
+        .unwrap()
+        .unwrap();
+    let root = Path::new(ready.trim_start_matches("ready ")).to_path_buf();
+    let folder = root.parent().unwrap();
+    let name = folder.file_name().unwrap().to_str().unwrap();
+    let (pid, hex) = name
+        .strip_prefix("_pb")
+        .and_then(|rest| rest.split_once('_'))
+        .unwrap_or_else(|| panic!("not an unpack folder: {name}"));
+    assert!(
+        pid.bytes().all(|b| b.is_ascii_digit()) && hex.len() == 16,
+        "{name}"
+    );
+    assert_eq!(folder.parent().unwrap(), tmp.path());
+    assert_eq!(
+        entries(folder),
+        [root.file_name().unwrap().to_str().unwrap()]
+    );
+    for dir in [folder, &root] {
+        let mode = std::fs::metadata(dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "{}", dir.display());
+    }
+    // SAFETY: statfs fills the struct it is given.
+    let on_ext4 = unsafe {
+        let mut info: libc::statfs = std::mem::zeroed();
+        let path = std::ffi::CString::new(tmp.path().to_str().unwrap()).unwrap();
+        libc::statfs(path.as_ptr(), &mut info) == 0 && info.f_type == 0xEF53
+    };
+    if on_ext4 {
+        let flags = inode_flags(folder).expect("ext4 has inode flags");
+        assert_ne!(flags & FS_TOPDIR_FL, 0, "no TOPDIR flag on {name}");
+    }
+    // SAFETY: plain kill(2) of our own child.
+    unsafe { libc::kill(launcher.id() as i32, libc::SIGTERM) };
+    launcher.wait().unwrap();
+    assert!(is_empty_dir(tmp.path()), "left: {:?}", entries(tmp.path()));
 }
 
 #[test]

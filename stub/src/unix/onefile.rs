@@ -15,16 +15,16 @@ use crate::handoff::{self, Handoff};
 pub fn run(bundle: &Bundle, inv: &Invocation) -> Result<u8, LaunchError> {
     let launch = &bundle.manifest.launch;
     let dir = UnpackDir::create(&bundle.manifest)?;
-    handoff::trace(launch.trace, "unpacking into", dir.path());
+    handoff::trace(launch.trace, "unpacking into", dir.root());
     bundle
-        .extract_all(dir.path(), 0o700)
+        .extract_all(dir.root(), 0o700)
         .map_err(LaunchError::Unpack)?;
 
     let handoff = Handoff::new(
         bundle.trailer.hash,
         inv.process_name(),
         launch,
-        dir.path().to_path_buf(),
+        dir.root().to_path_buf(),
     );
     let mut cmd = command::inner(&handoff, inv);
     // SAFETY: getpid has no preconditions.

@@ -55,6 +55,21 @@ pub fn wait_exclusive(fd: &OwnedFd) -> bool {
     }
 }
 
+/// The folder whose lock says `root` is in use: a onefile root's unpack folder (the
+/// `_pb<pid>_<hex>` folder it sits in, see [`super::unpack_dir`]), or a cache entry itself.
+pub fn locked_folder(root: &Path) -> &Path {
+    match root.parent() {
+        Some(parent)
+            if parent
+                .file_name()
+                .is_some_and(|n| launcher_pid(n.as_bytes()).is_some()) =>
+        {
+            parent
+        }
+        _ => root,
+    }
+}
+
 /// Remove abandoned unpack folders under `base`, except `own`. Best effort: anything that
 /// cannot be checked or removed is left alone.
 pub fn leftovers(base: &Path, own: &Path) {
@@ -159,6 +174,17 @@ mod tests {
         ] {
             assert_eq!(launcher_pid(other), None, "{other:?}");
         }
+    }
+
+    #[test]
+    fn a_onefile_root_is_locked_through_its_unpack_folder() {
+        let root = Path::new("/tmp/_pb12_0123456789abcdef/89abcdef");
+        assert_eq!(
+            locked_folder(root),
+            Path::new("/tmp/_pb12_0123456789abcdef")
+        );
+        let entry = Path::new("/home/u/.cache/pybundle/app-00ff");
+        assert_eq!(locked_folder(entry), entry);
     }
 
     #[test]

@@ -1,10 +1,21 @@
 //! The private folder a onefile app unpacks into: where it goes, how it is made (fresh, 0700,
 //! with an unguessable name, on a file system that may run programs, locked for as long as it
 //! is in use), and its removal once the last process using it has ended.
+//!
+//! The folder (`$TMPDIR/_pb<pid>_<hex>`) holds one thing: the bundle's root, a folder with a
+//! name of its own for each launch, which is `sys._MEIPASS`. The extra level is for ext4
+//! without a journal (this project's CI machines, and many VMs), which skips every inode freed
+//! in the last minute when it allocates one: launches that each create and remove hundreds of
+//! files in the same block group make every later create scan past all of them (a launch of
+//! the pandas + matplotlib bench app spent more time there than unpacking). The folder carries
+//! ext4's "top of a hierarchy" flag, so the root made in it goes to a block group picked from
+//! a hash of its name, like a folder made in `/`: a fresh name puts each launch's files where
+//! few inodes were freed lately. Where the flag does not exist (tmpfs, other file systems),
+//! setting it fails quietly and the root is just one folder deeper.
 
 use std::fs::{self, DirBuilder};
 use std::io;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
@@ -19,28 +30,46 @@ pub const TMPDIR_OVERRIDE: &str = "PYBUNDLE_RUNTIME_TMPDIR";
 
 pub struct UnpackDir {
     base: PathBuf,
-    path: PathBuf,
-    /// A shared lock on the folder: while any is held (ours, or a multiprocessing helper's),
+    /// `base/_pb<pid>_<hex>`: what is locked, swept and removed.
+    folder: PathBuf,
+    /// The bundle's root inside `folder`.
+    root: PathBuf,
+    /// A shared lock on `folder`: while any is held (ours, or a multiprocessing helper's),
     /// nobody sweeps the folder away.
     lock: Option<OwnedFd>,
 }
 
 impl UnpackDir {
     /// Make a new folder under the first of: `$PYBUNDLE_RUNTIME_TMPDIR`, the baked-in
-    /// `--runtime-tmpdir`, `$TMPDIR`, `/tmp`.
+    /// `--runtime-tmpdir`, `$TMPDIR`, `/tmp`; then the root inside it.
     pub fn create(manifest: &Manifest) -> Result<Self, LaunchError> {
         let base = base_dir(manifest);
         let mut last_err = io::Error::from(io::ErrorKind::AlreadyExists);
         for _ in 0..16 {
             let name = format!("{}{}_{:016x}", sweep::PREFIX, std::process::id(), random());
-            let path = base.join(name);
-            match DirBuilder::new().mode(0o700).create(&path) {
+            let folder = base.join(name);
+            match DirBuilder::new().mode(0o700).create(&folder) {
                 Ok(()) => {
-                    let lock = sweep::share(&path, sweep::Inherit::No);
-                    let dir = UnpackDir { base, path, lock };
-                    if mounted_noexec(&dir.path) {
+                    let lock = sweep::share(&folder, sweep::Inherit::No);
+                    if let Some(fd) = &lock {
+                        spread_subfolders(fd);
+                    }
+                    let root = folder.join(format!("{:08x}", random() as u32));
+                    let dir = UnpackDir {
+                        base,
+                        folder,
+                        root,
+                        lock,
+                    };
+                    if let Err(source) = DirBuilder::new().mode(0o700).create(&dir.root) {
+                        return Err(LaunchError::UnpackDir {
+                            base: dir.base.clone(),
+                            source,
+                        });
+                    }
+                    if mounted_noexec(&dir.root) {
                         return Err(LaunchError::NoExec {
-                            dir: dir.path.clone(),
+                            dir: dir.root.clone(),
                         });
                     }
                     return Ok(dir);
@@ -55,13 +84,14 @@ impl UnpackDir {
         })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The bundle's root: where the files go, `sys._MEIPASS`.
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 
     /// Remove folders that killed launchers left under the same base.
     pub fn sweep_leftovers(&self) {
-        sweep::leftovers(&self.base, &self.path);
+        sweep::leftovers(&self.base, &self.folder);
     }
 
     /// Remove the folder and everything in it (links are removed, never followed) once no
@@ -75,9 +105,9 @@ impl UnpackDir {
 impl Drop for UnpackDir {
     fn drop(&mut self) {
         match &self.lock {
-            Some(lock) if !sweep::try_exclusive(lock) => remove_when_free(&self.path, lock),
+            Some(lock) if !sweep::try_exclusive(lock) => remove_when_free(&self.folder, lock),
             _ => {
-                let _ = fs::remove_dir_all(&self.path);
+                let _ = fs::remove_dir_all(&self.folder);
             }
         }
     }
@@ -104,6 +134,22 @@ fn remove_when_free(path: &Path, lock: &OwnedFd) {
     }
     // SAFETY: ends the child without running the parent's exit handlers.
     unsafe { libc::_exit(0) }
+}
+
+/// ext4's "top of a hierarchy" flag (`chattr +T`, `FS_TOPDIR_FL` in linux/fs.h).
+const FS_TOPDIR_FL: libc::c_long = 0x0002_0000;
+
+/// Mark `dir` as the top of a hierarchy, so that a folder made in it is placed like one made
+/// in `/` (see the module's comment). Best effort: a file system without the flag says no.
+fn spread_subfolders(dir: &OwnedFd) {
+    let mut flags: libc::c_long = 0;
+    // SAFETY: both ioctls read or write one int through a pointer to a live c_long.
+    unsafe {
+        if libc::ioctl(dir.as_raw_fd(), libc::FS_IOC_GETFLAGS, &mut flags) == 0 {
+            flags |= FS_TOPDIR_FL;
+            libc::ioctl(dir.as_raw_fd(), libc::FS_IOC_SETFLAGS, &flags);
+        }
+    }
 }
 
 /// Is the file system holding `dir` mounted `noexec` (so CPython's library cannot be loaded

@@ -58,7 +58,7 @@ pub fn join(exe: &Path, args: &[OsString]) -> Option<(Handoff, OwnedFd)> {
     if !meta.is_dir() || meta.uid() != unsafe { libc::geteuid() } {
         return None;
     }
-    let lock = sweep::share(&tree.root, sweep::Inherit::AcrossExec)?;
+    let lock = sweep::share(sweep::locked_folder(&tree.root), sweep::Inherit::AcrossExec)?;
     Some((tree, lock))
 }
 
