@@ -178,13 +178,11 @@ mod tests {
 
     #[test]
     fn a_onefile_root_is_locked_through_its_unpack_folder() {
-        let root = Path::new("/tmp/_pb12_0123456789abcdef/89abcdef");
-        assert_eq!(
-            locked_folder(root),
-            Path::new("/tmp/_pb12_0123456789abcdef")
-        );
-        let entry = Path::new("/home/u/.cache/pybundle/app-00ff");
-        assert_eq!(locked_folder(entry), entry);
+        let folder = std::env::temp_dir().join("_pb12_0123456789abcdef");
+        assert_eq!(locked_folder(&folder.join("89abcdef")), folder);
+        // A runtime cache entry is its own folder: nothing above it is an unpack folder.
+        let entry = std::env::temp_dir().join("pybundle").join("app-00ff");
+        assert_eq!(locked_folder(&entry), entry);
     }
 
     #[test]

@@ -17,9 +17,9 @@ use super::unpack_dir;
 /// The checked cache folder of this bundle, filled first if needed, and marked in use; `None`
 /// when it cannot be had (the app then unpacks privately).
 pub fn prepare(bundle: &Bundle) -> Option<(PathBuf, DirLock)> {
-    let base = pybundle_archive::cache::base_dir()?;
+    let base = cache::base_dir()?;
     std::fs::create_dir_all(&base).ok()?;
-    let key = pybundle_archive::cache::entry_name(&bundle.manifest.name, bundle.trailer.hash);
+    let key = cache::entry_name(&bundle.manifest.name, bundle.trailer.hash);
     let dir = base.join(&key);
     let app = cache::safe_name(&bundle.manifest.name);
     if let Some(lock) = lock::share(&dir) {
