@@ -562,8 +562,9 @@ pub fn import_spec(spec: &Path) -> Result<(), Error> {
          # (paths are relative to its folder), then: pybundle build {shown}\n",
         spec.display()
     );
-    for note in &imported.notes {
-        let _ = writeln!(out, "# {note}");
+    for warning in imported.warnings_for(spec) {
+        eprintln!("warning: {warning}");
+        let _ = writeln!(out, "# {warning}");
     }
     let _ = write!(out, "[tool.pybundle]\n{body}");
     print_all(&out)

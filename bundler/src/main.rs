@@ -14,9 +14,9 @@ fn main() -> ExitCode {
     let argv = cli::with_default_command(std::env::args_os().collect());
     // `pybundle build X.spec`: the spec's settings stand where its path was.
     let argv = match spec_file::expand(argv) {
-        Ok((argv, notes)) => {
-            for note in notes {
-                eprintln!("note: {note}");
+        Ok((argv, warnings)) => {
+            for warning in warnings {
+                eprintln!("warning: {warning}");
             }
             argv
         }

@@ -2,17 +2,21 @@
 //! `Analysis(...)`, a `PYZ`, an `EXE(...)` and, for one folder, a `COLLECT(...)`; the keyword
 //! arguments of those calls are what `pyinstaller` options became. They are read with the
 //! Python parser and turned back into `pybundle build` arguments: literals as they are, names
-//! bound once at the top of the spec to what they were bound to, `+` of lists, `os.path.join`
-//! and `SPECPATH`, and PyInstaller's helpers with a pybundle meaning (`collect_data_files`,
-//! `collect_submodules`, `collect_dynamic_libs`, `collect_all`, `copy_metadata`). Every
-//! argument that has no pybundle meaning, or is computed some other way, is named in a note.
+//! bound at the top of the spec to what they were bound to (`=`, `+=`, `a.datas +=`), `+` of
+//! lists, `os.path.join` and `SPECPATH`, `for` loops over a literal list, comprehensions over
+//! a helper's result, and PyInstaller's helpers with a pybundle meaning (`collect_data_files`,
+//! `collect_submodules`, `collect_dynamic_libs`, `collect_all` and its result's parts,
+//! `copy_metadata`, `Tree`). Every statement or argument that has no pybundle meaning, or is
+//! computed some other way, is a warning naming its line: nothing is dropped in silence.
 //! Relative paths are taken from the spec's folder, as PyInstaller takes them.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use ruff_python_ast::{Expr, Number, Operator, Stmt};
+use ruff_text_size::Ranged;
 
 use crate::error::Error;
 
@@ -21,8 +25,8 @@ use crate::error::Error;
 pub struct Imported {
     /// `SCRIPT OPTIONS...`, as `pybundle build` takes them (paths absolute).
     pub args: Vec<String>,
-    /// One line for each argument not carried over, and why.
-    pub notes: Vec<String>,
+    /// What was not carried over, and why: the spec's line, and one sentence.
+    pub warnings: Vec<(usize, String)>,
 }
 
 /// What a spec's expression evaluates to, as far as it can be told without running it.
@@ -35,8 +39,10 @@ enum Value {
     None,
     /// A PyInstaller helper's result: the pybundle option that does the same, and its value.
     Option(&'static str, String),
-    /// `collect_all(PKG)`'s three lists at once.
+    /// `collect_all(PKG)`'s three lists at once (or any one of them: each is the package).
     CollectAll(String),
+    /// The `Analysis` object, whose attributes (`a.datas`) stand for its arguments.
+    Analysis,
     /// Something only running the spec would tell: how it reads.
     Computed(String),
 }
@@ -65,6 +71,7 @@ pub fn import(source: &str, dir: &Path) -> Result<Imported, String> {
         dir,
         names: BTreeMap::new(),
         calls: BTreeMap::new(),
+        warnings: RefCell::new(Vec::new()),
     };
     reader.names.insert(
         "SPECPATH".into(),
@@ -81,24 +88,117 @@ struct Reader<'a> {
     dir: &'a Path,
     /// Names bound at the top level, to their values.
     names: BTreeMap<String, Value>,
-    /// `Analysis`, `EXE`, `COLLECT`...: positional and keyword arguments of each call.
+    /// `Analysis`, `EXE`, `COLLECT`...: positional and keyword arguments of each call, and
+    /// the line of each keyword.
     calls: BTreeMap<String, Call>,
+    /// What could not be carried over, by line.
+    warnings: RefCell<Vec<(usize, String)>>,
 }
 
-/// A build call's positional arguments and keyword arguments, in the spec's order.
-type Call = (Vec<Value>, Vec<(String, Value)>);
+/// A build call's line, positional arguments, and keyword arguments with their lines, in the
+/// spec's order.
+#[derive(Debug, Clone, Default)]
+struct Call {
+    line: usize,
+    args: Vec<Value>,
+    keywords: Vec<(String, Value, usize)>,
+}
 
 const BUILD_CALLS: &[&str] = &[
-    "Analysis", "PYZ", "EXE", "COLLECT", "BUNDLE", "MERGE", "splash",
+    "Analysis", "PYZ", "EXE", "COLLECT", "BUNDLE", "MERGE", "Splash",
 ];
 
+/// The Analysis arguments `a.NAME += ...` adds to.
+const ANALYSIS_LISTS: &[&str] = &["datas", "binaries", "hiddenimports", "pathex"];
+
 impl Reader<'_> {
+    fn line(&self, node: &impl Ranged) -> usize {
+        let at = node.range().start().to_usize().min(self.source.len());
+        1 + self.source[..at].matches('\n').count()
+    }
+
+    fn warn(&self, line: usize, text: String) {
+        let mut warnings = self.warnings.borrow_mut();
+        if !warnings.iter().any(|(l, t)| *l == line && *t == text) {
+            warnings.push((line, text));
+        }
+    }
+
+    /// A statement pybundle cannot read: named, with its first line.
+    fn not_read(&self, stmt: &Stmt) {
+        let text = self.text(stmt);
+        let first = text.lines().next().unwrap_or_default().trim();
+        self.warn(
+            self.line(stmt),
+            format!("`{first}` is not carried over: pybundle reads a spec without running it; say what it does with options (docs/migrating-from-pyinstaller.md)"),
+        );
+    }
+
     fn statement(&mut self, stmt: &Stmt) {
-        let (targets, value) = match stmt {
-            Stmt::Assign(assign) => (assign.targets.as_slice(), &*assign.value),
-            Stmt::Expr(expr) => (&[][..], &*expr.value),
-            _ => return,
-        };
+        match stmt {
+            Stmt::Import(_) | Stmt::ImportFrom(_) | Stmt::Pass(_) => {}
+            Stmt::Assign(assign) => self.assign(&assign.targets, &assign.value),
+            Stmt::AugAssign(aug) if aug.op == Operator::Add => {
+                let added = self.value(&aug.value);
+                match &*aug.target {
+                    Expr::Name(name) => {
+                        let before = (self.names.get(name.id.as_str()).cloned())
+                            .unwrap_or_else(|| Value::Computed(name.id.to_string()));
+                        self.names
+                            .insert(name.id.to_string(), concat(before, added));
+                    }
+                    // `a.datas += Tree(...)`: more of the Analysis' argument.
+                    Expr::Attribute(attr)
+                        if self.is_analysis(&attr.value)
+                            && ANALYSIS_LISTS.contains(&attr.attr.as_str()) =>
+                    {
+                        let line = self.line(stmt);
+                        let key = attr.attr.as_str().to_string();
+                        if let Some(call) = self.calls.get_mut("Analysis") {
+                            match call.keywords.iter_mut().find(|(k, ..)| *k == key) {
+                                Some((_, value, _)) => {
+                                    *value = concat(value.clone(), added);
+                                }
+                                None => call.keywords.push((key, added, line)),
+                            }
+                        } else {
+                            self.not_read(stmt);
+                        }
+                    }
+                    _ => self.not_read(stmt),
+                }
+            }
+            Stmt::Expr(expr) => match &*expr.value {
+                Expr::Call(_) => self.assign(&[], &expr.value),
+                // A docstring, or `...`.
+                Expr::StringLiteral(_) | Expr::EllipsisLiteral(_) => {}
+                _ => self.not_read(stmt),
+            },
+            // `for pkg in ['a', 'b']: ...`: the body once per item.
+            Stmt::For(each) if each.orelse.is_empty() => {
+                let (Expr::Name(name), Value::List(items)) =
+                    (&*each.target, self.value(&each.iter))
+                else {
+                    return self.not_read(stmt);
+                };
+                let before = self.names.get(name.id.as_str()).cloned();
+                for item in items {
+                    self.names.insert(name.id.to_string(), item);
+                    for inner in &each.body {
+                        self.statement(inner);
+                    }
+                }
+                match before {
+                    Some(value) => self.names.insert(name.id.to_string(), value),
+                    None => self.names.remove(name.id.as_str()),
+                };
+            }
+            _ => self.not_read(stmt),
+        }
+    }
+
+    /// `targets = value` (no targets: a call standing alone).
+    fn assign(&mut self, targets: &[Expr], value: &Expr) {
         if let Expr::Call(call) = value {
             if let Expr::Name(name) = &*call.func {
                 let func = name.id.as_str();
@@ -106,10 +206,26 @@ impl Reader<'_> {
                     let args = call.arguments.args.iter().map(|a| self.value(a)).collect();
                     let keywords = (call.arguments.keywords.iter())
                         .filter_map(|k| {
-                            Some((k.arg.as_ref()?.as_str().to_string(), self.value(&k.value)))
+                            let key = k.arg.as_ref()?.as_str().to_string();
+                            Some((key, self.value(&k.value), self.line(k)))
                         })
                         .collect();
-                    self.calls.insert(func.to_string(), (args, keywords));
+                    let line = self.line(call);
+                    self.calls.insert(
+                        func.to_string(),
+                        Call {
+                            line,
+                            args,
+                            keywords,
+                        },
+                    );
+                    if func == "Analysis" {
+                        for target in targets {
+                            if let Expr::Name(name) = target {
+                                self.names.insert(name.id.to_string(), Value::Analysis);
+                            }
+                        }
+                    }
                     return;
                 }
             }
@@ -122,24 +238,37 @@ impl Reader<'_> {
                 }
                 // `datas, binaries, hiddenimports = collect_all("pkg")`
                 (Expr::Tuple(tuple), Value::CollectAll(package)) => {
-                    for (i, elt) in tuple.elts.iter().enumerate() {
+                    for elt in &tuple.elts {
                         if let Expr::Name(name) = elt {
-                            let part = if i == 0 {
-                                Value::CollectAll(package.clone())
-                            } else {
-                                Value::List(Vec::new())
-                            };
-                            self.names.insert(name.id.to_string(), part);
+                            self.names
+                                .insert(name.id.to_string(), Value::CollectAll(package.clone()));
                         }
                     }
                 }
-                _ => {}
+                (Expr::Tuple(tuple), Value::List(items)) if tuple.elts.len() == items.len() => {
+                    for (elt, item) in tuple.elts.iter().zip(items) {
+                        if let Expr::Name(name) = elt {
+                            self.names.insert(name.id.to_string(), item.clone());
+                        }
+                    }
+                }
+                _ => self.warn(
+                    self.line(target),
+                    format!(
+                        "`{} = ...` is not carried over: pybundle reads a spec without running it",
+                        self.text(target)
+                    ),
+                ),
             }
         }
     }
 
-    fn text(&self, expr: &Expr) -> String {
-        let range = ruff_text_size::Ranged::range(expr);
+    fn is_analysis(&self, expr: &Expr) -> bool {
+        matches!(expr, Expr::Name(name) if self.names.get(name.id.as_str()) == Some(&Value::Analysis))
+    }
+
+    fn text(&self, node: &impl Ranged) -> String {
+        let range = node.range();
         self.source
             .get(range.start().to_usize()..range.end().to_usize())
             .unwrap_or("?")
@@ -164,43 +293,130 @@ impl Reader<'_> {
                 .get(name.id.as_str())
                 .cloned()
                 .unwrap_or_else(computed),
-            Expr::BinOp(op) if op.op == Operator::Add => {
-                match (self.value(&op.left), self.value(&op.right)) {
-                    (Value::List(mut a), Value::List(b)) => {
-                        a.extend(b);
-                        Value::List(a)
-                    }
-                    (Value::Str(a), Value::Str(b)) => Value::Str(a + &b),
-                    (a, b) => Value::List(vec![a, b]),
+            // `tmp_ret[0]`: a part of collect_all's result is the package.
+            Expr::Subscript(sub) => match self.value(&sub.value) {
+                Value::CollectAll(package) => Value::CollectAll(package),
+                _ => computed(),
+            },
+            // `a.datas`: what the Analysis was given.
+            Expr::Attribute(attr) if self.is_analysis(&attr.value) => {
+                let given = (self.calls.get("Analysis"))
+                    .and_then(|c| c.keywords.iter().find(|(k, ..)| k == attr.attr.as_str()));
+                match given {
+                    Some((_, value, _)) => value.clone(),
+                    None => Value::List(Vec::new()),
                 }
             }
-            Expr::Call(call) => {
-                let func = self.text(&call.func);
-                let args: Vec<Value> = call.arguments.args.iter().map(|a| self.value(a)).collect();
-                let first = match args.first() {
-                    Some(Value::Str(s)) if call.arguments.keywords.is_empty() => s.clone(),
-                    _ if func == "os.path.join" => String::new(),
+            // `[m for m in collect_submodules('pkg') if ...]`: the helper's result, whole.
+            Expr::ListComp(comp) => {
+                let [generator] = comp.generators.as_slice() else {
+                    return computed();
+                };
+                let same = matches!((&*comp.elt, &generator.target), (Expr::Name(a), Expr::Name(b)) if a.id == b.id);
+                let source = self.value(&generator.iter);
+                if !same || !matches!(source, Value::Option(..) | Value::CollectAll(_)) {
+                    return computed();
+                }
+                for condition in &generator.ifs {
+                    self.warn(
+                        self.line(condition),
+                        format!(
+                            "the condition `{}` is not applied: all of `{}` is bundled",
+                            self.text(condition),
+                            self.text(&generator.iter)
+                        ),
+                    );
+                }
+                source
+            }
+            Expr::BinOp(op) if op.op == Operator::Add => {
+                concat(self.value(&op.left), self.value(&op.right))
+            }
+            Expr::Call(call) => self.call(expr, call),
+            _ => computed(),
+        }
+    }
+
+    /// A call in a value: PyInstaller's helpers and `os.path.join`.
+    fn call(&self, expr: &Expr, call: &ruff_python_ast::ExprCall) -> Value {
+        let computed = || Value::Computed(self.text(expr));
+        let func = self.text(&*call.func);
+        let args: Vec<Value> = call.arguments.args.iter().map(|a| self.value(a)).collect();
+        let keyword = |name: &str| {
+            (call.arguments.keywords.iter())
+                .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name))
+                .map(|k| self.value(&k.value))
+        };
+        let short = func.rsplit('.').next().unwrap_or(&func);
+        if func == "os.path.join" {
+            let mut path = PathBuf::new();
+            for arg in args {
+                match arg {
+                    Value::Str(part) => path.push(part),
+                    _ => return computed(),
+                }
+            }
+            return Value::Str(path.to_string_lossy().into_owned());
+        }
+        // The package, as the first argument or `package=`.
+        let first = match args.first().cloned().or_else(|| keyword("package")) {
+            Some(Value::Str(s)) => s,
+            _ => return computed(),
+        };
+        // Keyword arguments that narrow what a helper collects are not applied: say so.
+        let narrowed = |known: &[&str]| {
+            for k in &call.arguments.keywords {
+                let Some(arg) = k.arg.as_ref().map(|a| a.as_str()) else {
+                    continue;
+                };
+                if !known.contains(&arg)
+                    && !matches!(self.value(&k.value), Value::None | Value::Bool(false))
+                {
+                    self.warn(
+                        self.line(k),
+                        format!(
+                            "{short}(..., {}) is not applied: pybundle takes the whole of {first}",
+                            self.text(k)
+                        ),
+                    );
+                }
+            }
+        };
+        let option = |flag| Value::Option(flag, first.clone());
+        match short {
+            "collect_data_files" => {
+                narrowed(&["package"]);
+                option("--collect-data")
+            }
+            "collect_submodules" => {
+                narrowed(&["package"]);
+                option("--collect-submodules")
+            }
+            "collect_dynamic_libs" => {
+                narrowed(&["package"]);
+                option("--collect-binaries")
+            }
+            "copy_metadata" => {
+                narrowed(&["package", "recursive"]);
+                if keyword("recursive") == Some(Value::Bool(true)) {
+                    option("--recursive-copy-metadata")
+                } else {
+                    option("--copy-metadata")
+                }
+            }
+            "collect_all" => {
+                narrowed(&["package"]);
+                Value::CollectAll(first)
+            }
+            // `Tree('assets', prefix='assets')`: a folder at a place in the bundle.
+            "Tree" => {
+                narrowed(&["prefix", "typecode"]);
+                let prefix = match keyword("prefix").or_else(|| args.get(1).cloned()) {
+                    Some(Value::Str(prefix)) => prefix,
+                    None | Some(Value::None) => ".".into(),
                     _ => return computed(),
                 };
-                let option = |flag| Value::Option(flag, first.clone());
-                match func.rsplit('.').next().unwrap_or(&func) {
-                    "collect_data_files" => option("--collect-data"),
-                    "collect_submodules" => option("--collect-submodules"),
-                    "collect_dynamic_libs" => option("--collect-binaries"),
-                    "copy_metadata" => option("--copy-metadata"),
-                    "collect_all" => Value::CollectAll(first),
-                    "join" if func == "os.path.join" => {
-                        let mut path = PathBuf::new();
-                        for arg in args {
-                            match arg {
-                                Value::Str(part) => path.push(part),
-                                _ => return computed(),
-                            }
-                        }
-                        Value::Str(path.to_string_lossy().into_owned())
-                    }
-                    _ => computed(),
-                }
+                Value::Option("--add-data", format!("{}:{prefix}", self.path(&first)))
             }
             _ => computed(),
         }
@@ -213,10 +429,10 @@ impl Reader<'_> {
 
     fn arguments(&self) -> Result<Imported, String> {
         let mut out = Imported::default();
-        let Some((analysis_args, analysis)) = self.calls.get("Analysis") else {
+        let Some(analysis) = self.calls.get("Analysis") else {
             return Err("it has no Analysis(...) call; is it a PyInstaller spec?".into());
         };
-        let scripts = match analysis_args.first() {
+        let scripts = match analysis.args.first() {
             Some(Value::List(items)) => items.clone(),
             Some(Value::Str(s)) => vec![Value::Str(s.clone())],
             _ => Vec::new(),
@@ -226,47 +442,56 @@ impl Reader<'_> {
         };
         out.args.push(self.path(script));
         if scripts.len() > 1 {
-            out.notes.push(format!(
-                "Analysis: only the first script, {script}, is bundled (pybundle runs one main script)"
-            ));
+            self.warn(
+                analysis.line,
+                format!("Analysis: only the first script, {script}, is bundled (pybundle runs one main script)"),
+            );
         }
-        for (key, value) in analysis {
-            self.analysis_argument(key, value, &mut out);
+        for (key, value, line) in &analysis.keywords {
+            self.analysis_argument(key, value, *line, &mut out);
         }
-        let (_, exe) = self.calls.get("EXE").cloned().unwrap_or_default();
+        let exe = self.calls.get("EXE").cloned().unwrap_or_default();
         let collect = self.calls.get("COLLECT");
         // One folder when a COLLECT gathers the EXE's binaries; one file otherwise.
         out.args
             .push(if collect.is_some() { "-D" } else { "-F" }.into());
-        for (key, value) in &exe {
-            self.exe_argument(key, value, &mut out, collect.is_some());
+        for (key, value, line) in &exe.keywords {
+            self.exe_argument(key, value, *line, &mut out, collect.is_some());
         }
-        if let Some((_, keywords)) = collect {
-            for (key, value) in keywords {
+        if let Some(collect) = collect {
+            for (key, value, line) in &collect.keywords {
                 match (key.as_str(), value) {
                     ("name", Value::Str(name)) => out.args.extend(["--name".into(), name.clone()]),
                     ("strip", Value::Bool(_)) | ("upx", _) | ("upx_exclude", _) => {}
-                    _ => note(
-                        &mut out,
-                        "COLLECT",
-                        key,
-                        value,
-                        "pybundle has no such setting",
-                    ),
+                    _ => self.note(*line, "COLLECT", key, value, "pybundle has no such setting"),
                 }
             }
         }
-        for other in ["BUNDLE", "MERGE", "splash"] {
-            if self.calls.contains_key(other) {
-                out.notes.push(format!("{other}(...) is not carried over: pybundle has no macOS app bundles, multipackage builds or splash screens"));
+        for (other, why) in [
+            ("BUNDLE", "pybundle makes no macOS app bundles"),
+            ("MERGE", "pybundle has no multipackage builds"),
+            (
+                "Splash",
+                "pybundle shows no splash screen (a bundle starts in about the time python does)",
+            ),
+        ] {
+            if let Some(call) = self.calls.get(other) {
+                self.warn(
+                    call.line,
+                    format!("{other}(...) is not carried over: {why}"),
+                );
             }
         }
+        dedup_options(&mut out.args);
+        let mut warnings = self.warnings.borrow().clone();
+        warnings.sort();
+        out.warnings = warnings;
         Ok(out)
     }
 
-    fn analysis_argument(&self, key: &str, value: &Value, out: &mut Imported) {
+    fn analysis_argument(&self, key: &str, value: &Value, line: usize, out: &mut Imported) {
         let mut each = |flag: &str, f: &dyn Fn(&str) -> String| {
-            for item in strings_or_options(value, out, key) {
+            for item in self.strings_or_options(value, line, out, key) {
                 out.args.extend([flag.to_string(), f(&item)]);
             }
         };
@@ -288,8 +513,8 @@ impl Reader<'_> {
                             [Value::Str(src), Value::Str(dest)] => out
                                 .args
                                 .extend([flag.into(), format!("{}:{dest}", self.path(src))]),
-                            _ => note(
-                                out,
+                            _ => self.note(
+                                line,
                                 "Analysis",
                                 key,
                                 &Value::List(pair.clone()),
@@ -302,7 +527,7 @@ impl Reader<'_> {
                         Value::CollectAll(package) => {
                             out.args.extend(["--collect-all".into(), package])
                         }
-                        other => note(out, "Analysis", key, &other, "computed"),
+                        other => self.note(line, "Analysis", key, &other, "computed"),
                     }
                 }
             }
@@ -311,14 +536,21 @@ impl Reader<'_> {
                     out.args.extend(["--optimize".into(), n.to_string()])
                 }
                 Value::Int(-1) | Value::None => {}
-                other => note(out, "Analysis", key, other, "not 0, 1 or 2"),
+                other => self.note(line, "Analysis", key, other, "not 0, 1 or 2"),
             },
             "noarchive" | "win_no_prefer_redirects" | "win_private_assemblies" | "cipher" => {}
-            _ => note(out, "Analysis", key, value, "pybundle has no such setting"),
+            _ => self.note(line, "Analysis", key, value, "pybundle has no such setting"),
         }
     }
 
-    fn exe_argument(&self, key: &str, value: &Value, out: &mut Imported, onedir: bool) {
+    fn exe_argument(
+        &self,
+        key: &str,
+        value: &Value,
+        line: usize,
+        out: &mut Imported,
+        onedir: bool,
+    ) {
         let flag = |out: &mut Imported, on: bool, name: &str| {
             if on {
                 out.args.push(name.into());
@@ -367,17 +599,95 @@ impl Reader<'_> {
                     out.args.extend(["--icon".into(), self.path(icon)])
                 }
                 Some(Value::Str(_)) => {}
-                _ => note(out, "EXE", key, value, "computed"),
+                _ => self.note(line, "EXE", key, value, "computed"),
             },
             ("argv_emulation" | "target_arch" | "codesign_identity" | "entitlements_file", _) => {
                 if !matches!(value, Value::None | Value::Bool(false)) {
-                    note(out, "EXE", key, value, "macOS only");
+                    self.note(line, "EXE", key, value, "macOS only");
                 }
             }
-            (_, Value::Computed(_)) => note(out, "EXE", key, value, "computed"),
-            _ => note(out, "EXE", key, value, "pybundle has no such setting"),
+            (_, Value::Computed(_)) => self.note(line, "EXE", key, value, "computed"),
+            _ => self.note(line, "EXE", key, value, "pybundle has no such setting"),
         }
     }
+
+    /// The strings of a list of names or paths; helpers' results become their options, and
+    /// anything computed is a warning.
+    fn strings_or_options(
+        &self,
+        value: &Value,
+        line: usize,
+        out: &mut Imported,
+        key: &str,
+    ) -> Vec<String> {
+        let mut strings = Vec::new();
+        for item in flatten(value, false) {
+            match item {
+                Value::Str(s) => strings.push(s),
+                Value::Option(option, package) => out.args.extend([option.to_string(), package]),
+                Value::CollectAll(package) => out.args.extend(["--collect-all".into(), package]),
+                Value::None => {}
+                other => self.note(line, "Analysis", key, &other, "computed"),
+            }
+        }
+        strings
+    }
+
+    fn note(&self, line: usize, call: &str, key: &str, value: &Value, why: &str) {
+        // Nothing said (None, False, an empty list or dict): nothing lost.
+        if matches!(value, Value::None | Value::Bool(false)) || *value == Value::List(Vec::new()) {
+            return;
+        }
+        let shown = match value {
+            Value::Computed(text) => text.clone(),
+            Value::Str(s) => format!("{s:?}"),
+            Value::Bool(b) => if *b { "True" } else { "False" }.into(),
+            Value::Int(n) => n.to_string(),
+            Value::None => "None".into(),
+            _ => "...".into(),
+        };
+        self.warn(
+            line,
+            format!("{call}({key}={shown}) is not carried over: {why}"),
+        );
+    }
+}
+
+/// `a + b` of two values: lists joined, strings joined, anything else side by side.
+fn concat(a: Value, b: Value) -> Value {
+    match (a, b) {
+        (Value::List(mut a), Value::List(b)) => {
+            a.extend(b);
+            Value::List(a)
+        }
+        (Value::Str(a), Value::Str(b)) => Value::Str(a + &b),
+        (Value::List(mut a), b) => {
+            a.push(b);
+            Value::List(a)
+        }
+        (a, b) => Value::List(vec![a, b]),
+    }
+}
+
+/// Options given twice with the same value (`collect_all`'s three parts) given once.
+fn dedup_options(args: &mut Vec<String>) {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::with_capacity(args.len());
+    let mut i = 0;
+    while i < args.len() {
+        let is_pair =
+            args[i].starts_with("--") && i + 1 < args.len() && !args[i + 1].starts_with('-');
+        if is_pair {
+            if seen.insert((args[i].clone(), args[i + 1].clone())) {
+                out.extend([args[i].clone(), args[i + 1].clone()]);
+            }
+            i += 2;
+        } else {
+            out.push(args[i].clone());
+            i += 1;
+        }
+    }
+    *args = out;
 }
 
 /// `value`'s items, lists inside lists taken apart (`datas + more`); with `pairs`, a list of
@@ -394,40 +704,8 @@ fn flatten(value: &Value, pairs: bool) -> Vec<Value> {
     }
 }
 
-/// The strings of a list of names or paths; helpers' results and anything computed noted.
-fn strings_or_options(value: &Value, out: &mut Imported, key: &str) -> Vec<String> {
-    let mut strings = Vec::new();
-    for item in flatten(value, false) {
-        match item {
-            Value::Str(s) => strings.push(s),
-            Value::Option(option, package) => out.args.extend([option.to_string(), package]),
-            Value::CollectAll(package) => out.args.extend(["--collect-all".into(), package]),
-            Value::None => {}
-            other => note(out, "Analysis", key, &other, "computed"),
-        }
-    }
-    strings
-}
-
-fn note(out: &mut Imported, call: &str, key: &str, value: &Value, why: &str) {
-    // Nothing said (None, False, an empty list or dict): nothing lost.
-    if matches!(value, Value::None | Value::Bool(false)) || *value == Value::List(Vec::new()) {
-        return;
-    }
-    let shown = match value {
-        Value::Computed(text) => text.clone(),
-        Value::Str(s) => format!("{s:?}"),
-        Value::Bool(b) => if *b { "True" } else { "False" }.into(),
-        Value::Int(n) => n.to_string(),
-        Value::None => "None".into(),
-        _ => "...".into(),
-    };
-    out.notes
-        .push(format!("{call}({key}={shown}) is not carried over: {why}"));
-}
-
 /// `pybundle build X.spec ...`: the command line with the spec's arguments in place of its
-/// path (so options typed after it win), and the spec's notes.
+/// path (so options typed after it win), and the spec's warnings (`app.spec:12: ...`).
 pub fn expand(args: Vec<OsString>) -> Result<(Vec<OsString>, Vec<String>), Error> {
     let is_build = args.get(1).is_some_and(|a| a == "build");
     let at = args
@@ -439,11 +717,22 @@ pub fn expand(args: Vec<OsString>) -> Result<(Vec<OsString>, Vec<String>), Error
     let (true, Some(at)) = (is_build, at) else {
         return Ok((args, Vec::new()));
     };
-    let imported = read(Path::new(&args[at]))?;
+    let spec = Path::new(&args[at]);
+    let imported = read(spec)?;
+    let warnings = imported.warnings_for(spec);
     let mut out: Vec<OsString> = args[..at].to_vec();
     out.extend(imported.args.into_iter().map(OsString::from));
     out.extend(args[at + 1..].iter().cloned());
-    Ok((out, imported.notes))
+    Ok((out, warnings))
+}
+
+impl Imported {
+    /// Each warning as one line naming the spec's line: `app.spec:12: ...`.
+    pub fn warnings_for(&self, spec: &Path) -> Vec<String> {
+        (self.warnings.iter())
+            .map(|(line, text)| format!("{}:{line}: {text}", spec.display()))
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -515,7 +804,7 @@ exe = EXE(
                 "/p/app.ico",
             ]
         );
-        assert!(got.notes.is_empty(), "{:?}", got.notes);
+        assert!(got.warnings.is_empty(), "{:?}", got.warnings);
     }
 
     #[test]
@@ -554,9 +843,148 @@ coll = COLLECT(exe, a.binaries, a.datas, name='tool', upx=True)
             ]
         );
         assert_eq!(
-            got.notes,
-            ["Analysis(pathex=os.getcwd()) is not carried over: computed"]
+            got.warnings,
+            [(
+                10,
+                "Analysis(pathex=os.getcwd()) is not carried over: computed".to_string()
+            )]
         );
+    }
+
+    /// What `pyi-makespec --collect-all rich --collect-data certifi --collect-submodules json
+    /// --collect-binaries numpy --copy-metadata requests --recursive-copy-metadata click
+    /// --splash app.py --version-file v.txt --uac-admin ... -n tool --onefile app.py` writes
+    /// (PyInstaller 6.22).
+    const MAKESPEC: &str = r#"# -*- mode: python ; coding: utf-8 -*-
+from PyInstaller.utils.hooks import collect_data_files
+from PyInstaller.utils.hooks import collect_dynamic_libs
+from PyInstaller.utils.hooks import collect_submodules
+from PyInstaller.utils.hooks import collect_all
+from PyInstaller.utils.hooks import copy_metadata
+
+datas = [('app.py', '.')]
+binaries = []
+hiddenimports = ['x.y']
+datas += collect_data_files('certifi')
+datas += copy_metadata('requests')
+datas += copy_metadata('click', recursive=True)
+binaries += collect_dynamic_libs('numpy')
+hiddenimports += collect_submodules('json')
+tmp_ret = collect_all('rich')
+datas += tmp_ret[0]; binaries += tmp_ret[1]; hiddenimports += tmp_ret[2]
+
+
+a = Analysis(
+    ['app.py'],
+    pathex=[],
+    binaries=binaries,
+    datas=datas,
+    hiddenimports=hiddenimports,
+    hookspath=[],
+    hooksconfig={},
+    runtime_hooks=['hook.py'],
+    excludes=[],
+    noarchive=False,
+    optimize=0,
+)
+pyz = PYZ(a.pure)
+splash = Splash(
+    'app.py',
+    binaries=a.binaries,
+    datas=a.datas,
+    text_pos=None,
+    text_size=12,
+    minify_script=True,
+    always_on_top=True,
+)
+
+exe = EXE(
+    pyz,
+    a.scripts,
+    a.binaries,
+    a.datas,
+    splash,
+    splash.binaries,
+    [],
+    name='tool',
+    debug=False,
+    bootloader_ignore_signals=False,
+    strip=False,
+    upx=True,
+    upx_exclude=[],
+    runtime_tmpdir=None,
+    console=True,
+    disable_windowed_traceback=False,
+    argv_emulation=False,
+    target_arch=None,
+    codesign_identity=None,
+    entitlements_file=None,
+    version='v.txt',
+    uac_admin=True,
+)
+"#;
+
+    #[test]
+    fn every_statement_pyi_makespec_writes_maps_to_an_option() {
+        let got = import(MAKESPEC, Path::new("/p")).unwrap();
+        let args = got.args.join(" ");
+        for expected in [
+            "--add-data /p/app.py:.",
+            "--collect-data certifi",
+            "--copy-metadata requests",
+            "--recursive-copy-metadata click",
+            "--collect-binaries numpy",
+            "--collect-submodules json",
+            "--collect-all rich",
+            "--hidden-import x.y",
+            "--runtime-hook /p/hook.py",
+            "--name tool",
+            "--version-file /p/v.txt",
+            "--uac-admin",
+            "-F",
+        ] {
+            assert!(args.contains(expected), "{expected} is not in {args}");
+        }
+        assert_eq!(args.matches("--collect-all rich").count(), 1, "{args}");
+        // The splash screen is the one thing said, at its line.
+        assert_eq!(got.warnings.len(), 1, "{:?}", got.warnings);
+        assert_eq!(got.warnings[0].0, 34);
+        assert!(got.warnings[0].1.contains("Splash"), "{:?}", got.warnings);
+    }
+
+    #[test]
+    fn common_hand_edits_map_and_the_rest_is_named_by_line() {
+        let spec = r#"
+from PyInstaller.utils.hooks import collect_all, collect_submodules, collect_data_files
+import sys
+datas, binaries, hiddenimports = [], [], []
+for pkg in ['faker', 'pendulum']:
+    tmp = collect_all(pkg)
+    datas += tmp[0]
+hiddenimports += [m for m in collect_submodules('passlib.handlers') if 'test' not in m]
+if sys.platform == 'win32':
+    hiddenimports += ['win32api']
+datas += collect_data_files('babel', excludes=['**/*.dat'])
+a = Analysis(['app.py'], datas=datas, hiddenimports=hiddenimports, binaries=binaries)
+a.datas += Tree('assets', prefix='assets')
+exe = EXE(PYZ(a.pure), a.scripts, a.binaries, a.datas, name='app')
+"#;
+        let got = import(spec, Path::new("/p")).unwrap();
+        let args = got.args.join(" ");
+        for expected in [
+            "--collect-all faker",
+            "--collect-all pendulum",
+            "--collect-submodules passlib.handlers",
+            "--collect-data babel",
+            "--add-data /p/assets:assets",
+        ] {
+            assert!(args.contains(expected), "{expected} is not in {args}");
+        }
+        let lines: Vec<usize> = got.warnings.iter().map(|(l, _)| *l).collect();
+        assert_eq!(lines, [8, 9, 11], "{:?}", got.warnings);
+        assert!(got.warnings[0].1.contains("'test' not in m"));
+        assert!(got.warnings[1].1.contains("if sys.platform"));
+        assert!(got.warnings[2].1.contains("excludes"));
     }
 
     #[test]

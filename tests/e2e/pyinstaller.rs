@@ -568,8 +568,14 @@ fn spec_files_build_and_import_without_running() {
         .unwrap();
     let table = stdout(&imported);
     assert!(
-        table.contains("# Analysis(pathex=os.getcwd()) is not carried over"),
+        table.contains("# edited.spec:5: Analysis(pathex=os.getcwd()) is not carried over"),
         "{table}"
+    );
+    // Said on stderr too, naming the spec's line: nothing is dropped in silence.
+    assert!(
+        stderr(&imported).contains("warning: edited.spec:5: Analysis(pathex=os.getcwd())"),
+        "{}",
+        stderr(&imported)
     );
     assert!(
         table.contains("collect-submodules = [\"plugins\"]"),
@@ -584,7 +590,7 @@ fn spec_files_build_and_import_without_running() {
     let built = build.output().unwrap();
     assert!(built.status.success(), "{}", stderr(&built));
     assert!(
-        stderr(&built).contains("note: Analysis(pathex=os.getcwd())"),
+        stderr(&built).contains("warning: edited.spec:5: Analysis(pathex=os.getcwd())"),
         "{}",
         stderr(&built)
     );
