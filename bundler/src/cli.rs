@@ -112,12 +112,17 @@ pub struct BuildArgs {
     /// folder, whose pyproject.toml names its console scripts (default: the current folder's);
     /// or a PyInstaller .spec file, read for its settings (never run).
     pub script: Option<PathBuf>,
-    /// The project's console script to build, when it has several.
+    /// The console script to build: one of the project's, when it declares several; or,
+    /// outside a project, one an installed distribution declares (pipx-style).
     #[arg(long, value_name = "NAME")]
     pub entry_point: Option<String>,
     /// Build each of the project's console scripts, one executable each.
     #[arg(long)]
     pub all_entry_points: bool,
+    /// Fail the build when an import that runs whenever its module does is found nowhere
+    /// (the CI recipes use it): exit 1, nothing written.
+    #[arg(long)]
+    pub strict: bool,
     /// One executable.
     #[arg(short = 'F', long, overrides_with = "onedir")]
     pub onefile: bool,

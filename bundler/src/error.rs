@@ -13,31 +13,36 @@ pub enum Error {
     ScriptMissing(PathBuf),
     #[error("the script {0} is not a file; pass the path of a .py file")]
     ScriptNotFile(PathBuf),
-    #[error("nothing to bundle: {0} has no pyproject.toml; pass the app's script (pybundle build app.py), an entry point (pkg.module:func), or run in a project's folder")]
+    #[error("nothing to bundle: {0} is not a project's folder (no pyproject.toml, setup.cfg or setup.py); pass the app's script (pybundle build app.py), an entry point (pkg.module:func), a project's folder, or an installed console script with --entry-point NAME")]
     NothingToBundle(PathBuf),
-    #[error("{0} is a folder without a pyproject.toml; pass the app's script, an entry point (pkg.module:func), or a project's folder")]
+    #[error("{0} is a folder without a pyproject.toml, setup.cfg or setup.py; pass the app's script, an entry point (pkg.module:func), or a project's folder")]
     FolderWithoutProject(PathBuf),
     #[error(
         "{0} is neither a file nor an entry point; write an entry point as package.module:function"
     )]
     BadEntryPoint(String),
-    #[error("{0} names no console script ([project.scripts] or [project.gui-scripts]); pass the app's script instead")]
-    NoEntryPoints(PathBuf),
-    #[error("{file} has several console scripts ({names}): pick one with --entry-point NAME, or build each with --all-entry-points")]
-    ManyEntryPoints { file: PathBuf, names: String },
-    #[error("{file} has no console script {name}; it has: {names}")]
+    #[error("{project} declares no console script ([project.scripts], [tool.poetry.scripts] or setup.cfg's [options.entry_points]){installed}; pass the app's script instead")]
+    NoEntryPoints { project: PathBuf, installed: String },
+    #[error("{place} declares several console scripts ({names}): pick one with --entry-point NAME, or build each with --all-entry-points")]
+    ManyEntryPoints { place: String, names: String },
+    #[error("{place} declares no console script {name}, and no distribution installed for {python} does; it declares: {names}")]
     UnknownEntryPoint {
         name: String,
-        file: PathBuf,
+        place: String,
         names: String,
+        python: String,
     },
+    #[error("no distribution installed for {python} declares a console script {name}; install the tool there (pip install ...), or check the name")]
+    NoConsoleScript { name: String, python: String },
     #[error("--name and --all-entry-points go together badly: each executable takes its console script's name; drop --name")]
     NameWithAllEntryPoints,
+    #[error("--entry-point and --all-entry-points go together badly: one builds one console script, the other all of them; drop one")]
+    EntryPointWithAllEntryPoints,
     #[error("{what} is neither a distribution nor a file of {path}; `pybundle inspect {path} --why` lists them")]
     NotInBundle { what: String, path: PathBuf },
     #[error("{path} cannot be read as a PyInstaller spec: {why}")]
     BadSpec { path: PathBuf, why: String },
-    #[error("--entry-point and --all-entry-points pick console scripts of a project; {0} is not a project's folder")]
+    #[error("--entry-point and --all-entry-points pick console scripts of a project or an installed tool; {0} is a script, so drop them, or name the project's folder instead")]
     EntryPointWithoutProject(String),
     #[error(
         "no Python interpreter found: activate a virtualenv, put python3 on PATH, or pass --python"
@@ -181,6 +186,12 @@ pub enum Error {
     BadArchive { path: PathBuf, why: String },
     #[error("cannot use the cache folder {path}: {source}; set PYBUNDLE_CACHE_DIR to a folder you can write")]
     Cache { path: PathBuf, source: io::Error },
+    #[error("--strict: {count} import{s} the app needs {were} found nowhere: {list}; install {them} into {python}, or leave {them} out with --exclude-module", s = if *.count == 1 { "" } else { "s" }, were = if *.count == 1 { "was" } else { "were" }, them = if *.count == 1 { "it" } else { "them" })]
+    MissingImports {
+        count: usize,
+        list: String,
+        python: String,
+    },
     #[error("pybundle hit an internal error: {0}; please report it")]
     Internal(String),
 }

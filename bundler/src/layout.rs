@@ -7,7 +7,9 @@
 //!
 //! ```text
 //! ROOT/                          sys._MEIPASS = sys.prefix, first on sys.path
-//!   app.pyc                      the main script, compiled (its __file__ is ROOT/app.py)
+//!   _pybundle_main/app.pyc       the main script, compiled (its __file__ is ROOT/app.py),
+//!                                where no import finds it
+//!   _pybundle_hooks/             --runtime-hook scripts, compiled, in the order they run
 //!   mypkg/...                    the app's own packages' data (their modules are in the store)
 //!   <--add-data files>
 //!   _pybundle_boot.pyc           the bootstrap the interpreter runs first
@@ -39,6 +41,11 @@ pub const ONEDIR_INTERNAL: &str = "_internal";
 /// Shared libraries, CPython's included, and the standard library.
 pub const LIB_DIR: &str = "lib";
 pub const BOOTSTRAP: &str = "_pybundle_boot.pyc";
+/// The compiled main scripts: a folder of their own, so that none is importable by its name
+/// (a console script `fetchstat` beside its package `fetchstat`).
+pub const MAIN_DIR: &str = "_pybundle_main";
+/// The compiled `--runtime-hook` scripts.
+pub const HOOKS_DIR: &str = "_pybundle_hooks";
 
 /// The bootstrap of another console script's executable in the same folder
 /// (`-D --all-entry-points`).
@@ -102,7 +109,8 @@ pub fn dynload(interp: &Runtime) -> String {
 pub fn is_reserved(path: &str, os: Os) -> bool {
     let mut parts = path.split('/');
     let (top, second) = (parts.next(), parts.next());
-    if path == BOOTSTRAP {
+    // The bootstrap, the store, the main scripts, the hooks: pybundle's own.
+    if top.is_some_and(|t| t.starts_with("_pybundle")) {
         return true;
     }
     match os {
@@ -170,6 +178,7 @@ mod tests {
         assert!(linux("lib/python311.zip"));
         assert!(linux("lib/libpython3.11.so.1.0"));
         assert!(linux("_pybundle_boot.pyc"));
+        assert!(linux("_pybundle_main/app.pyc") && linux("_pybundle_modules.dat"));
         assert!(!linux("lib/helpers.py"));
         assert!(!linux("data/lib/python3.11"));
         assert!(!linux("config.json"));

@@ -73,8 +73,19 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
         Some(floor) => format!("{}, glibc {floor}+", summary.target),
         None => summary.target.clone(),
     };
+    let required = (summary.missing_imports.iter())
+        .filter(|m| m.need == Need::Required)
+        .count();
+    let missing = match required {
+        0 => String::new(),
+        1 => "; 1 import it needs was found nowhere (the warning above; --strict fails the build)"
+            .to_string(),
+        n => format!(
+            "; {n} imports it needs were found nowhere (the warning above; --strict fails the build)"
+        ),
+    };
     progress.done(&format!(
-        "Built {} ({}, {:.1} MB, {} files, for {runs_on}) in {:.1} s",
+        "Built {} ({}, {:.1} MB, {} files, for {runs_on}) in {:.1} s{missing}",
         summary.output.display(),
         summary.mode,
         summary.bytes as f64 / 1e6,
@@ -121,7 +132,10 @@ pub struct Analysis {
 /// Find the interpreter and follow the app's imports into a module graph.
 pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error> {
     progress.step("Inspecting the interpreter");
-    let interp = Interpreter::find(s.python.as_deref())?;
+    let interp = match &s.interpreter {
+        Some(asked) => asked.clone(),
+        None => Interpreter::find(s.python.as_deref())?,
+    };
     progress.detail(&format!(
         "interpreter: {} (CPython {})",
         interp.real_executable.display(),
@@ -162,7 +176,7 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
         .collect();
     progress.step("Following imports");
     let env = Environment::of(runtime.target, &runtime.version);
-    let roots: Vec<PathBuf> = std::iter::once(s.script.dir.clone())
+    let roots: Vec<PathBuf> = (s.script.searched_folder().map(PathBuf::from).into_iter())
         .chain(s.paths.iter().cloned())
         .collect();
     let app_finder = AppFinder::new(roots, runtime.stdlib.clone());
@@ -231,7 +245,7 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
         }
     }
     report_compiled_imports(&graph, &interp, progress);
-    report_missing(&graph.missing, &interp, progress);
+    report_missing(&graph.missing, &interp, s.strict, progress)?;
     Ok(Analysis {
         interp,
         runtime,
@@ -692,13 +706,15 @@ fn summarise(
 }
 
 /// Tell the user about imports found nowhere, by how much they matter: those that run whenever
-/// their module does are a warning; those inside functions of installed packages (optional
-/// features: pandas' Excel engines) a note naming them; those the code guards only with `-v`.
+/// their module does are a warning (with `--strict`, the build's error); those inside
+/// functions of installed packages (optional features: pandas' Excel engines) a note naming
+/// them; those the code guards only with `-v`.
 fn report_missing(
     unresolved: &BTreeMap<String, analysis::Site>,
     interp: &Interpreter,
+    strict: bool,
     progress: &Progress,
-) {
+) -> Result<(), Error> {
     let by_need = |need: Need| -> Vec<(&String, &analysis::Site)> {
         (unresolved.iter())
             .filter(|(_, site)| site.need() == need)
@@ -711,6 +727,13 @@ fn report_missing(
             .join(", ")
     };
     let required = by_need(Need::Required);
+    if strict && !required.is_empty() {
+        return Err(Error::MissingImports {
+            count: required.len(),
+            list: describe(&required),
+            python: interp.described(),
+        });
+    }
     if !required.is_empty() {
         progress.warn(&format!(
             "these imports were found nowhere and will fail if they run: {}; install them into {}, or leave them out with --exclude-module",
@@ -739,6 +762,7 @@ fn report_missing(
             describe(&optional)
         ));
     }
+    Ok(())
 }
 
 /// Say what the compiled modules of the bundled distributions import from C (with `-v`), or

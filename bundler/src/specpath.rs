@@ -80,6 +80,11 @@ pub fn table(dir: &Path, name: &str, o: &Options) -> Result<String, Error> {
         runtime_cache: o.runtime_cache,
         bootloader_ignore_signals: o.bootloader_ignore_signals,
         compression_level: o.compression_level,
+        strict: o.strict,
+        version_file: o.version_file.as_deref().map(rel),
+        manifest: o.manifest.clone(),
+        uac_admin: o.uac_admin,
+        uac_uiaccess: o.uac_uiaccess,
         ..ProjectOptions::default()
     };
     toml::to_string(&table).map_err(|e| Error::Internal(e.to_string()))

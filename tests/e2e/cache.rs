@@ -87,13 +87,17 @@ fn a_cached_onefile_unpacks_once_and_reuses_it() {
         root.display()
     );
     assert_eq!(facts(&first)["data"], "data file content");
-    let inode = fs::metadata(root.join("probe.pyc")).unwrap().ino();
+    let inode = fs::metadata(root.join("_pybundle_main/probe.pyc"))
+        .unwrap()
+        .ino();
 
     let (second, _) = run_with_cache(cache.path(), &[]);
     assert!(second.status.success(), "{}", stderr(&second));
     assert_eq!(facts(&second)["meipass"], root.to_string_lossy());
     assert_eq!(
-        fs::metadata(root.join("probe.pyc")).unwrap().ino(),
+        fs::metadata(root.join("_pybundle_main/probe.pyc"))
+            .unwrap()
+            .ino(),
         inode,
         "unpacked again"
     );
@@ -128,11 +132,15 @@ fn a_strict_umask_does_not_defeat_the_cache() {
         fs::metadata(&library).unwrap().permissions().mode() & 0o777,
         0o755
     );
-    let inode = fs::metadata(root.join("probe.pyc")).unwrap().ino();
+    let inode = fs::metadata(root.join("_pybundle_main/probe.pyc"))
+        .unwrap()
+        .ino();
     let (second, _) = run_with_cache_umask(cache.path(), &[], 0o077);
     assert!(second.status.success(), "{}", stderr(&second));
     assert_eq!(
-        fs::metadata(root.join("probe.pyc")).unwrap().ino(),
+        fs::metadata(root.join("_pybundle_main/probe.pyc"))
+            .unwrap()
+            .ino(),
         inode,
         "unpacked again under umask 077"
     );

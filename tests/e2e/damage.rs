@@ -184,7 +184,7 @@ fn verify_checks_every_file_of_a_onedir_folder_under_any_name() {
         .unwrap();
     assert!(inspect.status.success(), "{}", stderr(&inspect));
     assert!(
-        stdout(&inspect).contains("  probe.pyc\n"),
+        stdout(&inspect).contains("  _pybundle_main/probe.pyc\n"),
         "{}",
         stdout(&inspect)
     );
@@ -197,7 +197,7 @@ fn verify_checks_every_file_of_a_onedir_folder_under_any_name() {
         .find(|p| p.extension().is_some_and(|e| e == "so"))
         .expect("an extension module");
     fs::remove_file(&library).unwrap();
-    let pyc = root.0.join("probe.pyc");
+    let pyc = root.0.join("_pybundle_main/probe.pyc");
     let size = fs::metadata(&pyc).unwrap().len() as usize;
     fs::write(&pyc, vec![0u8; size]).unwrap();
     fs::write(root.0.join("stray.txt"), "x").unwrap();
@@ -211,7 +211,7 @@ fn verify_checks_every_file_of_a_onedir_folder_under_any_name() {
         .into_owned();
     assert!(err.contains(&format!("{rel} is missing")), "{err}");
     assert!(
-        err.contains("probe.pyc changed: it has other content"),
+        err.contains("_pybundle_main/probe.pyc changed: it has other content"),
         "{err}"
     );
     assert!(err.contains("stray.txt was not in the bundle"), "{err}");

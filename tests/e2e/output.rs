@@ -70,7 +70,10 @@ fn layouts_match_the_contract() {
     assert!(dist.path().join("one").is_file());
     assert!(dist.path().join("dir/dir").is_file());
     assert!(dist.path().join("dir/_internal/data.txt").is_file());
-    assert!(dist.path().join("dir/_internal/probe.pyc").is_file());
+    assert!(dist
+        .path()
+        .join("dir/_internal/_pybundle_main/probe.pyc")
+        .is_file());
     let mut names: Vec<_> = fs::read_dir(dist.path())
         .unwrap()
         .flatten()
@@ -183,7 +186,7 @@ fn extract_writes_the_bundled_files_and_inspect_lists_them() {
         fs::read_to_string(target.join("data.txt")).unwrap().trim(),
         "data file content"
     );
-    assert!(target.join("probe.pyc").is_file());
+    assert!(target.join("_pybundle_main/probe.pyc").is_file());
 
     let out = Command::new(PYBUNDLE)
         .arg("inspect")
@@ -368,7 +371,10 @@ fn an_interrupted_build_leaves_a_whole_output_and_no_temporary_files() {
                 stderr(&verify)
             );
             if mode == "-D" {
-                assert!(dist.path().join("app/_internal/probe.pyc").is_file());
+                assert!(dist
+                    .path()
+                    .join("app/_internal/_pybundle_main/probe.pyc")
+                    .is_file());
             }
         }
         assert!(

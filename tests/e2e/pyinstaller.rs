@@ -170,7 +170,10 @@ fn the_contents_directory_can_be_renamed_or_dropped() {
         );
         built(&out);
         let root = dist.path().join(root);
-        assert!(root.join("app.pyc").is_file(), "{dir}: no root at {root:?}");
+        assert!(
+            root.join("_pybundle_main/app.pyc").is_file(),
+            "{dir}: no root at {root:?}"
+        );
         assert!(!dist.path().join("app/_internal").exists(), "{dir}");
         let (run, clean) = run_hermetic(&exe, &["helper"]);
         assert_eq!(

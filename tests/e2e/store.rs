@@ -28,7 +28,7 @@ fn stored_modules_and_resources_behave_as_files_do() {
         }
     });
     pycs.sort();
-    assert_eq!(pycs, ["_pybundle_boot.pyc", "app.pyc"]);
+    assert_eq!(pycs, ["_pybundle_boot.pyc", "_pybundle_main/app.pyc"]);
     assert!(root.0.join("tmpl/page.html").is_file());
     assert!(!site.join("tzdata/zoneinfo/Europe/Paris").exists());
     let stored = root.stored();

@@ -61,7 +61,7 @@ fn hello_holds_its_script_cpython_and_a_pruned_standard_library() {
     let paths = paths(&c);
     let version = a.interp.version_short.clone();
     for expected in [
-        "hello.pyc".to_string(),
+        "_pybundle_main/hello.pyc".to_string(),
         "_pybundle_boot.pyc".to_string(),
         format!("lib/{}", a.runtime.library_name),
         format!("lib/python{}.zip", version.replace('.', "")),

@@ -13,6 +13,7 @@ use crate::analysis::graph::app::{has_python_files, Found, Local};
 use crate::compile::{Compiler, Job};
 use crate::contents::{Contents, Item, Origin};
 use crate::error::Error;
+use crate::layout;
 
 /// The script a bundle is built from.
 #[derive(Debug, Clone)]
@@ -23,10 +24,40 @@ pub struct Script {
     pub file_name: String,
     /// `app`: the default output name and the compiled script's stem.
     pub stem: String,
+    pub kind: ScriptKind,
+}
+
+/// Where a main script came from, which decides where its imports are looked for first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScriptKind {
+    /// The user's file: its folder is searched first, as `python app.py` searches it.
+    File,
+    /// The wrapper pip writes for a console script, made by pybundle: its folder holds nothing
+    /// of the app (pip's lives in `bin/`), so a script named like its package finds the
+    /// package, not itself.
+    ConsoleScript,
 }
 
 impl Script {
+    /// The user's script file at `path`.
     pub fn locate(path: &Path) -> Result<Self, Error> {
+        Self::of_kind(path, ScriptKind::File)
+    }
+
+    /// A console script's wrapper that pybundle wrote at `path`.
+    pub fn console_script(path: &Path) -> Result<Self, Error> {
+        Self::of_kind(path, ScriptKind::ConsoleScript)
+    }
+
+    /// The folder searched first for the app's modules, as `sys.path[0]` is for the script.
+    pub fn searched_folder(&self) -> Option<&Path> {
+        match self.kind {
+            ScriptKind::File => Some(&self.dir),
+            ScriptKind::ConsoleScript => None,
+        }
+    }
+
+    fn of_kind(path: &Path, kind: ScriptKind) -> Result<Self, Error> {
         let meta = fs::metadata(path).map_err(|_| Error::ScriptMissing(path.to_path_buf()))?;
         if !meta.is_file() {
             return Err(Error::ScriptNotFile(path.to_path_buf()));
@@ -51,17 +82,15 @@ impl Script {
             dir,
             file_name,
             stem,
+            kind,
         })
     }
 
-    /// Where the compiled script sits in the bundle root.
+    /// Where the compiled script sits in the bundle.
     pub fn compiled_dest(&self) -> String {
-        format!("{}.pyc", self.stem)
+        format!("{}/{}.pyc", layout::MAIN_DIR, self.stem)
     }
 }
-
-/// Where runtime hooks go in the bundle.
-pub const HOOKS_DIR: &str = "_pybundle_hooks";
 
 /// What was collected, for the build summary.
 #[derive(Debug, Default)]
@@ -98,7 +127,7 @@ pub fn add_app(
     for (i, hook) in hooks.iter().enumerate() {
         let file = file_name(hook)?;
         let stem = file.strip_suffix(".py").unwrap_or(&file);
-        let dest = format!("{HOOKS_DIR}/{i:02}_{stem}.pyc");
+        let dest = format!("{}/{i:02}_{stem}.pyc", layout::HOOKS_DIR);
         let job = Job {
             source: hook.clone(),
             display: file.clone(),

@@ -1,12 +1,13 @@
 //! What a build bundles, as the user named it: a script file, an entry point
-//! (`package.module:function`), or a project (a folder whose `pyproject.toml` names console
-//! scripts in `[project.scripts]` or `[project.gui-scripts]`; with no argument, the current
-//! folder's). An entry point becomes the small script pip writes for a console script, so the
-//! rest of the build sees a script like any other.
+//! (`package.module:function`), or a project (a folder with a `pyproject.toml`, `setup.cfg`
+//! or `setup.py`, whose console scripts [`super::scripts`] finds; with no argument, the
+//! current folder's). An entry point becomes the small script pip writes for a console
+//! script, so the rest of the build sees a script like any other.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::scripts::{Declared, Project};
 use crate::error::Error;
 
 /// What the command line named.
@@ -16,14 +17,18 @@ pub enum Named {
     /// `package.module:function`, run with the current folder (and its `src/`) on the path,
     /// as `python -c` would.
     EntryPoint(EntryPoint),
-    /// A project's `pyproject.toml`.
-    Project(PathBuf),
+    /// A project's folder (the one named, or the current one).
+    Project(Project),
+    /// Nothing, in a folder that is no project: only `--entry-point` can say what to build
+    /// (an installed distribution's console script).
+    Nothing,
 }
 
 /// A console script: its name and what it calls.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EntryPoint {
-    /// The command's name (`[project.scripts]`' key; the function's name for a bare one).
+    /// The command's name (`[project.scripts]`' key; for an entry point named alone, the
+    /// console script that calls it, else its top package).
     pub name: String,
     pub module: String,
     /// The object called, possibly dotted (`Class.method`).
@@ -71,27 +76,20 @@ impl EntryPoint {
     }
 }
 
-/// What `arg` names; with none, the project in `cwd`.
+/// What `arg` names; with none, the project in `cwd` if it is one.
 pub fn name(arg: Option<&Path>, cwd: &Path) -> Result<Named, Error> {
     let Some(arg) = arg else {
-        let file = cwd.join("pyproject.toml");
-        if !file.is_file() {
-            return Err(Error::NothingToBundle(cwd.to_path_buf()));
-        }
-        return Ok(Named::Project(file));
+        return Ok(Project::at(cwd).map_or(Named::Nothing, Named::Project));
     };
     if arg.is_dir() {
-        let file = arg.join("pyproject.toml");
-        if !file.is_file() {
-            return Err(Error::FolderWithoutProject(arg.to_path_buf()));
-        }
-        return Ok(Named::Project(file));
+        return Project::at(arg)
+            .map(Named::Project)
+            .ok_or_else(|| Error::FolderWithoutProject(arg.to_path_buf()));
     }
     if !arg.exists() {
         if let Some(text) = arg.to_str().filter(|t| t.contains(':')) {
-            let attr = text.rsplit(':').next().unwrap_or(text);
-            let name = attr.rsplit('.').next().unwrap_or(attr);
-            return EntryPoint::parse(name, text, false)
+            let top = text.split(['.', ':']).next().unwrap_or(text).trim();
+            return EntryPoint::parse(top, text, false)
                 .map(Named::EntryPoint)
                 .ok_or_else(|| Error::BadEntryPoint(text.to_string()));
         }
@@ -99,76 +97,25 @@ pub fn name(arg: Option<&Path>, cwd: &Path) -> Result<Named, Error> {
     Ok(Named::Script(arg.to_path_buf()))
 }
 
-/// The console scripts of the project whose `pyproject.toml` is `file`, in the file's order
-/// of sections (`scripts` then `gui-scripts`), by name within each.
-pub fn entry_points(file: &Path) -> Result<Vec<EntryPoint>, Error> {
-    let bad = |why: String| Error::Config {
-        path: file.to_path_buf(),
-        why,
-    };
-    let text = fs::read_to_string(file).map_err(|e| bad(format!("cannot be read: {e}")))?;
-    let doc: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| bad(e.message().to_string()))?;
-    let project = doc.get("project").and_then(toml::Value::as_table);
-    let mut out = Vec::new();
-    for (section, gui) in [("scripts", false), ("gui-scripts", true)] {
-        let Some(table) = project.and_then(|p| p.get(section)) else {
-            continue;
-        };
-        let table = table
-            .as_table()
-            .ok_or_else(|| bad(format!("[project.{section}] must be a table")))?;
-        for (name, value) in table {
-            let text = value.as_str().unwrap_or_default();
-            let entry = EntryPoint::parse(name, text, gui).ok_or_else(|| {
-                bad(format!(
-                    "[project.{section}] {name} = {value} is not an entry point: write it as \"package.module:function\""
-                ))
-            })?;
-            out.push(entry);
-        }
-    }
-    if out.is_empty() {
-        return Err(Error::NoEntryPoints(file.to_path_buf()));
-    }
-    Ok(out)
-}
-
-/// `[project].name` of the `pyproject.toml` at `file`, if it has one.
-pub fn project_name(file: &Path) -> Option<String> {
-    let doc: toml::Table = fs::read_to_string(file).ok()?.parse().ok()?;
-    let name = doc.get("project")?.get("name")?.as_str()?;
-    Some(name.to_string())
-}
-
-/// The entry point to build: the one named, or the only one.
-pub fn choose(
-    entries: Vec<EntryPoint>,
-    wanted: Option<&str>,
-    file: &Path,
-) -> Result<EntryPoint, Error> {
-    let names = || {
-        (entries.iter())
-            .map(|e| e.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match wanted {
-        Some(wanted) => (entries.iter())
-            .find(|e| e.name == wanted)
-            .cloned()
-            .ok_or_else(|| Error::UnknownEntryPoint {
-                name: wanted.to_string(),
-                file: file.to_path_buf(),
-                names: names(),
-            }),
-        None if entries.len() == 1 => Ok(entries[0].clone()),
-        None => Err(Error::ManyEntryPoints {
-            file: file.to_path_buf(),
-            names: names(),
+/// The console script to build when none is named: the only one declared (`None` when
+/// there is none).
+pub fn only(declared: &Declared) -> Result<Option<EntryPoint>, Error> {
+    match declared.scripts.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one.clone())),
+        several => Err(Error::ManyEntryPoints {
+            place: declared.source.clone(),
+            names: (several.iter())
+                .map(|e| e.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         }),
     }
+}
+
+/// The console script called `name`, if `declared` has it.
+pub fn named(declared: &Declared, name: &str) -> Option<EntryPoint> {
+    declared.scripts.iter().find(|e| e.name == name).cloned()
 }
 
 /// Where a project's own modules are, when they are not installed: its `src/` (the src
@@ -213,37 +160,23 @@ mod tests {
     }
 
     #[test]
-    fn a_project_names_its_console_scripts_and_one_is_chosen() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("pyproject.toml");
-        fs::write(
-            &file,
-            "[project]\nname = \"x\"\n[project.scripts]\nhello = \"x.cli:hello\"\nbye = \"x.cli:bye\"\n[project.gui-scripts]\nwin = \"x.gui:main\"\n",
-        )
-        .unwrap();
-        let all = entry_points(&file).unwrap();
-        let names: Vec<&str> = all.iter().map(|e| e.name.as_str()).collect();
-        assert_eq!(names, ["bye", "hello", "win"]);
-        assert!(all[2].gui);
-        let err = choose(all.clone(), None, &file).unwrap_err().to_string();
+    fn one_console_script_is_chosen_by_name_or_by_being_alone() {
+        let script = |name: &str| EntryPoint::parse(name, "x.cli:main", false).unwrap();
+        let mut declared = Declared {
+            scripts: vec![script("bye"), script("hello")],
+            source: "[project.scripts] of pyproject.toml".into(),
+        };
+        let err = only(&declared).unwrap_err().to_string();
         assert!(
-            err.contains("bye, hello, win") && err.contains("--entry-point"),
+            err.contains("bye, hello") && err.contains("--entry-point"),
             "{err}"
         );
-        assert_eq!(
-            choose(all.clone(), Some("hello"), &file).unwrap().attr,
-            "hello"
-        );
-        let err = choose(all, Some("nope"), &file).unwrap_err().to_string();
-        assert!(err.contains("nope"), "{err}");
-        assert_eq!(
-            name(None, dir.path()).unwrap(),
-            Named::Project(file.clone())
-        );
-        assert_eq!(
-            name(Some(dir.path()), Path::new("/")).unwrap(),
-            Named::Project(file)
-        );
+        assert_eq!(named(&declared, "hello").unwrap().name, "hello");
+        assert_eq!(named(&declared, "nope"), None);
+        declared.scripts.pop();
+        assert_eq!(only(&declared).unwrap().unwrap().name, "bye");
+        declared.scripts.pop();
+        assert_eq!(only(&declared).unwrap(), None);
     }
 
     #[test]
@@ -252,7 +185,14 @@ mod tests {
         let cwd = dir.path();
         assert!(matches!(
             name(Some(Path::new("pkg.cli:main")), cwd),
-            Ok(Named::EntryPoint(EntryPoint { ref name, .. })) if name == "main"
+            Ok(Named::EntryPoint(EntryPoint { ref name, .. })) if name == "pkg"
+        ));
+        assert_eq!(name(None, cwd).unwrap(), Named::Nothing);
+        fs::write(cwd.join("setup.py"), "").unwrap();
+        assert!(matches!(name(None, cwd), Ok(Named::Project(_))));
+        assert!(matches!(
+            name(Some(cwd), Path::new("/")),
+            Ok(Named::Project(_))
         ));
         assert!(matches!(
             name(Some(Path::new("app.py")), cwd),
@@ -262,7 +202,5 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("package.module:function"), "{err}");
-        let err = name(None, cwd).unwrap_err().to_string();
-        assert!(err.contains("pyproject.toml"), "{err}");
     }
 }

@@ -5,8 +5,10 @@
 //! uv's `Combine` and `*Settings::resolve`.)
 
 pub mod entry;
+pub mod ini;
 pub mod options;
 pub mod project;
+pub mod scripts;
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -18,11 +20,13 @@ use crate::app::Script;
 use crate::cli::BuildArgs;
 use crate::error::Error;
 use crate::excludes::Excludes;
+use crate::interpreter::Interpreter;
 use crate::layout;
 use crate::target::{Os, Target};
 use crate::workpath::Workpath;
 use entry::{EntryPoint, Named};
 use options::{Combine, Options};
+use scripts::Project;
 
 /// zstd level of release builds. Measured on examples/hello: level 3 gives 12.8 MB in 0.6 s,
 /// 9 gives 11.8 MB in 1.1 s, 19 gives 10.7 MB in 9.8 s; 9 keeps builds in seconds.
@@ -134,6 +138,11 @@ pub struct BuildSettings {
     pub project_file: Option<PathBuf>,
     /// One line each for options accepted that change nothing here, and why.
     pub notes: Vec<String>,
+    /// A required import found nowhere fails the build (`--strict`).
+    pub strict: bool,
+    /// The interpreter, when deciding what to bundle needed it asked already (a project's
+    /// console scripts); the build then asks it nothing again.
+    pub interpreter: Option<Interpreter>,
     /// The combined options, for `--specpath`.
     pub options: Options,
 }
@@ -144,19 +153,24 @@ impl BuildSettings {
     pub fn from_args(args: &BuildArgs) -> Result<Vec<Self>, Error> {
         let cli = Options::from_cli(args)?;
         let cwd = absolute(Path::new("."))?;
-        let named = entry::name(args.script.as_deref(), &cwd)?;
-        if !matches!(named, Named::Project(_))
-            && (args.entry_point.is_some() || args.all_entry_points)
-        {
-            let what = args.script.as_deref().unwrap_or(Path::new("."));
-            return Err(Error::EntryPointWithoutProject(what.display().to_string()));
-        }
-        match named {
+        let picks_scripts = cli.entry_point.is_some() || cli.all_entry_points == Some(true);
+        match entry::name(args.script.as_deref(), &cwd)? {
             Named::Script(script) => {
+                if picks_scripts {
+                    return Err(Error::EntryPointWithoutProject(
+                        script.display().to_string(),
+                    ));
+                }
                 let (options, applied) = with_project(cli, project::find(&script))?;
                 Ok(vec![Self::resolve(&script, options, applied)?])
             }
-            Named::EntryPoint(entry) => {
+            Named::EntryPoint(mut entry) => {
+                if picks_scripts {
+                    return Err(Error::EntryPointWithoutProject(format!(
+                        "{}:{}",
+                        entry.module, entry.attr
+                    )));
+                }
                 // As `python -c` would: the current folder (and its src/) on the path. The
                 // settings: the pyproject.toml nearest the current folder (`find` starts at a
                 // script's folder, hence a name in it).
@@ -166,43 +180,163 @@ impl BuildSettings {
                 if cwd.join("src").is_dir() {
                     options.paths.push(cwd.join("src"));
                 }
-                Ok(vec![Self::for_entry_point(&entry, options, applied)?])
-            }
-            Named::Project(file) => {
-                let all = entry::entry_points(&file)?;
-                let chosen = if args.all_entry_points {
-                    if args.name.is_some() {
-                        return Err(Error::NameWithAllEntryPoints);
-                    }
-                    all
-                } else {
-                    vec![entry::choose(all, args.entry_point.as_deref(), &file)?]
+                // Named after the console script that calls it, where one does.
+                let interp = Interpreter::find(options.python.as_deref())?;
+                let here = match Project::at(&cwd) {
+                    Some(project) => project.declared()?.scripts,
+                    None => Vec::new(),
                 };
-                let (mut options, applied) = with_project(cli, Some(file.clone()))?;
-                let dir = file.parent().unwrap_or(Path::new("."));
-                options.paths.push(entry::source_folder(dir));
-                if args.all_entry_points && chosen.len() > 1 && !options.onefile.unwrap_or(false) {
-                    // One folder: the first script's build, the others beside it.
-                    let mut build = Self::for_entry_point(&chosen[0], options.clone(), applied)?;
-                    for entry in &chosen[1..] {
-                        let work = build.workpath.root().join("entry-points");
-                        let script = Script::locate(&entry::write_script(entry, &work)?)?;
-                        build.companions.push(Companion {
-                            name: entry.name.clone(),
-                            module: entry.module.clone(),
-                            script,
-                        });
-                    }
-                    build.folder_name =
-                        Some(entry::project_name(&file).unwrap_or_else(|| build.name.clone()));
-                    check_name(build.folder_name.as_deref().unwrap_or_default())?;
-                    return Ok(vec![build]);
+                let installed = scripts::installed(&interp.site_packages);
+                let calling = (here.iter())
+                    .chain(installed.iter().flat_map(|i| &i.scripts))
+                    .find(|e| e.module == entry.module && e.attr == entry.attr);
+                if let Some(script) = calling {
+                    entry.name = script.name.clone();
+                    entry.gui = script.gui;
                 }
-                (chosen.iter())
-                    .map(|e| Self::for_entry_point(e, options.clone(), applied.clone()))
-                    .collect()
+                let mut build = Self::for_entry_point(&entry, options, applied)?;
+                build.interpreter = Some(interp);
+                Ok(vec![build])
+            }
+            Named::Project(project) => {
+                let (options, applied) = with_project(cli, project.pyproject.clone())?;
+                Self::for_project(Some(&project), options, applied)
+            }
+            Named::Nothing => {
+                if cli.entry_point.is_none() {
+                    return Err(Error::NothingToBundle(cwd));
+                }
+                Self::for_project(None, cli, None)
             }
         }
+    }
+
+    /// The builds of a project's console scripts (`project`), or of an installed tool's
+    /// (`--entry-point NAME` outside any project): the one named, the only one, or each with
+    /// `--all-entry-points`. A project declares them in its files; a `setup.py` project, in
+    /// its installed distribution's `entry_points.txt` only.
+    fn for_project(
+        project: Option<&Project>,
+        mut options: Options,
+        applied: Option<PathBuf>,
+    ) -> Result<Vec<Self>, Error> {
+        let wanted = options.entry_point.clone();
+        let all = options.all_entry_points.unwrap_or(false);
+        if all && wanted.is_some() {
+            return Err(Error::EntryPointWithAllEntryPoints);
+        }
+        if all && options.name.is_some() {
+            return Err(Error::NameWithAllEntryPoints);
+        }
+        let interp = Interpreter::find(options.python.as_deref())?;
+        let installed = scripts::installed(&interp.site_packages);
+        let name = project.and_then(Project::name);
+        let own = name
+            .as_deref()
+            .and_then(|n| scripts::find_distribution(&installed, n));
+        let project_installed = name
+            .as_deref()
+            .is_some_and(|n| scripts::is_installed(&interp.site_packages, n));
+        let mut declared = match project {
+            Some(project) => project.declared()?,
+            None => scripts::Declared::default(),
+        };
+        if declared.scripts.is_empty() {
+            if let Some(own) = own {
+                declared = own.declared();
+            }
+        }
+        let no_scripts = || match project {
+            Some(project) => Error::NoEntryPoints {
+                project: project.dir.clone(),
+                installed: if project_installed {
+                    String::new()
+                } else {
+                    format!(
+                        ", and it is not installed for {} (where a setup.py project's would be listed); install it there (pip install .)",
+                        interp.described()
+                    )
+                },
+            },
+            None => Error::Internal("no project and no console script named".into()),
+        };
+        // The project's own scripts come from its sources unless it is installed, in which
+        // case they run from the installed distribution, as its console scripts do.
+        let mut from_project = true;
+        let chosen: Vec<EntryPoint> = if all {
+            if declared.scripts.is_empty() {
+                return Err(no_scripts());
+            }
+            declared.scripts.clone()
+        } else if let Some(wanted) = &wanted {
+            match entry::named(&declared, wanted) {
+                Some(entry) => vec![entry],
+                None => {
+                    let elsewhere = (installed.iter())
+                        .flat_map(|i| i.scripts.iter().map(move |e| (i, e)))
+                        .find(|(_, e)| e.name == *wanted);
+                    let Some((dist, entry)) = elsewhere else {
+                        let python = interp.described();
+                        return Err(match project {
+                            Some(_) if !declared.scripts.is_empty() => Error::UnknownEntryPoint {
+                                name: wanted.clone(),
+                                place: declared.source.clone(),
+                                names: (declared.scripts.iter())
+                                    .map(|e| e.name.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", "),
+                                python,
+                            },
+                            _ => Error::NoConsoleScript {
+                                name: wanted.clone(),
+                                python,
+                            },
+                        });
+                    };
+                    from_project = own.is_some_and(|o| o.distribution == dist.distribution);
+                    vec![entry.clone()]
+                }
+            }
+        } else {
+            vec![entry::only(&declared)?.ok_or_else(no_scripts)?]
+        };
+        let mut notes = Vec::new();
+        if let (Some(project), true, false) = (project, from_project, project_installed) {
+            let src = entry::source_folder(&project.dir);
+            notes.push(format!(
+                "{} is not installed for {}: its modules are taken from {}, and importlib.metadata will not find it (pip install . bundles it with its metadata)",
+                name.as_deref().unwrap_or("the project"),
+                interp.described(),
+                src.display()
+            ));
+            options.paths.push(src);
+        }
+        let mut builds = if all && chosen.len() > 1 && !options.onefile.unwrap_or(false) {
+            // One folder: the first script's build, the others beside it.
+            let mut build = Self::for_entry_point(&chosen[0], options.clone(), applied)?;
+            for entry in &chosen[1..] {
+                let work = build.workpath.root().join("entry-points");
+                let script = Script::console_script(&entry::write_script(entry, &work)?)?;
+                build.companions.push(Companion {
+                    name: entry.name.clone(),
+                    module: entry.module.clone(),
+                    script,
+                });
+            }
+            let folder = name.clone().unwrap_or_else(|| build.name.clone());
+            check_name(&folder)?;
+            build.folder_name = Some(folder);
+            vec![build]
+        } else {
+            (chosen.iter())
+                .map(|e| Self::for_entry_point(e, options.clone(), applied.clone()))
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        for build in &mut builds {
+            build.notes.extend(notes.iter().cloned());
+            build.interpreter = Some(interp.clone());
+        }
+        Ok(builds)
     }
 
     /// The build of one console script: its generated script (in the workpath), named after
@@ -217,7 +351,8 @@ impl BuildSettings {
         if entry.gui && options.windowed.is_none() {
             options.windowed = Some(true);
         }
-        Self::resolve(&script, options, project_file)
+        let script = Script::console_script(&script)?;
+        Self::resolve_script(script, options, project_file)
     }
 
     /// Apply defaults to `options` and check every value.
@@ -226,7 +361,14 @@ impl BuildSettings {
         o: Options,
         project_file: Option<PathBuf>,
     ) -> Result<Self, Error> {
-        let script = Script::locate(script)?;
+        Self::resolve_script(Script::locate(script)?, o, project_file)
+    }
+
+    fn resolve_script(
+        script: Script,
+        o: Options,
+        project_file: Option<PathBuf>,
+    ) -> Result<Self, Error> {
         let name = o.name.clone().unwrap_or_else(|| script.stem.clone());
         check_name(&name)?;
         let mode = if o.onefile.unwrap_or(false) {
@@ -382,6 +524,8 @@ impl BuildSettings {
             script,
             companions: Vec::new(),
             folder_name: None,
+            strict: o.strict.unwrap_or(false),
+            interpreter: None,
             options: o,
         })
     }

@@ -13,6 +13,12 @@ use crate::error::Error;
 /// Every setting, unset unless given. Lists replace each other whole.
 #[derive(Debug, Default, Clone)]
 pub struct Options {
+    /// The console script to build (`--entry-point`).
+    pub entry_point: Option<String>,
+    /// Every console script of the project (`--all-entry-points`).
+    pub all_entry_points: Option<bool>,
+    /// A required import found nowhere fails the build (`--strict`).
+    pub strict: Option<bool>,
     pub onefile: Option<bool>,
     pub name: Option<String>,
     pub distpath: Option<PathBuf>,
@@ -93,6 +99,9 @@ impl Combine for Options {
         combine_fields!(
             self,
             other,
+            entry_point,
+            all_entry_points,
+            strict,
             onefile,
             name,
             distpath,
@@ -161,6 +170,9 @@ impl Options {
     pub fn from_cli(args: &BuildArgs) -> Result<Self, Error> {
         let here = Path::new("");
         Ok(Options {
+            entry_point: args.entry_point.clone(),
+            all_entry_points: flag(args.all_entry_points),
+            strict: flag(args.strict),
             onefile: either(args.onefile, args.onedir),
             name: args.name.clone(),
             distpath: args.distpath.clone(),

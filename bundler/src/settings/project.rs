@@ -22,6 +22,12 @@ pub const FILE: &str = "pyproject.toml";
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ProjectOptions {
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry_point: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub all_entry_points: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strict: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub onefile: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub onedir: Option<bool>,
@@ -338,6 +344,9 @@ impl ProjectOptions {
         let paths = |list: Vec<String>| list.into_iter().map(|p| base.join(p)).collect();
         let elsewhere = self.elsewhere();
         Ok(Options {
+            entry_point: self.entry_point,
+            all_entry_points: self.all_entry_points,
+            strict: self.strict,
             onefile: self.onefile.or(self.onedir.map(|d| !d)),
             name: self.name,
             distpath: path(self.distpath),
