@@ -63,7 +63,7 @@ pub enum Command {
     /// Show what a built executable or folder holds.
     Inspect {
         /// A onefile executable, or a onedir folder or its executable.
-        path: PathBuf,
+        path: Option<PathBuf>,
         /// Why things are in the bundle: every distribution and the largest files; or, given a
         /// distribution's name or a file's path in the bundle, that one.
         #[arg(long, value_name = "NAME|PATH", num_args = 0..=1, default_missing_value = "")]
@@ -329,28 +329,64 @@ pub struct Elsewhere {
     pub osx_entitlements_file: Option<PathBuf>,
 }
 
+/// The subcommands, and what else may come first.
+const KNOWN: &[&str] = &[
+    "build",
+    "inspect",
+    "extract",
+    "verify",
+    "cache",
+    "completions",
+    "import-spec",
+    "help",
+    "-h",
+    "--help",
+    "-V",
+    "--version",
+];
+
 /// Insert the implicit `build` so `pybundle app.py -F` parses.
 pub fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
-    const KNOWN: &[&str] = &[
-        "build",
-        "inspect",
-        "extract",
-        "verify",
-        "cache",
-        "completions",
-        "import-spec",
-        "help",
-        "-h",
-        "--help",
-        "-V",
-        "--version",
-    ];
     if let Some(first) = args.get(1) {
         if !KNOWN.iter().any(|k| first == *k) {
             args.insert(1, "build".into());
         }
     }
     args
+}
+
+/// A first word that is no file and reads like a misspelt command (`pybundle inspekt dist/x`)
+/// is a mistake to name, not a script to build: the command it is closest to, if any.
+pub fn misspelt_command(args: &[OsString]) -> Option<&'static str> {
+    let first = args.get(1)?.to_str()?;
+    let plain = !first.is_empty() && first.chars().all(|c| c.is_ascii_lowercase() || c == '-');
+    if !plain || KNOWN.contains(&first) || std::path::Path::new(first).exists() {
+        return None;
+    }
+    (KNOWN.iter())
+        .filter(|k| k.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
+        .map(|k| (edit_distance(first, k), *k))
+        .filter(|(d, k)| *d <= 2 && *d < k.len() / 2 + 1)
+        .min()
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance, for command names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 #[cfg(test)]
@@ -477,6 +513,17 @@ pub mod tests {
         }
         // -D/-F, -c/-w override each other; -q/-v conflict, and PyInstaller has neither.
         Cli::try_parse_from(argv).expect("PyInstaller's options parse");
+    }
+
+    #[test]
+    fn a_misspelt_command_is_named_not_built() {
+        let args = |first: &str| vec![OsString::from("pybundle"), OsString::from(first)];
+        assert_eq!(misspelt_command(&args("inspekt")), Some("inspect"));
+        assert_eq!(misspelt_command(&args("verfy")), Some("verify"));
+        assert_eq!(misspelt_command(&args("biuld")), Some("build"));
+        for fine in ["inspect", "app.py", "pkg.cli:main", "myproject", "-F", "x"] {
+            assert_eq!(misspelt_command(&args(fine)), None, "{fine}");
+        }
     }
 
     #[test]

@@ -126,12 +126,12 @@ fn executable_of(path: &Path) -> Result<PathBuf, Error> {
         1 => Ok(found.remove(0)),
         0 => Err(Error::BadBundle {
             path: path.to_path_buf(),
-            why: "is a folder that holds no pybundle executable; pass the executable itself, or the folder pybundle wrote (dist/NAME)".into(),
+            why: "it is a folder that holds no pybundle executable; pass the executable itself, or the folder pybundle wrote (dist/NAME)".into(),
         }),
         _ => Err(Error::BadBundle {
             path: path.to_path_buf(),
             why: format!(
-                "holds {} pybundle executables; pass the one you mean",
+                "it holds {} pybundle executables; pass the one you mean",
                 found.len()
             ),
         }),
@@ -322,7 +322,7 @@ pub fn extract(exe: &Path, dest: &Path) -> Result<(), Error> {
         return Err(Error::BadBundle {
             path: opened.exe,
             why: format!(
-                "is a onedir launcher; its files are already in {}",
+                "it is a onedir launcher; its files are already in {}",
                 root.display()
             ),
         });
@@ -345,7 +345,7 @@ pub fn extract(exe: &Path, dest: &Path) -> Result<(), Error> {
         .extract_all(dest, 0o755)
         .map_err(|e| Error::BadBundle {
             path: opened.exe.clone(),
-            why: format!("could not be extracted: {e}"),
+            why: format!("it could not be extracted: {e}"),
         })?;
     print_all(&format!(
         "{} files written to {}\n",

@@ -102,7 +102,7 @@ pub enum Error {
     Read { path: PathBuf, source: io::Error },
     #[error("the path {0} contains characters pybundle cannot store (not UTF-8, a tab or a newline); rename it")]
     BadPath(PathBuf),
-    #[error("{path} {why}")]
+    #[error("{path}: {why}")]
     BadBundle { path: PathBuf, why: String },
     #[error(
         "SOURCE_DATE_EPOCH={0:?} is not a whole number of seconds since 1970; fix it or unset it"
@@ -136,13 +136,13 @@ pub enum Error {
     TclMissing { why: String },
     #[error("--target {0:?} is not a platform pybundle builds for; use linux-x86_64, linux-aarch64, windows-x64 or macos-arm64 (or a Rust target triple)")]
     UnknownTarget(String),
-    #[error("--target {0} needs that platform's CPython: pass --runtime with a folder or archive of it (python-build-standalone's install_only archive, Debian packages unpacked together, or your own `make install`)")]
+    #[error("--target {0} needs that platform's CPython: pass --runtime with {hint}", hint = .0.runtime_hint())]
     TargetNeedsRuntime(Target),
     #[error(
         "--target {0} is not supported yet; build for linux-x86_64, linux-aarch64 or windows-x64"
     )]
     TargetNotYet(Target),
-    #[error("this pybundle carries no launcher for {0}; build one into it from pybundle's source folder with `tools/add-target {0}`")]
+    #[error("this pybundle carries no launcher for {0} (`pybundle --version` lists those it carries); build one into it from pybundle's source folder with `tools/add-target {0}`, or install a pybundle wheel, which carries every launcher")]
     NoStub(Target),
     #[error("--runtime {path} is not a CPython pybundle can use for {target}: {why}")]
     BadRuntime {

@@ -11,7 +11,13 @@ use pybundle::{commands, interrupt, pipeline, spec_file, summary};
 
 fn main() -> ExitCode {
     interrupt::say_so();
-    let argv = cli::with_default_command(std::env::args_os().collect());
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(command) = cli::misspelt_command(&argv) {
+        let typed = argv[1].to_string_lossy();
+        eprintln!("error: `{typed}` is neither a command nor a file; did you mean `pybundle {command}`? (`pybundle --help` lists the commands)");
+        return ExitCode::FAILURE;
+    }
+    let argv = cli::with_default_command(argv);
     // `pybundle build X.spec`: the spec's settings stand where its path was.
     let argv = match spec_file::expand(argv) {
         Ok((argv, warnings)) => {
@@ -42,6 +48,15 @@ fn main() -> ExitCode {
                 .map(|()| ExitCode::SUCCESS)
         }
         Command::Inspect { path, why, json } => {
+            // `inspect --why dist/app`: the path was read as --why's value.
+            let (path, why) = match (path, why) {
+                (Some(path), why) => (path, why),
+                (None, Some(path)) if !path.is_empty() => (path.into(), Some(String::new())),
+                (None, _) => {
+                    eprintln!("error: name the bundle to inspect: pybundle inspect dist/app");
+                    return ExitCode::FAILURE;
+                }
+            };
             let result = match (why, json) {
                 (_, true) => commands::inspect_json(&path),
                 (Some(what), false) => commands::inspect_why(&path, &what),

@@ -40,6 +40,15 @@ impl Target {
         }
     }
 
+    /// Where a CPython for this target comes from, for the message that asks for one.
+    pub fn runtime_hint(self) -> &'static str {
+        match self.os() {
+            Os::Windows => "python.org's embeddable CPython, a zip that `tools/windows-runtime` fetches and checks (docs/windows.md)",
+            Os::Linux => "a folder or archive of it: python-build-standalone's install_only archive, Debian's packages unpacked together (`tools/debian-runtime`, docs/targets.md), or your own `make install`",
+            Os::Macos => "python-build-standalone's install_only archive for macOS",
+        }
+    }
+
     /// The name users type (`--target linux-aarch64`).
     pub fn name(self) -> &'static str {
         match self {

@@ -403,3 +403,43 @@ fn windows_resources_that_cannot_be_read_are_refused_before_the_build() {
     );
     assert!(err.contains("--manifest none.xml: is neither XML"), "{err}");
 }
+
+/// A misspelt command is named as one, not built as a script called `inspekt`.
+#[test]
+fn a_misspelt_command_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(PYBUNDLE)
+        .args(["inspekt", "dist/app"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("`pybundle inspect`"), "{err}");
+    assert!(is_empty_dir(dir.path()), "a build started");
+}
+
+/// Another platform without its runtime: the message says where that platform's CPython
+/// comes from.
+#[test]
+fn a_target_without_its_runtime_names_where_to_get_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("app.py");
+    fs::write(&script, "print(1)\n").unwrap();
+    for (target, hint) in [
+        ("windows-x64", "tools/windows-runtime"),
+        ("linux-aarch64", "tools/debian-runtime"),
+    ] {
+        let err = refused(
+            dir.path(),
+            &[
+                script.as_os_str(),
+                OsStr::new("--target"),
+                OsStr::new(target),
+            ],
+            true,
+        );
+        assert!(err.contains(hint), "{target}: {err}");
+    }
+}

@@ -80,6 +80,10 @@ fn inspect_says_why_each_part_is_in_the_bundle() {
     );
     let all = pybundle(&["inspect", exe, "--why"]);
     assert!(stdout(&all).contains("largest files"), "{}", stdout(&all));
+    // `--why` before the bundle: the bundle is not taken for what to explain.
+    let before = pybundle(&["inspect", "--why", exe]);
+    assert!(before.status.success(), "{}", stderr(&before));
+    assert_eq!(stdout(&before), stdout(&all));
     let unknown = pybundle(&["inspect", exe, "--why", "nothere"]);
     assert_eq!(unknown.status.code(), Some(1));
     assert_eq!(stderr(&unknown).lines().count(), 1, "{}", stderr(&unknown));
