@@ -69,7 +69,15 @@ fn main() {
                 );
             }
             Some(_) => continue,
-            None if !(installed && linkable) => continue,
+            None if installed && !linkable => {
+                // Half a toolchain: say so, rather than leave that target's launcher out in
+                // silence (tools/add-target installs the rest).
+                println!(
+                    "cargo:warning=no {name} launcher: the Rust target {triple} is installed but its linker {linker} is not on PATH; run tools/add-target {name}"
+                );
+                continue;
+            }
+            None if !installed => continue,
             None => {}
         }
         triples.push(triple.to_string());
@@ -98,6 +106,34 @@ fn main() {
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_BUILD_TARGET");
+    // Nor are the compilers and linkers a wrapper chose for the outer build (maturin's and
+    // cargo-zigbuild's zig, for a wheel whose pybundle runs on glibc 2.17): each stub builds
+    // with its target's own toolchain (.cargo/config.toml), the same however pybundle is built.
+    for (key, _) in env::vars_os() {
+        let Some(key) = key.to_str() else { continue };
+        let per_target = [
+            "CC_",
+            "CXX_",
+            "AR_",
+            "RANLIB_",
+            "CMAKE_TOOLCHAIN_FILE_",
+            "CFLAGS_",
+        ]
+        .iter()
+        .any(|p| key.starts_with(p));
+        let wrapper = key.starts_with("CARGO_ZIGBUILD")
+            || key == "ZIG_COMMAND"
+            || key.ends_with("TARGET_APPLIES_TO_HOST")
+            || key.starts_with("__CARGO_TEST_CHANNEL_OVERRIDE")
+            || (key.starts_with("CARGO_TARGET_") && key.ends_with("_LINKER"))
+            || matches!(
+                key,
+                "CC" | "CXX" | "AR" | "TARGET_CC" | "TARGET_CXX" | "TARGET_AR"
+            );
+        if per_target || wrapper {
+            cmd.env_remove(key);
+        }
+    }
     let lld = lld_flags(sysroot.as_deref());
     for triple in triples.iter().filter(|t| t.contains("-linux-")) {
         let key = format!(
@@ -123,6 +159,21 @@ fn main() {
     table.push_str("];\n");
     std::fs::write(out_dir.join("stubs.rs"), table).expect("cannot write stubs.rs");
     println!("cargo:rustc-env=PYBUNDLE_STUB_TARGET={host}");
+    // `pybundle --version` lists the launchers it carries.
+    let host_name = match host.as_str() {
+        "x86_64-unknown-linux-gnu" => "linux-x86_64",
+        "aarch64-unknown-linux-gnu" => "linux-aarch64",
+        "x86_64-pc-windows-gnu" | "x86_64-pc-windows-msvc" => "windows-x64",
+        "aarch64-apple-darwin" => "macos-arm64",
+        other => other,
+    };
+    let carried: Vec<&str> = std::iter::once(host_name)
+        .chain(names.iter().copied())
+        .collect();
+    println!(
+        "cargo:rustc-env=PYBUNDLE_STUB_LAUNCHERS={}",
+        carried.join(", ")
+    );
 
     // Tests of a target run where its stub was built in.
     println!(

@@ -31,6 +31,13 @@ Examples:
   pybundle inspect dist/app                 What a bundle holds, and for which platform
   pybundle completions bash > ~/.local/share/bash-completion/completions/pybundle";
 
+/// `pybundle --version`: the version, and the targets whose launcher this pybundle carries.
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\nlaunchers: ",
+    env!("PYBUNDLE_STUB_LAUNCHERS")
+);
+
 /// `pybundle build --help`'s closing examples.
 const BUILD_AFTER_HELP: &str = "\
 Examples:
@@ -43,6 +50,7 @@ Examples:
 #[command(
     name = "pybundle",
     version,
+    long_version = LONG_VERSION,
     about = "Turn a Python app into one executable or one folder that runs without Python",
     after_help = AFTER_HELP,
     // As in PyInstaller (argparse): a flag given twice is fine, a value given twice the last.
