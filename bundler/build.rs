@@ -135,12 +135,18 @@ fn main() {
         }
     }
     let lld = lld_flags(sysroot.as_deref());
-    for triple in triples.iter().filter(|t| t.contains("-linux-")) {
+    for triple in &triples {
         let key = format!(
             "CARGO_TARGET_{}_RUSTFLAGS",
             triple.to_uppercase().replace('-', "_")
         );
-        cmd.env(key, &lld);
+        if triple.contains("-linux-") {
+            cmd.env(key, &lld);
+        } else if triple.contains("-windows-gnu") {
+            // MinGW's linker stamps the link time into the PE header: without it, the same
+            // sources give the same launcher, and so the same Windows bundles, from any build.
+            cmd.env(key, "-Clink-arg=-Wl,--no-insert-timestamp");
+        }
     }
     let status = cmd.status().expect("cannot run cargo to build the stub");
     assert!(status.success(), "building the launcher stubs failed");

@@ -61,6 +61,8 @@ mod tests {
                 None => {
                     let pe = goblin::pe::PE::parse(stub).unwrap();
                     assert!(pe.is_64 && !pe.is_lib, "{triple}");
+                    // No link time: the same sources give the same launcher from any build.
+                    assert_eq!(pe.header.coff_header.time_date_stamp, 0, "{triple}");
                     // Only what every Windows has: no DLL a bundle would need to carry.
                     for dll in &pe.libraries {
                         assert!(crate::pe::system::is_system(dll), "{triple} imports {dll}");
