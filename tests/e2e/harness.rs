@@ -657,3 +657,39 @@ pub fn check_like_python_without_warnings(
     }
     notes
 }
+
+/// The sdist `file` of `project` from the package index (PIP_INDEX_URL, else PyPI), checked
+/// against `sha256` and cached under the target folder.
+pub fn sdist(project: &str, file: &str, sha256: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sdists");
+    let path = dir.join(file);
+    if path.is_file() {
+        return path;
+    }
+    fs::create_dir_all(&dir).expect("sdist folder");
+    const FETCH: &str = r#"
+import hashlib, json, os, sys, urllib.parse, urllib.request
+project, name, sha256, dest = sys.argv[1:5]
+index = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple").rstrip("/")
+page = f"{index}/{project}/"
+request = urllib.request.Request(page, headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+files = json.load(urllib.request.urlopen(request, timeout=120))["files"]
+url = next((f["url"] for f in files if f["filename"] == name), None)
+if url is None:
+    sys.exit(f"{page} lists no {name}")
+data = urllib.request.urlopen(urllib.parse.urljoin(page, url), timeout=300).read()
+if hashlib.sha256(data).hexdigest() != sha256:
+    sys.exit(f"{name}: not the pinned file (sha256 differs)")
+tmp = f"{dest}.{os.getpid()}.tmp"
+with open(tmp, "wb") as out:
+    out.write(data)
+os.replace(tmp, dest)
+"#;
+    let out = Command::new(python())
+        .args(["-c", FETCH, project, file, sha256])
+        .arg(&path)
+        .output()
+        .expect("the test interpreter runs");
+    assert!(out.status.success(), "fetching {file}: {}", stderr(&out));
+    path
+}

@@ -18,6 +18,7 @@ mod packages;
 mod projects;
 mod pyinstaller;
 mod qt;
+mod real_projects;
 mod run_time;
 mod store;
 mod windows;
