@@ -12,13 +12,13 @@ use std::sync::OnceLock;
 use crate::harness::*;
 
 /// The Debian arm64 runtime, the loader's sysroot and qemu.
-struct Arm64 {
-    runtime: PathBuf,
-    cache: PathBuf,
-    emulator: Emulator,
+pub struct Arm64 {
+    pub runtime: PathBuf,
+    pub cache: PathBuf,
+    pub emulator: Emulator,
 }
 
-fn arm64() -> &'static Arm64 {
+pub fn arm64() -> &'static Arm64 {
     static ARM64: OnceLock<Arm64> = OnceLock::new();
     ARM64.get_or_init(|| {
         assert_eq!(

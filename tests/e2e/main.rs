@@ -21,4 +21,5 @@ mod qt;
 mod real_projects;
 mod run_time;
 mod store;
+mod wheel;
 mod windows;

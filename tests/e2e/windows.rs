@@ -14,14 +14,14 @@ use std::sync::OnceLock;
 use crate::harness::*;
 
 /// The runtime, the wheel cache, and wine with its prefix.
-struct Windows {
-    runtime: PathBuf,
-    cache: PathBuf,
+pub struct Windows {
+    pub runtime: PathBuf,
+    pub cache: PathBuf,
     wine: PathBuf,
     prefix: PathBuf,
 }
 
-fn windows() -> &'static Windows {
+pub fn windows() -> &'static Windows {
     static WINDOWS: OnceLock<Windows> = OnceLock::new();
     WINDOWS.get_or_init(|| {
         assert_eq!(
