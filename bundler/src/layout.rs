@@ -12,6 +12,9 @@
 //!   _pybundle_hooks/             --runtime-hook scripts, compiled, in the order they run
 //!   mypkg/...                    the app's own packages' data (their modules are in the store)
 //!   <--add-data files>
+//!   numpy/..., numpy.libs/...,   third-party distributions the app reaches, as PyInstaller
+//!   *.dist-info/                 lays them out: at the root, so `sys._MEIPASS/<package>`
+//!                                names a package's folder (their modules are in the store)
 //!   _pybundle_boot.pyc           the bootstrap the interpreter runs first
 //!   _pybundle_modules.dat        the app's and the distributions' modules, compiled, in one
 //!                                file (each keeps the __file__ it would have as a file)
@@ -19,7 +22,6 @@
 //!   lib/                         every bundled shared library beside it
 //!   lib/python3X.zip             the standard library, compiled
 //!   lib/python3.X/lib-dynload/   its extension modules
-//!   lib/python3.X/site-packages/ third-party distributions the app reaches
 //! ```
 //!
 //! A Windows root is laid out as CPython installs itself there:
@@ -29,7 +31,7 @@
 //!   python3X.dll, *.dll          CPython and every DLL the bundle needs (on the DLL path)
 //!   python3X.zip                 the standard library, compiled, beside the DLL
 //!   DLLs/                        its extension modules (.pyd)
-//!   Lib/site-packages/           third-party distributions the app reaches
+//!   numpy/..., *.dist-info/      third-party distributions, at the root as on Linux
 //! ```
 
 use crate::runtime::Runtime;
@@ -83,9 +85,18 @@ pub fn stdlib(interp: &Runtime) -> String {
     }
 }
 
-/// Where third-party distributions go: the folder the bundled interpreter's `site` adds.
-pub fn site_packages(interp: &Runtime) -> String {
-    format!("{}/site-packages", stdlib(interp))
+/// Where third-party distributions go: the root itself, as PyInstaller lays them out, so a
+/// package found at `sys._MEIPASS/<package>` by code written for PyInstaller (Faker's
+/// providers, an installed app's own assets) is there, and a PyInstaller hook's
+/// destinations mean the same place in a pybundle bundle. The root is first on `sys.path`.
+pub const SITE_PACKAGES: &str = "";
+
+/// `rel` inside the bundle folder `dir` (`""`: the root).
+pub fn within(dir: &str, rel: &str) -> String {
+    match dir {
+        "" => rel.to_string(),
+        dir => format!("{dir}/{rel}"),
+    }
 }
 
 /// The compiled standard library, where CPython looks for it by default (`pythonXY.zip`).
@@ -165,16 +176,13 @@ mod tests {
         );
         assert_eq!(origin_to_libs("pkg/_native.so"), "$ORIGIN/../lib");
         assert_eq!(origin_to_libs("native.so"), "$ORIGIN/lib");
-        assert_eq!(
-            origin_to_libs("lib/python3.11/site-packages/np/core/_m.so"),
-            "$ORIGIN/../../../.."
-        );
+        assert_eq!(origin_to_libs("np/core/_m.so"), "$ORIGIN/../../lib");
     }
 
     #[test]
     fn runtime_paths_are_reserved() {
         let linux = |p| is_reserved(p, Os::Linux);
-        assert!(linux("lib/python3.11/site-packages/x"));
+        assert!(linux("lib/python3.11/lib-dynload/x"));
         assert!(linux("lib/python311.zip"));
         assert!(linux("lib/libpython3.11.so.1.0"));
         assert!(linux("_pybundle_boot.pyc"));
@@ -185,7 +193,7 @@ mod tests {
         assert!(!linux("python311.dll") && !linux("Lib/x"));
         let windows = |p| is_reserved(p, Os::Windows);
         assert!(windows("python311.dll") && windows("Python311.zip"));
-        assert!(windows("Lib/site-packages/x") && windows("dlls/_ssl.pyd"));
+        assert!(windows("Lib/x") && windows("dlls/_ssl.pyd"));
         assert!(windows("_pybundle_boot.pyc"));
         assert!(!windows("python3_helpers.py") && !windows("Lib") && !windows("data/Lib/x"));
     }

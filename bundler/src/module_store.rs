@@ -49,15 +49,16 @@ pub enum Compression {
 /// What goes into the store.
 pub struct Plan<'a> {
     /// The folders of the root on `sys.path` that hold modules, relative to the root: ""
-    /// (the root: the app's modules) and site-packages.
+    /// (the root: the app's modules and the distributions').
     pub entries: &'a [&'a str],
     /// Files the bootstrap reads by path (the main script's bytecode).
     pub read_by_path: &'a [String],
     pub compression: Compression,
-    /// A package rule keeps this module file (its path within site-packages) on disk.
+    /// A package rule keeps this module file of a distribution (its path within its sys.path
+    /// folder) on disk.
     pub on_disk: &'a dyn Fn(&str) -> Option<String>,
-    /// A package rule says this data file (its path within site-packages) is read only
-    /// through `importlib.resources`.
+    /// A package rule says this data file of a distribution (its path within its sys.path
+    /// folder) is read only through `importlib.resources`.
     pub resources: &'a dyn Fn(&str) -> Option<String>,
     /// The build's record (JSON), kept for `pybundle inspect`.
     pub record: Option<Vec<u8>>,
@@ -104,7 +105,7 @@ pub fn pack(contents: &mut Contents, dest: &str, plan: &Plan) -> Result<Packed, 
         if pth_imports.contains(top) {
             continue;
         }
-        if !entry.is_empty() {
+        if matches!(item.origin, Origin::Distribution { .. }) {
             if let Some(rule) = (plan.on_disk)(source_path) {
                 packed.on_disk.push((path.clone(), rule));
                 continue;
@@ -211,7 +212,7 @@ fn resource<'e, 'p>(path: &'p str, item: &Item, plan: &Plan<'e>) -> Option<(&'e 
         .iter()
         .any(|ext| rel.ends_with(ext))
         || rel.contains(".so.");
-    if entry.is_empty() || is_code || !rel.contains('/') {
+    if is_code || !rel.contains('/') {
         return None;
     }
     (plan.resources)(rel).map(|_| (entry, rel))

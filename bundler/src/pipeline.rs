@@ -288,7 +288,7 @@ pub fn collect(
         progress.detail(&format!("app module: {module}"));
     }
     progress.step("Collecting packages");
-    let site_packages = layout::site_packages(&a.runtime);
+    let site_packages = layout::SITE_PACKAGES;
     let site = SiteFinder::new(&a.index, a.env.clone(), s.whole_distributions());
     let rules = packages::rules::Rules::load(&s.options.additional_hooks_dir)?;
     let choice = packages::bundle::Choice {
@@ -298,7 +298,7 @@ pub fn collect(
     let packages = packages::bundle::add_distributions(
         &a.graph,
         &site,
-        &site_packages,
+        site_packages,
         &choice,
         compiler,
         &mut contents,
@@ -322,7 +322,7 @@ pub fn collect(
             &s.copy_metadata,
             &a.index,
             &a.env,
-            &site_packages,
+            site_packages,
             &mut contents,
         )?;
         progress.detail(&format!("metadata of: {}", copied.join(", ")));
@@ -342,6 +342,12 @@ pub fn collect(
         s.target.os(),
         &mut contents,
     )?;
+    // The `.pth` files among the distributions, which the bootstrap has `site` read.
+    let pth: Vec<String> = (contents.iter())
+        .map(|(dest, _)| dest)
+        .filter(|dest| dest.ends_with(".pth") && !dest.contains('/'))
+        .cloned()
+        .collect();
     // One bootstrap per executable: the first script's, and each companion's, which also
     // brings its compiled script.
     let scripts = std::iter::once((&s.script, layout::BOOTSTRAP.to_string()))
@@ -363,7 +369,7 @@ pub fn collect(
             &bootstrap::Plan {
                 script,
                 hooks: &app.hooks,
-                site_packages: &site_packages,
+                pth: &pth,
                 tcltk: &runtime.tcltk,
                 // The store always exists: it holds the build's record at least.
                 modules: layout::MODULE_STORE,
@@ -403,8 +409,7 @@ pub fn store(
     let (rules, contents) = (&collected.rules, &mut collected.contents);
     let record = record::build(&a.graph, &a.index, contents);
     let record = serde_json::to_vec(&record).map_err(|e| Error::Internal(e.to_string()))?;
-    let site_packages = layout::site_packages(&a.runtime);
-    let modules = pack_modules(s, &a.runtime, rules, &site_packages, record, contents)?;
+    let modules = pack_modules(s, &a.runtime, rules, record, contents)?;
     progress.detail(&format!(
         "module store: {} modules and {} resources in one file ({:.1} MB)",
         modules.modules,
@@ -424,7 +429,6 @@ fn pack_modules(
     s: &BuildSettings,
     runtime: &Runtime,
     rules: &packages::rules::Rules,
-    site_packages: &str,
     record: Vec<u8>,
     contents: &mut Contents,
 ) -> Result<module_store::Packed, Error> {
@@ -446,7 +450,7 @@ fn pack_modules(
         .map(|script| script.compiled_dest())
         .collect();
     let plan = module_store::Plan {
-        entries: &["", site_packages],
+        entries: &[layout::SITE_PACKAGES],
         read_by_path: &read_by_path,
         compression,
         on_disk: &on_disk,

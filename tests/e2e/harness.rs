@@ -594,8 +594,9 @@ impl Root {
         self.stdlib().join("lib-dynload")
     }
 
+    /// Where third-party distributions are: the root itself, as PyInstaller lays them out.
     pub fn site_packages(&self) -> PathBuf {
-        self.stdlib().join("site-packages")
+        self.0.clone()
     }
 
     fn stdlib(&self) -> PathBuf {
@@ -620,6 +621,19 @@ impl Root {
                 }
             })
             .collect()
+    }
+
+    /// Is anything of `rel` (a module's or package's path under the root, `click` or
+    /// `numpy/distutils`) in the bundle: its folder or file, `rel.pyc`, or anything the store
+    /// holds under it? The check a "stays out" test needs: a pure-Python package bundled by
+    /// mistake leaves no folder, only stored modules.
+    pub fn holds_any(&self, rel: &str) -> bool {
+        let on_disk = [rel.to_string(), format!("{rel}.pyc"), format!("{rel}.py")]
+            .iter()
+            .any(|p| self.0.join(p).exists());
+        let prefix = format!("{rel}/");
+        on_disk
+            || (self.stored().iter()).any(|p| p.starts_with(&prefix) || *p == format!("{rel}.pyc"))
     }
 
     /// Is `path` (a file under the root) in the bundle, as a file or in the module store?

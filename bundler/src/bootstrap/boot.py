@@ -4,7 +4,7 @@
 # stub/src/windows/python.rs).
 # It makes the process look like `python app.py` run from the bundle (docs/runtime.md), then
 # runs the app's compiled main script as __main__, after the runtime hooks. pybundle fills in
-# MAIN_FILE, MAIN_PYC, SITE_PACKAGES, HOOKS, MODULES and TCLTK.
+# MAIN_FILE, MAIN_PYC, PTH, HOOKS, MODULES and TCLTK.
 #
 # multiprocessing starts helpers by running sys.executable (this bundle) again: spawn workers
 # as `EXE --multiprocessing-fork k=v...`, the resource tracker and the fork server as
@@ -14,8 +14,9 @@ import sys
 
 MAIN_FILE = "@MAIN_FILE@"
 MAIN_PYC = "@MAIN_PYC@"
-# Where the bundle's third-party distributions are, relative to the root.
-SITE_PACKAGES = "@SITE_PACKAGES@"
+# The .pth files of the bundle's third-party distributions, which sit at the root as
+# PyInstaller lays them out (the root is first on sys.path).
+PTH = "@PTH@"
 # The bundle's Tcl and Tk script libraries, when it carries tkinter.
 TCLTK = "@TCLTK@"
 # --runtime-hook scripts, compiled, run in this order before the app (and in its
@@ -76,6 +77,9 @@ def _serve_module_store(root, store):
     modules = {}
     spaces = {}
     resources = {}
+    # Folders with stored resources at or below them: their packages' importlib.resources
+    # reader is the store's; every other package's is Python's own (pathlib.Path objects).
+    holds_resources = set()
     for line in index.splitlines():
         kind, entry, rel, offset, length = line.split("\t")
         if kind not in ("m", "r"):
@@ -84,9 +88,11 @@ def _serve_module_store(root, store):
         parts = rel.split("/")
         name = parts.pop()
         if kind == "r":
+            holds_resources.add(folder)
             for part in parts:
                 spaces.setdefault(folder, set()).add(part)
                 folder = folder + sep + part
+                holds_resources.add(folder)
             resources.setdefault(folder, {})[name] = (int(offset), int(length))
             continue
         name = name[:-4]
@@ -98,74 +104,127 @@ def _serve_module_store(root, store):
             name = parts[-1]
         modules.setdefault(folder, {})[name] = (int(offset), int(length), is_package)
 
-    class StoredFile:
-        """A package's resource as importlib.resources sees it (a Traversable): from the
-        store when stored there, else the real file or folder."""
+    stored_file_class = []
 
-        def __init__(self, path):
-            self._path = path
-            self.name = path.rpartition(sep)[2]
+    def StoredFile(path):
+        if not stored_file_class:
+            stored_file_class.append(_stored_file_class())
+        return stored_file_class[0](path)
 
-        def _stored(self):
-            folder, _, name = self._path.rpartition(sep)
-            return resources.get(folder, {}).get(name)
+    def _stored_file_class():
+        try:
+            from importlib.resources.abc import Traversable
+        except ImportError:
+            try:  # 3.9 and 3.10
+                from importlib.abc import Traversable
+            except ImportError:  # 3.8, which has no files() API
+                Traversable = object
 
-        def __truediv__(self, child):
-            return self.joinpath(child)
+        class StoredFile(Traversable):
+            """A package's resource as importlib.resources sees it (a Traversable, with the
+            pathlib.Path conveniences code written against a Path calls): from the store
+            when stored there, else the real file or folder."""
 
-        def joinpath(self, *names):
-            path = self._path
-            for name in names:
-                for part in str(name).replace("/", sep).split(sep):
-                    if part:
-                        path = path + sep + part
-            return StoredFile(path)
+            def __init__(self, path):
+                self._path = path
 
-        def is_file(self):
-            return self._stored() is not None or os.path.isfile(self._path)
+            @property
+            def name(self):
+                return self._path.rpartition(sep)[2]
 
-        def is_dir(self):
-            folder, _, name = self._path.rpartition(sep)
-            return name in spaces.get(folder, ()) or os.path.isdir(self._path)
+            @property
+            def stem(self):
+                name = self.name
+                return name.rpartition(".")[0] if "." in name.lstrip(".") else name
 
-        def iterdir(self):
-            names = set(resources.get(self._path, ()))
-            names.update(spaces.get(self._path, ()))
-            if os.path.isdir(self._path):
-                names.update(os.listdir(self._path))
-            return iter([StoredFile(self._path + sep + n) for n in sorted(names)])
+            @property
+            def suffix(self):
+                name = self.name
+                return "." + name.rpartition(".")[2] if "." in name.lstrip(".") else ""
 
-        def read_bytes(self):
-            hit = self._stored()
-            if hit is None:
-                with open(self._path, "rb") as real:
-                    return real.read()
-            return read(*hit)
+            @property
+            def parent(self):
+                return StoredFile(self._path.rpartition(sep)[0])
 
-        def read_text(self, encoding=None, errors=None):
-            return self.read_bytes().decode(encoding or "utf-8", errors or "strict")
+            def _stored(self):
+                folder, _, name = self._path.rpartition(sep)
+                return resources.get(folder, {}).get(name)
 
-        def open(self, mode="r", *args, **kwargs):
-            hit = self._stored()
-            if hit is None:
-                return open(self._path, mode, *args, **kwargs)
-            if mode not in ("r", "rb"):
-                raise PermissionError(f"{self._path} is read-only: it is inside the bundle")
-            import io
+            def __truediv__(self, child):
+                return self.joinpath(child)
 
-            data = io.BytesIO(read(*hit))
-            return data if mode == "rb" else io.TextIOWrapper(data, *args, **kwargs)
+            def joinpath(self, *names):
+                path = self._path
+                for name in names:
+                    for part in str(name).replace("/", sep).split(sep):
+                        if part:
+                            path = path + sep + part
+                return StoredFile(path)
 
-        def __fspath__(self):
-            if self._stored() is not None:
-                raise FileNotFoundError(f"{self._path} is in the bundle's module store")
-            return self._path
+            def is_file(self):
+                return self._stored() is not None or os.path.isfile(self._path)
 
-        def __str__(self):
-            return self._path
+            def is_dir(self):
+                folder, _, name = self._path.rpartition(sep)
+                return name in spaces.get(folder, ()) or os.path.isdir(self._path)
 
-        def __repr__(self):
-            return f"StoredFile({self._path!r})"
+            def exists(self):
+                return self.is_file() or self.is_dir()
+
+            def iterdir(self):
+                names = set(resources.get(self._path, ()))
+                names.update(spaces.get(self._path, ()))
+                if os.path.isdir(self._path):
+                    names.update(os.listdir(self._path))
+                return iter([StoredFile(self._path + sep + n) for n in sorted(names)])
+
+            def glob(self, pattern):
+                from fnmatch import fnmatch
+
+                return iter([p for p in self.iterdir() if fnmatch(p.name, pattern)])
+
+            def read_bytes(self):
+                hit = self._stored()
+                if hit is None:
+                    with open(self._path, "rb") as real:
+                        return real.read()
+                return read(*hit)
+
+            def read_text(self, encoding=None, errors=None):
+                return self.read_bytes().decode(encoding or "utf-8", errors or "strict")
+
+            def open(self, mode="r", *args, **kwargs):
+                hit = self._stored()
+                if hit is None:
+                    return open(self._path, mode, *args, **kwargs)
+                if mode not in ("r", "rb"):
+                    raise PermissionError(f"{self._path} is read-only: it is inside the bundle")
+                import io
+
+                data = io.BytesIO(read(*hit))
+                return data if mode == "rb" else io.TextIOWrapper(data, *args, **kwargs)
+
+            def as_posix(self):
+                return self._path.replace(sep, "/")
+
+            def __fspath__(self):
+                if self._stored() is not None:
+                    raise FileNotFoundError(f"{self._path} is in the bundle's module store")
+                return self._path
+
+            def __eq__(self, other):
+                return isinstance(other, StoredFile) and other._path == self._path
+
+            def __hash__(self):
+                return hash(self._path)
+
+            def __str__(self):
+                return self._path
+
+            def __repr__(self):
+                return f"StoredFile({self._path!r})"
+
+        return StoredFile
 
     class StoredResources:
         """The resources of a package with some in the store (importlib.resources' reader,
@@ -208,8 +267,9 @@ def _serve_module_store(root, store):
             if not self.is_package(fullname):
                 return None
             folder = self.path.rpartition(sep)[0]
-            if folder in resources or folder in spaces:
+            if folder in holds_resources:
                 return StoredResources(folder)
+            # Its resources are real files: Python's own reader, whose files() is a Path.
             return super().get_resource_reader(fullname)
 
     class StoreFinder:
@@ -301,12 +361,12 @@ def _pybundle_start():
     sys.path.insert(0, root)
     if MODULES:
         _serve_module_store(root, os.path.join(root, MODULES))
-    site_packages = os.path.join(root, SITE_PACKAGES)
-    if site_packages not in sys.path and os.path.isdir(site_packages):
-        # Debian's `site` looks in dist-packages instead.
+    if PTH:
+        # As the interpreter's `site` would for its site-packages (which the root stands
+        # for): the lines of each .pth file, paths added and imports run.
         import site
 
-        site.addsitedir(site_packages)
+        site.addsitedir(root)
     for folder in TCLTK:
         name = "TCL_LIBRARY" if os.path.basename(folder).startswith("tcl") else "TK_LIBRARY"
         os.environ[name] = os.path.join(root, folder)

@@ -16,7 +16,8 @@ pub struct Plan<'a> {
     pub script: &'a Script,
     /// Compiled runtime hooks, run in this order before the app.
     pub hooks: &'a [String],
-    pub site_packages: &'a str,
+    /// The `.pth` files at the root, where the distributions are.
+    pub pth: &'a [String],
     /// The bundle's Tcl and Tk library folders (empty when tkinter is not carried).
     pub tcltk: &'a [String],
     /// The module store, or "" when the bundle has none.
@@ -32,7 +33,7 @@ pub fn compile(plan: &Plan, compiler: &Compiler, workpath: &Workpath) -> Result<
     let source = TEMPLATE
         .replace("\"@MAIN_FILE@\"", &python_str(&plan.script.file_name))
         .replace("\"@MAIN_PYC@\"", &python_str(&plan.script.compiled_dest()))
-        .replace("\"@SITE_PACKAGES@\"", &python_str(plan.site_packages))
+        .replace("\"@PTH@\"", &tuple(plan.pth))
         .replace("\"@HOOKS@\"", &tuple(plan.hooks))
         .replace("\"@TCLTK@\"", &tuple(plan.tcltk))
         .replace("\"@MODULES@\"", &python_str(plan.modules));

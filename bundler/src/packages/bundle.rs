@@ -16,7 +16,7 @@ use crate::analysis::graph::site::SiteFinder;
 use crate::analysis::graph::ModuleGraph;
 use crate::analysis::name::ModuleName;
 use crate::compile::{Compiler, Job};
-use crate::contents::{Contents, Item};
+use crate::contents::{Contents, Item, Origin};
 use crate::error::Error;
 
 /// What was bundled, for the build summary: each distribution's name and version, and what
@@ -50,6 +50,12 @@ pub fn add_distributions(
     contents: &mut Contents,
 ) -> Result<Bundled, Error> {
     let mut bundled = Bundled::default();
+    // The app's own top-level modules and packages come first on sys.path, as the script's
+    // folder does under python: a distribution's files of the same name are never reached.
+    let app_tops: HashSet<String> = (contents.iter())
+        .filter(|(_, item)| matches!(item.origin, Origin::App(_)))
+        .map(|(dest, _)| top_name(dest).to_string())
+        .collect();
     let in_app = |tool: &str| files::app_imports_within(&graph.app_imports, tool);
     let unneeded: HashSet<&Path> = graph.unneeded.iter().map(|c| c.file.as_path()).collect();
     let reached: std::collections::BTreeSet<String> = (graph.imported.iter().cloned())
@@ -61,6 +67,7 @@ pub fn add_distributions(
             .distributions
             .push((dist.name.clone(), dist.version.clone()));
         let mut files = site.files(id, &in_app);
+        files.retain(|(rel, _)| !app_tops.contains(top_name(rel)));
         let mut plugins = HashSet::new();
         if !site.is_whole(id) {
             files.retain(|(rel, source)| {
@@ -82,7 +89,7 @@ pub fn add_distributions(
                 });
                 for (rel, source) in offered {
                     let item = Item::from_file(&source, dist.origin(&rel))?;
-                    contents.offer(format!("{site_dest}/{rel}"), item);
+                    contents.offer(crate::layout::within(site_dest, &rel), item);
                     bundled.offered += 1;
                 }
                 files = kept;
@@ -91,6 +98,17 @@ pub fn add_distributions(
         bundle(dist, files, &plugins, site_dest, compiler, contents)?;
     }
     Ok(bundled)
+}
+
+/// The top-level module or package a bundle path belongs to: `pkg/mod.pyc` → `pkg`,
+/// `six.pyc` → `six`, `_x.cpython-311-x86_64-linux-gnu.so` → `_x`.
+fn top_name(path: &str) -> &str {
+    let first = path.split('/').next().unwrap_or(path);
+    if path.contains('/') {
+        first
+    } else {
+        first.split('.').next().unwrap_or(first)
+    }
 }
 
 /// A shared library by its versioned name (`libQt6Core.so.6`, `libpyside6.abi3.so.6.12`):
@@ -118,15 +136,15 @@ fn bundle(
     let mut named: HashSet<String> = HashSet::new();
     let as_source = |rel: &str, source: &Path, contents: &mut Contents| -> Result<(), Error> {
         let item = Item::from_file(source, dist.origin(rel))?;
-        contents.add(format!("{site_dest}/{rel}"), item)
+        contents.add(crate::layout::within(site_dest, rel), item)
     };
     for (rel, source) in files {
         let Some(module_path) = rel.strip_suffix(".py") else {
             let item = Item::from_file(&source, dist.origin(&rel))?;
             if plugins.contains(&rel) {
-                contents.add_optional(format!("{site_dest}/{rel}"), item)?;
+                contents.add_optional(crate::layout::within(site_dest, &rel), item)?;
             } else {
-                contents.add(format!("{site_dest}/{rel}"), item)?;
+                contents.add(crate::layout::within(site_dest, &rel), item)?;
             }
             continue;
         };
@@ -153,7 +171,7 @@ fn bundle(
             source: source.clone(),
             display: rel.clone(),
         });
-        dests.push(format!("{site_dest}/{rel}c"));
+        dests.push(crate::layout::within(site_dest, &format!("{rel}c")));
         compiled_sources.push((rel, source));
     }
     // A distribution may ship `.py` files that do not compile (templates, Python 2

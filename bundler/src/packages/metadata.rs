@@ -47,7 +47,7 @@ pub fn copy(
                     if source.is_file() {
                         let origin = Origin::Metadata(dist.name.clone());
                         let item = Item::from_file(&source, origin)?;
-                        contents.add(format!("{site_dest}/{rel}"), item)?;
+                        contents.add(crate::layout::within(site_dest, rel), item)?;
                     }
                 }
             }
