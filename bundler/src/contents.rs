@@ -38,6 +38,8 @@ pub enum Origin {
     PackageData(String),
     /// `--runtime-hook FILE`.
     Hook(String),
+    /// A PyInstaller hook's `datas`, `binaries` or sources (`hook-faker.py of ...`).
+    PyinstallerHook(String),
     /// `--add-data SPEC` or `--add-binary SPEC`, as written.
     Data { flag: DataFlag, spec: String },
     /// A file of a third-party distribution, by its path in site-packages.
@@ -56,6 +58,7 @@ impl fmt::Display for Origin {
             Origin::App(file) => f.write_str(file),
             Origin::PackageData(dir) => write!(f, "package data {dir}"),
             Origin::Hook(file) => write!(f, "--runtime-hook {file}"),
+            Origin::PyinstallerHook(hook) => write!(f, "the PyInstaller hook {hook}"),
             Origin::Data { flag, spec } => write!(f, "{flag} {spec}"),
             Origin::Distribution { name, file } => write!(f, "{file} ({name})"),
             Origin::Metadata(name) => write!(f, "metadata of {name}"),

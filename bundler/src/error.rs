@@ -192,6 +192,8 @@ pub enum Error {
         list: String,
         python: String,
     },
+    #[error("cannot fetch {what}, whose PyInstaller hooks pybundle uses: {why}")]
+    HooksFetch { what: String, why: String },
     #[error("pybundle hit an internal error: {0}; please report it")]
     Internal(String),
 }

@@ -29,7 +29,7 @@ use crate::module_store;
 use crate::output::{self, Plan, Written};
 use crate::packages::compiled::{Compiled, Loaded};
 use crate::packages::markers::Environment;
-use crate::packages::{self, SiteIndex};
+use crate::packages::{self, pyi_hooks, SiteIndex};
 use crate::pe;
 use crate::progress::Progress;
 use crate::record;
@@ -127,6 +127,8 @@ pub struct Analysis {
     pub index: SiteIndex,
     pub graph: ModuleGraph,
     pub stdlib: StdlibFinder,
+    /// The PyInstaller hooks run for the modules the app reaches, and what they said.
+    pub hooks: pyi_hooks::Outcome,
 }
 
 /// Find the interpreter and follow the app's imports into a module graph.
@@ -181,24 +183,68 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
         .collect();
     let app_finder = AppFinder::new(roots, runtime.stdlib.clone());
     let probe_cache = s.workpath.bucket(Bucket::Probe);
-    let walk = |index: &SiteIndex, probe: &dyn Fn(&[Compiled]) -> Option<Loaded>| {
+    let runner = pyi_hooks::Runner {
+        interp: &interp,
+        target: pyi_hooks::TargetFacts::of(runtime.target),
+        cache_dir: s.workpath.bucket(Bucket::Hooks),
+        installed: installed_versions(&interp.site_packages),
+    };
+    let hook_set = pyi_hooks::HookSet::find(
+        &s.options.additional_hooks_dir,
+        &interp.site_packages,
+        &runner,
+    );
+    for problem in &hook_set.problems {
+        progress.warn(&format!(
+            "{problem}; without PyInstaller's hooks, packages that load parts of themselves by name may miss some (install pyinstaller-hooks-contrib in the build environment, or name them with --hidden-import)"
+        ));
+    }
+    let mut outcome = pyi_hooks::Outcome::default();
+    let mut walk = |index: &SiteIndex, probe: &dyn Fn(&[Compiled]) -> Option<Loaded>| {
         let site = SiteFinder::new(index, env.clone(), s.whole_distributions());
-        let mut stdlib = runtime::finder(&runtime)?;
-        let graph = graph::analyse(
-            &graph::Roots {
-                script: &s.script.path,
-                script_name: &s.script.file_name,
-                hooks: &s.runtime_hooks,
-                hidden: &hidden,
-                submodules_of: &s.every_submodule(),
-            },
-            &app_finder,
-            &site,
-            &mut stdlib,
-            &s.excludes,
-            probe,
-        )?;
-        Ok::<_, Error>((graph, stdlib))
+        // The walk again while the hooks of the modules it reaches add imports to follow.
+        for round in 0..=MAX_HOOK_ROUNDS {
+            let mut stdlib = runtime::finder(&runtime)?;
+            let graph = graph::analyse(
+                &graph::Roots {
+                    script: &s.script.path,
+                    script_name: &s.script.file_name,
+                    hooks: &s.runtime_hooks,
+                    hidden: &hidden,
+                    submodules_of: &s.every_submodule(),
+                    hook_imports: &outcome.hidden_imports(),
+                    not_followed: &outcome.excluded_imports(),
+                },
+                &app_finder,
+                &site,
+                &mut stdlib,
+                &s.excludes,
+                probe,
+            )?;
+            let reached = (graph.reached.keys().chain(&graph.imported))
+                .chain(graph.app.keys())
+                .chain(stdlib.asked_by_app())
+                .map(String::as_str);
+            let is_distributions =
+                |m: &str| graph.reached.contains_key(m) || graph.imported.contains(m);
+            let todo: Vec<pyi_hooks::Hook> = (hook_set.for_modules(reached, &is_distributions))
+                .into_iter()
+                .filter(|h| !outcome.has_run(&h.module))
+                .cloned()
+                .collect();
+            if todo.is_empty() || round == MAX_HOOK_ROUNDS {
+                return Ok::<_, Error>((graph, stdlib));
+            }
+            progress.step("Running PyInstaller's hooks");
+            let jobs: Vec<(String, PathBuf)> = (todo.iter())
+                .map(|h| (h.module.clone(), h.file.clone()))
+                .collect();
+            outcome.ran.extend(
+                todo.into_iter()
+                    .zip(runner.run(&jobs, &hook_set.python_paths)),
+            );
+        }
+        unreachable!("the last round returns")
     };
     let probe_host = |compiled: &[Compiled]| {
         progress.step("Asking compiled modules what they import");
@@ -245,6 +291,7 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
         }
     }
     report_compiled_imports(&graph, &interp, progress);
+    report_hooks(&outcome, progress);
     report_missing(&graph.missing, &interp, s.strict, progress)?;
     Ok(Analysis {
         interp,
@@ -253,7 +300,42 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
         index,
         graph,
         stdlib,
+        hooks: outcome,
     })
+}
+
+/// How many times the walk runs again for the hidden imports of newly reached modules' hooks.
+const MAX_HOOK_ROUNDS: usize = 6;
+
+/// The distributions installed in `sites`, as (name, version): what hooks' answers depend on.
+fn installed_versions(sites: &[PathBuf]) -> Vec<(String, String)> {
+    let index = SiteIndex::scan(sites);
+    let mut out: Vec<(String, String)> = (index.dists.iter())
+        .map(|d| (d.key.clone(), d.version.clone()))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Say which hooks ran (with `-v`) and warn of each that failed.
+fn report_hooks(outcome: &pyi_hooks::Outcome, progress: &Progress) {
+    for (hook, said) in &outcome.ran {
+        let added = said.hiddenimports.len();
+        let files = said.datas.len() + said.binaries.len();
+        progress.detail(&format!(
+            "{}: {added} hidden imports, {} not followed, {files} files",
+            hook.display(),
+            said.excludedimports.len()
+        ));
+        for line in &said.log {
+            progress.detail(&format!("{}: {line}", hook.display()));
+        }
+    }
+    for (hook, why) in outcome.failures() {
+        progress.warn(&format!(
+            "the PyInstaller hook {hook} did not run to its end ({why}); what it would add is missing unless named with --hidden-import or --add-data"
+        ));
+    }
 }
 
 /// Everything the bundle holds, and what each part added.
@@ -326,6 +408,22 @@ pub fn collect(
             &mut contents,
         )?;
         progress.detail(&format!("metadata of: {}", copied.join(", ")));
+    }
+    let hooked = pyi_hooks::files::add(
+        &a.hooks,
+        &a.interp.site_packages,
+        &a.index,
+        Target::host() == Some(s.target),
+        &mut contents,
+    )?;
+    if hooked.files + hooked.sources > 0 {
+        progress.detail(&format!(
+            "PyInstaller hooks: {} files added, {} modules kept as sources beside their bytecode",
+            hooked.files, hooked.sources
+        ));
+    }
+    for (dest, hook, why) in &hooked.left {
+        progress.detail(&format!("{hook}: {dest} left out: {why}"));
     }
     progress.step("Collecting the standard library");
     let runtime = runtime::add_runtime(
@@ -409,7 +507,7 @@ pub fn store(
     let (rules, contents) = (&collected.rules, &mut collected.contents);
     let record = record::build(&a.graph, &a.index, contents);
     let record = serde_json::to_vec(&record).map_err(|e| Error::Internal(e.to_string()))?;
-    let modules = pack_modules(s, &a.runtime, rules, record, contents)?;
+    let modules = pack_modules(s, &a.runtime, rules, &a.hooks, record, contents)?;
     progress.detail(&format!(
         "module store: {} modules and {} resources in one file ({:.1} MB)",
         modules.modules,
@@ -429,6 +527,7 @@ fn pack_modules(
     s: &BuildSettings,
     runtime: &Runtime,
     rules: &packages::rules::Rules,
+    hooks: &pyi_hooks::Outcome,
     record: Vec<u8>,
     contents: &mut Contents,
 ) -> Result<module_store::Packed, Error> {
@@ -443,7 +542,20 @@ fn pack_modules(
     } else {
         module_store::Compression::Zlib
     };
-    let on_disk = |rel: &str| rules.on_disk(rel).map(str::to_string);
+    // A rule's `on-disk`, or a hook's `pyc` collection mode.
+    let compiled_files = hooks.keep_compiled();
+    let on_disk = |rel: &str| {
+        rules.on_disk(rel).map(str::to_string).or_else(|| {
+            let module = rel.strip_suffix(".py").unwrap_or(rel).replace('/', ".");
+            let module = module
+                .strip_suffix(".__init__")
+                .unwrap_or(&module)
+                .to_string();
+            (compiled_files.iter())
+                .find(|(name, _)| crate::analysis::is_within(&module, name))
+                .map(|(_, hook)| hook.clone())
+        })
+    };
     let resources = |rel: &str| rules.resource(rel).map(str::to_string);
     let read_by_path: Vec<String> = std::iter::once(&s.script)
         .chain(s.companions.iter().map(|c| &c.script))

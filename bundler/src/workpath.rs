@@ -17,14 +17,18 @@ pub enum Bucket {
     Frames,
     /// What compiled modules import, by distribution (`packages::compiled`).
     Probe,
+    /// What PyInstaller's hooks said, by hook and installed packages (`packages::pyi_hooks`),
+    /// and the stand-in for PyInstaller they run against.
+    Hooks,
 }
 
 impl Bucket {
-    pub const ALL: [Bucket; 4] = [
+    pub const ALL: [Bucket; 5] = [
         Bucket::Pyc,
         Bucket::Bootstrap,
         Bucket::Frames,
         Bucket::Probe,
+        Bucket::Hooks,
     ];
 
     fn folder(self) -> &'static str {
@@ -33,6 +37,7 @@ impl Bucket {
             Bucket::Bootstrap => "bootstrap",
             Bucket::Frames => "frames",
             Bucket::Probe => "probe",
+            Bucket::Hooks => "hooks",
         }
     }
 }

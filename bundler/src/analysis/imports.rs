@@ -36,6 +36,10 @@ pub struct Import {
     /// Some import of it is neither guarded nor inside a function: it runs, and must work,
     /// whenever the file does.
     pub always: bool,
+    /// It is only ever named in a string (`"configparser.ConfigParser"`) of a file that
+    /// imports by computed names (passlib's lazy attributes): maybe imported, maybe a mere
+    /// string. Whoever follows it decides how far to trust it.
+    pub by_name: bool,
 }
 
 /// Absolute module names `source` may import, each with how. For `from X import a`, both `X`
@@ -52,6 +56,8 @@ pub struct Scan {
     /// String literals that name a `.py` file (`"config.py"`): files the code may read as
     /// data (OpenCV's loader executes its `config.py`), so they are needed as source.
     pub py_files: BTreeSet<String>,
+    /// It imports by names it computes (`__import__("pkg.lexers." + name)`).
+    pub computed: bool,
 }
 
 /// [`imports`], and the `.py` file names the code spells out.
@@ -72,11 +78,32 @@ pub fn scan(source: &str, module: &str, is_package: bool) -> Scan {
         in_function: 0,
         flags: BTreeSet::new(),
         py_files: BTreeSet::new(),
+        computed: false,
+        dotted: BTreeSet::new(),
     };
     collector.visit_body(&parsed.syntax().body);
+    if collector.computed {
+        // A file that imports by names it computes: the dotted names it spells may be what
+        // it imports, as a module or a module's attribute.
+        for name in std::mem::take(&mut collector.dotted) {
+            let module = name.rsplit_once('.').map_or(name.as_str(), |(m, _)| m);
+            for candidate in [module, name.as_str()] {
+                collector
+                    .names
+                    .entry(candidate.to_string())
+                    .or_insert(Import {
+                        optional: true,
+                        deferred: true,
+                        always: false,
+                        by_name: true,
+                    });
+            }
+        }
+    }
     Scan {
         imports: collector.names,
         py_files: collector.py_files,
+        computed: collector.computed,
     }
 }
 
@@ -91,6 +118,10 @@ struct Collector {
     /// guards what it controls.
     flags: BTreeSet<String>,
     py_files: BTreeSet<String>,
+    /// Some `__import__` or `import_module` call is given a name computed at run time.
+    computed: bool,
+    /// String literals spelled like dotted names (`"io.BytesIO"`).
+    dotted: BTreeSet<String>,
 }
 
 impl Collector {
@@ -99,6 +130,7 @@ impl Collector {
             optional: self.guarded > 0,
             deferred: self.in_function > 0,
             always: self.guarded == 0 && self.in_function == 0,
+            by_name: false,
         };
         self.names
             .entry(name)
@@ -106,6 +138,7 @@ impl Collector {
                 seen.optional &= this.optional;
                 seen.deferred &= this.deferred;
                 seen.always |= this.always;
+                seen.by_name = false;
             })
             .or_insert(this);
     }
@@ -169,6 +202,21 @@ fn is_environment_test(test: &Expr) -> bool {
     let mut finder = Finder(false);
     finder.visit_expr(test);
     finder.0
+}
+
+/// `a.b` or `a.b.C`: identifiers joined by dots, at least two, no more than a name needs.
+fn is_dotted_name(text: &str) -> bool {
+    let mut parts = 0;
+    let every = text.len() < 100
+        && text.split('.').all(|part| {
+            parts += 1;
+            let mut chars = part.chars();
+            chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        });
+    every && parts >= 2
 }
 
 /// Is `name` spelled like a flag that says whether something is installed?
@@ -300,6 +348,9 @@ impl<'a> Visitor<'a> for Collector {
             {
                 self.py_files.insert(text.to_string());
             }
+            if is_dotted_name(text) {
+                self.dotted.insert(text.to_string());
+            }
         }
         if let Expr::Call(call) = expr {
             let function = match call.func.as_ref() {
@@ -310,6 +361,10 @@ impl<'a> Visitor<'a> for Collector {
             // `find_spec("x")` asks whether x is there, then often loads it (markdown loads a
             // private copy of html.parser so): followed, and optional.
             let probe = function == "find_spec";
+            if matches!(function, "__import__" | "import_module") {
+                let literal = matches!(call.arguments.args.first(), Some(Expr::StringLiteral(_)));
+                self.computed |= !literal && !call.arguments.args.is_empty();
+            }
             if matches!(function, "__import__" | "import_module") || probe {
                 if let Some(Expr::StringLiteral(lit)) = call.arguments.args.first() {
                     let name = lit.value.to_str();

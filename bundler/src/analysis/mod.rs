@@ -18,6 +18,9 @@ pub struct Site {
     pub in_package_function: bool,
     /// This import statement is inside a function or lambda (in the importer's own code).
     pub deferred: bool,
+    /// Only named in a string of a file that imports by computed names: followed into the
+    /// standard library only (a string is no reason to bundle a distribution).
+    pub by_name: bool,
 }
 
 /// How much an import matters, least first.
@@ -40,6 +43,7 @@ impl Site {
             optional: false,
             in_package_function: false,
             deferred: false,
+            by_name: false,
         }
     }
 
@@ -50,6 +54,7 @@ impl Site {
             optional,
             in_package_function: false,
             deferred: false,
+            by_name: false,
         }
     }
 
@@ -70,6 +75,7 @@ impl Site {
             optional: self.optional || need == Need::Optional,
             in_package_function: self.in_package_function || need == Need::InFunction,
             deferred: self.deferred,
+            by_name: self.by_name,
         }
     }
 }

@@ -5,7 +5,6 @@
 //! uv's `Combine` and `*Settings::resolve`.)
 
 pub mod entry;
-pub mod ini;
 pub mod options;
 pub mod project;
 pub mod scripts;

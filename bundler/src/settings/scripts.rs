@@ -8,8 +8,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::entry::EntryPoint;
-use super::ini;
 use crate::error::Error;
+use crate::packages::ini;
 use crate::packages::markers::normalize;
 
 /// A project's folder: one with a `pyproject.toml`, a `setup.cfg` or a `setup.py`.

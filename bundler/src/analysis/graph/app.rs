@@ -169,11 +169,16 @@ pub fn imports_of(
     module: &str,
     is_package: bool,
 ) -> Result<BTreeMap<String, Import>, Error> {
+    Ok(scan_of(path, module, is_package)?.imports)
+}
+
+/// Everything [`imports::scan`] reads in the app's source file `path`.
+pub fn scan_of(path: &Path, module: &str, is_package: bool) -> Result<imports::Scan, Error> {
     let bytes = fs::read(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    Ok(imports::imports(
+    Ok(imports::scan(
         &String::from_utf8_lossy(&bytes),
         module,
         is_package,

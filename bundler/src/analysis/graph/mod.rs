@@ -49,6 +49,11 @@ pub struct Roots<'a> {
     pub hidden: &'a [String],
     /// Packages of the app every submodule of which goes (`--collect-all/-submodules`).
     pub submodules_of: &'a [String],
+    /// Modules PyInstaller hooks name (`hiddenimports`), with the hook that names each.
+    pub hook_imports: &'a [(String, String)],
+    /// (a hooked module, a name): the hooked package's modules' imports of that name are not
+    /// followed (a hook's `excludedimports`).
+    pub not_followed: &'a [(String, String)],
 }
 
 /// What the walk found.
@@ -104,6 +109,8 @@ enum Visit {
 }
 
 struct Walk<'a> {
+    /// (hooked package, name) pairs whose imports are not followed.
+    not_followed: &'a [(String, String)],
     app: &'a app::AppFinder,
     site: &'a site::SiteFinder<'a>,
     stdlib: &'a mut stdlib::StdlibFinder,
@@ -130,6 +137,7 @@ pub fn analyse(
     probe: &dyn Fn(&[Compiled]) -> Option<Loaded>,
 ) -> Result<ModuleGraph, Error> {
     let mut walk = Walk {
+        not_followed: roots.not_followed,
         app,
         site,
         stdlib,
@@ -164,6 +172,14 @@ pub fn analyse(
         walk.queue.push_back(Visit::App {
             name,
             site: Site::app("--hidden-import", false),
+        });
+    }
+    // A hook's hidden imports are what its package may import: optional, as many name
+    // drivers and backends that are not installed (SQLAlchemy's hook names MySQLdb).
+    for (name, hook) in roots.hook_imports {
+        walk.queue.push_back(Visit::App {
+            name: name.clone(),
+            site: Site::app(hook, true),
         });
     }
     walk.run()?;
@@ -341,11 +357,29 @@ impl Walk<'_> {
         is_package: bool,
         importer: &str,
     ) -> Result<(), Error> {
-        for (name, how) in app::imports_of(path, module, is_package)? {
+        let scan = app::scan_of(path, module, is_package)?;
+        for (name, how) in scan.imports {
+            // A name only spelled in a string: the app's own module, or the standard
+            // library's; never a reason to bundle a distribution.
+            let stdlib = self.stdlib.provides(&name) && !self.stdlib.is_idle_tool(&name);
+            if how.by_name && !stdlib && !self.is_app_top(top(&name)) {
+                continue;
+            }
             self.queue.push_back(Visit::App {
                 name,
                 site: Site::app(importer, how.optional),
             });
+        }
+        // A package of the app that imports its own modules by computed names gets all of
+        // them, as an installed distribution would (pygments' lexers, in its own project).
+        let package = top(module);
+        if scan.computed && module != "__main__" && self.is_app_top(package) {
+            for name in self.app.submodules(package) {
+                self.queue.push_back(Visit::App {
+                    name,
+                    site: Site::app(importer, true),
+                });
+            }
         }
         Ok(())
     }
@@ -456,6 +490,17 @@ impl Walk<'_> {
         };
         self.graph.reached.insert(module.to_string(), need);
         for (name, site) in imports {
+            let excluded = (self.not_followed.iter()).any(|(hooked, excluded)| {
+                crate::analysis::is_within(module, hooked)
+                    && crate::analysis::is_within(&name, excluded)
+            });
+            // A name only spelled in a string counts for the standard library alone, where
+            // the pruning would otherwise leave it out (passlib's "configparser.ConfigParser").
+            let by_name_elsewhere =
+                site.by_name && (!self.stdlib.provides(&name) || self.stdlib.is_idle_tool(&name));
+            if excluded || by_name_elsewhere {
+                continue;
+            }
             let site = site.capped(need);
             self.queue.push_back(Visit::Package { name, site });
         }

@@ -115,6 +115,7 @@ impl<'a> SiteFinder<'a> {
                         optional: how.optional,
                         in_package_function: !how.always,
                         deferred: how.deferred,
+                        by_name: how.by_name,
                     };
                     (name, site)
                 })

@@ -1,6 +1,7 @@
 //! The INI dialect Python's `configparser` reads, as far as pybundle needs it: `setup.cfg` and
-//! a distribution's `entry_points.txt`. Sections in brackets, `key = value` or `key: value`,
-//! a value continued on the indented lines that follow it, `#` and `;` comment lines.
+//! a distribution's `entry_points.txt` (its console scripts, its PyInstaller hook folders).
+//! Sections in brackets, `key = value` or `key: value`, a value continued on the indented lines
+//! that follow it, `#` and `;` comment lines.
 
 /// One section's keys, in the file's order.
 #[derive(Debug, Default, PartialEq, Eq)]
