@@ -440,6 +440,7 @@ pub fn collect(
         s.target.os(),
         &mut contents,
     )?;
+    let pruned = a.stdlib.pruned();
     // The `.pth` files among the distributions, which the bootstrap has `site` read.
     let pth: Vec<String> = (contents.iter())
         .map(|(dest, _)| dest)
@@ -471,6 +472,7 @@ pub fn collect(
                 tcltk: &runtime.tcltk,
                 // The store always exists: it holds the build's record at least.
                 modules: layout::MODULE_STORE,
+                pruned: &pruned,
             },
             compiler,
             &s.workpath,

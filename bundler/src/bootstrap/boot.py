@@ -25,6 +25,8 @@ HOOKS = "@HOOKS@"
 # The module store (bundler/src/module_store.rs): the app's and its distributions' compiled
 # modules in one file, relative to the root; "" when there is none.
 MODULES = "@MODULES@"
+# The standard library's modules this bundle leaves out: importing one says so.
+PRUNED = "@PRUNED@"
 
 _HELPERS = (
     "from multiprocessing.resource_tracker import main",
@@ -338,6 +340,28 @@ def _serve_module_store(root, store):
             del sys.path_importer_cache[path]
 
 
+class _Pruned:
+    """Last on sys.meta_path: an import of a standard-library module the build left out fails
+    with an error that says so and names the flag that keeps it, where Python would only say
+    "No module named". Only imports are answered so (importlib.util.find_spec still finds
+    nothing, as code that tests for a module expects)."""
+
+    names = frozenset(PRUNED)
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name not in cls.names:
+            return None
+        caller = sys._getframe(2).f_code.co_name
+        if caller not in ("_find_and_load_unlocked", "_find_and_load"):
+            return None
+        raise ModuleNotFoundError(
+            f"No module named {name!r}: pybundle left this part of the standard library out of "
+            f"the bundle, as no import it could see reaches it; rebuild with --hidden-import {name}",
+            name=name,
+        )
+
+
 def _pybundle_start():
     import marshal
     import os
@@ -361,6 +385,7 @@ def _pybundle_start():
     sys.path.insert(0, root)
     if MODULES:
         _serve_module_store(root, os.path.join(root, MODULES))
+    sys.meta_path.append(_Pruned)
     if PTH:
         # As the interpreter's `site` would for its site-packages (which the root stands
         # for): the lines of each .pth file, paths added and imports run.

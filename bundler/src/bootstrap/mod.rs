@@ -22,6 +22,9 @@ pub struct Plan<'a> {
     pub tcltk: &'a [String],
     /// The module store, or "" when the bundle has none.
     pub modules: &'a str,
+    /// The standard library's modules the bundle leaves out (named in the error importing one
+    /// raises).
+    pub pruned: &'a [String],
 }
 
 /// The compiled bootstrap for `plan`.
@@ -36,7 +39,8 @@ pub fn compile(plan: &Plan, compiler: &Compiler, workpath: &Workpath) -> Result<
         .replace("\"@PTH@\"", &tuple(plan.pth))
         .replace("\"@HOOKS@\"", &tuple(plan.hooks))
         .replace("\"@TCLTK@\"", &tuple(plan.tcltk))
-        .replace("\"@MODULES@\"", &python_str(plan.modules));
+        .replace("\"@MODULES@\"", &python_str(plan.modules))
+        .replace("\"@PRUNED@\"", &tuple(plan.pruned));
     let dir = workpath.bucket(Bucket::Bootstrap);
     fs::create_dir_all(&dir).map_err(|source| Error::Workpath {
         path: dir.clone(),

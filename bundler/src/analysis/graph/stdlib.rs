@@ -149,6 +149,15 @@ impl StdlibFinder {
         self.kept.keys().cloned().collect()
     }
 
+    /// The standard library's Python modules the runtime has and the bundle leaves out, so a
+    /// bundle that lacks one can say why when it is imported (the test suite aside).
+    pub fn pruned(&self) -> Vec<String> {
+        (self.by_module.iter())
+            .filter(|(name, rel)| !self.kept.contains_key(*rel) && top(name) != "test")
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
     /// Is `name` part of a tool (tkinter, unittest, ...) nothing the app uses has reached?
     pub fn is_idle_tool(&self, name: &str) -> bool {
         TOOLS
