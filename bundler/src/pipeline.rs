@@ -236,13 +236,24 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
                 return Ok::<_, Error>((graph, stdlib));
             }
             progress.step("Running PyInstaller's hooks");
+            let started = Instant::now();
             let jobs: Vec<(String, PathBuf)> = (todo.iter())
                 .map(|h| (h.module.clone(), h.file.clone()))
                 .collect();
-            outcome.ran.extend(
-                todo.into_iter()
-                    .zip(runner.run(&jobs, &hook_set.python_paths)),
-            );
+            // The app's own code, which a hook may read (matplotlib's looks for `use()`).
+            let users: Vec<(String, PathBuf)> =
+                std::iter::once(("__main__".to_string(), s.script.path.clone()))
+                    .chain(graph.app.iter().filter_map(|(name, found)| {
+                        found.source().map(|p| (name.clone(), p.to_path_buf()))
+                    }))
+                    .collect();
+            outcome.ran.extend(todo.into_iter().zip(runner.run(
+                &jobs,
+                &hook_set.python_paths,
+                &users,
+            )));
+            outcome.seconds += started.elapsed().as_secs_f64();
+            outcome.walks += 1;
         }
         unreachable!("the last round returns")
     };
@@ -319,6 +330,14 @@ fn installed_versions(sites: &[PathBuf]) -> Vec<(String, String)> {
 
 /// Say which hooks ran (with `-v`) and warn of each that failed.
 fn report_hooks(outcome: &pyi_hooks::Outcome, progress: &Progress) {
+    if !outcome.ran.is_empty() {
+        progress.detail(&format!(
+            "PyInstaller hooks: {} run in {:.2} s, and the walk again {} times for their hidden imports",
+            outcome.ran.len(),
+            outcome.seconds,
+            outcome.walks
+        ));
+    }
     for (hook, said) in &outcome.ran {
         let added = said.hiddenimports.len();
         let files = said.datas.len() + said.binaries.len();
@@ -392,6 +411,11 @@ pub fn collect(
         progress.detail(&format!(
             "{} compiled modules of the distributions are left out: nothing imports them (--collect-all PKG brings a package whole)",
             packages.unneeded_modules
+        ));
+    }
+    for name in &packages.with_sources {
+        progress.detail(&format!(
+            "{name}: its modules' sources go as files beside their bytecode (one of its modules lists them)"
         ));
     }
     for (rule, (taken, left)) in &packages.rules.by_rule {

@@ -58,6 +58,10 @@ pub struct Scan {
     pub py_files: BTreeSet<String>,
     /// It imports by names it computes (`__import__("pkg.lexers." + name)`).
     pub computed: bool,
+    /// It lists module source files on disk (a `*.py` or `__init__.py` pattern, a listing
+    /// call and `__file__` in one file: Faker finds its locales so): the package needs its
+    /// sources as files, not only its bytecode in the store.
+    pub lists_sources: bool,
 }
 
 /// [`imports`], and the `.py` file names the code spells out.
@@ -80,6 +84,9 @@ pub fn scan(source: &str, module: &str, is_package: bool) -> Scan {
         py_files: BTreeSet::new(),
         computed: false,
         dotted: BTreeSet::new(),
+        uses_file: false,
+        source_pattern: false,
+        lists: false,
     };
     collector.visit_body(&parsed.syntax().body);
     if collector.computed {
@@ -101,6 +108,7 @@ pub fn scan(source: &str, module: &str, is_package: bool) -> Scan {
         }
     }
     Scan {
+        lists_sources: collector.uses_file && collector.source_pattern && collector.lists,
         imports: collector.names,
         py_files: collector.py_files,
         computed: collector.computed,
@@ -122,6 +130,12 @@ struct Collector {
     computed: bool,
     /// String literals spelled like dotted names (`"io.BytesIO"`).
     dotted: BTreeSet<String>,
+    /// `__file__` is read (its own, or a module's).
+    uses_file: bool,
+    /// A string names module sources by pattern: `".py"`, `"*.py"`, `"*/__init__.py"`.
+    source_pattern: bool,
+    /// A folder is listed: `listdir`, `scandir`, `walk`, `glob`, `iglob`, `iterdir`, `rglob`.
+    lists: bool,
 }
 
 impl Collector {
@@ -189,10 +203,10 @@ fn is_environment_test(test: &Expr) -> bool {
     impl<'a> Visitor<'a> for Finder {
         fn visit_expr(&mut self, expr: &'a Expr) {
             if let Expr::Attribute(attr) = expr {
-                if matches!(
-                    attr.attr.as_str(),
-                    "version_info" | "platform" | "hexversion"
-                ) {
+                let name = attr.attr.as_str();
+                if matches!(name, "version_info" | "platform" | "hexversion")
+                    || (looks_like_flag(name) && name.starts_with("PY"))
+                {
                     self.0 = true;
                 }
             }
@@ -219,10 +233,16 @@ fn is_dotted_name(text: &str) -> bool {
     every && parts >= 2
 }
 
-/// Is `name` spelled like a flag that says whether something is installed?
+/// Is `name` spelled like a flag that says whether something is installed, or which Python
+/// this is (`PY314`, `PY3`, `PY_3_11`, often imported from a package's compatibility module)?
 fn looks_like_flag(name: &str) -> bool {
-    let name = name.trim_start_matches('_').to_ascii_lowercase();
-    name.starts_with("has_")
+    let bare = name.trim_start_matches('_');
+    let version = bare.strip_prefix("PY").is_some_and(|rest| {
+        !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == '_')
+    });
+    let name = bare.to_ascii_lowercase();
+    version
+        || name.starts_with("has_")
         || name.starts_with("have_")
         || name.ends_with("_installed")
         || name.ends_with("_available")
@@ -351,6 +371,14 @@ impl<'a> Visitor<'a> for Collector {
             if is_dotted_name(text) {
                 self.dotted.insert(text.to_string());
             }
+            if text == ".py" || text.ends_with("*.py") || text.ends_with("__init__.py") {
+                self.source_pattern = true;
+            }
+        }
+        match expr {
+            Expr::Name(name) => self.uses_file |= name.id.as_str() == "__file__",
+            Expr::Attribute(attr) => self.uses_file |= attr.attr.as_str() == "__file__",
+            _ => {}
         }
         if let Expr::Call(call) = expr {
             let function = match call.func.as_ref() {
@@ -358,6 +386,10 @@ impl<'a> Visitor<'a> for Collector {
                 Expr::Attribute(attr) => attr.attr.as_str(),
                 _ => "",
             };
+            self.lists |= matches!(
+                function,
+                "listdir" | "scandir" | "walk" | "glob" | "iglob" | "iterdir" | "rglob"
+            );
             // `find_spec("x")` asks whether x is there, then often loads it (markdown loads a
             // private copy of html.parser so): followed, and optional.
             let probe = function == "find_spec";
@@ -538,5 +570,39 @@ mod tests {
             found.contains(&"os".to_string()) && found.contains(&"sys".to_string()),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn listing_module_sources_and_computed_imports_are_noticed() {
+        let faker = "import sys\nfrom pathlib import Path\n\
+                     def get_path(module):\n    return Path(module.__file__).parent\n\
+                     def list_module(module):\n    path = get_path(module)\n    \
+                     return [f.parent.name for f in Path(path).glob('*/__init__.py')]\n";
+        assert!(super::scan(faker, "faker.utils.loading", false).lists_sources);
+        let reads_file = "import os\nHERE = os.path.dirname(__file__)\nDATA = os.listdir(HERE)\n";
+        assert!(!super::scan(reads_file, "pkg", true).lists_sources);
+
+        let passlib = "_lazy = dict(SafeConfigParser='configparser.ConfigParser')\n\
+                       def load(source):\n    mod, _, attr = source.rpartition('.')\n    \
+                       return getattr(__import__(mod, fromlist=[attr]), attr)\n";
+        let scan = super::scan(passlib, "passlib.utils.compat", true);
+        assert!(scan.computed);
+        let by_name = &scan.imports["configparser"];
+        assert!(by_name.by_name && by_name.optional);
+        assert!(scan.imports["configparser.ConfigParser"].by_name);
+        // With literal names only, strings are just strings.
+        let literal = "import importlib\nNAME = 'io.BytesIO'\nimportlib.import_module('json')\n";
+        let scan = super::scan(literal, "m", false);
+        assert!(!scan.computed && !scan.imports.contains_key("io"));
+    }
+
+    #[test]
+    fn a_python_version_flag_from_another_module_guards_what_it_controls() {
+        let source =
+            "from django.utils.version import PY314\nif PY314:\n    import annotationlib\n\
+                      import six\nif six.PY2:\n    import cPickle\n";
+        let found = super::imports(source, "django.utils.inspect", false);
+        assert!(found["annotationlib"].optional);
+        assert!(found["cPickle"].optional);
     }
 }

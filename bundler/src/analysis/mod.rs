@@ -21,6 +21,21 @@ pub struct Site {
     /// Only named in a string of a file that imports by computed names: followed into the
     /// standard library only (a string is no reason to bundle a distribution).
     pub by_name: bool,
+    /// Whether a PyInstaller hook's hint is behind this import.
+    pub hint: Hint,
+}
+
+/// A PyInstaller hook's part in an import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hint {
+    /// None: the import is in the code.
+    None,
+    /// The import is a hook's hidden import: followed as any import.
+    Hook,
+    /// The import is made by a module only a hook's hint reached: followed into the standard
+    /// library and the distributions already bundled, never into a new one (pygments' hook
+    /// names every formatter, and the image one tries PIL).
+    Below,
 }
 
 /// How much an import matters, least first.
@@ -44,6 +59,7 @@ impl Site {
             in_package_function: false,
             deferred: false,
             by_name: false,
+            hint: Hint::None,
         }
     }
 
@@ -55,6 +71,20 @@ impl Site {
             in_package_function: false,
             deferred: false,
             by_name: false,
+            hint: Hint::None,
+        }
+    }
+
+    /// A module a PyInstaller hook names (`hiddenimports`): optional (hooks name drivers that
+    /// may not be installed), and what it imports in turn is [`Hint::Below`].
+    pub fn hook(hook: &str) -> Site {
+        Site {
+            importer: hook.to_string(),
+            optional: true,
+            in_package_function: false,
+            deferred: false,
+            by_name: false,
+            hint: Hint::Hook,
         }
     }
 
@@ -76,6 +106,7 @@ impl Site {
             in_package_function: self.in_package_function || need == Need::InFunction,
             deferred: self.deferred,
             by_name: self.by_name,
+            hint: self.hint,
         }
     }
 }

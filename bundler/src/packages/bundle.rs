@@ -30,6 +30,8 @@ pub struct Bundled {
     pub offered: usize,
     /// What each package rule took and left.
     pub rules: Tally,
+    /// Distributions that keep their modules' sources as files (one of them lists them).
+    pub with_sources: Vec<String>,
 }
 
 /// How the files of the distributions are chosen beyond what the graph says.
@@ -95,7 +97,9 @@ pub fn add_distributions(
                 files = kept;
             }
         }
-        bundle(dist, files, &plugins, site_dest, compiler, contents)?;
+        if bundle(dist, files, &plugins, site_dest, compiler, contents)? {
+            bundled.with_sources.push(dist.name.clone());
+        }
     }
     Ok(bundled)
 }
@@ -120,7 +124,8 @@ fn is_versioned_library(rel: &str) -> bool {
 }
 
 /// Add `files` of `dist` (relative to site-packages, with where each is read from), modules
-/// compiled; `plugins` go only if what they load can be had.
+/// compiled; `plugins` go only if what they load can be had. Whether its modules' sources
+/// went too (a module of it lists them).
 fn bundle(
     dist: &Distribution,
     files: Vec<(String, PathBuf)>,
@@ -128,12 +133,14 @@ fn bundle(
     site_dest: &str,
     compiler: &Compiler,
     contents: &mut Contents,
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
     let mut jobs = Vec::new();
     let mut dests = Vec::new();
     // `.py` files compiled, and the ones the code names in a string (`dir/name.py`).
     let mut compiled_sources: Vec<(String, PathBuf)> = Vec::new();
     let mut named: HashSet<String> = HashSet::new();
+    // Some module lists module sources on disk: every module keeps its source as a file.
+    let mut lists_sources = false;
     let as_source = |rel: &str, source: &Path, contents: &mut Contents| -> Result<(), Error> {
         let item = Item::from_file(source, dist.origin(rel))?;
         contents.add(crate::layout::within(site_dest, rel), item)
@@ -161,6 +168,7 @@ fn bundle(
             let is_package = module_path.ends_with("/__init__") || module_path == "__init__";
             let text = String::from_utf8_lossy(&bytes);
             let scan = analysis::imports::scan(&text, module.as_str(), is_package);
+            lists_sources |= scan.lists_sources;
             let dir = rel.rsplit_once('/').map_or("", |(dir, _)| dir);
             named.extend(scan.py_files.iter().map(|f| match dir {
                 "" => f.clone(),
@@ -182,9 +190,9 @@ fn bundle(
         if let Some(done) = done {
             contents.add(dest, Item::bytes(done.pyc, 0o644, dist.origin(rel)))?;
         }
-        if !compiled || named.contains(rel) {
+        if !compiled || named.contains(rel) || lists_sources {
             as_source(rel, source, contents)?;
         }
     }
-    Ok(())
+    Ok(lists_sources)
 }

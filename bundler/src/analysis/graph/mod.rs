@@ -32,7 +32,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 use crate::analysis::name::{prefixes, top};
-use crate::analysis::{Need, Site};
+use crate::analysis::{Hint, Need, Site};
 use crate::error::Error;
 use crate::excludes::Excludes;
 use crate::packages::compiled::{Compiled, Loaded};
@@ -179,8 +179,19 @@ pub fn analyse(
     for (name, hook) in roots.hook_imports {
         walk.queue.push_back(Visit::App {
             name: name.clone(),
-            site: Site::app(hook, true),
+            site: Site::hook(hook),
         });
+    }
+    walk.run()?;
+    // Standard-library modules that load a distribution by a name they compute, when it is
+    // installed: zoneinfo reads its zones from the tzdata package where the system has none.
+    for (module, distribution) in STDLIB_LOADS {
+        if walk.stdlib.asked_by_app().contains(*module) && !site.owners(distribution).is_empty() {
+            walk.queue.push_back(Visit::Package {
+                name: distribution.to_string(),
+                site: Site::app(module, true),
+            });
+        }
     }
     walk.run()?;
 
@@ -238,6 +249,9 @@ pub fn analyse(
     walk.graph.unneeded = unneeded;
     Ok(walk.graph)
 }
+
+/// (standard-library module, the distribution it loads by a computed name when installed).
+const STDLIB_LOADS: &[(&str, &str)] = &[("zoneinfo", "tzdata")];
 
 /// How many times the compiled modules are asked what they load: each answer may reach more.
 const MAX_PROBES: usize = 4;
@@ -436,7 +450,15 @@ impl Walk<'_> {
             }));
             return Ok(());
         }
-        let owners = self.site.owners(&name).to_vec();
+        let mut owners = self.site.owners(&name).to_vec();
+        if site.hint == Hint::Below {
+            // Imported by a module only a hook's hint reached: a distribution not bundled
+            // already stays out, and a name found nowhere is no news.
+            owners.retain(|d| self.wanted.contains(d));
+            if owners.is_empty() {
+                return Ok(());
+            }
+        }
         if owners.is_empty() {
             record_missing(&mut self.graph.missing, top(&name), site);
             return Ok(());
@@ -457,7 +479,7 @@ impl Walk<'_> {
             if !weak {
                 self.graph.imported.insert(prefix.to_string());
             }
-            self.reach(prefix, site.need())?;
+            self.reach(prefix, site.need(), site.hint != Hint::None)?;
         }
         Ok(())
     }
@@ -465,7 +487,7 @@ impl Walk<'_> {
     /// `module` runs, reached by imports of at most `need`; its own imports matter no more (a
     /// module reached optionally makes optional imports). A module reached again by an import
     /// that matters more is followed again.
-    fn reach(&mut self, module: &str, need: Need) -> Result<(), Error> {
+    fn reach(&mut self, module: &str, need: Need, hinted: bool) -> Result<(), Error> {
         if self
             .graph
             .reached
@@ -501,7 +523,10 @@ impl Walk<'_> {
             if excluded || by_name_elsewhere {
                 continue;
             }
-            let site = site.capped(need);
+            let mut site = site.capped(need);
+            if hinted {
+                site.hint = Hint::Below;
+            }
             self.queue.push_back(Visit::Package { name, site });
         }
         Ok(())

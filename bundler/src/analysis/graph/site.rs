@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use crate::analysis::imports;
 use crate::analysis::name::ModuleName;
-use crate::analysis::Site;
+use crate::analysis::{Hint, Site};
 use crate::error::Error;
 use crate::packages::compiled::Compiled;
 use crate::packages::markers::{self, Environment};
@@ -116,6 +116,7 @@ impl<'a> SiteFinder<'a> {
                         in_package_function: !how.always,
                         deferred: how.deferred,
                         by_name: how.by_name,
+                        hint: Hint::None,
                     };
                     (name, site)
                 })

@@ -204,6 +204,10 @@ impl HookSet {
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub ran: Vec<(Hook, Said)>,
+    /// The time spent running them (or reading their cached answers), and the walks again
+    /// their hidden imports took.
+    pub seconds: f64,
+    pub walks: usize,
 }
 
 impl Outcome {

@@ -51,6 +51,10 @@ const COMPAT: &[(&str, &str)] = &[
         include_str!("compat/PyInstaller/depend/utils.py"),
     ),
     (
+        "PyInstaller/depend/bytecode.py",
+        include_str!("compat/PyInstaller/depend/bytecode.py"),
+    ),
+    (
         "PyInstaller/depend/bindepend.py",
         include_str!("compat/PyInstaller/depend/bindepend.py"),
     ),
@@ -77,6 +81,10 @@ const COMPAT: &[(&str, &str)] = &[
     (
         "PyInstaller/utils/hooks/conda.py",
         include_str!("compat/PyInstaller/utils/hooks/conda.py"),
+    ),
+    (
+        "PyInstaller/utils/hooks/django.py",
+        include_str!("compat/PyInstaller/utils/hooks/django.py"),
     ),
     (
         "PyInstaller/utils/hooks/gi.py",
@@ -156,6 +164,8 @@ struct Request<'a> {
     target: &'a TargetFacts,
     /// Folders added at the end of sys.path (a fetched pyinstaller-hooks-contrib).
     paths: &'a [PathBuf],
+    /// The app's own modules, (name, file), which a hook may read (`get_code_using`).
+    code_users: &'a [(String, PathBuf)],
     #[serde(skip_serializing_if = "Option::is_none")]
     entry_points: Option<Vec<(String, String)>>,
     hooks: Vec<(String, PathBuf)>,
@@ -191,6 +201,7 @@ impl Runner<'_> {
         let request = Request {
             target: &self.target,
             paths: &[],
+            code_users: &[],
             entry_points: Some(entry_points.to_vec()),
             hooks: Vec::new(),
         };
@@ -203,13 +214,19 @@ impl Runner<'_> {
         Some(dirs)
     }
 
-    /// Run `hooks` ((module, file)) with `paths` at the end of sys.path; what each said, in
-    /// the same order. A hook the runner could not finish says why in `error`.
-    pub fn run(&self, hooks: &[(String, PathBuf)], paths: &[PathBuf]) -> Vec<Said> {
+    /// Run `hooks` ((module, file)) with `paths` at the end of sys.path, the app's modules
+    /// `code_users` to read; what each said, in the same order. A hook the runner could not
+    /// finish says why in `error`.
+    pub fn run(
+        &self,
+        hooks: &[(String, PathBuf)],
+        paths: &[PathBuf],
+        code_users: &[(String, PathBuf)],
+    ) -> Vec<Said> {
         let mut said: BTreeMap<usize, Said> = BTreeMap::new();
         let mut pending: Vec<(usize, String, PathBuf, PathBuf)> = Vec::new();
         for (i, (module, file)) in hooks.iter().enumerate() {
-            let cache = self.cache_file(module, file);
+            let cache = self.cache_file(module, file, code_users);
             let cached = cache.as_ref().and_then(|c| {
                 fs::read(c)
                     .ok()
@@ -229,6 +246,7 @@ impl Runner<'_> {
             let request = Request {
                 target: &self.target,
                 paths,
+                code_users,
                 entry_points: None,
                 hooks: (pending.iter())
                     .map(|(_, m, f, _)| (m.clone(), f.clone()))
@@ -284,12 +302,24 @@ impl Runner<'_> {
         key
     }
 
-    fn cache_file(&self, module: &str, file: &Path) -> Option<PathBuf> {
+    fn cache_file(
+        &self,
+        module: &str,
+        file: &Path,
+        code_users: &[(String, PathBuf)],
+    ) -> Option<PathBuf> {
         let text = fs::read(file).ok()?;
         let mut key = self.base_key();
         key.update(module.as_bytes());
         key.update(file.as_os_str().as_encoded_bytes());
         key.update(&text);
+        // A hook that reads the app's code answers by it.
+        if text.windows(14).any(|w| w == b"get_code_using") {
+            for (name, user) in code_users {
+                key.update(name.as_bytes());
+                key.update(&fs::read(user).unwrap_or_default());
+            }
+        }
         Some(
             self.cache_dir
                 .join(format!("{:032x}.json", key.digest128())),

@@ -5,9 +5,11 @@
 #   python -I runner.py COMPAT REQUEST RESULTS
 #
 # REQUEST is JSON: {"target": {...}, "paths": [folder, ...], "entry_points": [[dist,
-# "module:attr"], ...], "hooks": [[module, hook file], ...]}; `paths` go at the end of sys.path
-# (a fetched pyinstaller-hooks-contrib, whose hooks import its helpers). RESULTS gets one JSON line per answer, written as each
-# is known, so that a hook that kills the process costs only itself: first
+# "module:attr"], ...], "hooks": [[module, hook file], ...], "code_users": [[module, file],
+# ...]}; `paths` go at the end of sys.path (a fetched pyinstaller-hooks-contrib, whose hooks
+# import its helpers); `code_users` are the app's own modules, which a hook may read.
+# RESULTS gets one JSON line per answer, written as each is known, so that a hook that kills
+# the process costs only itself: first
 # {"hook_dirs": [[dist, [dir, ...]], ...]} for the entry points, then one line per hook:
 # {"module", "file", "error", "hiddenimports", "excludedimports", "datas", "binaries",
 #  "collection_mode", "log"}, `datas` and `binaries` as [source file, destination folder]
@@ -43,8 +45,9 @@ def main():
 
     if "entry_points" in request:
         answer({"hook_dirs": [[dist, hook_dirs(ref)] for dist, ref in request["entry_points"]]})
+    users = request.get("code_users", [])
     for module, file in request.get("hooks", []):
-        answer(run_hook(module, file, log))
+        answer(run_hook(module, file, log, users))
 
 
 def provide_packaging():
@@ -112,21 +115,44 @@ class Module:
 
 
 class Graph:
+    """The module graph as far as hooks walk it: the app's own modules' code (`users`, (name,
+    file) pairs), for hooks that read it (matplotlib's looks for `matplotlib.use()`)."""
+
+    def __init__(self, users):
+        self._users = users
+
     def iter_graph(self, start=None):
         return iter(())
 
     def find_node(self, name):
         return None
 
+    def get_code_using(self, module):
+        found = {}
+        for name, file in self._users:
+            try:
+                with open(file, "rb") as f:
+                    source = f.read()
+                if module.encode() in source:
+                    found[name] = compile(source, file, "exec")
+            except (OSError, SyntaxError, ValueError):
+                continue
+        return found
+
+
+class Analysis:
+    def __init__(self, graph):
+        self.graph = graph
+
 
 class HookAPI:
     """What a hook's `hook(hook_api)` function is given."""
 
-    def __init__(self, module, result):
+    def __init__(self, module, result, users):
         self.__name__ = module
         self.module = Module(module)
-        self.module_graph = Graph()
-        self.analysis = None
+        self.module_graph = Graph(users)
+        self.analysis = Analysis(self.module_graph)
         self._result = result
 
     def add_imports(self, *names):
@@ -150,7 +176,7 @@ class HookAPI:
         self._result["collection_mode"].append([str(name), str(mode)])
 
 
-def run_hook(module, file, log):
+def run_hook(module, file, log, users):
     result = {
         "module": module,
         "file": file,
@@ -171,7 +197,7 @@ def run_hook(module, file, log):
             exec(code, namespace)
             hook = namespace.get("hook")
             if callable(hook):
-                hook(HookAPI(module, result))
+                hook(HookAPI(module, result, users))
     except BaseException as error:
         tb = traceback.extract_tb(error.__traceback__)
         where = next((f"line {f.lineno}" for f in reversed(tb) if f.filename == file), "")

@@ -27,7 +27,7 @@ use crate::unpack::{self, Kind};
 /// The community hooks fetched when the build environment has none: the versions this
 /// pybundle was tested with.
 pub const CONTRIB: (&str, &str) = ("pyinstaller-hooks-contrib", "2026.10");
-pub const PYINSTALLER: (&str, &str) = ("pyinstaller", "6.22.0");
+pub const PYINSTALLER: (&str, &str) = ("pyinstaller", "6.22.3");
 
 /// A folder of hooks, and who wrote them.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,6 +4,6 @@ itself, which need not be installed. What a hook asks of a module graph or of Py
 build internals is answered as plainly as can be; what cannot be (Qt, GObject) raises, and the
 hook is reported as not run."""
 
-__version__ = "6.22.0"
+__version__ = "6.22.3"
 # Hooks that check for it can tell they run under pybundle.
 is_pybundle = True
