@@ -582,7 +582,16 @@ fn pack_modules(
                 .map(|(_, hook)| hook.clone())
         })
     };
-    let resources = |rel: &str| rules.resource(rel).map(str::to_string);
+    // Python 3.9's importlib.resources.files() takes a package's folder as it is on disk
+    // and never asks its loader: there, resources stay files.
+    let minor: u32 = (runtime.version_short.split('.').nth(1))
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    let resources = |rel: &str| {
+        (minor >= 10)
+            .then(|| rules.resource(rel).map(str::to_string))
+            .flatten()
+    };
     let read_by_path: Vec<String> = std::iter::once(&s.script)
         .chain(s.companions.iter().map(|c| &c.script))
         .map(|script| script.compiled_dest())

@@ -228,22 +228,61 @@ def _serve_module_store(root, store):
 
         return StoredFile
 
+    stored_path_class = []
+
+    def StoredPath(path):
+        if not stored_path_class:
+            stored_path_class.append(_stored_path_class())
+        return stored_path_class[0](path)
+
+    def _stored_path_class():
+        import pathlib
+
+        class StoredPath(type(pathlib.Path())):
+            """A pathlib.Path (it is one: code that asks gets one) that also knows the
+            folders the store holds modules in, which need not exist on disk: pendulum asks
+            files("pendulum.locales").joinpath("de").exists()."""
+
+            __slots__ = ()
+
+            def _in_store(self):
+                folder, _, name = str(self).rpartition(sep)
+                return name in spaces.get(folder, ())
+
+            def is_dir(self, *args, **kwargs):
+                return self._in_store() or super().is_dir(*args, **kwargs)
+
+            def exists(self, *args, **kwargs):
+                return self._in_store() or super().exists(*args, **kwargs)
+
+            def iterdir(self):
+                names = set(spaces.get(str(self), ()))
+                if super().is_dir():
+                    names.update(os.listdir(self))
+                return iter([self / n for n in sorted(names)])
+
+        return StoredPath
+
     class StoredResources:
         """The resources of a package with some in the store (importlib.resources' reader,
-        its files() API and the older one)."""
+        its files() API and the older one): a Traversable that reads the store's, or, for a
+        package whose own files are real and only its modules stored, a pathlib.Path that
+        also knows the store's folders."""
 
         def __init__(self, folder):
             self._folder = folder
 
         def files(self):
-            return StoredFile(self._folder)
+            if self._folder in holds_resources:
+                return StoredFile(self._folder)
+            return StoredPath(self._folder)
 
         def open_resource(self, resource):
             return self.files().joinpath(resource).open("rb")
 
         def resource_path(self, resource):
             path = self.files().joinpath(resource)
-            if path._stored() is not None:
+            if getattr(path, "_stored", lambda: None)() is not None:
                 raise FileNotFoundError(resource)
             return str(path)
 
@@ -269,10 +308,17 @@ def _serve_module_store(root, store):
             if not self.is_package(fullname):
                 return None
             folder = self.path.rpartition(sep)[0]
-            if folder in holds_resources:
+            if folder in holds_resources or folder in spaces:
                 return StoredResources(folder)
-            # Its resources are real files: Python's own reader, whose files() is a Path.
+            # Its resources are real files and so are its folders: Python's own reader.
             return super().get_resource_reader(fullname)
+
+        def files(self):
+            # Python 3.9's importlib.resources asks the loader itself; later ones its reader.
+            reader = self.get_resource_reader(self.name)
+            if not isinstance(reader, StoredResources):
+                raise AttributeError("files")
+            return reader.files()
 
     class StoreFinder:
         def __init__(self, path, stored, below, files):

@@ -81,6 +81,10 @@ const OWN_RULES: &[&str] = &[
     "shiboken2",
 ];
 
+/// Set (to anything but `0`), no PyInstaller hook is found or run, the user's either: what
+/// pybundle's own analysis finds alone (for comparing, and for builds that must not fetch).
+pub const NO_HOOKS: &str = "PYBUNDLE_NO_PYINSTALLER_HOOKS";
+
 /// Every hook found, one per module: the first in the order of [`sources`].
 #[derive(Debug, Default)]
 pub struct HookSet {
@@ -116,6 +120,9 @@ impl HookSet {
     /// `hook-dirs` resolved by `runner`), `pyinstaller-hooks-contrib`'s and PyInstaller's
     /// (from the build environment, else fetched into the cache by `interp`'s pip).
     pub fn find(user_dirs: &[PathBuf], sites: &[PathBuf], runner: &Runner) -> HookSet {
+        if std::env::var_os(NO_HOOKS).is_some_and(|v| !v.is_empty() && v != "0") {
+            return HookSet::default();
+        }
         let mut dirs: Vec<HookDir> = (user_dirs.iter())
             .map(|d| HookDir {
                 dir: d.clone(),
