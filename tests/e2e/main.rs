@@ -8,6 +8,7 @@ mod bad_input;
 mod cache;
 mod ci;
 mod cli;
+mod corpus;
 mod cross;
 mod damage;
 mod examples;
