@@ -636,6 +636,14 @@ impl Root {
             || (self.stored().iter()).any(|p| p.starts_with(&prefix) || *p == format!("{rel}.pyc"))
     }
 
+    /// Does the standard library's zip hold `rel` (`json/__init__.pyc`)?
+    pub fn stdlib_zip_holds(&self, rel: &str) -> bool {
+        let file = fs::File::open(self.stdlib_zip()).expect("the standard library's zip");
+        let mut zip = zip::ZipArchive::new(file).expect("a zip");
+        let held = zip.by_name(rel).is_ok();
+        held
+    }
+
     /// Is `path` (a file under the root) in the bundle, as a file or in the module store?
     pub fn holds(&self, path: &Path) -> bool {
         if path.is_file() {

@@ -5,6 +5,7 @@
 mod harness;
 
 mod bad_input;
+mod by_name;
 mod cache;
 mod ci;
 mod cli;

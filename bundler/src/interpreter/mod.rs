@@ -53,6 +53,14 @@ impl Interpreter {
     /// and query it.
     pub fn find(explicit: Option<&Path>) -> Result<Self, Error> {
         let (requested, chosen_by) = match explicit {
+            // A bare name (`--python python3`) is the one on PATH, found now: helpers that
+            // run it start in folders of their own.
+            Some(path) if path.components().count() == 1 => (
+                path.to_str()
+                    .and_then(find_on_path)
+                    .unwrap_or_else(|| path.to_path_buf()),
+                Choice::Flag,
+            ),
             Some(path) => (path.to_path_buf(), Choice::Flag),
             None => default_interpreter()?,
         };

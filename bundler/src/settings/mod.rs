@@ -428,19 +428,6 @@ impl BuildSettings {
                 "--debug noarchive changes nothing: the app's modules are files in the bundle already, and the standard library stays one zip".into(),
             );
         }
-        for dir in &o.additional_hooks_dir {
-            let has_py = std::fs::read_dir(dir)
-                .into_iter()
-                .flatten()
-                .flatten()
-                .any(|e| e.path().extension().is_some_and(|x| x == "py"));
-            if has_py {
-                notes.push(format!(
-                    "--additional-hooks-dir {}: its .toml package rules are read (docs/rules.md), its PyInstaller .py hooks are not run; pybundle learns what compiled modules import by importing them at build time. Name what is still missing with --hidden-import or --collect-*",
-                    dir.display()
-                ));
-            }
-        }
         for name in &o.elsewhere {
             if target.os() == Os::Windows && WINDOWS_RESOURCES.contains(name) {
                 continue;

@@ -373,6 +373,9 @@ impl Walk<'_> {
     ) -> Result<(), Error> {
         let scan = app::scan_of(path, module, is_package)?;
         for (name, how) in scan.imports {
+            if self.is_not_followed(module, &name) {
+                continue;
+            }
             // A name only spelled in a string: the app's own module, or the standard
             // library's; never a reason to bundle a distribution.
             let stdlib = self.stdlib.provides(&name) && !self.stdlib.is_idle_tool(&name);
@@ -396,6 +399,13 @@ impl Walk<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Does a hook say `module`'s imports of `name` are not followed (`excludedimports`)?
+    fn is_not_followed(&self, module: &str, name: &str) -> bool {
+        (self.not_followed.iter()).any(|(hooked, excluded)| {
+            crate::analysis::is_within(module, hooked) && crate::analysis::is_within(name, excluded)
+        })
     }
 
     /// Does the app have a top-level module `top`?
@@ -512,10 +522,7 @@ impl Walk<'_> {
         };
         self.graph.reached.insert(module.to_string(), need);
         for (name, site) in imports {
-            let excluded = (self.not_followed.iter()).any(|(hooked, excluded)| {
-                crate::analysis::is_within(module, hooked)
-                    && crate::analysis::is_within(&name, excluded)
-            });
+            let excluded = self.is_not_followed(module, &name);
             // A name only spelled in a string counts for the standard library alone, where
             // the pruning would otherwise leave it out (passlib's "configparser.ConfigParser").
             let by_name_elsewhere =

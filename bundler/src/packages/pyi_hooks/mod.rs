@@ -123,9 +123,10 @@ impl HookSet {
         if std::env::var_os(NO_HOOKS).is_some_and(|v| !v.is_empty() && v != "0") {
             return HookSet::default();
         }
+        // Absolute: the hooks run in a folder of their own.
         let mut dirs: Vec<HookDir> = (user_dirs.iter())
             .map(|d| HookDir {
-                dir: d.clone(),
+                dir: std::path::absolute(d).unwrap_or_else(|_| d.clone()),
                 author: Author::User(d.clone()),
             })
             .collect();
