@@ -3,7 +3,7 @@
 //! each distribution requires on this platform, and its compiled modules.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::PathBuf;
 
@@ -33,6 +33,9 @@ pub struct SiteFinder<'a> {
     modules: RefCell<HashMap<usize, HashMap<String, ModuleFile>>>,
     /// Whether a compiled file is an extension module, read once.
     extension: RefCell<HashMap<PathBuf, bool>>,
+    /// Each module file's imports, parsed once however many walks ask (the walk runs again
+    /// for hooks' hidden imports).
+    parsed: RefCell<HashMap<PathBuf, std::rc::Rc<BTreeMap<String, imports::Import>>>>,
 }
 
 impl<'a> SiteFinder<'a> {
@@ -43,6 +46,7 @@ impl<'a> SiteFinder<'a> {
             whole,
             modules: RefCell::new(HashMap::new()),
             extension: RefCell::new(HashMap::new()),
+            parsed: RefCell::new(HashMap::new()),
         }
     }
 
@@ -99,15 +103,24 @@ impl<'a> SiteFinder<'a> {
         if files::is_test_module(&file.rel) {
             return Ok(Some(Vec::new()));
         }
-        let bytes = fs::read(&file.source).map_err(|source| Error::Read {
-            path: file.source.clone(),
-            source,
-        })?;
-        let text = String::from_utf8_lossy(&bytes);
-        let found = imports::imports(&text, module, file.is_package);
+        let cached = self.parsed.borrow().get(&file.source).cloned();
+        let found = match cached {
+            Some(found) => found,
+            None => {
+                let bytes = fs::read(&file.source).map_err(|source| Error::Read {
+                    path: file.source.clone(),
+                    source,
+                })?;
+                let text = String::from_utf8_lossy(&bytes);
+                let found = std::rc::Rc::new(imports::imports(&text, module, file.is_package));
+                (self.parsed.borrow_mut()).insert(file.source.clone(), found.clone());
+                found
+            }
+        };
         Ok(Some(
             found
-                .into_iter()
+                .iter()
+                .map(|(name, how)| (name.clone(), *how))
                 .filter(|(name, _)| !hooks::tool_only(module, name))
                 .map(|(name, how)| {
                     let site = Site {
