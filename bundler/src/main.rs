@@ -31,7 +31,21 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let matches = Cli::command().get_matches_from(argv);
+    let matches = match Cli::command().try_get_matches_from(argv) {
+        Ok(matches) => matches,
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            // One line, as every other mistake: clap's message and its hints joined.
+            let text = e.render().to_string();
+            let lines: Vec<&str> = (text.lines())
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
+                .filter(|l| !l.starts_with("Usage:"))
+                .collect();
+            eprintln!("{} (pybundle --help lists the options)", lines.join(" "));
+            return ExitCode::from(2);
+        }
+    };
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let mut json = false;
     let result = match cli.command {

@@ -443,3 +443,26 @@ fn a_target_without_its_runtime_names_where_to_get_one() {
         assert!(err.contains(hint), "{target}: {err}");
     }
 }
+
+/// A bad option value or an unknown option: clap's message, on one line like every other
+/// mistake, and a non-zero exit before any work.
+#[test]
+fn a_bad_option_is_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["app.py", "--compression-level", "x"][..],
+        &["app.py", "--frobnicate"],
+        &["completions", "bashx"],
+    ] {
+        let out = Command::new(PYBUNDLE)
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{args:?}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{err}");
+        assert!(is_empty_dir(dir.path()), "{args:?}: a build started");
+    }
+}

@@ -599,7 +599,7 @@ fn bare_venv(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) 
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let site = venv.join("lib/python3.11/site-packages");
+    let site = venv.join(format!("lib/python{}/site-packages", python_version()));
     (venv, site)
 }
 

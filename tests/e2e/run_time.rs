@@ -236,9 +236,10 @@ fn host_python_settings_have_no_effect() {
         "raise SystemExit('planted sitecustomize')",
     )
     .unwrap();
-    let site = planted
-        .path()
-        .join("home/.local/lib/python3.11/site-packages");
+    let site = planted.path().join(format!(
+        "home/.local/lib/python{}/site-packages",
+        python_version()
+    ));
     std::fs::create_dir_all(&site).unwrap();
     std::fs::write(
         site.join("evil.pth"),
