@@ -200,7 +200,7 @@ fn the_contents_directory_can_be_renamed_or_dropped() {
     }
 }
 
-/// Options for Windows, macOS, UPX and splash screens, and hook folders, do not stop a build:
+/// Options for Windows, macOS, UPX and splash screens do not stop a build:
 /// each gets one note saying why it changes nothing here.
 #[test]
 #[cfg_attr(
@@ -229,7 +229,6 @@ fn options_of_other_platforms_and_tools_are_accepted_with_a_note_each() {
         "--target-architecture=arm64",
         "--codesign-identity=me",
         "--osx-entitlements-file=e.plist",
-        "--additional-hooks-dir=hooks",
     ];
     let mut args = vec!["-p", "src", "-w", "-c", "--log-level", "INFO"];
     args.extend(elsewhere);
