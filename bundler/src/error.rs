@@ -158,6 +158,8 @@ pub enum Error {
     },
     #[error("the package rules in {path} cannot be used: {why}")]
     BadRules { path: PathBuf, why: String },
+    #[error("the hooks folder {0} does not exist; give --additional-hooks-dir (or the spec's hookspath) a folder of hook-*.py files or *.toml rules")]
+    NoHooksDir(PathBuf),
     #[error("cannot write {what} into the Windows executable: {why}; check that it is a valid file of its kind (an icon must be .ico or .png)")]
     WindowsResource { what: String, why: String },
     #[error("the app uses tkinter, but {runtime} has no _tkinter (python.org's embeddable zip carries no Tcl/Tk); give --runtime the folder of a CPython for Windows installed with Tcl/Tk, or leave tkinter out with --exclude-module tkinter")]

@@ -181,6 +181,19 @@ fn an_icon_that_is_missing_or_not_an_icon() {
 
 /// `--add-data ":."` lacks its source, and says so (not that the destination is missing).
 #[test]
+fn a_hooks_folder_that_does_not_exist() {
+    let err = refused(
+        &probe_dir(),
+        &[s("probe.py"), s("--additional-hooks-dir"), s("no-such-hooks")],
+        true,
+    );
+    assert!(
+        err.contains("no-such-hooks does not exist") && err.contains("hook-*.py"),
+        "{err}"
+    );
+}
+
+#[test]
 fn add_data_without_a_source() {
     let err = refused(
         &probe_dir(),

@@ -132,9 +132,14 @@ impl Rules {
             rules.add(Path::new(name), text)?;
         }
         for dir in dirs {
+            if !dir.is_dir() {
+                return Err(Error::NoHooksDir(dir.clone()));
+            }
             let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-                .into_iter()
-                .flatten()
+                .map_err(|source| Error::Read {
+                    path: dir.clone(),
+                    source,
+                })?
                 .flatten()
                 .map(|e| e.path())
                 .filter(|p| p.extension().is_some_and(|e| e == "toml"))
