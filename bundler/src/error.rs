@@ -162,7 +162,7 @@ pub enum Error {
     NoHooksDir(PathBuf),
     #[error("cannot write {what} into the Windows executable: {why}; check that it is a valid file of its kind (an icon must be .ico or .png)")]
     WindowsResource { what: String, why: String },
-    #[error("the app uses tkinter, but {runtime} has no _tkinter (python.org's embeddable zip carries no Tcl/Tk); give --runtime the folder of a CPython for Windows installed with Tcl/Tk, or leave tkinter out with --exclude-module tkinter")]
+    #[error("the app uses tkinter, but {runtime} has no _tkinter (python.org's embeddable zip carries no Tcl/Tk); make a runtime with it, `tools/windows-runtime --tk DEST.zip` (docs/windows.md), or leave tkinter out with --exclude-module tkinter")]
     NoTkinter { runtime: String },
     #[error("--runtime {path} is CPython {runtime}, but {python}, which compiles the bytecode and holds the app's packages, is {host}; pass --python with a CPython {runtime}")]
     RuntimeVersion {

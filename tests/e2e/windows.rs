@@ -91,17 +91,74 @@ fn build_windows(script: &Path, dist: &Path, python: &Path, extra: &[&str]) -> P
 /// cache hidden; a onefile app unpacks under `unpack` (a Linux folder, which wine shows as
 /// `Z:`).
 fn wine_command(exe: &Path, args: &[&str], unpack: &Path) -> Command {
+    wine_command_in(&windows().prefix, exe, args, unpack)
+}
+
+/// [`wine_command`] in the wine prefix `prefix`.
+fn wine_command_in(prefix: &Path, exe: &Path, args: &[&str], unpack: &Path) -> Command {
     let w = windows();
     let mut all: Vec<&OsStr> = vec![exe.as_os_str()];
     all.extend(args.iter().map(OsStr::new));
     let mut unpack_dir = std::ffi::OsString::from("Z:");
     unpack_dir.push(unpack);
-    let mut cmd = hermetic_hiding(&w.wine, &all, &[&w.runtime, &w.cache]);
-    cmd.env("WINEPREFIX", &w.prefix)
+    let mut hidden: Vec<&Path> = vec![&w.runtime, &w.cache];
+    if let Some(tk) = TK_RUNTIME.get() {
+        hidden.push(tk);
+    }
+    let mut cmd = hermetic_hiding(&w.wine, &all, &hidden);
+    cmd.env("WINEPREFIX", prefix)
         .env("WINEDEBUG", "-all")
         .env("PYBUNDLE_RUNTIME_TMPDIR", unpack_dir)
         .stdin(Stdio::null());
     cmd
+}
+
+/// The embeddable runtime with python.org's Tcl/Tk merged in (`tools/windows-runtime --tk`).
+static TK_RUNTIME: OnceLock<PathBuf> = OnceLock::new();
+
+fn tk_runtime() -> &'static Path {
+    TK_RUNTIME.get_or_init(|| {
+        let runtime = windows().runtime.with_file_name("python-3.11-tk-embed-amd64.zip");
+        let out = Command::new(repo().join("tools/windows-runtime"))
+            .arg("--tk")
+            .arg(&runtime)
+            .env("PYTHON", python())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "tools/windows-runtime --tk: {}", stderr(&out));
+        runtime
+    })
+}
+
+/// A wine prefix of the test's own, with its own wine server: wine binds a server's windows to
+/// the X display its first program named, and the shared prefix's programs name none. The
+/// server ends when this is dropped.
+struct PrivateWine {
+    prefix: tempfile::TempDir,
+}
+
+impl PrivateWine {
+    fn new() -> PrivateWine {
+        let prefix = tempfile::tempdir().unwrap();
+        let copied = Command::new("cp")
+            .arg("-a")
+            .arg(windows().prefix.join("."))
+            .arg(prefix.path())
+            .status()
+            .unwrap();
+        assert!(copied.success(), "the wine prefix could not be copied");
+        PrivateWine { prefix }
+    }
+}
+
+impl Drop for PrivateWine {
+    fn drop(&mut self) {
+        let server = windows().wine.with_file_name("wineserver64");
+        let _ = Command::new(if server.is_file() { server } else { PathBuf::from("wineserver") })
+            .arg("-k")
+            .env("WINEPREFIX", self.prefix.path())
+            .status();
+    }
 }
 
 /// Run a Windows program under wine to its end (see [`wine_command`]).
@@ -491,10 +548,49 @@ fn a_tkinter_app_needs_a_runtime_with_tcl_tk() {
     assert!(!out.status.success());
     let said = stderr(&out);
     assert!(
-        said.contains("has no _tkinter") && said.contains("--exclude-module tkinter"),
+        said.contains("has no _tkinter")
+            && said.contains("tools/windows-runtime --tk")
+            && said.contains("--exclude-module tkinter"),
         "{said}"
     );
     assert!(is_empty_dir(dist.path()) || !dist.path().join("gui.exe").exists());
+}
+
+#[test]
+#[cfg_attr(
+    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
+    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
+)]
+fn a_tkinter_app_with_the_tk_runtime_opens_a_window_in_both_modes() {
+    let runtime = tk_runtime().to_string_lossy().into_owned();
+    let script = repo().join("examples/tk-gui/app.py");
+    let xvfb = Xvfb::start();
+    let wine = PrivateWine::new();
+    for mode in ["-F", "-D"] {
+        let dist = tempfile::tempdir().unwrap();
+        let exe = build_windows(
+            &script,
+            dist.path(),
+            Path::new(&python()),
+            &[mode, "--windowed", "--runtime", &runtime],
+        );
+        if mode == "-D" {
+            let lib = dist.path().join("app/_internal");
+            assert!(lib.join("_tkinter.pyd").is_file() || lib.join("DLLs/_tkinter.pyd").is_file());
+            assert!(lib.join("tcl8.6/init.tcl").is_file() && lib.join("tk8.6/tk.tcl").is_file());
+        }
+        let unpack = tempfile::tempdir().unwrap();
+        let out = wine_command_in(wine.prefix.path(), &exe, &["--smoke"], unpack.path())
+            .env("DISPLAY", &xvfb.display)
+            .output()
+            .unwrap();
+        let text = stdout(&out).replace("\r\n", "\n");
+        assert!(out.status.success(), "{mode}: {text}{}", stderr(&out));
+        assert!(text.starts_with("window mapped=True size="), "{mode}: {text}");
+        assert!(text.contains("\ntk 8.6."), "{mode}: {text}");
+        assert!(text.ends_with("closed cleanly\n"), "{mode}: {text}");
+        assert!(is_empty_dir(unpack.path()), "{mode}: the unpacked app was left behind");
+    }
 }
 
 #[test]

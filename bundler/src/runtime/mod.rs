@@ -100,8 +100,20 @@ pub fn add_runtime(
         })
         .collect();
     let modules = match &interp.stdlib_zip {
-        Some(zip) => compiled_from_zip(zip, &sources)?,
-        None => compile_stdlib(interp, &sources, compiler)?,
+        Some(zip) => {
+            let (mut compiled, missing) = compiled_from_zip(zip, &sources)?;
+            // Beside the zip, as source: what a Windows runtime adds to the embeddable one
+            // (tkinter, from python.org's Tcl/Tk build).
+            if let Source::Given { prefix, .. } = &interp.source {
+                let extra: Vec<String> = (missing.into_iter())
+                    .filter(|rel| prefix.join(rel).is_file())
+                    .collect();
+                compiled.extend(compile_from(prefix, &extra, compiler)?);
+                compiled.sort();
+            }
+            compiled
+        }
+        None => compile_from(&interp.stdlib, &sources, compiler)?,
     };
     report.modules = modules.len();
     let zip = pyzip::build(modules.iter().map(|(n, b)| (n.as_str(), b.as_slice())))?;
@@ -141,16 +153,17 @@ pub fn add_runtime(
     Ok(report)
 }
 
-/// The kept standard-library modules (`.py` paths), compiled by the build interpreter.
-fn compile_stdlib(
-    interp: &Runtime,
+/// The kept standard-library modules (`.py` paths under `root`), compiled by the build
+/// interpreter.
+fn compile_from(
+    root: &Path,
     sources: &[String],
     compiler: &Compiler,
 ) -> Result<Vec<(String, Vec<u8>)>, Error> {
     let jobs: Vec<Job> = sources
         .iter()
         .map(|rel| Job {
-            source: interp.stdlib.join(rel),
+            source: root.join(rel),
             display: rel.clone(),
         })
         .collect();
@@ -162,9 +175,13 @@ fn compile_stdlib(
 }
 
 /// The kept standard-library modules (`.py` paths), as the runtime's own zip has them
-/// compiled. A module the zip lacks belongs to another platform (`_sysconfigdata_*` of
-/// Linux) and is left out.
-fn compiled_from_zip(zip: &Path, sources: &[String]) -> Result<Vec<(String, Vec<u8>)>, Error> {
+/// compiled, and those the zip lacks: a module of another platform (`_sysconfigdata_*` of
+/// Linux), or one the runtime has as source beside the zip.
+#[allow(clippy::type_complexity)]
+fn compiled_from_zip(
+    zip: &Path,
+    sources: &[String],
+) -> Result<(Vec<(String, Vec<u8>)>, Vec<String>), Error> {
     let read_err = |e: std::io::Error| Error::Read {
         path: zip.to_path_buf(),
         source: e,
@@ -173,16 +190,18 @@ fn compiled_from_zip(zip: &Path, sources: &[String]) -> Result<Vec<(String, Vec<
     let mut archive = ::zip::ZipArchive::new(std::io::BufReader::new(file))
         .map_err(|e| read_err(std::io::Error::other(e)))?;
     let mut out = Vec::with_capacity(sources.len());
+    let mut missing = Vec::new();
     for rel in sources {
         let name = format!("{rel}c");
         let Ok(mut entry) = archive.by_name(&name) else {
+            missing.push(rel.clone());
             continue;
         };
         let mut bytes = Vec::with_capacity(entry.size() as usize);
         std::io::Read::read_to_end(&mut entry, &mut bytes).map_err(read_err)?;
         out.push((name, bytes));
     }
-    Ok(out)
+    Ok((out, missing))
 }
 
 /// Every `.py` file under `root/rel` that the bundle keeps, as `/`-separated relative paths.

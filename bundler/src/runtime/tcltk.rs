@@ -64,16 +64,18 @@ fn ask(interp: &Interpreter) -> Result<PathBuf, Error> {
 }
 
 /// The `tcl8.X` folder holding `init.tcl` in a runtime's tree: under its `lib/` (as
-/// python-build-standalone has it) or `usr/share/tcltk/` (Debian).
+/// python-build-standalone has it), `usr/share/tcltk/` (Debian) or `tcl/` (python.org's
+/// Windows builds).
 fn search(root: &Path) -> Option<PathBuf> {
-    let mut places = vec![root.join("usr/share/tcltk"), root.join("lib")];
-    places.extend(
-        std::fs::read_dir(root)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path().join("lib")),
-    );
+    let mut places = vec![
+        root.join("usr/share/tcltk"),
+        root.join("lib"),
+        root.join("tcl"),
+    ];
+    for dir in std::fs::read_dir(root).into_iter().flatten().flatten() {
+        places.push(dir.path().join("lib"));
+        places.push(dir.path().join("tcl"));
+    }
     places.into_iter().find_map(|dir| {
         let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
             .ok()?
