@@ -184,7 +184,11 @@ fn an_icon_that_is_missing_or_not_an_icon() {
 fn a_hooks_folder_that_does_not_exist() {
     let err = refused(
         &probe_dir(),
-        &[s("probe.py"), s("--additional-hooks-dir"), s("no-such-hooks")],
+        &[
+            s("probe.py"),
+            s("--additional-hooks-dir"),
+            s("no-such-hooks"),
+        ],
         true,
     );
     assert!(

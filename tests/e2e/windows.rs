@@ -118,14 +118,20 @@ static TK_RUNTIME: OnceLock<PathBuf> = OnceLock::new();
 
 fn tk_runtime() -> &'static Path {
     TK_RUNTIME.get_or_init(|| {
-        let runtime = windows().runtime.with_file_name("python-3.11-tk-embed-amd64.zip");
+        let runtime = windows()
+            .runtime
+            .with_file_name("python-3.11-tk-embed-amd64.zip");
         let out = Command::new(repo().join("tools/windows-runtime"))
             .arg("--tk")
             .arg(&runtime)
             .env("PYTHON", python())
             .output()
             .unwrap();
-        assert!(out.status.success(), "tools/windows-runtime --tk: {}", stderr(&out));
+        assert!(
+            out.status.success(),
+            "tools/windows-runtime --tk: {}",
+            stderr(&out)
+        );
         runtime
     })
 }
@@ -154,10 +160,14 @@ impl PrivateWine {
 impl Drop for PrivateWine {
     fn drop(&mut self) {
         let server = windows().wine.with_file_name("wineserver64");
-        let _ = Command::new(if server.is_file() { server } else { PathBuf::from("wineserver") })
-            .arg("-k")
-            .env("WINEPREFIX", self.prefix.path())
-            .status();
+        let _ = Command::new(if server.is_file() {
+            server
+        } else {
+            PathBuf::from("wineserver")
+        })
+        .arg("-k")
+        .env("WINEPREFIX", self.prefix.path())
+        .status();
     }
 }
 
@@ -578,6 +588,10 @@ fn a_tkinter_app_with_the_tk_runtime_opens_a_window_in_both_modes() {
             let lib = dist.path().join("app/_internal");
             assert!(lib.join("_tkinter.pyd").is_file() || lib.join("DLLs/_tkinter.pyd").is_file());
             assert!(lib.join("tcl8.6/init.tcl").is_file() && lib.join("tk8.6/tk.tcl").is_file());
+            assert!(
+                !lib.join("tk8.6/demos").exists(),
+                "Tk's demos are not the app's"
+            );
         }
         let unpack = tempfile::tempdir().unwrap();
         let out = wine_command_in(wine.prefix.path(), &exe, &["--smoke"], unpack.path())
@@ -586,10 +600,16 @@ fn a_tkinter_app_with_the_tk_runtime_opens_a_window_in_both_modes() {
             .unwrap();
         let text = stdout(&out).replace("\r\n", "\n");
         assert!(out.status.success(), "{mode}: {text}{}", stderr(&out));
-        assert!(text.starts_with("window mapped=True size="), "{mode}: {text}");
+        assert!(
+            text.starts_with("window mapped=True size="),
+            "{mode}: {text}"
+        );
         assert!(text.contains("\ntk 8.6."), "{mode}: {text}");
         assert!(text.ends_with("closed cleanly\n"), "{mode}: {text}");
-        assert!(is_empty_dir(unpack.path()), "{mode}: the unpacked app was left behind");
+        assert!(
+            is_empty_dir(unpack.path()),
+            "{mode}: the unpacked app was left behind"
+        );
     }
 }
 

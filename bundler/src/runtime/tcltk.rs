@@ -36,9 +36,24 @@ pub fn add_libraries(
             .to_string();
         let dest = layout::library(runtime, &name);
         contents.add_tree(&dir, &dest, &Origin::Runtime("Tcl/Tk"), None)?;
+        let prefix = format!("{dest}/");
+        let tooling: Vec<String> = (contents.iter())
+            .map(|(path, _)| path)
+            .filter(|path| path.strip_prefix(&prefix).is_some_and(is_tooling))
+            .cloned()
+            .collect();
+        for path in tooling {
+            contents.remove(&path);
+        }
         placed.push(dest);
     }
     Ok(placed)
+}
+
+/// Parts of a Tcl or Tk library no program loads: Tk's demos (a megabyte), and what builds
+/// extensions against them (`*.lib`, `tclConfig.sh`). `rel` is relative to the library.
+fn is_tooling(rel: &str) -> bool {
+    rel.starts_with("demos/") || rel.ends_with(".lib") || rel.ends_with("Config.sh")
 }
 
 /// Where the interpreter's Tcl keeps its library.
@@ -98,4 +113,30 @@ fn tk_beside(tcl: &Path) -> Option<PathBuf> {
     let version = tcl.file_name()?.to_str()?.strip_prefix("tcl")?;
     let tk = tcl.parent()?.join(format!("tk{version}"));
     tk.join("tk.tcl").is_file().then_some(tk)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_tooling;
+
+    #[test]
+    fn demos_and_build_files_are_tooling_but_scripts_and_data_are_not() {
+        for rel in [
+            "demos/widget",
+            "demos/images/earth.gif",
+            "tkstub86.lib",
+            "tclConfig.sh",
+        ] {
+            assert!(is_tooling(rel), "{rel}");
+        }
+        for rel in [
+            "tk.tcl",
+            "images/logo.gif",
+            "msgs/de.msg",
+            "ttk/ttk.tcl",
+            "tzdata/UTC",
+        ] {
+            assert!(!is_tooling(rel), "{rel}");
+        }
+    }
 }
