@@ -386,6 +386,10 @@ fn a_tkinter_app_opens_a_real_window_and_closes_cleanly() {
             text.starts_with("window mapped=True size="),
             "{mode}: {text}"
         );
+        assert!(
+            text.contains("\nentry says 'typed into Tk'\n"),
+            "{mode}: {text}"
+        );
         assert!(text.contains("\ntk 8.6"), "{mode}: {text}");
         assert!(text.ends_with("closed cleanly\n"), "{mode}: {text}");
         assert!(is_empty_dir(tmp.path()));

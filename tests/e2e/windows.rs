@@ -574,6 +574,11 @@ fn a_tkinter_app_needs_a_runtime_with_tcl_tk() {
 fn a_tkinter_app_with_the_tk_runtime_opens_a_window_in_both_modes() {
     let runtime = tk_runtime().to_string_lossy().into_owned();
     let script = repo().join("examples/tk-gui/app.py");
+    let src = tempfile::tempdir().unwrap();
+    let icon = src.path().join("icon.png");
+    image::RgbaImage::from_pixel(32, 32, image::Rgba([30, 90, 200, 255]))
+        .save(&icon)
+        .unwrap();
     let xvfb = Xvfb::start();
     let wine = PrivateWine::new();
     for mode in ["-F", "-D"] {
@@ -582,7 +587,14 @@ fn a_tkinter_app_with_the_tk_runtime_opens_a_window_in_both_modes() {
             &script,
             dist.path(),
             Path::new(&python()),
-            &[mode, "--windowed", "--runtime", &runtime],
+            &[
+                mode,
+                "--windowed",
+                "--icon",
+                icon.to_str().unwrap(),
+                "--runtime",
+                &runtime,
+            ],
         );
         if mode == "-D" {
             let lib = dist.path().join("app/_internal");
@@ -602,6 +614,10 @@ fn a_tkinter_app_with_the_tk_runtime_opens_a_window_in_both_modes() {
         assert!(out.status.success(), "{mode}: {text}{}", stderr(&out));
         assert!(
             text.starts_with("window mapped=True size="),
+            "{mode}: {text}"
+        );
+        assert!(
+            text.contains("\nentry says 'typed into Tk'\n"),
             "{mode}: {text}"
         );
         assert!(text.contains("\ntk 8.6."), "{mode}: {text}");
