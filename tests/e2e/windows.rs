@@ -533,6 +533,62 @@ fn a_signed_executable_still_runs_and_still_refuses_damage() {
     );
 }
 
+/// The imports a build found nowhere, as (module, need), from its `--json` summary.
+fn missing_imports(script: &Path, target_args: &[&OsStr]) -> Vec<(String, String)> {
+    let dist = tempfile::tempdir().unwrap();
+    let mut args = vec![
+        script.as_os_str(),
+        OsStr::new("--json"),
+        OsStr::new("--distpath"),
+        dist.path().as_os_str(),
+    ];
+    args.extend_from_slice(target_args);
+    let out = pybundle_build(script.parent().unwrap(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    (json["missing_imports"].as_array().unwrap().iter())
+        .map(|m| {
+            let field = |k: &str| m[k].as_str().unwrap().to_string();
+            (field("module"), field("need"))
+        })
+        .collect()
+}
+
+#[test]
+#[cfg_attr(
+    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
+    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
+)]
+fn platform_branches_are_judged_for_the_target() {
+    let w = windows();
+    let src = tempfile::tempdir().unwrap();
+    let script = write(
+        src.path(),
+        "branches.py",
+        "import os, sys, platform\n\
+         if sys.platform == 'win32':\n    import only_on_windows\n\
+         elif sys.platform == 'darwin':\n    import only_on_macos\n\
+         else:\n    import only_elsewhere\n\
+         if os.name != 'nt' and platform.system() == 'Linux':\n    import only_on_linux\n",
+    );
+    let required = |m: &str| (m.to_string(), "required".to_string());
+    let windows_build = missing_imports(
+        &script,
+        &[
+            OsStr::new("--target"),
+            OsStr::new("windows-x64"),
+            OsStr::new("--runtime"),
+            w.runtime.as_os_str(),
+        ],
+    );
+    assert_eq!(windows_build, [required("only_on_windows")]);
+    let linux_build = missing_imports(&script, &[]);
+    assert_eq!(
+        linux_build,
+        [required("only_elsewhere"), required("only_on_linux")]
+    );
+}
+
 #[test]
 #[cfg_attr(
     not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),

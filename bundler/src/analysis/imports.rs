@@ -2,10 +2,12 @@
 //! (module level, functions, classes, `try`/`except ImportError`), relative ones resolved
 //! against the file's package, and `__import__("x")` / `importlib.import_module("x")` /
 //! `importlib.util.find_spec("x")` with a literal name (the last always optional). Imports
-//! under `if TYPE_CHECKING:` never run and are ignored. An import inside the body of a `try`
-//! that has handlers is *optional* (the code copes when it fails), and so
-//! is one in its `else` (it runs only when the attempt worked), one under a test of
-//! `sys.version_info` or `sys.platform` (it may be for another Python), and one under a test of
+//! under `if TYPE_CHECKING:` never run and are ignored, and so are those in a branch the
+//! bundle's target never takes (`if sys.platform == "win32":` built for Linux; see
+//! [`branches`](super::branches)), while those in a branch it always takes count as if
+//! unguarded. An import inside the body of a `try` that has handlers is *optional* (the code
+//! copes when it fails), and so is one in its `else` (it runs only when the attempt worked),
+//! one under a test of the version or platform that cannot be decided, and one under a test of
 //! a *flag*: a name this file sets from such a test (`PY314 = sys.version_info >= (3, 14)`) or
 //! inside a guarded block (`try: import simplejson; has_simplejson = True`, `try: import
 //! cython` then `if cython.compiled:`), or one named like a flag whatever file sets it
@@ -24,7 +26,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use ruff_python_ast::visitor::{self, Visitor};
-use ruff_python_ast::{Expr, PySourceType, Stmt};
+use ruff_python_ast::{Expr, PySourceType, Stmt, StmtIf};
+
+use crate::analysis::branches::Decider;
+use crate::packages::markers::Environment;
 
 /// How a module is imported, over every place that imports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,9 +49,15 @@ pub struct Import {
 
 /// Absolute module names `source` may import, each with how. For `from X import a`, both `X`
 /// and `X.a` are listed, since `a` may be a submodule. `module` is the file's dotted name
-/// (`pkg.mod`, or `pkg` for `pkg/__init__.py`), used to resolve relative imports.
-pub fn imports(source: &str, module: &str, is_package: bool) -> BTreeMap<String, Import> {
-    scan(source, module, is_package).imports
+/// (`pkg.mod`, or `pkg` for `pkg/__init__.py`), used to resolve relative imports. `env` is the
+/// bundle's target, which decides tests of the platform and the Python version.
+pub fn imports(
+    source: &str,
+    module: &str,
+    is_package: bool,
+    env: &Environment,
+) -> BTreeMap<String, Import> {
+    scan(source, module, is_package, env).imports
 }
 
 /// What one reading of a source file finds.
@@ -65,8 +76,9 @@ pub struct Scan {
 }
 
 /// [`imports`], and the `.py` file names the code spells out.
-pub fn scan(source: &str, module: &str, is_package: bool) -> Scan {
+pub fn scan(source: &str, module: &str, is_package: bool, env: &Environment) -> Scan {
     let parsed = ruff_python_parser::parse_unchecked_source(source, PySourceType::Python);
+    let body = &parsed.syntax().body;
     let package = if is_package {
         module.to_string()
     } else {
@@ -79,6 +91,8 @@ pub fn scan(source: &str, module: &str, is_package: bool) -> Scan {
         package,
         names: BTreeMap::new(),
         guarded: 0,
+        decided: 0,
+        decider: Decider::new(env, body),
         in_function: 0,
         flags: BTreeSet::new(),
         py_files: BTreeSet::new(),
@@ -88,7 +102,7 @@ pub fn scan(source: &str, module: &str, is_package: bool) -> Scan {
         source_pattern: false,
         lists: false,
     };
-    collector.visit_body(&parsed.syntax().body);
+    collector.visit_body(body);
     if collector.computed {
         // A file that imports by names it computes: the dotted names it spells may be what
         // it imports, as a module or a module's attribute.
@@ -115,11 +129,14 @@ pub fn scan(source: &str, module: &str, is_package: bool) -> Scan {
     }
 }
 
-struct Collector {
+struct Collector<'e> {
     package: String,
     names: BTreeMap<String, Import>,
     /// How many `try` bodies (with handlers) enclose the current statement.
     guarded: usize,
+    /// How many branches the target takes by its platform or version enclose it.
+    decided: usize,
+    decider: Decider<'e>,
     /// How many function or lambda bodies enclose it.
     in_function: usize,
     /// Names set from a version or platform test, or inside a guarded block: a test of one
@@ -138,7 +155,7 @@ struct Collector {
     lists: bool,
 }
 
-impl Collector {
+impl Collector<'_> {
     fn add(&mut self, name: String) {
         let this = Import {
             optional: self.guarded > 0,
@@ -155,6 +172,77 @@ impl Collector {
                 seen.by_name = false;
             })
             .or_insert(this);
+    }
+
+    /// An `if` with its `elif`s and `else`: a branch the target takes counts as unguarded and
+    /// ends the chain; one it never takes is skipped; from the first test it cannot decide,
+    /// the rest is read as before (guarded when that test is a guard).
+    fn visit_if(&mut self, branch: &StmtIf) {
+        let clauses: Vec<(Option<&Expr>, &[Stmt])> =
+            std::iter::once((Some(branch.test.as_ref()), &branch.body[..]))
+                .chain((branch.elif_else_clauses.iter()).map(|c| (c.test.as_ref(), &c.body[..])))
+                .collect();
+        self.visit_clauses(&clauses, false);
+    }
+
+    /// `clauses` of an `if` chain; `after_decided` when every clause before them was one the
+    /// target never takes.
+    fn visit_clauses(&mut self, clauses: &[(Option<&Expr>, &[Stmt])], after_decided: bool) {
+        let Some(((test, body), rest)) = clauses.split_first() else {
+            return;
+        };
+        let Some(test) = test else {
+            // `else`: taken for certain when everything before it was decided false.
+            self.decided += usize::from(after_decided);
+            self.visit_body(body);
+            self.decided -= usize::from(after_decided);
+            return;
+        };
+        self.visit_expr(test);
+        match self.decider.decide(test) {
+            Some(true) => {
+                self.decided += 1;
+                self.visit_body(body);
+                self.decided -= 1;
+                for (_, skipped) in rest {
+                    self.flag_assigned(skipped);
+                }
+            }
+            Some(false) => {
+                self.flag_assigned(body);
+                self.visit_clauses(rest, after_decided);
+            }
+            None if is_type_checking(test) => self.visit_clauses(rest, false),
+            None if self.is_guard(test) => {
+                self.guarded += 1;
+                self.visit_body(body);
+                self.visit_clauses(rest, false);
+                self.guarded -= 1;
+            }
+            None => {
+                self.visit_body(body);
+                self.visit_clauses(rest, false);
+            }
+        }
+    }
+
+    /// Names a branch the target never takes would have set are flags all the same
+    /// (`IS_WIN = False`, then `if sys.platform == "win32": IS_WIN = True`).
+    fn flag_assigned(&mut self, body: &[Stmt]) {
+        struct Targets(Vec<String>);
+        impl<'a> Visitor<'a> for Targets {
+            fn visit_stmt(&mut self, stmt: &'a Stmt) {
+                if let Stmt::Assign(assign) = stmt {
+                    for target in &assign.targets {
+                        self.0.extend(names_in(target));
+                    }
+                }
+                visitor::walk_stmt(self, stmt);
+            }
+        }
+        let mut targets = Targets(Vec::new());
+        targets.visit_body(body);
+        self.flags.extend(targets.0);
     }
 
     /// Does `test` decide by the environment or by a flag?
@@ -272,7 +360,7 @@ fn is_type_checking(test: &Expr) -> bool {
     }
 }
 
-impl<'a> Visitor<'a> for Collector {
+impl<'a> Visitor<'a> for Collector<'_> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
         match stmt {
             Stmt::Import(import) => {
@@ -298,23 +386,16 @@ impl<'a> Visitor<'a> for Collector {
                     self.bind(bound.as_str());
                 }
             }
-            Stmt::If(branch) if is_type_checking(&branch.test) => {
-                for clause in &branch.elif_else_clauses {
-                    if let Some(test) = &clause.test {
-                        self.visit_expr(test);
-                    }
-                    self.visit_body(&clause.body);
-                }
-            }
-            Stmt::If(branch) if self.is_guard(&branch.test) => {
-                self.guarded += 1;
-                visitor::walk_stmt(self, stmt);
-                self.guarded -= 1;
-            }
+            Stmt::If(branch) => self.visit_if(branch),
             Stmt::Assign(assign) => {
-                if self.guarded > 0 || is_environment_test(&assign.value) {
+                if self.guarded > 0 || self.decided > 0 || is_environment_test(&assign.value) {
                     for target in &assign.targets {
                         self.flags.extend(names_in(target));
+                    }
+                }
+                if let [Expr::Name(name)] = assign.targets.as_slice() {
+                    if self.guarded == 0 && self.in_function == 0 {
+                        self.decider.assign(name.id.as_str(), &assign.value);
                     }
                 }
                 visitor::walk_stmt(self, stmt);
@@ -414,7 +495,21 @@ impl<'a> Visitor<'a> for Collector {
 
 #[cfg(test)]
 mod tests {
-    use super::imports;
+    use super::*;
+    use crate::target::Target;
+
+    fn on(target: Target) -> Environment {
+        Environment::of(target, "3.11.9")
+    }
+
+    /// What a Linux build of CPython 3.11 reads.
+    fn imports(source: &str, module: &str, is_package: bool) -> BTreeMap<String, Import> {
+        super::imports(source, module, is_package, &on(Target::LinuxX86_64))
+    }
+
+    fn scan(source: &str, module: &str, is_package: bool) -> Scan {
+        super::scan(source, module, is_package, &on(Target::LinuxX86_64))
+    }
 
     fn names(source: &str, module: &str, is_package: bool) -> Vec<String> {
         imports(source, module, is_package).into_keys().collect()
@@ -433,14 +528,50 @@ mod tests {
     }
 
     #[test]
-    fn imports_for_other_versions_or_platforms_are_optional() {
-        let src = "import sys\nif sys.version_info >= (3, 14):\n    import annotationlib\n\
-                   if sys.platform == 'win32':\n    import msvcrt\nelse:\n    import termios\n";
-        let found = imports(src, "m", false);
-        assert!(found["annotationlib"].optional);
-        assert!(found["msvcrt"].optional);
-        assert!(found["termios"].optional);
-        assert!(!found["sys"].optional);
+    fn the_targets_branches_are_taken_and_the_others_left() {
+        let src = "import sys, os, platform\n\
+                   if sys.version_info >= (3, 14):\n    import annotationlib\n\
+                   if sys.platform == 'win32':\n    import msvcrt\nelse:\n    import termios\n\
+                   WIN = os.name == 'nt'\n\
+                   if not WIN:\n    import fcntl\n\
+                   elif platform.system() == 'Windows':\n    import winreg\n\
+                   if sys.platform == 'darwin':\n    import _scproxy\n\
+                   elif HAS_WX:\n    import wx\nelse:\n    import gi\n\
+                   try:\n    if sys.platform == 'win32':\n        import win32api\nexcept ImportError:\n    pass\n";
+        let linux = super::imports(src, "m", false, &on(Target::LinuxX86_64));
+        for gone in ["annotationlib", "msvcrt", "winreg", "_scproxy", "win32api"] {
+            assert!(!linux.contains_key(gone), "{gone} on Linux: {linux:?}");
+        }
+        assert!(linux["termios"].always && !linux["termios"].optional);
+        assert!(linux["fcntl"].always && !linux["fcntl"].optional);
+        assert!(linux["wx"].optional && linux["gi"].optional);
+
+        let windows = super::imports(src, "m", false, &on(Target::WindowsX64));
+        for gone in ["annotationlib", "termios", "fcntl", "_scproxy"] {
+            assert!(
+                !windows.contains_key(gone),
+                "{gone} on Windows: {windows:?}"
+            );
+        }
+        assert!(windows["msvcrt"].always && !windows["msvcrt"].optional);
+        assert!(windows["winreg"].always && !windows["winreg"].optional);
+        assert!(windows["win32api"].optional, "still under a try");
+
+        let mac = super::imports(src, "m", false, &on(Target::MacosArm64));
+        assert!(mac["_scproxy"].always && !mac.contains_key("wx") && !mac.contains_key("gi"));
+        assert!(!mac.contains_key("msvcrt") && mac["termios"].always);
+    }
+
+    #[test]
+    fn undecided_tests_of_the_platform_still_guard() {
+        let src = "import sys\nif sys.platform == PLATFORM:\n    import msvcrt\n\
+                   IS_WIN = False\nif sys.platform == 'win32':\n    IS_WIN = True\n\
+                   if IS_WIN:\n    import winreg\n";
+        for target in [Target::LinuxX86_64, Target::WindowsX64] {
+            let found = super::imports(src, "m", false, &on(target));
+            assert!(found["msvcrt"].optional, "{target}");
+            assert!(found["winreg"].optional, "{target}");
+        }
     }
 
     #[test]
@@ -459,8 +590,8 @@ mod tests {
                    if NUMEXPR_INSTALLED:\n    import numexpr\nif HAS_PYARROW:\n    import pyarrow\n\
                    ready = True\nif ready:\n    import csv\n";
         let found = imports(src, "m", false);
+        assert!(!found.contains_key("annotationlib"), "not for 3.11");
         let guarded = [
-            "annotationlib",
             "simplejson",
             "IPython.core.formatters",
             "cython.cimports.cpython",
@@ -494,7 +625,7 @@ mod tests {
     fn names_of_py_files_in_string_literals_are_noted() {
         let src = "import os\nload(os.path.join(DIR, 'config.py'))\nx = 'config-{}.py'\n\
                    y = 'a/b.py'\nz = 'not python'\n";
-        let found = super::scan(src, "m", false).py_files;
+        let found = scan(src, "m", false).py_files;
         assert_eq!(found.into_iter().collect::<Vec<_>>(), ["config.py"]);
     }
 
@@ -578,22 +709,22 @@ mod tests {
                      def get_path(module):\n    return Path(module.__file__).parent\n\
                      def list_module(module):\n    path = get_path(module)\n    \
                      return [f.parent.name for f in Path(path).glob('*/__init__.py')]\n";
-        assert!(super::scan(faker, "faker.utils.loading", false).lists_sources);
+        assert!(scan(faker, "faker.utils.loading", false).lists_sources);
         let reads_file = "import os\nHERE = os.path.dirname(__file__)\nDATA = os.listdir(HERE)\n";
-        assert!(!super::scan(reads_file, "pkg", true).lists_sources);
+        assert!(!scan(reads_file, "pkg", true).lists_sources);
 
         let passlib = "_lazy = dict(SafeConfigParser='configparser.ConfigParser')\n\
                        def load(source):\n    mod, _, attr = source.rpartition('.')\n    \
                        return getattr(__import__(mod, fromlist=[attr]), attr)\n";
-        let scan = super::scan(passlib, "passlib.utils.compat", true);
-        assert!(scan.computed);
-        let by_name = &scan.imports["configparser"];
+        let found = scan(passlib, "passlib.utils.compat", true);
+        assert!(found.computed);
+        let by_name = &found.imports["configparser"];
         assert!(by_name.by_name && by_name.optional);
-        assert!(scan.imports["configparser.ConfigParser"].by_name);
+        assert!(found.imports["configparser.ConfigParser"].by_name);
         // With literal names only, strings are just strings.
         let literal = "import importlib\nNAME = 'io.BytesIO'\nimportlib.import_module('json')\n";
-        let scan = super::scan(literal, "m", false);
-        assert!(!scan.computed && !scan.imports.contains_key("io"));
+        let found = scan(literal, "m", false);
+        assert!(!found.computed && !found.imports.contains_key("io"));
     }
 
     #[test]
@@ -601,7 +732,7 @@ mod tests {
         let source =
             "from django.utils.version import PY314\nif PY314:\n    import annotationlib\n\
                       import six\nif six.PY2:\n    import cPickle\n";
-        let found = super::imports(source, "django.utils.inspect", false);
+        let found = imports(source, "django.utils.inspect", false);
         assert!(found["annotationlib"].optional);
         assert!(found["cPickle"].optional);
     }

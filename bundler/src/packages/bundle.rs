@@ -97,7 +97,7 @@ pub fn add_distributions(
                 files = kept;
             }
         }
-        if bundle(dist, files, &plugins, site_dest, compiler, contents)? {
+        if bundle(dist, files, &plugins, site, site_dest, compiler, contents)? {
             bundled.with_sources.push(dist.name.clone());
         }
     }
@@ -130,6 +130,7 @@ fn bundle(
     dist: &Distribution,
     files: Vec<(String, PathBuf)>,
     plugins: &HashSet<String>,
+    site: &SiteFinder,
     site_dest: &str,
     compiler: &Compiler,
     contents: &mut Contents,
@@ -167,7 +168,7 @@ fn bundle(
             })?;
             let is_package = module_path.ends_with("/__init__") || module_path == "__init__";
             let text = String::from_utf8_lossy(&bytes);
-            let scan = analysis::imports::scan(&text, module.as_str(), is_package);
+            let scan = analysis::imports::scan(&text, module.as_str(), is_package, site.env());
             lists_sources |= scan.lists_sources;
             let dir = rel.rsplit_once('/').map_or("", |(dir, _)| dir);
             named.extend(scan.py_files.iter().map(|f| match dir {

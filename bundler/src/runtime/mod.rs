@@ -24,6 +24,7 @@ use crate::error::Error;
 use crate::excludes::Excludes;
 use crate::interpreter::Interpreter;
 use crate::layout;
+use crate::packages::markers::Environment;
 use crate::pyzip;
 use crate::target::Os;
 
@@ -67,6 +68,7 @@ pub fn finder(interp: &Runtime) -> Result<StdlibFinder, Error> {
         interp.stdlib.clone(),
         &sources,
         provided_names(interp)?,
+        Environment::of(interp.target, &interp.version),
     ))
 }
 

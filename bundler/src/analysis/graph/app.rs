@@ -2,13 +2,13 @@
 //! `-p/--paths` and `PYTHONPATH` (the first that has a module wins, as on `sys.path`), and what
 //! each imports.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::analysis::imports::{self, Import};
+use crate::analysis::imports;
 use crate::analysis::name::is_identifier;
 use crate::error::Error;
+use crate::packages::markers::Environment;
 
 /// How a module of the app is held.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,17 +163,13 @@ pub fn has_python_files(dir: &Path) -> bool {
     })
 }
 
-/// The imports of the module `module` in the source file `path`.
-pub fn imports_of(
+/// Everything [`imports::scan`] reads in the app's source file `path`, for the target `env`.
+pub fn scan_of(
     path: &Path,
     module: &str,
     is_package: bool,
-) -> Result<BTreeMap<String, Import>, Error> {
-    Ok(scan_of(path, module, is_package)?.imports)
-}
-
-/// Everything [`imports::scan`] reads in the app's source file `path`.
-pub fn scan_of(path: &Path, module: &str, is_package: bool) -> Result<imports::Scan, Error> {
+    env: &Environment,
+) -> Result<imports::Scan, Error> {
     let bytes = fs::read(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
@@ -182,6 +178,7 @@ pub fn scan_of(path: &Path, module: &str, is_package: bool) -> Result<imports::S
         &String::from_utf8_lossy(&bytes),
         module,
         is_package,
+        env,
     ))
 }
 

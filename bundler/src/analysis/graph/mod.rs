@@ -371,7 +371,7 @@ impl Walk<'_> {
         is_package: bool,
         importer: &str,
     ) -> Result<(), Error> {
-        let scan = app::scan_of(path, module, is_package)?;
+        let scan = app::scan_of(path, module, is_package, self.site.env())?;
         for (name, how) in scan.imports {
             if self.is_not_followed(module, &name) {
                 continue;

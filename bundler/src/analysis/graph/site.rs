@@ -54,6 +54,11 @@ impl<'a> SiteFinder<'a> {
         self.index
     }
 
+    /// The bundle's target, as environment markers and platform tests see it.
+    pub fn env(&self) -> &Environment {
+        &self.env
+    }
+
     /// The distributions that provide `name`.
     pub fn owners(&self, name: &str) -> &[usize] {
         self.index.owners(name)
@@ -112,7 +117,8 @@ impl<'a> SiteFinder<'a> {
                     source,
                 })?;
                 let text = String::from_utf8_lossy(&bytes);
-                let found = std::rc::Rc::new(imports::imports(&text, module, file.is_package));
+                let found =
+                    std::rc::Rc::new(imports::imports(&text, module, file.is_package, &self.env));
                 (self.parsed.borrow_mut()).insert(file.source.clone(), found.clone());
                 found
             }

@@ -18,6 +18,7 @@ use std::path::PathBuf;
 
 use crate::analysis::imports;
 use crate::analysis::name::{is_within, top, ModuleName};
+use crate::packages::markers::Environment;
 
 /// Imported by the interpreter itself, whatever the app does: `site` at start, codecs by
 /// name, and modules C code imports (time.strptime → _strptime, pickling → copyreg).
@@ -100,6 +101,8 @@ pub struct Visit {
 
 pub struct StdlibFinder {
     root: PathBuf,
+    /// The bundle's target: the branches of platform and version tests it takes.
+    env: Environment,
     /// Module name → its file, relative to the standard library's folder.
     by_module: BTreeMap<String, String>,
     /// Top-level names the runtime provides: built-in, standard library (of every platform,
@@ -120,9 +123,15 @@ pub struct StdlibFinder {
 
 impl StdlibFinder {
     /// `sources`: the standard library's `.py` files that may be bundled, relative to `root`.
-    pub fn new(root: PathBuf, sources: &[String], provided: BTreeSet<String>) -> Self {
+    pub fn new(
+        root: PathBuf,
+        sources: &[String],
+        provided: BTreeSet<String>,
+        env: Environment,
+    ) -> Self {
         StdlibFinder {
             root,
+            env,
             by_module: sources
                 .iter()
                 .filter_map(|rel| {
@@ -257,7 +266,7 @@ impl StdlibFinder {
             let is_package = rel.ends_with("__init__.py");
             if let Ok(bytes) = fs::read(self.root.join(&rel)) {
                 let text = String::from_utf8_lossy(&bytes);
-                let found = imports::imports(&text, &module, is_package);
+                let found = imports::imports(&text, &module, is_package, &self.env);
                 out.extend(
                     found
                         .into_iter()
@@ -287,7 +296,8 @@ mod tests {
         reached: &[&str],
         present: &[&str],
     ) -> Kept {
-        let mut finder = StdlibFinder::new(root.to_path_buf(), sources, BTreeSet::new());
+        let env = Environment::of(crate::target::Target::LinuxX86_64, "3.11.9");
+        let mut finder = StdlibFinder::new(root.to_path_buf(), sources, BTreeSet::new(), env);
         let visit = |name: &str, by_app, used| Visit {
             name: name.to_string(),
             by_app,
