@@ -1,96 +1,43 @@
-//! The DLLs every Windows installation provides, which a bundle leaves to the system: the API
-//! sets (`api-ms-win-*`, `ext-ms-*`), the KnownDLLs and the other libraries of Windows itself.
-//! The C runtime's redistributable parts (`vcruntime140.dll`, `msvcp140.dll`) are not among
-//! them: a bundle carries those, as python.org's CPython does.
+//! The DLLs every Windows installation provides, which a bundle leaves to the system. They are
+//! data, in `windows-dlls.txt` beside this file, each section naming its source: the API sets
+//! (`api-ms-win-*`, `ext-ms-*`), the KnownDLLs, and what System32 holds on Windows 10 1809 and
+//! later (`icuuc.dll`, `d3d11.dll`, `dwmapi.dll`, ...). The Visual C++ runtime
+//! (`vcruntime140.dll`, `msvcp140.dll`) is not among them: a bundle carries it, as python.org's
+//! CPython does.
 
-const SYSTEM_DLLS: &[&str] = &[
-    "advapi32.dll",
-    "authz.dll",
-    "avrt.dll",
-    "bcrypt.dll",
-    "bcryptprimitives.dll",
-    "cabinet.dll",
-    "cfgmgr32.dll",
-    "comctl32.dll",
-    "comdlg32.dll",
-    "credui.dll",
-    "crypt32.dll",
-    "cryptbase.dll",
-    "d2d1.dll",
-    "d3d11.dll",
-    "d3d12.dll",
-    "d3d9.dll",
-    "d3dcompiler_47.dll",
-    "dbghelp.dll",
-    "dinput8.dll",
-    "dnsapi.dll",
-    "dsound.dll",
-    "dwmapi.dll",
-    "dwrite.dll",
-    "dxgi.dll",
-    "gdi32.dll",
-    "gdiplus.dll",
-    "glu32.dll",
-    "hid.dll",
-    "imagehlp.dll",
-    "imm32.dll",
-    "iphlpapi.dll",
-    "kernel32.dll",
-    "kernelbase.dll",
-    "ksuser.dll",
-    "mf.dll",
-    "mfplat.dll",
-    "mfreadwrite.dll",
-    "mpr.dll",
-    "msi.dll",
-    "msimg32.dll",
-    "msvcrt.dll",
-    "mswsock.dll",
-    "ncrypt.dll",
-    "netapi32.dll",
-    "normaliz.dll",
-    "ntdll.dll",
-    "ole32.dll",
-    "oleacc.dll",
-    "oleaut32.dll",
-    "opengl32.dll",
-    "pdh.dll",
-    "powrprof.dll",
-    "propsys.dll",
-    "psapi.dll",
-    "rpcrt4.dll",
-    "secur32.dll",
-    "setupapi.dll",
-    "shcore.dll",
-    "shell32.dll",
-    "shlwapi.dll",
-    "sspicli.dll",
-    "ucrtbase.dll",
-    "urlmon.dll",
-    "user32.dll",
-    "userenv.dll",
-    "usp10.dll",
-    "uxtheme.dll",
-    "version.dll",
-    "winhttp.dll",
-    "wininet.dll",
-    "winmm.dll",
-    "winscard.dll",
-    "winspool.drv",
-    "wintrust.dll",
-    "wldap32.dll",
-    "ws2_32.dll",
-    "wsock32.dll",
-    "wtsapi32.dll",
-    "xinput1_4.dll",
-];
+use std::sync::OnceLock;
+
+const LIST: &str = include_str!("windows-dlls.txt");
+
+/// The list's names in lower case, and its prefixes (names that end in `*`).
+struct Known {
+    names: Vec<&'static str>,
+    prefixes: Vec<&'static str>,
+}
+
+fn known() -> &'static Known {
+    static KNOWN: OnceLock<Known> = OnceLock::new();
+    KNOWN.get_or_init(|| {
+        let entries = LIST
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('['));
+        let (prefixes, mut names): (Vec<&str>, Vec<&str>) =
+            entries.partition(|e| e.ends_with('*'));
+        names.sort_unstable();
+        Known {
+            names,
+            prefixes: prefixes.iter().map(|p| p.trim_end_matches('*')).collect(),
+        }
+    })
+}
 
 /// Is `name` (any case) a DLL that Windows itself provides?
 pub fn is_system(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    lower.starts_with("api-ms-win-")
-        || lower.starts_with("ext-ms-")
-        || SYSTEM_DLLS.binary_search(&lower.as_str()).is_ok()
+    let known = known();
+    known.prefixes.iter().any(|p| lower.starts_with(p))
+        || known.names.binary_search(&lower.as_str()).is_ok()
 }
 
 #[cfg(test)]
@@ -99,11 +46,42 @@ mod tests {
 
     #[test]
     fn windows_own_dlls_stay_out_redistributables_come_along() {
-        let mut sorted = SYSTEM_DLLS.to_vec();
-        sorted.sort();
-        assert_eq!(sorted, SYSTEM_DLLS, "kept sorted for the binary search");
         assert!(is_system("KERNEL32.dll") && is_system("api-ms-win-crt-runtime-l1-1-0.dll"));
-        assert!(!is_system("VCRUNTIME140.dll") && !is_system("libcrypto-3.dll"));
-        assert!(!is_system("python311.dll"));
+        assert!(is_system("icuuc.dll") && is_system("UIAutomationCore.DLL"));
+        assert!(is_system("d3d11.dll") && is_system("dxgi.dll") && is_system("dwmapi.dll"));
+        for carried in [
+            "VCRUNTIME140.dll",
+            "vcruntime140_1.dll",
+            "MSVCP140.dll",
+            "msvcp140_2.dll",
+            "concrt140.dll",
+            "libcrypto-3.dll",
+            "python311.dll",
+            "Qt6Core.dll",
+        ] {
+            assert!(!is_system(carried), "{carried}");
+        }
+    }
+
+    #[test]
+    fn every_entry_is_a_lower_case_file_name_in_a_section() {
+        let mut section = false;
+        for line in LIST.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if line.starts_with('[') {
+                assert!(line.ends_with(']') && line.contains(':'), "{line}: name its source");
+                section = true;
+                continue;
+            }
+            assert!(section, "{line} is in no section");
+            assert_eq!(line, line.to_ascii_lowercase(), "{line}");
+            assert!(!line.contains(char::is_whitespace), "{line}");
+            assert!(
+                line.ends_with('*') || line.ends_with(".dll") || line.ends_with(".drv"),
+                "{line}"
+            );
+        }
     }
 }
