@@ -8,6 +8,7 @@ pub mod app;
 pub mod bootstrap;
 pub mod cache;
 pub mod cli;
+pub mod closure;
 pub mod commands;
 pub mod compile;
 pub mod contents;

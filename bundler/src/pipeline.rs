@@ -614,7 +614,7 @@ pub fn link(
     runtime: &Runtime,
     contents: &mut Contents,
     progress: &Progress,
-) -> Result<elf::closure::Closure, Error> {
+) -> Result<crate::closure::Closure, Error> {
     progress.step("Resolving shared libraries");
     let closure = match runtime.target.os() {
         Os::Windows => {
@@ -793,7 +793,10 @@ fn windows_resources(s: &BuildSettings) -> Result<pe::resources::Resources<'_>, 
 }
 
 /// The newest glibc the bundle needs, its launcher included, and the file that needs it.
-fn glibc_floor(closure: &elf::closure::Closure, target: Target) -> Option<(GlibcVersion, String)> {
+fn glibc_floor(
+    closure: &crate::closure::Closure,
+    target: Target,
+) -> Option<(GlibcVersion, String)> {
     let launcher = stub::for_target(target).ok().and_then(elf::read::read);
     let launcher = launcher
         .and_then(|info| info.glibc)
@@ -811,7 +814,7 @@ fn summarise(
     s: &BuildSettings,
     a: &Analysis,
     c: &Collected,
-    closure: &elf::closure::Closure,
+    closure: &crate::closure::Closure,
     written: &Written,
     elapsed: f64,
     progress: &Progress,

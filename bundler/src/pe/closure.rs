@@ -11,8 +11,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::system;
+use crate::closure::Closure;
 use crate::contents::{Contents, Item, Origin, Source};
-use crate::elf::closure::Closure;
 use crate::error::Error;
 
 /// Add every DLL the bundle's PE files import, found beside them or in `runtime_dirs`.

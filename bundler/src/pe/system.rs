@@ -22,8 +22,7 @@ fn known() -> &'static Known {
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('['));
-        let (prefixes, mut names): (Vec<&str>, Vec<&str>) =
-            entries.partition(|e| e.ends_with('*'));
+        let (prefixes, mut names): (Vec<&str>, Vec<&str>) = entries.partition(|e| e.ends_with('*'));
         names.sort_unstable();
         Known {
             names,
@@ -71,7 +70,10 @@ mod tests {
                 continue;
             }
             if line.starts_with('[') {
-                assert!(line.ends_with(']') && line.contains(':'), "{line}: name its source");
+                assert!(
+                    line.ends_with(']') && line.contains(':'),
+                    "{line}: name its source"
+                );
                 section = true;
                 continue;
             }
