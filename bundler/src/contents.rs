@@ -205,6 +205,11 @@ impl Contents {
         }
     }
 
+    /// The files on offer, as (where each would go, its real path).
+    pub fn offered(&self) -> impl Iterator<Item = (&str, &Path)> {
+        (self.offered.iter()).map(|(real, (dest, _))| (dest.as_str(), real.as_path()))
+    }
+
     /// Put the offered file whose real path is `real` in the bundle; where it went, `None`
     /// when no such file was offered.
     pub fn take_offered(&mut self, real: &Path) -> Result<Option<String>, Error> {

@@ -53,6 +53,7 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
         &settings,
         &analysis.runtime,
         &mut collected.contents,
+        &collected.rules,
         &progress,
     )?;
     store(&settings, &analysis, &mut collected, &progress)?;
@@ -394,7 +395,10 @@ pub fn collect(
     let rules = packages::rules::Rules::load(&s.options.additional_hooks_dir)?;
     let choice = packages::bundle::Choice {
         rules: &rules,
-        offer_libraries: s.target.os() != Os::Windows,
+        offer: match s.target.os() {
+            Os::Windows => packages::bundle::Offer::LinkedDlls,
+            _ => packages::bundle::Offer::VersionedNames,
+        },
     };
     let packages = packages::bundle::add_distributions(
         &a.graph,
@@ -613,6 +617,7 @@ pub fn link(
     s: &BuildSettings,
     runtime: &Runtime,
     contents: &mut Contents,
+    rules: &packages::rules::Rules,
     progress: &Progress,
 ) -> Result<crate::closure::Closure, Error> {
     progress.step("Resolving shared libraries");
@@ -622,7 +627,17 @@ pub fn link(
                 Source::Given { library_dirs, .. } => library_dirs.clone(),
                 Source::Interpreter => Vec::new(),
             };
-            pe::closure::resolve(contents, &dirs)?
+            let is_dll_dir = |dir: &str| {
+                (dir.strip_prefix(layout::SITE_PACKAGES))
+                    .map(|d| d.trim_start_matches('/'))
+                    .is_some_and(|d| rules.is_dll_dir(d))
+            };
+            let dynload = layout::dynload(runtime);
+            let search = pe::closure::SearchPath {
+                is_dll_dir: &is_dll_dir,
+                dynload: &dynload,
+            };
+            pe::closure::resolve(contents, &dirs, &search)?
         }
         _ => elf::closure::resolve(
             contents,

@@ -8,8 +8,8 @@ use std::process::{Output, Stdio};
 
 use crate::harness::*;
 
-const PYSIDE6: &[&str] = &["PySide6-Essentials==6.12.0"];
-const PYQT6: &[&str] = &["PyQt6==6.11.0", "PyQt6-Qt6==6.11.2", "PyQt6-sip==13.13.0"];
+pub const PYSIDE6: &[&str] = &["PySide6-Essentials==6.12.0"];
+pub const PYQT6: &[&str] = &["PyQt6==6.11.0", "PyQt6-Qt6==6.11.2", "PyQt6-sip==13.13.0"];
 
 /// Run a bundled Qt app with Python hidden, offscreen, with a private `TMPDIR` that must be
 /// left empty.

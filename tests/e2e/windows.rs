@@ -865,3 +865,147 @@ fn processes_running(name: &str) -> Vec<i32> {
         })
         .collect()
 }
+
+/// Folders the packages put on Windows' DLL search path when they are imported, as their own
+/// code says: delvewheel's `<dist>.libs` (its patch to the package's `__init__`), PySide6's
+/// `__init__` (its own folder on PATH, shiboken6's by `os.add_dll_directory`), PyQt6's
+/// `find_qt()` (`Qt6\bin`), pywin32's `pywin32_bootstrap` (`pywin32_system32`).
+fn package_dll_dir(dir: &str) -> bool {
+    (!dir.contains('/') && dir.ends_with(".libs"))
+        || ["PySide6", "shiboken6", "PyQt6/Qt6/bin", "pywin32_system32"].contains(&dir)
+}
+
+/// Every PE file under `root` (a onedir bundle's library folder) and the DLLs each imports
+/// that Windows' loader would not find: not Windows' own, and not in the importing file's
+/// folder, the root (the launcher's DLL directory) or, for a package's file, a folder a
+/// package adds. Returns the number of imports checked and the unresolved ones.
+fn unresolved_dll_imports(root: &Path) -> (usize, Vec<String>) {
+    let mut files: Vec<String> = Vec::new();
+    for entry in walkdir(root) {
+        files.push(
+            entry
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned(),
+        );
+    }
+    let has = |dir: &str, name: &str| {
+        files.iter().any(|f| {
+            let (d, n) = f.rsplit_once('/').unwrap_or(("", f));
+            d == dir && n.eq_ignore_ascii_case(name)
+        })
+    };
+    let mut checked = 0;
+    let mut unresolved = Vec::new();
+    for rel in &files {
+        let lower = rel.to_ascii_lowercase();
+        if !(lower.ends_with(".dll") || lower.ends_with(".pyd") || lower.ends_with(".exe")) {
+            continue;
+        }
+        let bytes = fs::read(root.join(rel)).unwrap();
+        let imports = pybundle::pe::read::imports(&bytes).unwrap_or_default();
+        let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
+        let early = dir.is_empty() || dir == "DLLs";
+        for name in imports {
+            if pybundle::pe::system::is_system(&name) {
+                continue;
+            }
+            checked += 1;
+            let found = has(dir, &name)
+                || has("", &name)
+                || (!early
+                    && (files.iter())
+                        .filter_map(|f| f.rsplit_once('/'))
+                        .any(|(d, n)| package_dll_dir(d) && n.eq_ignore_ascii_case(&name)));
+            if !found {
+                unresolved.push(format!("{rel} imports {name}"));
+            }
+        }
+    }
+    (checked, unresolved)
+}
+
+/// Every file under `dir`, recursively.
+fn walkdir(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walkdir(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+#[cfg_attr(
+    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
+    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
+)]
+fn every_dll_a_windows_bundle_links_to_is_where_the_loader_looks() {
+    let tk = tk_runtime().to_string_lossy().into_owned();
+    let src = tempfile::tempdir().unwrap();
+    let mixed = write(
+        src.path(),
+        "mixed.py",
+        "import tkinter, numpy, PIL.Image\n\
+         from cryptography.hazmat.primitives.ciphers.aead import AESGCM\n\
+         print(numpy.__version__, PIL.Image.__name__, AESGCM, tkinter.TkVersion)\n",
+    );
+    let cases = [
+        (
+            mixed,
+            venv(&["numpy==1.26.4", "pillow==13.0.0", "cryptography==51.0.1"]),
+            vec!["--runtime", tk.as_str()],
+        ),
+        (
+            repo().join("examples/qt-widgets/widgets.py"),
+            venv(crate::qt::PYSIDE6),
+            vec![],
+        ),
+        (
+            fixture("qt").join("widgets_pyqt6.py"),
+            venv(crate::qt::PYQT6),
+            vec![],
+        ),
+    ];
+    let mut total = 0;
+    for (script, python, extra) in &cases {
+        let dist = tempfile::tempdir().unwrap();
+        let mut args = vec!["-D"];
+        args.extend(extra.iter().copied());
+        let built = Build::new(script, dist.path())
+            .python(python)
+            .args(&["--target", "windows-x64"])
+            .args(
+                if extra.is_empty() {
+                    vec!["--runtime", windows().runtime.to_str().unwrap()]
+                } else {
+                    vec![]
+                }
+                .as_slice(),
+            )
+            .args(&args)
+            .env("PYBUNDLE_CACHE_DIR", &windows().cache)
+            .run();
+        assert!(
+            !built.stderr.contains("will fail to import"),
+            "{}: {}",
+            script.display(),
+            built.stderr
+        );
+        let root = built.exe.parent().unwrap().join("_internal");
+        let (checked, unresolved) = unresolved_dll_imports(&root);
+        assert!(
+            unresolved.is_empty(),
+            "{}: {unresolved:#?}",
+            script.display()
+        );
+        assert!(checked > 10, "{}: only {checked} imports", script.display());
+        total += checked;
+    }
+    eprintln!("PE imports checked: {total}");
+}

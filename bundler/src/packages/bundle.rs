@@ -37,9 +37,22 @@ pub struct Bundled {
 /// How the files of the distributions are chosen beyond what the graph says.
 pub struct Choice<'a> {
     pub rules: &'a Rules,
-    /// Whether versioned shared libraries (`libQt6Core.so.6`) go only when a bundled file
-    /// needs them (ELF targets: the closure finds them through their `$ORIGIN` paths).
-    pub offer_libraries: bool,
+    /// Which shared libraries go only when a bundled file links to them.
+    pub offer: Offer,
+}
+
+/// Which of a distribution's shared libraries the native closure is offered, to take those a
+/// bundled file links to, rather than bundled whatever happens. A library that may be loaded
+/// by path at run time (`ctypes`) is never offered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offer {
+    /// ELF: those by their versioned name (`libQt6Core.so.6`), the name the dynamic loader
+    /// looks for; libraries named otherwise may be loaded by path.
+    VersionedNames,
+    /// PE: the DLLs another PE file of the same distribution links to (Qt's DLLs, which its
+    /// modules and each other import), and those the rules call `linked-only`; any other DLL
+    /// may be loaded by path.
+    LinkedDlls,
 }
 
 /// Bundle every distribution `graph` wants into `site_dest` (the bundle's site-packages).
@@ -70,6 +83,11 @@ pub fn add_distributions(
             .push((dist.name.clone(), dist.version.clone()));
         let mut files = site.files(id, &in_app);
         files.retain(|(rel, _)| !app_tops.contains(top_name(rel)));
+        // Read before the rules leave any out: a developer tool links to Qt's DLLs too.
+        let linked = match choice.offer {
+            Offer::LinkedDlls if !site.is_whole(id) => linked_dlls(&files)?,
+            _ => HashSet::new(),
+        };
         let mut plugins = HashSet::new();
         if !site.is_whole(id) {
             files.retain(|(rel, source)| {
@@ -84,10 +102,17 @@ pub fn add_distributions(
                 }
                 !matches!(verdict, Verdict::Leave { .. })
             });
-            if choice.offer_libraries {
+            {
+                let on_offer = |rel: &str| match choice.offer {
+                    Offer::VersionedNames => is_versioned_library(rel),
+                    Offer::LinkedDlls => {
+                        let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
+                        name.ends_with(".dll")
+                            && (linked.contains(&name) || choice.rules.is_linked_only(rel))
+                    }
+                };
                 let (offered, kept): (Vec<_>, Vec<_>) = files.into_iter().partition(|(rel, _)| {
-                    is_versioned_library(rel)
-                        && choice.rules.verdict(rel, &reached) == Verdict::Unnamed
+                    on_offer(rel) && choice.rules.verdict(rel, &reached) == Verdict::Unnamed
                 });
                 for (rel, source) in offered {
                     let item = Item::from_file(&source, dist.origin(&rel))?;
@@ -121,6 +146,21 @@ fn top_name(path: &str) -> &str {
 fn is_versioned_library(rel: &str) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     is_compiled_file(rel) && name.contains(".so.")
+}
+
+/// The DLL names (lower case) that the PE files among `files` import.
+fn linked_dlls(files: &[(String, PathBuf)]) -> Result<HashSet<String>, Error> {
+    let mut linked = HashSet::new();
+    for (rel, source) in files {
+        let lower = rel.to_ascii_lowercase();
+        if !(lower.ends_with(".dll") || lower.ends_with(".pyd") || lower.ends_with(".exe")) {
+            continue;
+        }
+        if let Some(names) = crate::pe::read::imports_of(source)? {
+            linked.extend(names.iter().map(|n| n.to_ascii_lowercase()));
+        }
+    }
+    Ok(linked)
 }
 
 /// Add `files` of `dist` (relative to site-packages, with where each is read from), modules

@@ -8,9 +8,14 @@
 //! globs over paths relative to site-packages (`**` crosses folders).
 //!
 //! A rule may also keep a package's modules as real files (`on-disk`), for a package that
-//! reads or lists its own module files rather than import them, and name the data files a
+//! reads or lists its own module files rather than import them, name the data files a
 //! package reads only through `importlib.resources` (`resources`), which are then served
-//! from the module store instead of being files.
+//! from the module store instead of being files, and name the folders a package puts on
+//! Windows' DLL search path when it is imported (`dll-dirs`: PyQt6's `Qt6/bin`), where the DLL
+//! closure may find what a bundled file links to. A distribution's DLLs go only when a bundled
+//! file links to them if another of its files links to them (the rest may be loaded by path,
+//! with `ctypes`) or if a rule says they are only ever linked to (`linked-only`: Qt's own
+//! DLLs, some of which only plugins of another distribution link to).
 //!
 //! ```toml
 //! [[rule]]
@@ -38,6 +43,7 @@ const BUILT_IN: &[(&str, &str)] = &[
     ),
     ("qt.toml", include_str!("../../rules/qt.toml")),
     ("resources.toml", include_str!("../../rules/resources.toml")),
+    ("windows.toml", include_str!("../../rules/windows.toml")),
 ];
 
 #[derive(Debug, Deserialize)]
@@ -64,6 +70,12 @@ struct RuleText {
     /// module store.
     #[serde(default)]
     resources: Vec<String>,
+    /// Folders the package adds to Windows' DLL search path (`os.add_dll_directory`).
+    #[serde(default, rename = "dll-dirs")]
+    dll_dirs: Vec<String>,
+    /// DLLs that are only ever linked to, never loaded by path.
+    #[serde(default, rename = "linked-only")]
+    linked_only: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -82,6 +94,8 @@ struct Rule {
     take: Vec<(String, Vec<Pattern>)>,
     on_disk: Vec<Pattern>,
     resources: Vec<Pattern>,
+    dll_dirs: Vec<Pattern>,
+    linked_only: Vec<Pattern>,
 }
 
 /// Every rule in force.
@@ -211,12 +225,20 @@ impl Rules {
                 let resources = (rule.resources.iter())
                     .map(|p| pattern(p))
                     .collect::<Result<_, _>>()?;
+                let dll_dirs = (rule.dll_dirs.iter())
+                    .map(|p| pattern(p))
+                    .collect::<Result<_, _>>()?;
+                let linked_only = (rule.linked_only.iter())
+                    .map(|p| pattern(p))
+                    .collect::<Result<_, _>>()?;
                 self.rules.push(Rule {
                     name: label,
                     leave,
                     take,
                     on_disk,
                     resources,
+                    dll_dirs,
+                    linked_only,
                 });
             }
         }
@@ -252,6 +274,17 @@ impl Rules {
             .map(|rule| rule.name.as_str())
     }
 
+    /// Does a package put the folder `dir` (relative to site-packages, `/`-separated) on
+    /// Windows' DLL search path?
+    pub fn is_dll_dir(&self, dir: &str) -> bool {
+        (self.rules.iter()).any(|rule| rule.dll_dirs.iter().any(|p| p.matches_with(dir, MATCH)))
+    }
+
+    /// Is the DLL `rel` (relative to site-packages) one that is only ever linked to?
+    pub fn is_linked_only(&self, rel: &str) -> bool {
+        (self.rules.iter()).any(|rule| rule.linked_only.iter().any(|p| p.matches_with(rel, MATCH)))
+    }
+
     /// The rule that says the data file `rel` (relative to site-packages) is read only
     /// through `importlib.resources`, so it can be served from the module store.
     pub fn resource(&self, rel: &str) -> Option<&str> {
@@ -267,6 +300,55 @@ mod tests {
 
     fn reached(names: &[&str]) -> BTreeSet<String> {
         names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_windows_wheels_layouts_are_known_too() {
+        let rules = Rules::load(&[]).unwrap();
+        let widgets = reached(&["PySide6.QtGui", "PySide6.QtWidgets", "PyQt6.QtGui"]);
+        for plugin in [
+            "PySide6/plugins/platforms/qwindows.dll",
+            "PyQt6/Qt6/plugins/platforms/qwindows.dll",
+        ] {
+            assert!(
+                matches!(rules.verdict(plugin, &widgets), Verdict::Take { .. }),
+                "{plugin}"
+            );
+        }
+        for tool in [
+            "PySide6/designer.exe",
+            "PySide6/pyside6.abi3.lib",
+            "PySide6/qml/QtQuick/qmldir",
+            "PyQt6/Qt6/bin/lupdate.exe",
+        ] {
+            assert!(
+                matches!(rules.verdict(tool, &widgets), Verdict::Leave { .. }),
+                "{tool}"
+            );
+        }
+        // Qt's DLLs are the DLL closure's to take.
+        assert_eq!(
+            rules.verdict("PyQt6/Qt6/bin/Qt6Core.dll", &widgets),
+            Verdict::Unnamed
+        );
+        assert_eq!(
+            rules.verdict("PySide6/Qt6Core.dll", &widgets),
+            Verdict::Unnamed
+        );
+        assert!(rules.is_linked_only("PySide6/Qt6LottieVectorImageHelpers.dll"));
+        assert!(rules.is_linked_only("shiboken6/msvcp140_2.dll"));
+        assert!(!rules.is_linked_only("PySide6/opengl32sw.dll"));
+        assert!(!rules.is_linked_only("llvmlite/binding/llvmlite.dll"));
+        for dir in [
+            "PySide6",
+            "shiboken6",
+            "PyQt6/Qt6/bin",
+            "numpy.libs",
+            "pywin32_system32",
+        ] {
+            assert!(rules.is_dll_dir(dir), "{dir}");
+        }
+        assert!(!rules.is_dll_dir("PySide6/plugins") && !rules.is_dll_dir("a/b.libs"));
     }
 
     #[test]

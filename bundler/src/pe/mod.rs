@@ -3,6 +3,7 @@
 //! version information, manifest and subsystem ([`resources`]).
 
 pub mod closure;
+pub mod read;
 pub mod resources;
 pub mod system;
 pub mod version;
