@@ -1009,3 +1009,78 @@ fn every_dll_a_windows_bundle_links_to_is_where_the_loader_looks() {
     }
     eprintln!("PE imports checked: {total}");
 }
+
+/// The sum of the sizes of the files under `path` (a onedir folder), or the file's size.
+fn size_of(path: &Path) -> u64 {
+    if path.is_dir() {
+        walkdir(path)
+            .iter()
+            .map(|f| fs::metadata(f).unwrap().len())
+            .sum()
+    } else {
+        fs::metadata(path).unwrap().len()
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
+    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
+)]
+fn qt_widgets_apps_run_under_wine_and_weigh_what_they_do_on_linux() {
+    // Qt 6 links to icuuc.dll, which Windows 10 has and wine 8 lacks: the test's own prefix
+    // gets it (tools/wine-icu), never the bundle.
+    let wine = PrivateWine::new();
+    let icu = Command::new(repo().join("tools/wine-icu"))
+        .arg(wine.prefix.path())
+        .env("PYTHON", python())
+        .output()
+        .unwrap();
+    assert!(icu.status.success(), "tools/wine-icu: {}", stderr(&icu));
+    let apps = [
+        (
+            repo().join("examples/qt-widgets/widgets.py"),
+            crate::qt::PYSIDE6,
+        ),
+        (fixture("qt").join("widgets_pyqt6.py"), crate::qt::PYQT6),
+    ];
+    for (script, packages) in apps {
+        let python = venv(packages);
+        for mode in ["-F", "-D"] {
+            let win_dist = tempfile::tempdir().unwrap();
+            let exe = build_windows(&script, win_dist.path(), &python, &[mode]);
+            let unpack = tempfile::tempdir().unwrap();
+            let out = wine_command_in(
+                wine.prefix.path(),
+                &exe,
+                &["-platform", "offscreen"],
+                unpack.path(),
+            )
+            .output()
+            .unwrap();
+            let text = stdout(&out).replace("\r\n", "\n");
+            assert!(
+                text.starts_with("label: Hello from Qt | button: Press | platform: offscreen"),
+                "{} {mode}: {text}{}",
+                script.display(),
+                stderr(&out)
+            );
+            assert!(is_empty_dir(unpack.path()));
+            // As lean as the same app for Linux (issue 23: at most 1.15 times its size).
+            let linux_dist = tempfile::tempdir().unwrap();
+            let linux = build_with(&script, linux_dist.path(), &[mode], &python);
+            let (win_size, linux_size) = match mode {
+                "-F" => (size_of(&exe), size_of(&linux)),
+                _ => (
+                    size_of(exe.parent().unwrap()),
+                    size_of(linux.parent().unwrap()),
+                ),
+            };
+            assert!(
+                win_size as f64 <= 1.15 * linux_size as f64,
+                "{} {mode}: {win_size} bytes for Windows, {linux_size} for Linux",
+                script.display()
+            );
+        }
+    }
+}
