@@ -194,6 +194,11 @@ pub struct BuildArgs {
         value_name = "MOD"
     )]
     pub hidden_import: Vec<String>,
+    /// A distribution the app needs on the target that cannot be installed here (pywin32 for
+    /// --target windows-x64): its target wheel is fetched and bundled. A requirement such as
+    /// pywin32 or pywin32==311. Repeatable.
+    #[arg(long = "target-package", value_name = "REQ")]
+    pub target_package: Vec<String>,
     /// Keep a module (and its submodules) out. Repeatable.
     #[arg(long = "exclude-module", value_name = "MOD")]
     pub exclude_module: Vec<String>,

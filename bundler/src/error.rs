@@ -158,6 +158,8 @@ pub enum Error {
     },
     #[error("the package rules in {path} cannot be used: {why}")]
     BadRules { path: PathBuf, why: String },
+    #[error("--target-package {0:?} is not a requirement; give a distribution's name, with a version if you like (pywin32, pywin32==311)")]
+    BadTargetPackage(String),
     #[error("the hooks folder {0} does not exist; give --additional-hooks-dir (or the spec's hookspath) a folder of hook-*.py files or *.toml rules")]
     NoHooksDir(PathBuf),
     #[error("cannot write {what} into the Windows executable: {why}; check that it is a valid file of its kind (an icon must be .ico or .png)")]
@@ -188,11 +190,13 @@ pub enum Error {
     BadArchive { path: PathBuf, why: String },
     #[error("cannot use the cache folder {path}: {source}; set PYBUNDLE_CACHE_DIR to a folder you can write")]
     Cache { path: PathBuf, source: io::Error },
-    #[error("--strict: {count} import{s} the app needs {were} found nowhere: {list}; install {them} into {python}, or leave {them} out with --exclude-module", s = if *.count == 1 { "" } else { "s" }, were = if *.count == 1 { "was" } else { "were" }, them = if *.count == 1 { "it" } else { "them" })]
+    #[error("--strict: {count} import{s} the app needs {were} found nowhere: {list}; install {them} into {python}{elsewhere}, or leave {them} out with --exclude-module", s = if *.count == 1 { "" } else { "s" }, were = if *.count == 1 { "was" } else { "were" }, them = if *.count == 1 { "it" } else { "them" })]
     MissingImports {
         count: usize,
         list: String,
         python: String,
+        /// For a build for another platform: how to name what only that platform can install.
+        elsewhere: String,
     },
     #[error("cannot fetch {what}, whose PyInstaller hooks pybundle uses: {why}")]
     HooksFetch { what: String, why: String },

@@ -264,14 +264,28 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
     };
     let mut index = SiteIndex::scan(&interp.site_packages);
     let (mut graph, mut stdlib) = walk(&index, &probe_host)?;
-    if Target::host() != Some(runtime.target) && !graph.distributions.is_empty() {
+    let for_target_only = target_packages(s, &env, &runtime.version)?;
+    let cross = Target::host() != Some(runtime.target);
+    if !cross && !s.target_packages.named.is_empty() {
+        progress.note(&format!(
+            "--target-package changes nothing in a build for this machine: install {} into {}",
+            s.target_packages.named.join(", "),
+            interp.described()
+        ));
+    }
+    if cross && !(graph.distributions.is_empty() && for_target_only.is_empty()) {
         // The distributions the app reached here, as the target needs them; then the walk
         // again, over the target's files. Their compiled modules cannot be loaded here: what
         // the same distributions' modules import from C here stands in.
         progress.step(&format!("Fetching wheels for {}", runtime.target));
         let fetcher = packages::wheels::Fetcher::new(&interp, &runtime)?;
-        let retargeted =
-            packages::retarget::for_target(&graph.distributions, &index, &env, &fetcher)?;
+        let retargeted = packages::retarget::for_target(
+            &graph.distributions,
+            &for_target_only,
+            &index,
+            &env,
+            &fetcher,
+        )?;
         for swapped in &retargeted.swapped {
             progress.detail(&format!("{swapped}: the {} wheel", runtime.target));
         }
@@ -304,7 +318,8 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
     }
     report_compiled_imports(&graph, &interp, progress);
     report_hooks(&outcome, progress);
-    report_missing(&graph.missing, &interp, s.strict, progress)?;
+    let cross = cross.then_some(runtime.target);
+    report_missing(&graph.missing, &interp, cross, s.strict, progress)?;
     Ok(Analysis {
         interp,
         runtime,
@@ -314,6 +329,38 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
         stdlib,
         hooks: outcome,
     })
+}
+
+/// What the build fetches for the target whether or not the app's imports reach it yet:
+/// `--target-package`, and the project's dependencies whose markers hold on the target but
+/// not on this machine (which could not install them).
+fn target_packages(
+    s: &BuildSettings,
+    env: &Environment,
+    version: &str,
+) -> Result<Vec<packages::distribution::Requirement>, Error> {
+    let mut out = Vec::new();
+    for spec in &s.target_packages.named {
+        let req = packages::distribution::parse_requirement(spec)
+            .ok_or_else(|| Error::BadTargetPackage(spec.clone()))?;
+        out.push(req);
+    }
+    let here = Target::host().map(|host| Environment::of(host, version));
+    for spec in &s.target_packages.project {
+        let Some(req) = packages::distribution::parse_requirement(spec) else {
+            continue;
+        };
+        let Some(marker) = &req.marker else {
+            continue;
+        };
+        let there = packages::markers::evaluate(marker, env, &[]);
+        let not_here =
+            (here.as_ref()).is_some_and(|h| !packages::markers::evaluate(marker, h, &[]));
+        if there && not_here {
+            out.push(req);
+        }
+    }
+    Ok(out)
 }
 
 /// How many times the walk runs again for the hidden imports of newly reached modules' hooks.
@@ -881,9 +928,17 @@ fn summarise(
 fn report_missing(
     unresolved: &BTreeMap<String, analysis::Site>,
     interp: &Interpreter,
+    cross: Option<Target>,
     strict: bool,
     progress: &Progress,
 ) -> Result<(), Error> {
+    // A build for another platform: what only that platform can install is fetched for it.
+    let elsewhere = match cross {
+        Some(target) => format!(
+            " (or, when only {target} can install one, name its distribution with --target-package)"
+        ),
+        None => String::new(),
+    };
     let by_need = |need: Need| -> Vec<(&String, &analysis::Site)> {
         (unresolved.iter())
             .filter(|(_, site)| site.need() == need)
@@ -901,11 +956,12 @@ fn report_missing(
             count: required.len(),
             list: describe(&required),
             python: interp.described(),
+            elsewhere,
         });
     }
     if !required.is_empty() {
         progress.warn(&format!(
-            "these imports were found nowhere and will fail if they run: {}; install them into {}, or leave them out with --exclude-module",
+            "these imports were found nowhere and will fail if they run: {}; install them into {}{elsewhere}, or leave them out with --exclude-module",
             describe(&required),
             interp.described()
         ));

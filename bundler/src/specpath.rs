@@ -67,6 +67,7 @@ pub fn table(dir: &Path, name: &str, o: &Options) -> Result<String, Error> {
         copy_metadata: o.copy_metadata.clone(),
         recursive_copy_metadata: o.recursive_copy_metadata.clone(),
         hidden_import: o.hidden_import.clone(),
+        target_package: o.target_package.clone(),
         exclude_module: o.exclude_module.clone(),
         runtime_hook: o.runtime_hook.iter().map(|p| rel(p)).collect(),
         python: o.python.as_deref().map(rel),

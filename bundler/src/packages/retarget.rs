@@ -2,12 +2,14 @@
 //! site-packages decide which distributions, and which versions, the app uses; for a bundle of
 //! another platform, each reached distribution that is platform-specific is taken from the
 //! target's wheel of the same version instead, and what only the target requires
-//! (`Requires-Dist` whose marker holds there, not installed here) is fetched too. Pure
-//! distributions go as installed.
+//! (`Requires-Dist` whose marker holds there, not installed here) is fetched too, and so is
+//! what the build names for the target (`--target-package`, the project's dependencies for
+//! it alone). Pure distributions go as installed.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::path::PathBuf;
 
+use super::distribution::Requirement;
 use super::markers::{self, Environment};
 use super::wheels::Fetcher;
 use super::SiteIndex;
@@ -24,9 +26,11 @@ pub struct Retargeted {
     pub added: Vec<String>,
 }
 
-/// Fetch what `reached` (ids in `index`) needs on the target `env` describes.
+/// Fetch what `reached` (ids in `index`) needs on the target `env` describes, and `named`
+/// (requirements the target needs that this machine lacks).
 pub fn for_target(
     reached: &[usize],
+    named: &[Requirement],
     index: &SiteIndex,
     env: &Environment,
     fetcher: &Fetcher,
@@ -34,8 +38,7 @@ pub fn for_target(
     let mut out = Retargeted::default();
     let mut known: BTreeSet<String> = index.dists.iter().map(|d| d.key.clone()).collect();
     let mut wanted: VecDeque<(String, String)> = VecDeque::new();
-    let mut queue_missing = |requires: &[super::distribution::Requirement],
-                             wanted: &mut VecDeque<(String, String)>| {
+    let mut queue_missing = |requires: &[Requirement], wanted: &mut VecDeque<(String, String)>| {
         for req in requires {
             let here = (req.marker.as_deref()).is_none_or(|m| markers::evaluate(m, env, &[]));
             if here && known.insert(req.key.clone()) {
@@ -43,6 +46,7 @@ pub fn for_target(
             }
         }
     };
+    queue_missing(named, &mut wanted);
     for &id in reached {
         let dist = &index.dists[id];
         queue_missing(&dist.requires, &mut wanted);

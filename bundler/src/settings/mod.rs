@@ -107,6 +107,9 @@ pub struct BuildSettings {
     /// then `PYTHONPATH`.
     pub paths: Vec<PathBuf>,
     pub hidden_imports: Vec<String>,
+    /// Requirements fetched for the target when this machine lacks them: `--target-package`,
+    /// and the project's dependencies whose markers hold on the target but not here.
+    pub target_packages: TargetPackages,
     pub excludes: Excludes,
     pub collect: Vec<Collect>,
     pub copy_metadata: Vec<CopyMetadata>,
@@ -477,6 +480,10 @@ impl BuildSettings {
             data,
             paths,
             hidden_imports: o.hidden_import.clone(),
+            target_packages: TargetPackages {
+                named: o.target_package.clone(),
+                project: o.requires.clone(),
+            },
             excludes: Excludes::new(&o.exclude_module),
             collect,
             copy_metadata,
@@ -701,6 +708,16 @@ pub struct Companion {
     pub script: Script,
 }
 
+/// Distributions a build for another platform fetches that this machine lacks.
+#[derive(Debug, Clone, Default)]
+pub struct TargetPackages {
+    /// `--target-package`: fetched for the target whatever their markers.
+    pub named: Vec<String>,
+    /// The project's `[project].dependencies`: those whose marker holds on the target but not
+    /// on this machine are fetched (`pywin32; sys_platform == "win32"`).
+    pub project: Vec<String>,
+}
+
 /// `cli` combined with `file`'s `[tool.pybundle]` (the command line wins), and the file when
 /// it had that table.
 fn with_project(cli: Options, file: Option<PathBuf>) -> Result<(Options, Option<PathBuf>), Error> {
@@ -708,8 +725,13 @@ fn with_project(cli: Options, file: Option<PathBuf>) -> Result<(Options, Option<
         Some(file) => project::load(file)?,
         None => None,
     };
-    let applied = project.is_some().then_some(file).flatten();
-    Ok((cli.combine(project.unwrap_or_default()), applied))
+    let had_table = project.is_some();
+    let mut options = cli.combine(project.unwrap_or_default());
+    if let Some(file) = &file {
+        options.requires = project::requires(file);
+    }
+    let applied = had_table.then_some(file).flatten();
+    Ok((options, applied))
 }
 
 fn absolute(path: &Path) -> Result<PathBuf, Error> {

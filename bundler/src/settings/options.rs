@@ -35,6 +35,10 @@ pub struct Options {
     pub copy_metadata: Vec<String>,
     pub recursive_copy_metadata: Vec<String>,
     pub hidden_import: Vec<String>,
+    pub target_package: Vec<String>,
+    /// `[project].dependencies` of the project's pyproject.toml (not a setting: what the
+    /// project requires, of which a build for another platform fetches what only it needs).
+    pub requires: Vec<String>,
     pub exclude_module: Vec<String>,
     pub runtime_hook: Vec<PathBuf>,
     pub additional_hooks_dir: Vec<PathBuf>,
@@ -118,6 +122,8 @@ impl Combine for Options {
             copy_metadata,
             recursive_copy_metadata,
             hidden_import,
+            target_package,
+            requires,
             exclude_module,
             runtime_hook,
             additional_hooks_dir,
@@ -189,6 +195,8 @@ impl Options {
             copy_metadata: args.copy_metadata.clone(),
             recursive_copy_metadata: args.recursive_copy_metadata.clone(),
             hidden_import: args.hidden_import.clone(),
+            target_package: args.target_package.clone(),
+            requires: Vec::new(),
             exclude_module: args.exclude_module.clone(),
             runtime_hook: args.runtime_hook.clone(),
             additional_hooks_dir: args.additional_hooks_dir.clone(),

@@ -108,6 +108,12 @@ pub struct ProjectOptions {
         deserialize_with = "list",
         skip_serializing_if = "Vec::is_empty"
     )]
+    pub target_package: Vec<String>,
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub exclude_module: Vec<String>,
     #[serde(
         default,
@@ -230,6 +236,24 @@ pub fn find(script: &Path) -> Option<PathBuf> {
         .skip(1)
         .map(|dir| dir.join(FILE))
         .find(|candidate| candidate.is_file())
+}
+
+/// What `file` says its project requires (`[project].dependencies`), as written.
+pub fn requires(file: &Path) -> Vec<String> {
+    let Some(doc) = fs::read_to_string(file)
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+    else {
+        return Vec::new();
+    };
+    (doc.get("project").and_then(|p| p.get("dependencies")))
+        .and_then(toml::Value::as_array)
+        .map(|deps| {
+            (deps.iter())
+                .filter_map(|d| d.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The settings of `file`'s `[tool.pybundle]`, `None` when it has no such table.
@@ -363,6 +387,8 @@ impl ProjectOptions {
             copy_metadata: self.copy_metadata,
             recursive_copy_metadata: self.recursive_copy_metadata,
             hidden_import: self.hidden_import,
+            target_package: self.target_package,
+            requires: Vec::new(),
             exclude_module: self.exclude_module,
             runtime_hook: paths(self.runtime_hook),
             additional_hooks_dir: paths(self.additional_hooks_dir),
