@@ -248,11 +248,17 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
                         found.source().map(|p| (name.clone(), p.to_path_buf()))
                     }))
                     .collect();
-            outcome.ran.extend(todo.into_iter().zip(runner.run(
-                &jobs,
-                &hook_set.python_paths,
-                &users,
-            )));
+            // The target's wheels after everything else on the hooks' sys.path: a hook of a
+            // distribution only the target has (pywin32's) finds its files there.
+            let mut paths = hook_set.python_paths.clone();
+            for dist in &index.dists {
+                if !interp.site_packages.contains(&dist.site) && !paths.contains(&dist.site) {
+                    paths.push(dist.site.clone());
+                }
+            }
+            outcome
+                .ran
+                .extend(todo.into_iter().zip(runner.run(&jobs, &paths, &users)));
             outcome.seconds += started.elapsed().as_secs_f64();
             outcome.walks += 1;
         }
@@ -516,11 +522,28 @@ pub fn collect(
         &mut contents,
     )?;
     let pruned = a.stdlib.pruned();
-    // The `.pth` files among the distributions, which the bootstrap has `site` read.
-    let pth: Vec<String> = (contents.iter())
+    // The `.pth` files among the distributions go into the bootstrap, which does what `site`
+    // would with them once the module store is serving: left at the root, the interpreter's
+    // own `site` would run them too early on Windows (where the prefix is a site folder).
+    let pth_files: Vec<String> = (contents.iter())
         .map(|(dest, _)| dest)
         .filter(|dest| dest.ends_with(".pth") && !dest.contains('/'))
         .cloned()
+        .collect();
+    let mut pth = Vec::new();
+    for name in pth_files {
+        if let Some(item) = contents.get(&name) {
+            let text = String::from_utf8_lossy(&item.read()?).into_owned();
+            pth.push(format!("{name}\n{text}"));
+        }
+        contents.remove(&name);
+    }
+    let frozen_path: Vec<String> = (rules.frozen_path())
+        .filter(|dir| {
+            let prefix = format!("{}/", layout::within(layout::SITE_PACKAGES, dir));
+            contents.iter().any(|(dest, _)| dest.starts_with(&prefix))
+        })
+        .map(|dir| layout::within(layout::SITE_PACKAGES, dir))
         .collect();
     // One bootstrap per executable: the first script's, and each companion's, which also
     // brings its compiled script.
@@ -544,6 +567,7 @@ pub fn collect(
                 script,
                 hooks: &app.hooks,
                 pth: &pth,
+                frozen_path: &frozen_path,
                 tcltk: &runtime.tcltk,
                 // The store always exists: it holds the build's record at least.
                 modules: layout::MODULE_STORE,

@@ -1084,3 +1084,76 @@ fn qt_widgets_apps_run_under_wine_and_weigh_what_they_do_on_linux() {
         }
     }
 }
+
+#[test]
+#[cfg_attr(
+    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
+    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
+)]
+fn pywin32_comes_for_windows_from_the_projects_dependencies_or_by_name() {
+    let w = windows();
+    let project = tempfile::tempdir().unwrap();
+    write(
+        project.path(),
+        "pyproject.toml",
+        "[project]\nname = \"winfo\"\nversion = \"1.0\"\n\
+         dependencies = [\"pywin32==312; sys_platform == 'win32'\"]\n\n\
+         [project.scripts]\nwinfo = \"winfo:main\"\n",
+    );
+    write(
+        project.path(),
+        "winfo.py",
+        "import sys\n\n\ndef main():\n    if sys.platform == 'win32':\n        import win32api\n        import pywintypes\n\n        print('Windows', win32api.GetVersion() & 0xFF > 0, pywintypes.error.__name__)\n    else:\n        print('not Windows')\n",
+    );
+    // The project's dependency for Windows only, in a project build (onefile)...
+    let dist = tempfile::tempdir().unwrap();
+    let mut cmd = pybundle_cmd(project.path());
+    with_python(&mut cmd)
+        .args([
+            "-F",
+            "-y",
+            "--json",
+            "--target",
+            "windows-x64",
+            "--distpath",
+        ])
+        .arg(dist.path())
+        .arg("--runtime")
+        .arg(&w.runtime)
+        .env("PYBUNDLE_CACHE_DIR", &w.cache);
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["missing_imports"], serde_json::json!([]), "{json}");
+    let onefile = PathBuf::from(json["executable"].as_str().unwrap());
+    // ... and named on the command line for a plain script (onedir).
+    let script = write(project.path(), "plain.py", "import winfo\nwinfo.main()\n");
+    let dist_dir = tempfile::tempdir().unwrap();
+    let onedir = build_windows(
+        &script,
+        dist_dir.path(),
+        Path::new(&python()),
+        &["-D", "--target-package", "pywin32==312"],
+    );
+    let lib = onedir.parent().unwrap().join("_internal");
+    assert!(lib.join("win32/win32api.pyd").is_file());
+    assert!(lib.join("pywin32_system32/pywintypes311.dll").is_file());
+    assert!(
+        !lib.join("pywin32.pth").exists(),
+        "the .pth is the bootstrap's to run"
+    );
+    assert!(!lib.join("win32/Demos").exists() && !lib.join("PyWin32.chm").exists());
+    for exe in [&onefile, &onedir] {
+        let unpack = tempfile::tempdir().unwrap();
+        let out = run_wine(exe, &[], unpack.path());
+        assert_eq!(
+            stdout(&out).replace("\r\n", "\n"),
+            "Windows True error\n",
+            "{}: {}",
+            exe.display(),
+            stderr(&out)
+        );
+        assert!(is_empty_dir(unpack.path()));
+    }
+}
+

@@ -4,7 +4,7 @@
 # stub/src/windows/python.rs).
 # It makes the process look like `python app.py` run from the bundle (docs/runtime.md), then
 # runs the app's compiled main script as __main__, after the runtime hooks. pybundle fills in
-# MAIN_FILE, MAIN_PYC, PTH, HOOKS, MODULES and TCLTK.
+# MAIN_FILE, MAIN_PYC, PTH, FROZEN_PATH, HOOKS, MODULES and TCLTK.
 #
 # multiprocessing starts helpers by running sys.executable (this bundle) again: spawn workers
 # as `EXE --multiprocessing-fork k=v...`, the resource tracker and the fork server as
@@ -14,9 +14,12 @@ import sys
 
 MAIN_FILE = "@MAIN_FILE@"
 MAIN_PYC = "@MAIN_PYC@"
-# The .pth files of the bundle's third-party distributions, which sit at the root as
-# PyInstaller lays them out (the root is first on sys.path).
+# The .pth files of the bundle's third-party distributions (which sit at the root, as
+# PyInstaller lays them out), each as its name, a newline and its text.
 PTH = "@PTH@"
+# Folders of the bundle that frozen packages look for files in on sys.path (pywin32's
+# pywin32_system32), put at its end.
+FROZEN_PATH = "@FROZEN_PATH@"
 # The bundle's Tcl and Tk script libraries, when it carries tkinter.
 TCLTK = "@TCLTK@"
 # --runtime-hook scripts, compiled, run in this order before the app (and in its
@@ -365,7 +368,12 @@ def _serve_module_store(root, store):
                     if name[len(prefix):] not in self._stored:
                         yield name, is_package
 
+    # Windows spells one folder many ways (site's .pth handling lower-cases what it adds):
+    # each is taken for the store's own spelling.
+    spelled = {os.path.normcase(folder): folder for folder in set(modules) | set(spaces)}
+
     def hook(path):
+        path = spelled.get(os.path.normcase(path), path)
         stored = modules.get(path)
         below = spaces.get(path)
         if stored is None and below is None:
@@ -384,6 +392,32 @@ def _serve_module_store(root, store):
     for path in list(sys.path_importer_cache):
         if path in modules or path in spaces:
             del sys.path_importer_cache[path]
+    return spelled
+
+
+def _add_pth(root, stored_folders):
+    """What the interpreter's `site` does with the .pth files of its site-packages (which
+    the root stands for): each line that names a folder puts it on sys.path, each `import`
+    line runs. A folder counts when it exists or the module store serves modules from it
+    (pywin32's win32\\lib holds only modules, which are in the store)."""
+    import os
+
+    for pth in PTH:
+        name, _, text = pth.partition("\n")
+        for line in text.splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            if line.startswith(("import ", "import\t")):
+                try:
+                    exec(line)
+                except Exception as e:
+                    print("Error processing %s: %r" % (name, e), file=sys.stderr)
+                    break
+                continue
+            folder = os.path.join(root, line.rstrip())
+            known = os.path.normcase(folder) in stored_folders or os.path.isdir(folder)
+            if known and folder not in sys.path:
+                sys.path.append(folder)
 
 
 class _Pruned:
@@ -429,15 +463,14 @@ def _pybundle_start():
     sys.executable = exe
     sys._base_executable = exe
     sys.path.insert(0, root)
+    stored_folders = {}
     if MODULES:
-        _serve_module_store(root, os.path.join(root, MODULES))
+        stored_folders = _serve_module_store(root, os.path.join(root, MODULES))
     sys.meta_path.append(_Pruned)
     if PTH:
-        # As the interpreter's `site` would for its site-packages (which the root stands
-        # for): the lines of each .pth file, paths added and imports run.
-        import site
-
-        site.addsitedir(root)
+        _add_pth(root, stored_folders)
+    for folder in FROZEN_PATH:
+        sys.path.append(os.path.join(root, folder))
     for folder in TCLTK:
         name = "TCL_LIBRARY" if os.path.basename(folder).startswith("tcl") else "TK_LIBRARY"
         os.environ[name] = os.path.join(root, folder)

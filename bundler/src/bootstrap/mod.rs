@@ -16,8 +16,10 @@ pub struct Plan<'a> {
     pub script: &'a Script,
     /// Compiled runtime hooks, run in this order before the app.
     pub hooks: &'a [String],
-    /// The `.pth` files at the root, where the distributions are.
+    /// The distributions' `.pth` files, each as its name, a newline and its text.
     pub pth: &'a [String],
+    /// Folders of the bundle put at the end of `sys.path` (the rules' `frozen-path`).
+    pub frozen_path: &'a [String],
     /// The bundle's Tcl and Tk library folders (empty when tkinter is not carried).
     pub tcltk: &'a [String],
     /// The module store, or "" when the bundle has none.
@@ -37,6 +39,7 @@ pub fn compile(plan: &Plan, compiler: &Compiler, workpath: &Workpath) -> Result<
         .replace("\"@MAIN_FILE@\"", &python_str(&plan.script.file_name))
         .replace("\"@MAIN_PYC@\"", &python_str(&plan.script.compiled_dest()))
         .replace("\"@PTH@\"", &tuple(plan.pth))
+        .replace("\"@FROZEN_PATH@\"", &tuple(plan.frozen_path))
         .replace("\"@HOOKS@\"", &tuple(plan.hooks))
         .replace("\"@TCLTK@\"", &tuple(plan.tcltk))
         .replace("\"@MODULES@\"", &python_str(plan.modules))

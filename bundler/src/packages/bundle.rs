@@ -73,6 +73,10 @@ pub fn add_distributions(
         .collect();
     let in_app = |tool: &str| files::app_imports_within(&graph.app_imports, tool);
     let unneeded: HashSet<&Path> = graph.unneeded.iter().map(|c| c.file.as_path()).collect();
+    let optional_modules: HashSet<&Path> = (graph.compiled.iter())
+        .filter(|c| graph.only_unreached.contains(&c.module))
+        .map(|c| c.file.as_path())
+        .collect();
     let reached: std::collections::BTreeSet<String> = (graph.imported.iter().cloned())
         .chain(graph.compiled.iter().map(|c| c.module.clone()))
         .collect();
@@ -90,14 +94,21 @@ pub fn add_distributions(
         };
         let mut plugins = HashSet::new();
         if !site.is_whole(id) {
+            // An extension module nothing imports may still be linked to as a DLL (pywin32's
+            // axdebug.pyd links to axscript.pyd): on Windows it is offered too.
+            let mut unimported = Vec::new();
             files.retain(|(rel, source)| {
                 if unneeded.contains(source.as_path()) {
                     bundled.unneeded_modules += 1;
+                    unimported.push((rel.clone(), source.clone()));
                     return false;
                 }
                 let verdict = choice.rules.verdict(rel, &reached);
                 bundled.rules.count(&verdict);
                 if matches!(verdict, Verdict::Take { .. }) && is_compiled_file(rel) {
+                    plugins.insert(rel.clone());
+                }
+                if optional_modules.contains(source.as_path()) {
                     plugins.insert(rel.clone());
                 }
                 !matches!(verdict, Verdict::Leave { .. })
@@ -114,7 +125,12 @@ pub fn add_distributions(
                 let (offered, kept): (Vec<_>, Vec<_>) = files.into_iter().partition(|(rel, _)| {
                     on_offer(rel) && choice.rules.verdict(rel, &reached) == Verdict::Unnamed
                 });
-                for (rel, source) in offered {
+                let linked_pyds = (unimported.into_iter()).filter(|(rel, _)| {
+                    choice.offer == Offer::LinkedDlls
+                        && linked
+                            .contains(&rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase())
+                });
+                for (rel, source) in offered.into_iter().chain(linked_pyds) {
                     let item = Item::from_file(&source, dist.origin(&rel))?;
                     contents.offer(crate::layout::within(site_dest, &rel), item);
                     bundled.offered += 1;

@@ -30,9 +30,23 @@ pub struct Distribution {
     /// An editable install's code, outside `site`: (path under site-packages, source).
     pub linked: Vec<(String, PathBuf)>,
     pub requires: Vec<Requirement>,
+    /// Folders of its own that its top-level `.pth` files put on `sys.path` (pywin32's
+    /// `win32`, `win32/lib`), longest first: modules in them are imported by their path
+    /// below the folder (`win32api`, not `win32.win32api`).
+    pub path_dirs: Vec<String>,
+    /// Modules its top-level `.pth` files import at start-up (`import pywin32_bootstrap`).
+    pub pth_imports: Vec<String>,
 }
 
 impl Distribution {
+    /// `rel` as Python's import system sees it: relative to the `sys.path` entry it is found
+    /// through (one of [`Self::path_dirs`], else site-packages).
+    pub fn importable<'a>(&self, rel: &'a str) -> &'a str {
+        (self.path_dirs.iter())
+            .find_map(|dir| rel.strip_prefix(dir.as_str())?.strip_prefix('/'))
+            .unwrap_or(rel)
+    }
+
     /// Does it run anywhere as it is? A wheel says so in its `WHEEL` file (every tag
     /// `*-none-any`); without one, it is pure when it installed no compiled file.
     pub fn is_pure(&self) -> bool {
@@ -87,6 +101,7 @@ impl Distribution {
     ) -> Self {
         files.sort();
         files.dedup();
+        let (path_dirs, pth_imports) = read_pth(site, &files);
         Distribution {
             key: normalize(&name),
             name,
@@ -95,6 +110,8 @@ impl Distribution {
             files,
             linked,
             requires,
+            path_dirs,
+            pth_imports,
         }
     }
 
@@ -284,6 +301,45 @@ pub fn is_compiled_file(path: &str) -> bool {
         || name.ends_with(".pyd")
         || name.ends_with(".dll")
         || name.ends_with(".dylib")
+}
+
+/// What the top-level `.pth` files among `files` do as `site` reads them: the folders among
+/// `files` they put on `sys.path` (a line that is a relative path), longest first, and the
+/// modules their `import` lines import.
+fn read_pth(site: &Path, files: &[String]) -> (Vec<String>, Vec<String>) {
+    let mut dirs: Vec<String> = Vec::new();
+    let mut imports: Vec<String> = Vec::new();
+    for pth in files
+        .iter()
+        .filter(|f| f.ends_with(".pth") && !f.contains('/'))
+    {
+        let Ok(text) = fs::read_to_string(site.join(pth)) else {
+            continue;
+        };
+        for line in text.lines().map(str::trim) {
+            if let Some(names) = line.strip_prefix("import ") {
+                // `import a, b; other code`: the names before any other statement.
+                let names = names.split(';').next().unwrap_or_default();
+                imports.extend(
+                    (names.split(','))
+                        .map(|n| n.split_whitespace().next().unwrap_or_default().to_string())
+                        .filter(|n| !n.is_empty()),
+                );
+                continue;
+            }
+            if line.is_empty() || line.starts_with('#') || line.starts_with("import") {
+                continue;
+            }
+            let dir = line.replace('\\', "/").trim_end_matches('/').to_string();
+            let inside = !dir.starts_with('/') && !dir.contains(':') && is_inside(&dir);
+            let prefix = format!("{dir}/");
+            if inside && files.iter().any(|f| f.starts_with(&prefix)) && !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+    }
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.len()));
+    (dirs, imports)
 }
 
 /// RECORD may list files outside site-packages (`../../bin/tool`); those are not bundled.

@@ -63,7 +63,7 @@ impl SiteIndex {
                 let id = index.dists.len();
                 let linked = dist.linked.iter().map(|(rel, _)| rel);
                 for file in dist.files.iter().chain(linked) {
-                    for module in module_names(file) {
+                    for module in module_names(dist.importable(file)) {
                         let owners = index.by_module.entry(module).or_default();
                         if !owners.contains(&id) {
                             owners.push(id);

@@ -76,6 +76,10 @@ struct RuleText {
     /// DLLs that are only ever linked to, never loaded by path.
     #[serde(default, rename = "linked-only")]
     linked_only: Vec<String>,
+    /// Folders a frozen package looks for files in on `sys.path` (pywin32 its
+    /// `pywin32_system32`, as PyInstaller's runtime hook adds it): put there when bundled.
+    #[serde(default, rename = "frozen-path")]
+    frozen_path: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -96,6 +100,7 @@ struct Rule {
     resources: Vec<Pattern>,
     dll_dirs: Vec<Pattern>,
     linked_only: Vec<Pattern>,
+    frozen_path: Vec<String>,
 }
 
 /// Every rule in force.
@@ -239,6 +244,9 @@ impl Rules {
                     resources,
                     dll_dirs,
                     linked_only,
+                    frozen_path: (rule.frozen_path.iter())
+                        .map(|p| fill(p))
+                        .collect::<Result<_, _>>()?,
                 });
             }
         }
@@ -278,6 +286,12 @@ impl Rules {
     /// Windows' DLL search path?
     pub fn is_dll_dir(&self, dir: &str) -> bool {
         (self.rules.iter()).any(|rule| rule.dll_dirs.iter().any(|p| p.matches_with(dir, MATCH)))
+    }
+
+    /// Folders (relative to site-packages) that frozen packages look for files in on
+    /// `sys.path`.
+    pub fn frozen_path(&self) -> impl Iterator<Item = &str> {
+        (self.rules.iter()).flat_map(|rule| rule.frozen_path.iter().map(String::as_str))
     }
 
     /// Is the DLL `rel` (relative to site-packages) one that is only ever linked to?

@@ -78,6 +78,9 @@ pub struct ModuleGraph {
     pub compiled: Vec<Compiled>,
     /// The compiled modules of the distributions that nothing needs.
     pub unneeded: Vec<Compiled>,
+    /// Compiled modules needed only because modules nothing reached import them (pywin32's
+    /// `mapi` for its helpers): they go if what they load can be had, as plugins do.
+    pub only_unreached: BTreeSet<String>,
     /// The standard-library modules the compiled modules import from C and analysis did not
     /// see; `None` when they could not be asked.
     pub from_c: Option<Vec<String>>,
@@ -198,8 +201,10 @@ pub fn analyse(
     // The bundle carries every Python module of a distribution, and any may run (Pillow loads
     // its format plugins by computed names, others run as plugins): what their module-level
     // code imports of the standard library, and of compiled modules beside them, is needed.
+    let before: BTreeSet<String> = walk.graph.imported.clone();
     walk.unreached_imports()?;
     walk.run()?;
+    walk.graph.only_unreached = (walk.graph.imported.difference(&before)).cloned().collect();
     // What the compiled modules the app reaches load from C, until they load nothing new.
     let mut asked: BTreeSet<String> = BTreeSet::new();
     let mut from_c: Option<BTreeSet<String>> = Some(BTreeSet::new());
@@ -264,12 +269,13 @@ impl Walk<'_> {
     fn unreached_imports(&mut self) -> Result<(), Error> {
         let app_imports = self.graph.app_imports.clone();
         let in_app = |tool: &str| crate::packages::files::app_imports_within(&app_imports, tool);
-        let modules: BTreeSet<String> = (self.graph.distributions.iter())
+        // Compiled module → its folder.
+        let modules: BTreeMap<String, Option<PathBuf>> = (self.graph.distributions.iter())
             .flat_map(|&dist| self.site.compiled(dist, &in_app))
-            .map(|c| c.module)
+            .map(|c| (c.module, c.file.parent().map(Path::to_path_buf)))
             .collect();
         for &dist in &self.graph.distributions.clone() {
-            for module in self.site.module_names(dist, &in_app) {
+            for (module, file) in self.site.module_names(dist, &in_app) {
                 if self.graph.reached.contains_key(&module) {
                     continue;
                 }
@@ -289,12 +295,15 @@ impl Walk<'_> {
                     if self.excludes.contains(&name) {
                         continue;
                     }
-                    // A plugin's own native half, beside it in its package (Pillow's
-                    // `WebPImagePlugin` and `_webp`), not another part of the distribution
-                    // (PySide6's QML helpers and `QtQml`).
+                    // A plugin's own native half, beside it in its package and its folder
+                    // (Pillow's `WebPImagePlugin` and `_webp`), not another part of the
+                    // distribution (PySide6's QML helpers and `QtQml`; pywin32's helpers in
+                    // win32/lib and the modules in win32/, all top-level).
                     let parent = |n: &str| n.rsplit_once('.').map(|(p, _)| p.to_string());
-                    if modules.contains(&name) {
-                        if !site.deferred && parent(&name) == parent(&module) {
+                    if let Some(folder) = modules.get(&name) {
+                        let beside =
+                            parent(&name) == parent(&module) && folder.as_deref() == file.parent();
+                        if !site.deferred && beside {
                             self.graph.imported.insert(name);
                         }
                     } else if self.stdlib.provides(&name) {
@@ -550,6 +559,16 @@ impl Walk<'_> {
         if self.wanted.insert(dist) {
             self.graph.distributions.push(dist);
             self.to_follow.push_back(dist);
+            // What its `.pth` files import at start-up runs in the bundle too.
+            for name in &self.site.index().dists[dist].pth_imports {
+                self.queue.push_back(Visit::Package {
+                    name: name.clone(),
+                    site: Site {
+                        importer: "a .pth file, at start-up".to_string(),
+                        ..Site::loaded_from_c()
+                    },
+                });
+            }
         } else if grew && !self.to_follow.contains(&dist) {
             self.to_follow.push_back(dist);
         }

@@ -144,13 +144,17 @@ impl<'a> SiteFinder<'a> {
     }
 
     /// The names of the modules `dist` bundles as source.
-    pub fn module_names(&self, dist: usize, app_imports: &dyn Fn(&str) -> bool) -> Vec<String> {
+    pub fn module_names(
+        &self,
+        dist: usize,
+        app_imports: &dyn Fn(&str) -> bool,
+    ) -> Vec<(String, PathBuf)> {
         let mut cache = self.modules.borrow_mut();
         let modules = cache.entry(dist).or_insert_with(|| self.module_files(dist));
         let whole = self.is_whole(dist);
-        let mut names: Vec<String> = (modules.iter())
+        let mut names: Vec<(String, PathBuf)> = (modules.iter())
             .filter(|(_, file)| files::keeps(&file.rel, whole, app_imports))
-            .map(|(name, _)| name.clone())
+            .map(|(name, file)| (name.clone(), file.source.clone()))
             .collect();
         names.sort();
         names
@@ -160,11 +164,13 @@ impl<'a> SiteFinder<'a> {
     /// one goes is decided when it is asked about).
     fn module_files(&self, dist: usize) -> HashMap<String, ModuleFile> {
         let mut out = HashMap::new();
+        let d = &self.index.dists[dist];
         for (rel, source) in self.files(dist, &|_| true) {
-            let Some(module_path) = rel.strip_suffix(".py") else {
+            let importable = d.importable(&rel);
+            let Some(module_path) = importable.strip_suffix(".py") else {
                 continue;
             };
-            let Some(module) = ModuleName::from_path(&rel) else {
+            let Some(module) = ModuleName::from_path(importable) else {
                 continue;
             };
             let is_package = module_path.ends_with("/__init__") || module_path == "__init__";
@@ -196,7 +202,7 @@ impl<'a> SiteFinder<'a> {
         (self.files(dist, app_imports).into_iter())
             .filter(|(rel, _)| rel.ends_with(".so") || rel.ends_with(".pyd"))
             .filter_map(|(rel, file)| {
-                let module = ModuleName::from_path(&rel)?;
+                let module = ModuleName::from_path(self.index.dists[dist].importable(&rel))?;
                 let last = module.as_str().rsplit('.').next().unwrap_or_default();
                 let is_module = rel.ends_with(".pyd")
                     || *(self.extension.borrow_mut())

@@ -60,7 +60,16 @@ def get_module_file_attribute(package):
     return spec.origin
 
 
-get_pywin32_module_file_attribute = get_module_file_attribute
+def get_pywin32_module_file_attribute(module_name):
+    # pywin32's pywintypes and pythoncom are DLLs (pywin32_system32/pywintypes311.dll), and
+    # Windows-only: looked for on sys.path's folders, as pywin32 does when frozen, not imported.
+    name = "%s%d%d.dll" % (module_name, sys.version_info[0], sys.version_info[1])
+    for entry in sys.path:
+        for folder in (os.path.join(entry, "pywin32_system32"), entry):
+            candidate = os.path.join(folder, name)
+            if os.path.isfile(candidate):
+                return candidate
+    return get_module_file_attribute(module_name)
 
 
 def get_module_attribute(module_name, attr_name):
