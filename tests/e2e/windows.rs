@@ -1157,3 +1157,75 @@ fn pywin32_comes_for_windows_from_the_projects_dependencies_or_by_name() {
     }
 }
 
+/// A CPython `minor` ("3.12") of this machine: `python3.12` on PATH, else pyenv's.
+fn cpython(minor: &str) -> PathBuf {
+    let on_path = Command::new(format!("python{minor}"))
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output();
+    if let Ok(out) = on_path {
+        if out.status.success() {
+            return PathBuf::from(stdout(&out).trim());
+        }
+    }
+    let root = Command::new("pyenv").arg("root").output();
+    let root = root
+        .map(|o| PathBuf::from(stdout(&o).trim()))
+        .unwrap_or_default();
+    glob::glob(&format!(
+        "{}/versions/{minor}.*/bin/python{minor}",
+        root.display()
+    ))
+    .unwrap()
+    .flatten()
+    .next()
+    .unwrap_or_else(|| panic!("no CPython {minor} here (pyenv install {minor})"))
+}
+
+#[test]
+#[cfg_attr(
+    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
+    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
+)]
+fn cpython_3_12_and_3_13_runtimes_come_the_same_way() {
+    let w = windows();
+    for (minor, mode) in [("3.12", "-F"), ("3.13", "-D")] {
+        let python = cpython(minor);
+        let runtime = w
+            .runtime
+            .with_file_name(format!("python-{minor}-embed-amd64.zip"));
+        let made = Command::new(repo().join("tools/windows-runtime"))
+            .args(["--python", minor])
+            .arg(&runtime)
+            .output()
+            .unwrap();
+        assert!(
+            made.status.success(),
+            "tools/windows-runtime --python {minor}: {}",
+            stderr(&made)
+        );
+        let dist = tempfile::tempdir().unwrap();
+        let exe = Build::new(&repo().join("examples/hello/hello.py"), dist.path())
+            .python(&python)
+            .args(&[
+                mode,
+                "--target",
+                "windows-x64",
+                "--runtime",
+                runtime.to_str().unwrap(),
+            ])
+            .env("PYBUNDLE_CACHE_DIR", &w.cache)
+            .run()
+            .exe;
+        let unpack = tempfile::tempdir().unwrap();
+        let mut cmd = wine_command(&exe, &["--exit=3"], unpack.path());
+        let out = cmd.output().unwrap();
+        let text = stdout(&out).replace("\r\n", "\n");
+        assert!(
+            text.starts_with(&format!("Hello from a bundled Python {minor}.")),
+            "{minor}: {text}{}",
+            stderr(&out)
+        );
+        assert_eq!(out.status.code(), Some(3), "{minor}");
+        assert!(is_empty_dir(unpack.path()));
+    }
+}
