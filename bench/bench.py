@@ -4,6 +4,7 @@ PyPI into a throwaway venv) and prints one table of size, build time and start t
 
     python3 bench/bench.py            # needs hyperfine (Debian: apt-get install hyperfine)
     python3 bench/bench.py numpy      # only the rows named
+    python3 bench/bench.py windows    # Windows bundles against Linux ones: sizes and file counts
 
 Everything it makes goes under bench/out/ (ignored by git). Start times are hyperfine medians;
 "onefile" is a fresh unpack on every launch, as both tools do by default; "cached" is
@@ -109,7 +110,49 @@ def medians(commands):
     return [r["median"] for r in json.loads(report.read_text())["results"]]
 
 
+# Apps built for windows-x64 (tools/add-target windows-x64) and for Linux, side by side.
+WINDOWS_APPS = {
+    # name: (script, packages, runtime made with tools/windows-runtime --tk)
+    "tkinter": (ROOT / "examples/tk-gui/app.py", []),
+    "PySide6 widgets": (ROOT / "examples/qt-widgets/widgets.py", ["PySide6-Essentials==6.12.0"]),
+}
+
+
+def built(cmd):
+    """Run a `pybundle ... --json` build; (bytes, files) from its summary."""
+    out = subprocess.run([str(c) for c in cmd], check=True, capture_output=True, text=True).stdout
+    summary = json.loads(out)
+    return summary["bytes"], summary["files"]
+
+
+def windows():
+    """One row per app and mode: the windows-x64 bundle's size and files against linux-x86_64's."""
+    run(["cargo", "build", "--release", "-q"], cwd=ROOT)
+    OUT.mkdir(parents=True, exist_ok=True)
+    pybundle = ROOT / "target/release/pybundle"
+    version = subprocess.run([sys.executable, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    runtime = OUT / "runtimes" / f"python-{version}-tk-win.zip"
+    run([ROOT / "tools/windows-runtime", "--python", version, "--tk", runtime])
+    print("| app | mode | windows-x64 | linux-x86_64 | windows / linux |")
+    print("|---|---|---|---|---|")
+    for name, (script, packages) in WINDOWS_APPS.items():
+        slug = name.replace(" ", "-")
+        python = venv(slug, packages)
+        for mode in ("-F", "-D"):
+            common = [pybundle, script, mode, "--python", python, "-y", "--json",
+                      "--workpath", OUT / "windows" / slug / "build"]
+            win = built(common + ["--distpath", OUT / "windows" / slug / "win", "--target", "windows-x64",
+                                  "--runtime", runtime])
+            lin = built(common + ["--distpath", OUT / "windows" / slug / "linux"])
+            label = "onefile" if mode == "-F" else "onedir"
+            print(f"| {name} | {label} | {win[0] / 1e6:.1f} MB, {win[1]} files "
+                  f"| {lin[0] / 1e6:.1f} MB, {lin[1]} files | {win[0] / lin[0]:.2f}x |")
+
+
 def main():
+    if sys.argv[1:] == ["windows"]:
+        return windows()
     if shutil.which("hyperfine") is None:
         sys.exit("bench: hyperfine is missing (apt-get install hyperfine)")
     run(["cargo", "build", "--release", "-q"], cwd=ROOT)
