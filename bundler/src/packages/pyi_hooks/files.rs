@@ -52,6 +52,9 @@ pub fn add(
                 }
             },
             None if same_machine => file.clone(),
+            // A file of the target's own wheels (a Windows-only distribution's, which the
+            // hook found on the path it was given).
+            None if (index.dists.iter()).any(|d| file.starts_with(&d.site)) => file.clone(),
             None => {
                 added.left.push((
                     dest,
