@@ -275,15 +275,41 @@ impl Outcome {
         (self.ran.iter())
             .flat_map(|(hook, said)| {
                 let display = hook.display();
-                (said.datas.iter().chain(&said.binaries)).map(move |(file, folder)| {
+                (said.datas.iter().chain(&said.binaries)).filter_map(move |(file, folder)| {
                     let name = file
                         .file_name()
                         .map(|n| n.to_string_lossy().into_owned())
                         .unwrap_or_default();
-                    let dest = crate::layout::within(folder.trim_matches('/'), &name);
-                    (file.clone(), dest, display.clone())
+                    let dest = destination(folder, &name)?;
+                    Some((file.clone(), dest, display.clone()))
                 })
             })
             .collect()
+    }
+}
+
+/// Where a hook's file `name` goes in the bundle, given the folder it names: `.` is the root,
+/// as in PyInstaller, either slash separates; a folder that climbs out (`..`) is refused.
+fn destination(folder: &str, name: &str) -> Option<String> {
+    let parts: Vec<&str> = (folder.split(['/', '\\']))
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    if parts.contains(&"..") {
+        return None;
+    }
+    Some(crate::layout::within(&parts.join("/"), name))
+}
+
+#[cfg(test)]
+mod destination_tests {
+    use super::destination;
+
+    #[test]
+    fn dot_is_the_root_and_climbing_out_is_refused() {
+        assert_eq!(destination(".", "a.dll").as_deref(), Some("a.dll"));
+        assert_eq!(destination("./x/", "a.dll").as_deref(), Some("x/a.dll"));
+        assert_eq!(destination("x\\y", "a.dll").as_deref(), Some("x/y/a.dll"));
+        assert_eq!(destination("", "a.dll").as_deref(), Some("a.dll"));
+        assert_eq!(destination("../up", "a.dll"), None);
     }
 }
