@@ -265,8 +265,14 @@ fn hermetic_with(
         is_root(),
         "this test hides every Python in a mount namespace, which needs root (run the tests as root, as CI does)"
     );
-    let (mut dirs, files) = hidden_paths();
+    let (mut dirs, mut files) = hidden_paths();
     dirs.extend(extra.iter().filter(|d| d.is_dir()).map(|d| d.to_path_buf()));
+    // A file is hidden by what its links resolve to, so every name of it goes.
+    files.extend(
+        (extra.iter())
+            .filter(|f| f.is_file())
+            .map(|f| f.canonicalize().unwrap_or_else(|_| f.to_path_buf())),
+    );
     let mut script = String::from("set -e\n");
     if let Some(emu) = emulator {
         script.push_str(&format!(

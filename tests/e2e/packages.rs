@@ -251,6 +251,7 @@ fn answer_library(dir: &std::path::Path) -> std::path::PathBuf {
 fn add_binary_brings_a_ctypes_library_and_its_dependencies() {
     let build_dir = tempfile::tempdir().unwrap();
     let lib = answer_library(build_dir.path());
+    let host_libexpat = resolved_by_ldd(&lib, "libexpat.so.1");
     let script = fixture("native").join("native_app.py");
     let binary = format!("{}:native", lib.display());
     for mode in ["-F", "-D"] {
@@ -266,26 +267,47 @@ fn add_binary_brings_a_ctypes_library_and_its_dependencies() {
                 "plugins",
             ],
         );
-        let (out, clean) = run_hermetic(&exe, &[]);
+        // The machine's libexpat and the folder libanswer was built in are hidden too: the
+        // bundle must carry the one and must not point at the other.
+        let tmp = tempfile::tempdir().unwrap();
+        let out = hermetic_hiding(&exe, &[], &[&host_libexpat, build_dir.path()])
+            .env("TMPDIR", tmp.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{mode}: {}", stderr(&out));
         assert_eq!(
             stdout(&out),
             "answer 42 expat\nplugin alpha\nplugin beta\n",
             "{mode}"
         );
-        assert!(clean);
+        assert!(is_empty_dir(tmp.path()));
     }
     // libexpat came along as libanswer's dependency.
     let dist = tempfile::tempdir().unwrap();
     build(&script, dist.path(), &["-D", "--add-binary", &binary]);
     assert!(Root::onedir(dist.path(), "native_app")
         .lib()
-        .join("libz.so.1")
+        .join("libexpat.so.1")
         .is_file());
     assert!(dist
         .path()
         .join("native_app/_internal/native/libanswer.so")
         .is_file());
+}
+
+/// Where this machine's loader finds `name` for `elf` (as `ldd` says).
+fn resolved_by_ldd(elf: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let out = std::process::Command::new("ldd").arg(elf).output().unwrap();
+    let text = stdout(&out);
+    let line = (text.lines())
+        .find(|l| l.trim_start().starts_with(name))
+        .unwrap_or_else(|| panic!("ldd does not list {name}: {text}"));
+    let path = line
+        .split("=>")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next());
+    std::path::PathBuf::from(path.unwrap_or_else(|| panic!("{line}")))
 }
 
 /// The names of an ELF file's sections, or `None` when it is not one.
