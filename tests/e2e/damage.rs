@@ -67,10 +67,6 @@ fn archive_offset(bytes: &[u8]) -> usize {
 }
 
 #[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
 fn a_flipped_byte_anywhere_in_the_archive_is_refused() {
     let bytes = onefile_bytes();
     let start = archive_offset(&bytes);
@@ -96,10 +92,6 @@ fn a_flipped_byte_anywhere_in_the_archive_is_refused() {
 }
 
 #[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
 fn a_truncated_or_extended_file_is_refused() {
     let bytes = onefile_bytes();
     let start = archive_offset(&bytes);
