@@ -120,14 +120,19 @@ fn a_failed_build_leaves_the_previous_output_intact() {
 #[test]
 fn the_next_build_removes_what_a_killed_build_left() {
     let dist = tempfile::tempdir().unwrap();
-    let mut gone = Command::new("true").spawn().unwrap();
-    gone.wait().unwrap();
+    // A pid no process can have (pids stay below pid_max): a dead build's, which a process
+    // of a test running alongside cannot take over.
+    let gone = std::fs::read_to_string("/proc/sys/kernel/pid_max")
+        .unwrap()
+        .trim()
+        .parse::<u32>()
+        .unwrap();
     let mut running = Command::new("sleep").arg("30").spawn().unwrap();
     let planted = [
-        (format!(".app.pybundle-{}.tmp", gone.id()), false),
-        (format!(".app.pybundle-{}.tmp.old", gone.id()), false),
+        (format!(".app.pybundle-{gone}.tmp"), false),
+        (format!(".app.pybundle-{gone}.tmp.old"), false),
         (format!(".app.pybundle-{}.tmp", running.id()), true),
-        (format!(".other.pybundle-{}.tmp", gone.id()), true),
+        (format!(".other.pybundle-{gone}.tmp"), true),
     ];
     for (name, _) in &planted {
         fs::create_dir_all(dist.path().join(name).join("_internal")).unwrap();
