@@ -165,6 +165,82 @@ fn a_full_disk_while_building() {
     }
 }
 
+/// A rebuild that fills the disk while writing (the old output, 4.6 MB, fits; it and the new
+/// one, 6 MB bigger, do not): the build fails with one line, the previous output is the same
+/// bytes as before, and nothing else is left beside it.
+#[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: mounts a small tmpfs in a mount namespace"
+)]
+fn a_rebuild_that_fills_the_disk_leaves_the_previous_output_whole() {
+    let full = tempfile::tempdir().unwrap();
+    let roomy = tempfile::tempdir().unwrap();
+    let dist = full.path().join("dist");
+    let work = roomy.path().join("work");
+    let big = roomy.path().join("big.bin");
+    // Random bytes: compression cannot shrink them into the room left.
+    let mut bytes = vec![0u8; 6 << 20];
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for b in bytes.iter_mut() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *b = x as u8;
+    }
+    std::fs::write(&big, &bytes).unwrap();
+    let saved = roomy.path().join("before");
+    let script = "mount -t tmpfs -o size=8m pybundle-fault \"$0\" || exit 98\n\
+         \"$@\" || exit 97\n\
+         cp \"$DIST/hello\" \"$SAVED\"\n\
+         \"$@\" --add-data \"$BIG:.\"\n\
+         status=$?\n\
+         echo \"left=$(ls -A \"$DIST\" | tr '\\n' ' ')\"\n\
+         cmp -s \"$DIST/hello\" \"$SAVED\" && echo intact\n\
+         exit $status\n";
+    let out = std::process::Command::new("unshare")
+        .args([
+            "--mount",
+            "--propagation",
+            "private",
+            "/bin/sh",
+            "-c",
+            script,
+        ])
+        .arg(full.path())
+        .arg(PYBUNDLE)
+        .arg("build")
+        .arg(repo().join("examples/hello/hello.py"))
+        .arg("-F")
+        .arg("--python")
+        .arg(python())
+        .arg("--distpath")
+        .arg(&dist)
+        .arg("--workpath")
+        .arg(&work)
+        .args(["-y", "-q", "--compression-level", "1"])
+        .env("DIST", &dist)
+        .env("SAVED", &saved)
+        .env("BIG", &big)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let out = mounted(out);
+    assert_ne!(
+        out.status.code(),
+        Some(97),
+        "the first build did not fit: {}",
+        stderr(&out)
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("No space left"), "{err}");
+    let said = stdout(&out);
+    assert!(said.contains("left=hello \n"), "{said}");
+    assert!(said.contains("intact"), "{said}");
+}
+
 /// A --distpath on a read-only file system is told as such, not as a full disk.
 #[test]
 #[cfg_attr(

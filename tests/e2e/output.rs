@@ -1,7 +1,9 @@
 //! docs/cli.md, "Output": where output goes, that it is reproducible, that replacing it is atomic, and
 //! the commands that read it back (`inspect`, `extract`).
 
+use std::ffi::OsStr;
 use std::fs;
+use std::path::Path;
 use std::process::Command;
 
 use crate::harness::*;
@@ -290,11 +292,88 @@ fn json_carries_warnings_and_errors() {
     assert!(stderr(&out).starts_with("error: "), "{}", stderr(&out));
 }
 
-/// SIGINT at many moments of a rebuild (analysis, compression, writing, the swap): the build
-/// either finishes or stops, and `DIST` holds the previous output or the new one, complete,
-/// and nothing else.
+/// A rebuild of `probe.py` into `dist` (`-n app`, its own process group, SIGINT at its default
+/// as from a terminal), `-v` so each phase says when it starts, with `extra` options and
+/// `env`; stderr piped.
+fn start_rebuild(
+    dist: &Path,
+    work: &Path,
+    mode: &str,
+    extra: &[&OsStr],
+    env: &[(&str, &Path)],
+) -> std::process::Child {
+    let script = fixture("probe").join("probe.py");
+    let mut cmd = Command::new(PYBUNDLE);
+    cmd.current_dir(script.parent().unwrap())
+        .args([
+            "build", "probe.py", mode, "-n", "app", "-y", "-v", "--clean",
+        ])
+        .args(["--add-data", "data.txt:."])
+        .args(extra)
+        .arg("--python")
+        .arg(python())
+        .arg("--distpath")
+        .arg(dist)
+        // Its own caches, cleaned each time: every phase runs.
+        .arg("--workpath")
+        .arg(work)
+        .env_remove("NO_COLOR")
+        .stderr(std::process::Stdio::piped());
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    // SAFETY: signal(2) in the child before exec. A shell starts background jobs with SIGINT
+    // ignored; a user's Ctrl-C reaches a build with the default action.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    // Its own process group, signalled whole, as a terminal does on Ctrl-C: the build's
+    // helpers (compiler, probe) must not answer with Python tracebacks.
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    cmd.spawn().unwrap()
+}
+
+/// Ctrl-C's SIGINT to the process group of `child`.
+fn interrupt_group(child: &std::process::Child) {
+    // SAFETY: plain kill(2) of our own child's process group.
+    unsafe { libc::kill(-(child.id() as i32), libc::SIGINT) };
+}
+
+/// `dist` holds exactly a whole output `app` of `mode`, which `pybundle verify` accepts.
+fn assert_whole_output(dist: &Path, mode: &str, when: &str) {
+    let names: Vec<_> = fs::read_dir(dist)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["app"], "{mode} {when}: temporary files left");
+    let exe = if mode == "-F" {
+        dist.join("app")
+    } else {
+        dist.join("app/app")
+    };
+    let verify = Command::new(PYBUNDLE)
+        .arg("verify")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{mode} {when}: {}",
+        stderr(&verify)
+    );
+}
+
+const INTERRUPTED: &str = "error: interrupted; nothing half-written is left in the output folder\n";
+
+/// SIGINT as each phase of a rebuild begins (analysis, collecting, linking, the module store,
+/// writing: the `-v` lines each prints as it starts): the build stops by that signal, saying
+/// so in one line, and `DIST` holds the previous output, whole, and nothing else.
 #[test]
 fn an_interrupted_build_leaves_a_whole_output_and_no_temporary_files() {
+    use std::io::{BufRead, BufReader};
     use std::os::unix::process::ExitStatusExt;
     let script = fixture("probe").join("probe.py");
     for mode in ["-F", "-D"] {
@@ -304,87 +383,96 @@ fn an_interrupted_build_leaves_a_whole_output_and_no_temporary_files() {
             dist.path(),
             &[mode, "-n", "app", "--add-data", "data.txt:."],
         );
-        let mut interrupted = 0;
         let work = tempfile::tempdir().unwrap();
-        for delay_ms in [30, 120, 250, 400, 600, 900, 1300, 1800, 2500] {
-            let mut cmd = Command::new(PYBUNDLE);
-            cmd.current_dir(script.parent().unwrap())
-                .args([
-                    "build", "probe.py", mode, "-n", "app", "-y", "-q", "--clean",
-                ])
-                .args(["--add-data", "data.txt:.", "--compression-level", "15"])
-                .arg("--python")
-                .arg(python())
-                .arg("--distpath")
-                .arg(dist.path())
-                // Its own caches, cleaned each time: every phase, compression included, takes
-                // long enough to be interrupted.
-                .arg("--workpath")
-                .arg(work.path())
-                .stderr(std::process::Stdio::piped());
-            // SAFETY: signal(2) in the child before exec. A shell starts background jobs with
-            // SIGINT ignored; a user's Ctrl-C reaches a build with the default action.
-            unsafe {
-                std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
-                    libc::signal(libc::SIGINT, libc::SIG_DFL);
-                    Ok(())
-                });
-            }
-            // Its own process group, signalled whole, as a terminal does on Ctrl-C: the
-            // build's helpers (compiler, probe) must not answer with Python tracebacks.
-            std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-            let child = cmd.spawn().unwrap();
-            std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-            // SAFETY: plain kill(2) of our own child's process group.
-            unsafe { libc::kill(-(child.id() as i32), libc::SIGINT) };
-            let out = child.wait_with_output().unwrap();
-            let err = stderr(&out);
-            match (out.status.code(), out.status.signal()) {
-                (Some(0), _) => {}
-                (_, Some(libc::SIGINT)) => {
-                    interrupted += 1;
-                    assert_eq!(
-                        err,
-                        "error: interrupted; nothing half-written is left in the output folder\n",
-                        "{mode} at {delay_ms} ms"
-                    );
+        for phase in [
+            "interpreter:",
+            "app module:",
+            "library:",
+            "module store:",
+            "launcher:",
+        ] {
+            let mut child = start_rebuild(dist.path(), work.path(), mode, &[], &[]);
+            let mut err = BufReader::new(child.stderr.take().unwrap());
+            let mut said = String::new();
+            let mut line = String::new();
+            while err.read_line(&mut line).unwrap() > 0 {
+                said.push_str(&line);
+                if line.starts_with(phase) {
+                    break;
                 }
-                other => panic!("{mode} at {delay_ms} ms: {other:?} {err}"),
+                line.clear();
             }
-            let names: Vec<_> = fs::read_dir(dist.path())
-                .unwrap()
-                .map(|e| e.unwrap().file_name())
-                .collect();
+            assert!(line.starts_with(phase), "{mode}: no {phase:?} line: {said}");
+            interrupt_group(&child);
+            let mut rest = String::new();
+            std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+            let status = child.wait().unwrap();
             assert_eq!(
-                names,
-                ["app"],
-                "{mode} at {delay_ms} ms: temporary files left"
+                status.signal(),
+                Some(libc::SIGINT),
+                "{mode} at {phase}: {rest}"
             );
-            let exe = if mode == "-F" {
+            assert!(rest.ends_with(INTERRUPTED), "{mode} at {phase}: {rest}");
+            assert!(!rest.contains("Built "), "{mode} at {phase}: {rest}");
+            assert_whole_output(dist.path(), mode, &format!("at {phase}"));
+        }
+    }
+}
+
+/// SIGINT that lands while the new output is being written and swapped in (signals held):
+/// the build finishes the swap, then stops by the signal, and `DIST` holds the new output,
+/// whole. A test-only pause in the held region (PYBUNDLE_TEST_PAUSE_HELD) makes sure the signal
+/// lands there.
+#[test]
+fn a_signal_during_the_swap_waits_until_the_new_output_is_whole() {
+    use std::os::unix::process::ExitStatusExt;
+    let script = fixture("probe").join("probe.py");
+    for mode in ["-F", "-D"] {
+        let dist = tempfile::tempdir().unwrap();
+        build(
+            &script,
+            dist.path(),
+            &[mode, "-n", "app", "--add-data", "data.txt:."],
+        );
+        let extra_dir = tempfile::tempdir().unwrap();
+        let new = extra_dir.path().join("new.txt");
+        fs::write(&new, "the new build's\n").unwrap();
+        let new_spec = format!("{}:.", new.display());
+        let marker = extra_dir.path().join("held");
+        let work = tempfile::tempdir().unwrap();
+        let child = start_rebuild(
+            dist.path(),
+            work.path(),
+            mode,
+            &[OsStr::new("--add-data"), OsStr::new(&new_spec)],
+            &[("PYBUNDLE_TEST_PAUSE_HELD", &marker)],
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while !marker.exists() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{mode}: never reached the swap"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        interrupt_group(&child);
+        fs::remove_file(&marker).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.signal(), Some(libc::SIGINT), "{}", stderr(&out));
+        assert!(stderr(&out).ends_with(INTERRUPTED), "{}", stderr(&out));
+        assert_whole_output(dist.path(), mode, "in the swap");
+        let listed = Command::new(PYBUNDLE)
+            .arg("inspect")
+            .arg(if mode == "-F" {
                 dist.path().join("app")
             } else {
                 dist.path().join("app/app")
-            };
-            let verify = Command::new(PYBUNDLE)
-                .arg("verify")
-                .arg(&exe)
-                .output()
-                .unwrap();
-            assert!(
-                verify.status.success(),
-                "{mode} at {delay_ms} ms: {}",
-                stderr(&verify)
-            );
-            if mode == "-D" {
-                assert!(dist
-                    .path()
-                    .join("app/_internal/_pybundle_main/probe.pyc")
-                    .is_file());
-            }
-        }
+            })
+            .output()
+            .unwrap();
         assert!(
-            interrupted > 0,
-            "{mode}: no build was interrupted; the test proves nothing"
+            stdout(&listed).contains("new.txt"),
+            "{mode}: the old output stayed"
         );
     }
 }

@@ -62,6 +62,7 @@ pub fn install(
     sweep_leftovers(dist, &name);
     let tmp = dist.join(format!(".{name}.pybundle-{}.tmp", std::process::id()));
     let _held = HeldSignals::hold();
+    pause_for_tests();
     remove_any(&tmp);
     let result = make(&tmp).and_then(|()| swap_in(&tmp, path));
     if let Err(source) = result {
@@ -72,6 +73,23 @@ pub fn install(
         });
     }
     Ok(())
+}
+
+/// For the tests only (tests/e2e/output.rs): with `PYBUNDLE_TEST_PAUSE_HELD=FILE`, create
+/// FILE once signals are held and wait, up to a minute, until it is removed, so a test can
+/// interrupt the build inside the held region for certain rather than by timing.
+fn pause_for_tests() {
+    let Some(marker) = std::env::var_os("PYBUNDLE_TEST_PAUSE_HELD") else {
+        return;
+    };
+    let marker = PathBuf::from(marker);
+    if fs::write(&marker, b"held\n").is_err() {
+        return;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while marker.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
 }
 
 /// Remove the temporaries (`.NAME.pybundle-PID.tmp`, and its `.old`) that a build of the same
