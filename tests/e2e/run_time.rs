@@ -177,7 +177,16 @@ fn an_app_killed_by_a_signal_ends_the_launcher_the_same_way() {
 )]
 fn forwarded_signals_reach_the_app_and_the_folder_goes() {
     both(|exe, onefile| {
-        for sig in [libc::SIGTERM, libc::SIGHUP, libc::SIGINT, libc::SIGQUIT] {
+        // Every signal the launcher forwards (stub/src/unix/signals.rs).
+        for sig in [
+            libc::SIGTERM,
+            libc::SIGHUP,
+            libc::SIGINT,
+            libc::SIGQUIT,
+            libc::SIGUSR1,
+            libc::SIGUSR2,
+            libc::SIGALRM,
+        ] {
             let tmp = tempfile::tempdir().unwrap();
             let mut child = hermetic(exe, &["wait-signal".as_ref()])
                 .env("TMPDIR", tmp.path())
@@ -533,4 +542,91 @@ fn sigint_to_the_group(exe: &Path, mode: &str) -> (Vec<String>, std::process::Ex
         let err = std::fs::read_to_string(errors.path()).unwrap();
         (rest, status, err)
     }
+}
+
+/// Ctrl-C typed at a terminal: the kernel sends SIGINT to the whole foreground process group,
+/// app included (it stays in the launcher's group when there is a terminal), and the launcher
+/// must not pass its own copy on (the `SI_KERNEL` case of stub/src/unix/signals.rs). Run on
+/// a pseudo-terminal of the test's own, as a shell would, with `^C` typed into it.
+#[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
+fn ctrl_c_typed_at_a_terminal_arrives_once() {
+    both(|exe, onefile| {
+        let (said, status) = ctrl_c_at_a_terminal(exe, "count-sigint");
+        assert!(
+            said.contains("SIGINT received 1 time(s)"),
+            "onefile={onefile}: {said:?}"
+        );
+        assert!(status.success(), "onefile={onefile}: {status:?} {said:?}");
+        let (said, status) = ctrl_c_at_a_terminal(exe, "interrupt");
+        assert!(
+            said.contains("interrupted\r\ncleaned up") && !said.contains("again"),
+            "onefile={onefile}: {said:?}"
+        );
+        assert_eq!(status.signal(), Some(libc::SIGINT), "onefile={onefile}");
+    });
+}
+
+/// Run `exe MODE` as the session leader of a new pseudo-terminal, type Ctrl-C into it once
+/// it is ready; everything it wrote to the terminal, and how it ended.
+fn ctrl_c_at_a_terminal(exe: &Path, mode: &str) -> (String, std::process::ExitStatus) {
+    use std::io::{Read, Write};
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let (mut master, slave) = {
+        let (mut m, mut s) = (0, 0);
+        // SAFETY: openpty fills the two descriptors it is given, which we then own.
+        let rc = unsafe {
+            libc::openpty(
+                &mut m,
+                &mut s,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+        // SAFETY: both are open descriptors nothing else owns.
+        unsafe { (std::fs::File::from_raw_fd(m), OwnedFd::from_raw_fd(s)) }
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cmd = hermetic(exe, &[mode.as_ref()]);
+    cmd.env("TMPDIR", tmp.path())
+        .stdin(Stdio::from(slave.try_clone().unwrap()))
+        .stdout(Stdio::from(slave.try_clone().unwrap()))
+        .stderr(Stdio::from(slave));
+    // SAFETY: setsid(2) and ioctl(TIOCSCTTY) in the child before exec: a new session whose
+    // controlling terminal is the pty (its standard input), as a login shell's.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            libc::setsid();
+            if libc::ioctl(0, libc::TIOCSCTTY, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().unwrap();
+    drop(cmd);
+    let mut said = String::new();
+    let mut buf = [0u8; 4096];
+    while !said.contains("ready\r\n") {
+        let n = master.read(&mut buf).unwrap_or(0);
+        assert!(n > 0, "{mode}: the terminal closed before ready: {said:?}");
+        said.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    master.write_all(b"\x03").unwrap();
+    // Until the program ends: reading a pseudo-terminal whose other end is closed fails (EIO).
+    while let Ok(n) = master.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        said.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    let status = child.wait().unwrap();
+    assert!(is_empty_dir(tmp.path()), "{mode}: folder left");
+    (said, status)
 }
