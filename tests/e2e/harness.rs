@@ -721,3 +721,29 @@ os.replace(tmp, dest)
     assert!(out.status.success(), "fetching {file}: {}", stderr(&out));
     path
 }
+
+/// Every file and link under `dir` (relative, `/`-separated) with its bytes (a link: its
+/// target) and permission bits: what two builds must agree on to be the same output.
+pub fn tree_contents(dir: &Path) -> std::collections::BTreeMap<String, (Vec<u8>, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(path) = stack.pop() {
+        let meta = fs::symlink_metadata(&path).unwrap();
+        let rel = path
+            .strip_prefix(dir)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        if meta.is_dir() {
+            stack.extend(fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            out.insert(format!("{rel}/"), (Vec::new(), meta.permissions().mode()));
+        } else if meta.file_type().is_symlink() {
+            let target = fs::read_link(&path).unwrap();
+            out.insert(rel, (target.as_os_str().as_encoded_bytes().to_vec(), 0));
+        } else {
+            out.insert(rel, (fs::read(&path).unwrap(), meta.permissions().mode()));
+        }
+    }
+    out
+}

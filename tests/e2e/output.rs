@@ -42,6 +42,40 @@ fn the_same_inputs_give_byte_identical_output() {
     );
 }
 
+/// The same, for a onedir folder: every file's bytes and permission bits, from a clean cache.
+#[test]
+fn the_same_inputs_give_an_identical_onedir_folder() {
+    let script = fixture("probe").join("probe.py");
+    let folders: Vec<_> = (0..2)
+        .map(|_| {
+            let dist = tempfile::tempdir().unwrap();
+            let work = tempfile::tempdir().unwrap();
+            let mut cmd = pybundle_cmd(script.parent().unwrap());
+            with_python(&mut cmd)
+                .args(["probe.py", "-D", "--add-data", "data.txt:.", "-y", "-q"])
+                .arg("--distpath")
+                .arg(dist.path())
+                .arg("--workpath")
+                .arg(work.path());
+            let out = cmd.output().unwrap();
+            assert!(out.status.success(), "{}", stderr(&out));
+            let contents = tree_contents(&dist.path().join("probe"));
+            assert!(contents.len() > 20, "{} entries", contents.len());
+            contents
+        })
+        .collect();
+    let differing: Vec<&String> = (folders[0].iter())
+        .filter(|(rel, v)| folders[1].get(*rel) != Some(v))
+        .map(|(rel, _)| rel)
+        .chain(
+            folders[1]
+                .keys()
+                .filter(|rel| !folders[0].contains_key(*rel)),
+        )
+        .collect();
+    assert!(differing.is_empty(), "differ: {differing:?}");
+}
+
 #[test]
 fn layouts_match_the_contract() {
     let dist = tempfile::tempdir().unwrap();

@@ -630,3 +630,28 @@ fn ctrl_c_at_a_terminal(exe: &Path, mode: &str) -> (String, std::process::ExitSt
     assert!(is_empty_dir(tmp.path()), "{mode}: folder left");
     (said, status)
 }
+
+/// The app works in the folder it was started from, not the bundle's (docs/runtime.md).
+#[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
+fn the_working_folder_is_the_callers() {
+    both(|exe, onefile| {
+        let caller = tempfile::tempdir().unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let out = hermetic(exe, &["facts".as_ref()])
+            .current_dir(caller.path())
+            .env("TMPDIR", tmp.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(
+            facts(&out)["cwd"],
+            caller.path().to_string_lossy(),
+            "onefile={onefile}"
+        );
+    });
+}

@@ -1229,3 +1229,50 @@ fn cpython_3_12_and_3_13_runtimes_come_the_same_way() {
         assert!(is_empty_dir(unpack.path()));
     }
 }
+
+#[test]
+#[cfg_attr(
+    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
+    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
+)]
+fn a_windows_build_is_the_same_bytes_each_time() {
+    let w = windows();
+    let script = repo().join("examples/click-cli/cli.py");
+    let python = venv(&["click==8.1.7"]);
+    for mode in ["-F", "-D"] {
+        let builds: Vec<_> = (0..2)
+            .map(|_| {
+                let dist = tempfile::tempdir().unwrap();
+                let work = tempfile::tempdir().unwrap();
+                let out = Command::new(PYBUNDLE)
+                    .arg("build")
+                    .arg(&script)
+                    .args([
+                        mode,
+                        "-y",
+                        "-q",
+                        "--compression-level",
+                        "1",
+                        "--target",
+                        "windows-x64",
+                    ])
+                    .arg("--runtime")
+                    .arg(&w.runtime)
+                    .arg("--python")
+                    .arg(&python)
+                    .arg("--distpath")
+                    .arg(dist.path())
+                    .arg("--workpath")
+                    .arg(work.path())
+                    .env("PYBUNDLE_CACHE_DIR", &w.cache)
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "{}", stderr(&out));
+                let contents = tree_contents(dist.path());
+                assert!(contents.len() >= 2, "{mode}: {} entries", contents.len());
+                contents
+            })
+            .collect();
+        assert!(builds[0] == builds[1], "{mode}: the two builds differ");
+    }
+}
