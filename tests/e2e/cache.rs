@@ -396,3 +396,32 @@ fn two_versions_launched_together_each_run_their_own() {
     }
     assert_eq!(cache_entries(cache.path()).len(), 2);
 }
+
+/// A link planted where the cache entry goes (another user's trick to have the launcher write
+/// or run files of theirs) is never followed: nothing is written where it points, nothing is
+/// run from there, and the app still runs.
+#[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
+fn a_link_planted_as_the_cache_entry_is_not_followed() {
+    let cache = tempfile::tempdir().unwrap();
+    let (first, _) = run_with_cache(cache.path(), &[]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let entries = cache_entries(cache.path());
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let entry = cache.path().join("pybundle").join(&entries[0]);
+    fs::remove_dir_all(&entry).unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), &entry).unwrap();
+    let (out, _) = run_with_cache(cache.path(), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ran_from = PathBuf::from(&facts(&out)["meipass"]);
+    let real = ran_from.canonicalize().unwrap_or(ran_from);
+    assert!(
+        !real.starts_with(elsewhere.path()),
+        "ran from the link's target"
+    );
+    assert!(is_empty_dir(elsewhere.path()), "wrote through the link");
+}
