@@ -272,3 +272,78 @@ fn a_distribution_without_a_wheel_for_the_target_is_named() {
     );
     assert!(!dist.exists(), "output written");
 }
+
+/// `--runtime` given a python-build-standalone `install_only` archive: everything under one
+/// `python/` folder, `.tar.zst` (python-build-standalone's archives cannot be fetched here; this
+/// one is made from the test interpreter's own installation, laid out the same way, with a
+/// module of its own in its standard library). The bundle's standard library is the archive's:
+/// that module is there, with every Python hidden.
+#[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
+)]
+fn a_python_build_standalone_archive_is_a_runtime() {
+    let out = Command::new(python())
+        .args([
+            "-c",
+            "import sys, sysconfig; print(sys.base_prefix); print(sysconfig.get_path('stdlib'))",
+        ])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    let mut lines = text.lines();
+    let prefix = PathBuf::from(lines.next().unwrap());
+    let stdlib = PathBuf::from(lines.next().unwrap());
+    let work = tempfile::tempdir().unwrap();
+    let tree = work.path().join("python");
+    // The installation, minus what a runtime does not need, and a module only it has.
+    std::fs::create_dir(&tree).unwrap();
+    let copied = Command::new("sh")
+        .arg("-c")
+        .arg(
+            "tar -C \"$1\" -cf - --exclude='*/site-packages/*' --exclude='*/test' \
+             --exclude='*/__pycache__' --exclude='*/idlelib' --exclude='*/ensurepip' \
+             --exclude='*/lib2to3' --exclude='*/config-3.*' --exclude='*.a' . \
+             | tar -C \"$2\" -xf -",
+        )
+        .arg("sh")
+        .arg(&prefix)
+        .arg(&tree)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let in_tree = tree.join(stdlib.strip_prefix(&prefix).unwrap());
+    std::fs::write(
+        in_tree.join("only_in_the_archive.py"),
+        "WHERE = 'the archive'\n",
+    )
+    .unwrap();
+    let archive = work.path().join("cpython-install_only.tar.zst");
+    let packed = Command::new("tar")
+        .arg("-C")
+        .arg(work.path())
+        .arg("-caf")
+        .arg(&archive)
+        .arg("python")
+        .status()
+        .unwrap();
+    assert!(packed.success());
+    std::fs::remove_dir_all(&tree).unwrap();
+    let src = tempfile::tempdir().unwrap();
+    let script = src.path().join("which.py");
+    std::fs::write(
+        &script,
+        "import only_in_the_archive\nprint(only_in_the_archive.WHERE)\n",
+    )
+    .unwrap();
+    let dist = tempfile::tempdir().unwrap();
+    let exe = build(
+        &script,
+        dist.path(),
+        &["-F", "--runtime", archive.to_str().unwrap()],
+    );
+    let (out, clean) = run_hermetic(&exe, &[]);
+    assert_eq!(stdout(&out), "the archive\n", "{}", stderr(&out));
+    assert!(clean);
+}
