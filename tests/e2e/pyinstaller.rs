@@ -626,3 +626,66 @@ fn spec_files_build_and_import_without_running() {
     let (run, _) = run_hermetic(&dist.join("edited/edited"), &[]);
     assert_eq!(stdout(&run), "hi extra\n", "{}", stderr(&run));
 }
+
+/// Every option of PyInstaller 6.22.3's own parser (read from it, not typed by hand), except
+/// those it has removed (hidden from its help), is one `pybundle build` accepts, and the
+/// migration guide says what it does here.
+#[test]
+fn every_option_of_pyinstallers_own_parser_is_accepted() {
+    let pyinstaller = venv(&["pyinstaller==6.22.3"]);
+    let listed = Command::new(&pyinstaller)
+        .args([
+            "-c",
+            "import argparse\n\
+             from PyInstaller.__main__ import generate_parser\n\
+             for a in generate_parser()._actions:\n\
+             \x20   longs = [o for o in a.option_strings if o.startswith('--')]\n\
+             \x20   if longs and a.help != argparse.SUPPRESS:\n\
+             \x20       print(' '.join(longs), 'value' if a.nargs != 0 else 'flag')\n",
+        ])
+        .output()
+        .unwrap();
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let guide = fs::read_to_string(repo().join("docs/migrating-from-pyinstaller.md")).unwrap();
+    let mut args: Vec<String> = vec!["no-such-app.py".into()];
+    let mut seen = 0;
+    for line in stdout(&listed).lines() {
+        let (names, kind) = line.rsplit_once(' ').unwrap();
+        for name in names.split(' ') {
+            if name == "--help" || name == "--version" {
+                continue;
+            }
+            seen += 1;
+            assert!(guide.contains(name), "{name} is not in the migration guide");
+            args.push(name.to_string());
+            if kind == "value" {
+                // A value each option could really be given.
+                let value = match name {
+                    "--add-data" | "--add-binary" => "x:.",
+                    "--optimize" => "1",
+                    "--log-level" => "INFO",
+                    "--debug" => "all",
+                    "--hide-console" => "hide-early",
+                    "--python-option" => "u",
+                    "--target-architecture" | "--target-arch" => "x86_64",
+                    _ => "x",
+                };
+                args.push(value.into());
+            }
+        }
+    }
+    assert!(
+        seen > 50,
+        "only {seen} options read from PyInstaller's parser"
+    );
+    // All of them at once: parsing passes (a refused option is clap's error, exit 2) and the
+    // build stops at the missing script.
+    let out = Command::new(PYBUNDLE)
+        .arg("build")
+        .args(&args)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("no-such-app.py does not exist"), "{err}");
+}
