@@ -1276,3 +1276,33 @@ fn a_windows_build_is_the_same_bytes_each_time() {
         assert!(builds[0] == builds[1], "{mode}: the two builds differ");
     }
 }
+
+#[test]
+#[cfg_attr(
+    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
+    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
+)]
+fn ssl_ctypes_and_sqlite3_work_in_a_windows_bundle() {
+    let src = tempfile::tempdir().unwrap();
+    let script = write(
+        src.path(),
+        "batteries.py",
+        "import ctypes, sqlite3, ssl\n\
+         context = ssl.create_default_context()\n\
+         ticks = ctypes.windll.kernel32.GetTickCount()\n\
+         version = sqlite3.connect(':memory:').execute('select sqlite_version()').fetchone()[0]\n\
+         print('ssl', ssl.OPENSSL_VERSION.split()[0], context.verify_mode == ssl.CERT_REQUIRED,\n\
+         \x20     '| ctypes', ticks > 0, '| sqlite', version.count('.') == 2)\n",
+    );
+    let dist = tempfile::tempdir().unwrap();
+    let exe = build_windows(&script, dist.path(), Path::new(&python()), &["-F"]);
+    let unpack = tempfile::tempdir().unwrap();
+    let out = run_wine(&exe, &[], unpack.path());
+    assert_eq!(
+        stdout(&out).replace("\r\n", "\n"),
+        "ssl OpenSSL True | ctypes True | sqlite True\n",
+        "{}",
+        stderr(&out)
+    );
+    assert!(is_empty_dir(unpack.path()));
+}
