@@ -156,3 +156,56 @@ fn a_pyqt6_app_is_bundled_by_the_same_rules() {
     assert!(!pyqt.join("Qt6/qml").exists() && !pyqt.join("QtQml.abi3.so").exists());
     assert!(!said.contains("found nowhere"), "{said}");
 }
+
+/// On a desktop, Qt draws through X11 with its `xcb` platform plugin, which links to X
+/// libraries a wheel does not carry (libxcb-icccm, -keysyms, ...): the bundle takes them from
+/// this machine, so the app opens its window on a real X server (Xvfb) with every Python and
+/// the machine's copies of those libraries hidden, in both modes.
+#[test]
+#[cfg_attr(
+    not(pybundle_e2e_root),
+    ignore = "hides every Python in a mount namespace: needs root"
+)]
+fn a_widgets_app_draws_through_xcb_on_an_x_server() {
+    let python = venv(PYSIDE6);
+    let xvfb = Xvfb::start();
+    let widgets = repo().join("examples/qt-widgets/widgets.py");
+    for mode in ["-F", "-D"] {
+        let dist = tempfile::tempdir().unwrap();
+        let exe = build_with(&widgets, dist.path(), &[mode], &python);
+        if mode == "-D" {
+            let qt = Root::onedir(dist.path(), "widgets")
+                .site_packages()
+                .join("PySide6/Qt");
+            assert!(qt.join("plugins/platforms/libqxcb.so").is_file());
+        }
+        let host_libs: Vec<std::path::PathBuf> = ["libxcb-icccm.so.4", "libxcb-keysyms.so.1"]
+            .iter()
+            .map(|name| {
+                let found = glob::glob(&format!("/usr/lib/*/{name}"))
+                    .unwrap()
+                    .flatten()
+                    .next();
+                found.unwrap_or_else(|| {
+                    panic!("{name} is not installed (apt-get install libxcb-icccm4 libxcb-keysyms1; .ci/run does)")
+                })
+            })
+            .collect();
+        let hidden: Vec<&Path> = host_libs.iter().map(|p| p.as_path()).collect();
+        let tmp = tempfile::tempdir().unwrap();
+        let out = hermetic_hiding(&exe, &[], &hidden)
+            .env("TMPDIR", tmp.path())
+            .env("DISPLAY", &xvfb.display)
+            .env("QT_QPA_PLATFORM", "xcb")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(
+            stdout(&out),
+            "label: Hello from Qt | button: Press | platform: xcb\n",
+            "{mode}: {}",
+            stderr(&out)
+        );
+        assert!(is_empty_dir(tmp.path()));
+    }
+}
