@@ -49,29 +49,39 @@ def _serve_module_store(root, store):
     from importlib.machinery import ModuleSpec, SourcelessFileLoader
 
     sep = os.sep
-    f = open(store, "rb", buffering=0)
-    header = f.read(16)
-    if header[:8] != b"PBMODS\0\x01" or len(header) != 16:
-        raise ImportError(f"{store} is not a pybundle module store")
-    index_len = int.from_bytes(header[8:12], "little")
-    compressed = header[12] & 1
-    index = f.read(index_len).decode("utf-8")
-    base = 16 + index_len
-    if compressed:
-        from zlib import decompress
+    # A bare descriptor, open for as long as the app runs: a file object would be reported
+    # unclosed at exit (a ResourceWarning under -X dev), and there is nothing to close it.
+    fd = os.open(store, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
     pread = getattr(os, "pread", None)
     if pread is None:
         import _thread
 
         lock = _thread.allocate_lock()
 
-    def read(offset, length):
-        if pread is not None:
-            data = pread(f.fileno(), length, base + offset)
-        else:
+        def pread(fd, length, offset):
             with lock:
-                f.seek(base + offset)
-                data = f.read(length)
+                os.lseek(fd, offset, os.SEEK_SET)
+                chunks = []
+                while length > 0:
+                    chunk = os.read(fd, length)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    length -= len(chunk)
+                return b"".join(chunks)
+
+    header = pread(fd, 16, 0)
+    if header[:8] != b"PBMODS\0\x01" or len(header) != 16:
+        raise ImportError(f"{store} is not a pybundle module store")
+    index_len = int.from_bytes(header[8:12], "little")
+    compressed = header[12] & 1
+    index = pread(fd, index_len, 16).decode("utf-8")
+    base = 16 + index_len
+    if compressed:
+        from zlib import decompress
+
+    def read(offset, length):
+        data = pread(fd, length, base + offset)
         if len(data) != length:
             raise ImportError(f"{store} is cut short")
         return decompress(data) if compressed else data
