@@ -50,6 +50,12 @@ pub enum Error {
     NoInterpreter,
     #[error("{path} is not a Python interpreter pybundle can use: {why}; pass --python with a CPython 3.8+ executable")]
     NotPython { path: PathBuf, why: String },
+    #[error("CPython {version} at {path} {why}")]
+    UnsupportedPython {
+        path: PathBuf,
+        version: String,
+        why: crate::interpreter::Unsupported,
+    },
     #[error("CPython {version} at {path} has no shared library (libpython3.X.so), which a bundle's launcher loads; install it (Debian: libpython3.X) or use a CPython built with --enable-shared (pyenv: PYTHON_CONFIGURE_OPTS=--enable-shared)")]
     NoSharedPython { path: PathBuf, version: String },
     #[error("{flag} {spec:?} has no destination; write SRC:DEST (DEST '.' is the bundle's root)")]

@@ -112,15 +112,23 @@ impl Interpreter {
         if get("implementation")? != "cpython" {
             return Err(not_python("only CPython is supported".into()));
         }
+        let version = get("version")?;
+        if let Some(why) = unsupported(&version, fact_of(&facts, "gil_disabled") == "1") {
+            return Err(Error::UnsupportedPython {
+                path: requested.clone(),
+                version,
+                why,
+            });
+        }
         if get("platform")? != "linux" {
             return Err(not_python(
                 "only Linux interpreters are supported so far".into(),
             ));
         }
-        let fact = |k: &str| facts.get(k).copied().unwrap_or("");
+        let fact = |k: &str| fact_of(&facts, k);
         Ok(Interpreter {
             library: shared_library(&fact),
-            version: get("version")?,
+            version,
             version_short: get("version_short")?,
             real_executable: get("real_executable")?.into(),
             stdlib: get("stdlib")?.into(),
@@ -144,6 +152,61 @@ impl Interpreter {
             chosen_by,
         })
     }
+}
+
+fn fact_of<'a>(facts: &HashMap<&str, &'a str>, key: &str) -> &'a str {
+    facts.get(key).copied().unwrap_or("")
+}
+
+/// The CPython minor versions pybundle bundles: 3.8 to 3.15 (docs/cli.md says how each is
+/// tested).
+pub const SUPPORTED_MINORS: std::ops::RangeInclusive<u32> = 8..=15;
+
+/// `3.8 to 3.15`.
+pub fn supported() -> String {
+    format!(
+        "3.{} to 3.{}",
+        SUPPORTED_MINORS.start(),
+        SUPPORTED_MINORS.end()
+    )
+}
+
+fn supported_oldest() -> String {
+    format!("3.{}", SUPPORTED_MINORS.start())
+}
+
+/// Why CPython `version` (`3.14.2`), free-threaded or not, cannot be bundled; `None` when it
+/// can.
+fn unsupported(version: &str, gil_disabled: bool) -> Option<Unsupported> {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
+    let (Some(Some(3)), Some(Some(minor))) = (parts.next(), parts.next()) else {
+        return Some(Unsupported::TooOld);
+    };
+    if minor < *SUPPORTED_MINORS.start() {
+        return Some(Unsupported::TooOld);
+    }
+    if minor > *SUPPORTED_MINORS.end() {
+        return Some(Unsupported::TooNew);
+    }
+    gil_disabled.then_some(Unsupported::FreeThreaded { minor })
+}
+
+/// Why an interpreter's version cannot be bundled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unsupported {
+    #[error(
+        "is older than pybundle supports ({}); pass --python with a CPython {} or newer",
+        supported(),
+        supported_oldest()
+    )]
+    TooOld,
+    #[error(
+        "is newer than pybundle supports ({}); pass --python with one of those",
+        supported()
+    )]
+    TooNew,
+    #[error("is a free-threaded build (PEP 703), which pybundle cannot bundle yet: its extension modules and library differ; pass --python with the same version's default build (python3.{minor}, not python3.{minor}t)")]
+    FreeThreaded { minor: u32 },
 }
 
 /// The first line of what a program said, cut short: a program that is not Python may
@@ -215,4 +278,33 @@ pub fn find_on_path(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
         .find(|candidate| candidate.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_outside_the_range_and_free_threaded_builds_are_refused() {
+        assert_eq!(unsupported("3.7.17", false), Some(Unsupported::TooOld));
+        assert_eq!(unsupported("2.7.18", false), Some(Unsupported::TooOld));
+        assert_eq!(unsupported("3.16.0", false), Some(Unsupported::TooNew));
+        assert_eq!(
+            unsupported("3.14.2", true),
+            Some(Unsupported::FreeThreaded { minor: 14 })
+        );
+        for ok in ["3.8.20", "3.11.2", "3.14.10", "3.15.2"] {
+            assert_eq!(unsupported(ok, false), None, "{ok}");
+        }
+        let line = Error::UnsupportedPython {
+            path: "/usr/bin/python3.7".into(),
+            version: "3.7.17".into(),
+            why: Unsupported::TooOld,
+        }
+        .to_string();
+        assert_eq!(
+            line,
+            "CPython 3.7.17 at /usr/bin/python3.7 is older than pybundle supports (3.8 to 3.15); pass --python with a CPython 3.8 or newer"
+        );
+    }
 }

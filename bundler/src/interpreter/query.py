@@ -31,6 +31,8 @@ facts = {
     "instsoname": sysconfig.get_config_var("INSTSONAME") or "",
     "multiarch": sysconfig.get_config_var("MULTIARCH") or "",
     "libdir": sysconfig.get_config_var("LIBDIR") or "",
+    # Free-threaded builds (PEP 703, python3.13t and later) set it.
+    "gil_disabled": str(sysconfig.get_config_var("Py_GIL_DISABLED") or 0),
     "soabi": sysconfig.get_config_var("SOABI") or "",
     "ext_suffix": sysconfig.get_config_var("EXT_SUFFIX") or "",
     "magic": importlib.util.MAGIC_NUMBER.hex(),
