@@ -18,6 +18,8 @@ pub enum LaunchError {
     Exec { path: PathBuf, source: io::Error },
     #[error("cannot load the bundled Python {path}: {why} (keep the folder beside the executable complete, or rebuild it)")]
     LoadPython { path: PathBuf, why: String },
+    #[error("the bundled Python {path} could not start: {why} (rebuild the app; if it persists, report it)")]
+    StartPython { path: PathBuf, why: String },
     #[error("an argument holds a NUL byte, which cannot be passed on")]
     BadArgument,
     #[error("cannot run the app unpacked in {dir}: its file system is mounted noexec; choose another folder with PYBUNDLE_RUNTIME_TMPDIR or TMPDIR, or rebuild with --runtime-tmpdir")]

@@ -457,6 +457,10 @@ def _pybundle_start():
     import os
 
     root = os.path.dirname(os.path.abspath(__file__))
+    if sys.argv[1:2] == ["@hex"]:
+        # The launcher's arguments, hex-encoded: a CPython started through PEP 741 takes only
+        # UTF-8, and arguments are any bytes. Decoded as CPython decodes a command line.
+        sys.argv[1:] = [os.fsdecode(bytes.fromhex(a)) for a in sys.argv[2:]]
     exe, argv0, ld_state = sys.argv[1:4]
     # The launcher pointed the loader at the bundle; the app's children get the caller's value.
     # (`*`: Windows, where nothing was changed.)

@@ -5,6 +5,7 @@
 
 mod cache;
 mod command;
+mod init_config;
 mod onefile;
 pub mod python;
 mod signals;
