@@ -37,19 +37,24 @@ pub fn arm64() -> &'static Arm64 {
             let out = Command::new(&script).args(&args).output().unwrap();
             assert!(out.status.success(), "tools/debian-runtime: {}", stderr(&out));
         }
-        let qemu = pybundle::interpreter::find_on_path("qemu-aarch64")
-            .expect("qemu-aarch64 is not installed: apt-get install qemu-user");
         Arm64 {
             runtime,
             cache: base.join("cache"),
-            emulator: Emulator {
-                qemu,
-                sysroot,
-                magic: "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\xb7\\x00",
-                mask: "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff",
-            },
+            emulator: aarch64_emulator(sysroot),
         }
     })
+}
+
+/// qemu-aarch64, with `sysroot` as the C runtime of the programs it runs.
+pub fn aarch64_emulator(sysroot: PathBuf) -> Emulator {
+    let qemu = pybundle::interpreter::find_on_path("qemu-aarch64")
+        .expect("qemu-aarch64 is not installed: apt-get install qemu-user");
+    Emulator {
+        qemu,
+        sysroot,
+        magic: "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\xb7\\x00",
+        mask: "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff",
+    }
 }
 
 /// Build `script` for linux-aarch64 into `dist` with `python`; the executable.

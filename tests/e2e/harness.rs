@@ -339,7 +339,7 @@ pub fn default_signals(cmd: &mut Command) {
     }
 }
 
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
@@ -746,4 +746,28 @@ pub fn tree_contents(dir: &Path) -> std::collections::BTreeMap<String, (Vec<u8>,
         }
     }
     out
+}
+
+/// A CPython `minor` ("3.12") of this machine: `python3.12` on PATH, else pyenv's.
+pub fn cpython(minor: &str) -> PathBuf {
+    let on_path = Command::new(format!("python{minor}"))
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output();
+    if let Ok(out) = on_path {
+        if out.status.success() {
+            return PathBuf::from(stdout(&out).trim());
+        }
+    }
+    let root = Command::new("pyenv").arg("root").output();
+    let root = root
+        .map(|o| PathBuf::from(stdout(&o).trim()))
+        .unwrap_or_default();
+    glob::glob(&format!(
+        "{}/versions/{minor}.*/bin/python{minor}",
+        root.display()
+    ))
+    .unwrap()
+    .flatten()
+    .next()
+    .unwrap_or_else(|| panic!("no CPython {minor} here (pyenv install {minor})"))
 }

@@ -1157,30 +1157,6 @@ fn pywin32_comes_for_windows_from_the_projects_dependencies_or_by_name() {
     }
 }
 
-/// A CPython `minor` ("3.12") of this machine: `python3.12` on PATH, else pyenv's.
-fn cpython(minor: &str) -> PathBuf {
-    let on_path = Command::new(format!("python{minor}"))
-        .args(["-c", "import sys; print(sys.executable)"])
-        .output();
-    if let Ok(out) = on_path {
-        if out.status.success() {
-            return PathBuf::from(stdout(&out).trim());
-        }
-    }
-    let root = Command::new("pyenv").arg("root").output();
-    let root = root
-        .map(|o| PathBuf::from(stdout(&o).trim()))
-        .unwrap_or_default();
-    glob::glob(&format!(
-        "{}/versions/{minor}.*/bin/python{minor}",
-        root.display()
-    ))
-    .unwrap()
-    .flatten()
-    .next()
-    .unwrap_or_else(|| panic!("no CPython {minor} here (pyenv install {minor})"))
-}
-
 #[test]
 #[cfg_attr(
     not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
