@@ -5,6 +5,8 @@ PyPI into a throwaway venv) and prints one table of size, build time and start t
     python3 bench/bench.py            # needs hyperfine (Debian: apt-get install hyperfine)
     python3 bench/bench.py numpy      # only the rows named
     python3 bench/bench.py windows    # Windows bundles against Linux ones: sizes and file counts
+    python3 bench/bench.py versions   # hello, onefile, on every supported CPython (root: 3.14
+                                      # and 3.15 run in a Debian unstable chroot, tools/sid-root)
 
 Everything it makes goes under bench/out/ (ignored by git). Start times are hyperfine medians;
 "onefile" is a fresh unpack on every launch, as both tools do by default; "cached" is
@@ -150,9 +152,61 @@ def windows():
                   f"| {lin[0] / 1e6:.1f} MB, {lin[1]} files | {win[0] / lin[0]:.2f}x |")
 
 
+def pyenv_python(minor):
+    root = subprocess.run(["pyenv", "root"], check=True, capture_output=True, text=True).stdout.strip()
+    found = sorted(Path(root, "versions").glob(f"{minor}.*/bin/python{minor}"))
+    if not found:
+        sys.exit(f"bench: no CPython {minor} (pyenv install {minor})")
+    return found[-1]
+
+
+def in_root(root, cmd):
+    """`cmd` run inside the chroot `root`, with /proc, /dev, /tmp and this work tree shown."""
+    script = (
+        'set -e; R="$1"; shift; mount -t proc proc "$R/proc"; mount --rbind /dev "$R/dev"; '
+        'for d in /tmp "$PB_TREE"; do mkdir -p "$R$d"; mount --bind "$d" "$R$d"; done; '
+        'exec chroot "$R" "$@"'
+    )
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", root, *cmd]
+
+
+def versions():
+    """Hello, onefile, per CPython: size, and start time against the interpreter's own."""
+    run(["cargo", "build", "--release", "-q"], cwd=ROOT)
+    pybundle = ROOT / "target/release/pybundle"
+    script = APPS["hello"][0]
+    sid = OUT / "sid-root"
+    run([ROOT / "tools/sid-root", sid])
+    # hyperfine (a Rust binary needing only the C library) timed inside the root too.
+    shutil.copy(shutil.which("hyperfine"), sid / "usr/local/bin/hyperfine")
+    os.environ["PB_TREE"] = str(ROOT)
+    print("| CPython | hello onefile | start: python | start: onefile | onedir |")
+    print("|---|---|---|---|---|")
+    for minor in ["3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15"]:
+        work = OUT / "versions" / minor
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        current = minor in ("3.14", "3.15")
+        python = f"/usr/bin/python{minor}" if current else pyenv_python(minor)
+        wrap = (lambda cmd: in_root(sid, cmd)) if current else (lambda cmd: cmd)
+        for mode in ("-F", "-D"):
+            run(wrap([pybundle, script, mode, "-n", f"hello{mode}", "--python", python, "--distpath",
+                      work, "--workpath", work / "build", "-y", "-q"]))
+        onefile, onedir = work / "hello-F", work / "hello-D/hello-D"
+        commands = [f"{python} {script}", str(onefile), str(onedir)]
+        report = work / "hyperfine.json"
+        run(wrap(["hyperfine", "-N", "-w", "3", "-m", "20", "-M", "40", "--export-json", report,
+                  *commands]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        t = [r["median"] for r in json.loads(report.read_text())["results"]]
+        print(f"| {minor} | {size(onefile) / 1e6:.1f} MB | {t[0] * 1e3:.0f} ms | {t[1] * 1e3:.0f} ms "
+              f"| {t[2] * 1e3:.0f} ms |")
+
+
 def main():
     if sys.argv[1:] == ["windows"]:
         return windows()
+    if sys.argv[1:] == ["versions"]:
+        return versions()
     if shutil.which("hyperfine") is None:
         sys.exit("bench: hyperfine is missing (apt-get install hyperfine)")
     run(["cargo", "build", "--release", "-q"], cwd=ROOT)
