@@ -4,8 +4,8 @@
 use std::io;
 use std::path::PathBuf;
 
-use crate::contents::DataFlag;
-use crate::target::Target;
+use crate::bundle::contents::DataFlag;
+use crate::bundle::target::Target;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -54,7 +54,7 @@ pub enum Error {
     UnsupportedPython {
         path: PathBuf,
         version: String,
-        why: crate::interpreter::Unsupported,
+        why: crate::python::interpreter::Unsupported,
     },
     #[error("CPython {version} at {path} has no shared library (libpython3.X.so), which a bundle's launcher loads; install it (Debian: libpython3.X) or use a CPython built with --enable-shared (pyenv: PYTHON_CONFIGURE_OPTS=--enable-shared)")]
     NoSharedPython { path: PathBuf, version: String },

@@ -6,8 +6,10 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 
 use pybundle::cli::{self, Cli, Command};
+use pybundle::pipeline::{self, summary};
+use pybundle::settings::pyinstaller_spec;
 use pybundle::settings::BuildSettings;
-use pybundle::{commands, interrupt, pipeline, spec_file, summary};
+use pybundle::{commands, interrupt};
 
 fn main() -> ExitCode {
     interrupt::say_so();
@@ -19,7 +21,7 @@ fn main() -> ExitCode {
     }
     let argv = cli::with_default_command(argv);
     // `pybundle build X.spec`: the spec's settings stand where its path was.
-    let argv = match spec_file::expand(argv) {
+    let argv = match pyinstaller_spec::expand(argv) {
         Ok((argv, warnings)) => {
             for warning in warnings {
                 eprintln!("warning: {warning}");

@@ -47,7 +47,7 @@ pub fn arm64() -> &'static Arm64 {
 
 /// qemu-aarch64, with `sysroot` as the C runtime of the programs it runs.
 pub fn aarch64_emulator(sysroot: PathBuf) -> Emulator {
-    let qemu = pybundle::interpreter::find_on_path("qemu-aarch64")
+    let qemu = pybundle::python::interpreter::find_on_path("qemu-aarch64")
         .expect("qemu-aarch64 is not installed: apt-get install qemu-user");
     Emulator {
         qemu,

@@ -577,7 +577,7 @@ pub fn python_version() -> &'static str {
 }
 
 /// Paths inside a bundle root (`_internal` of a onedir build, or an unpacked onefile), as
-/// `bundler/src/layout.rs` lays them out.
+/// `bundler/src/bundle/layout.rs` lays them out.
 pub struct Root(pub PathBuf);
 
 impl Root {

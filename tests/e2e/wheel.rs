@@ -53,7 +53,7 @@ fn the_wheel_installs_without_a_toolchain_and_builds_for_every_target() {
     let tools = home.path().join("tools");
     fs::create_dir(&tools).unwrap();
     for tool in ["sh", "env", "cat"] {
-        let found = pybundle::interpreter::find_on_path(tool).unwrap();
+        let found = pybundle::python::interpreter::find_on_path(tool).unwrap();
         std::os::unix::fs::symlink(found, tools.join(tool)).unwrap();
     }
     let venv = home.path().join("venv");

@@ -40,7 +40,7 @@ pub fn windows() -> &'static Windows {
         let wine = [PathBuf::from("/usr/lib/wine/wine64")]
             .into_iter()
             .find(|p| p.is_file())
-            .or_else(|| pybundle::interpreter::find_on_path("wine64"))
+            .or_else(|| pybundle::python::interpreter::find_on_path("wine64"))
             .expect("wine64 is not installed: apt-get install wine64");
         let prefix = base.join("wine-prefix");
         if !prefix.join("system.reg").is_file() {
@@ -904,11 +904,11 @@ fn unresolved_dll_imports(root: &Path) -> (usize, Vec<String>) {
             continue;
         }
         let bytes = fs::read(root.join(rel)).unwrap();
-        let imports = pybundle::pe::read::imports(&bytes).unwrap_or_default();
+        let imports = pybundle::native::pe::read::imports(&bytes).unwrap_or_default();
         let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
         let early = dir.is_empty() || dir == "DLLs";
         for name in imports {
-            if pybundle::pe::system::is_system(&name) {
+            if pybundle::native::pe::system::is_system(&name) {
                 continue;
             }
             checked += 1;

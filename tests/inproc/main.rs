@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use clap::Parser;
 use pybundle::cli::{with_default_command, Cli, Command};
-use pybundle::compile::Compiler;
 use pybundle::pipeline::{self, Analysis, Collected};
 use pybundle::progress::Progress;
+use pybundle::python::compile::Compiler;
 use pybundle::settings::{BuildSettings, Verbosity};
 
 fn repo() -> PathBuf {
@@ -234,7 +234,7 @@ fn a_runtime_of_another_machine_is_refused() {
 fn a_runtime_of_another_python_version_is_refused() {
     // A prefix of CPython 3.(X+1) for this machine, from the test interpreter's own library.
     let (_, library) = test_prefix();
-    let version = pybundle::interpreter::Interpreter::find(Some(Path::new(&python())))
+    let version = pybundle::python::interpreter::Interpreter::find(Some(Path::new(&python())))
         .unwrap()
         .version_short;
     let (major, minor) = version.split_once('.').unwrap();

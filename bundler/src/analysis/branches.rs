@@ -366,7 +366,7 @@ fn assigned_once(body: &[Stmt]) -> BTreeSet<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::target::Target;
+    use crate::bundle::target::Target;
 
     fn decide_on(target: Target, version: &str, source: &str) -> Vec<Option<bool>> {
         let env = Environment::of(target, version);

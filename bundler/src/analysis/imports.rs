@@ -496,7 +496,7 @@ impl<'a> Visitor<'a> for Collector<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::target::Target;
+    use crate::bundle::target::Target;
 
     fn on(target: Target) -> Environment {
         Environment::of(target, "3.11.9")

@@ -2,6 +2,7 @@
 //! parser (ruff's), at any depth of the code.
 
 pub mod branches;
+pub mod excludes;
 pub mod graph;
 pub mod imports;
 pub mod name;

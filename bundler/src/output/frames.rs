@@ -68,7 +68,7 @@ impl FrameStore for FrameDir {
     fn put(&self, key: &str, frame: &[u8]) {
         // Best effort: a frame that cannot be kept is compressed again next time.
         let stored = fs::create_dir_all(&self.dir)
-            .and_then(|()| crate::workpath::write_whole(&self.dir.join(key), frame));
+            .and_then(|()| crate::bundle::workpath::write_whole(&self.dir.join(key), frame));
         if stored.is_ok() {
             self.mark(key);
         }

@@ -3,7 +3,9 @@
 //! step, so an interrupted build leaves the previous output as it was.
 
 mod frames;
+pub mod launcher;
 mod replace;
+pub mod windows;
 
 use std::fs::{self, DirBuilder, OpenOptions};
 use std::io::Write;
@@ -16,7 +18,7 @@ use std::borrow::Cow;
 use pybundle_archive::writer::{self, ArchiveSpec, FileData, Header, InputFile};
 use pybundle_archive::{FileEntry, Launch, Mode, Unpack};
 
-use crate::contents::{Contents, Source};
+use crate::bundle::contents::{Contents, Source};
 use crate::error::Error;
 
 use crate::progress::Progress;

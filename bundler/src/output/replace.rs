@@ -10,8 +10,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI32, Ordering};
 
+use crate::bundle::layout;
 use crate::error::Error;
-use crate::layout;
 
 /// May the build replace what is at `path`? Files and our own output folders yes (a folder
 /// only with `-y`); anything else is the user's and stays.

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use xxhash_rust::xxh3::Xxh3;
 
-use crate::interpreter::Interpreter;
-use crate::workpath;
+use crate::bundle::workpath;
+use crate::python::interpreter::Interpreter;
 
 const PROBE: &str = include_str!("probe.py");
 
@@ -96,7 +96,7 @@ fn run(interp: &Interpreter, compiled: &[Compiled], cwd: &Path) -> Option<String
     // Absolute, as the child starts in `cwd`; not canonical, or a virtualenv's python would
     // turn into its base interpreter and lose the environment's site-packages.
     let python = std::path::absolute(&interp.requested).ok()?;
-    let mut child = crate::interpreter::helper(&python)
+    let mut child = crate::python::interpreter::helper(&python)
         .args(["-I", "-c", PROBE])
         .current_dir(cwd)
         .stdin(Stdio::piped())

@@ -69,8 +69,8 @@ impl Distribution {
     }
 
     /// Where its file `rel` (relative to its site-packages) comes from, for messages.
-    pub fn origin(&self, rel: &str) -> crate::contents::Origin {
-        crate::contents::Origin::Distribution {
+    pub fn origin(&self, rel: &str) -> crate::bundle::contents::Origin {
+        crate::bundle::contents::Origin::Distribution {
             name: self.name.clone(),
             file: rel.to_string(),
         }

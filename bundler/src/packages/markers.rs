@@ -4,7 +4,7 @@
 
 use std::cmp::Ordering;
 
-use crate::target::{Os, Target};
+use crate::bundle::target::{Os, Target};
 
 /// The values markers compare against: the target's, not necessarily the build machine's.
 #[derive(Debug, Clone)]

@@ -3,7 +3,6 @@
 //! whole, with their metadata and requirements ([`collect`]), with what their compiled modules
 //! import from C ([`compiled`]).
 
-pub mod bundle;
 pub mod compiled;
 pub mod distribution;
 pub mod editable;
@@ -11,7 +10,6 @@ pub mod files;
 pub mod hooks;
 pub mod ini;
 pub mod markers;
-pub mod metadata;
 pub mod pyi_hooks;
 pub mod retarget;
 pub mod rules;

@@ -13,12 +13,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use crate::cache;
+use crate::bundle::target::Target;
 use crate::error::Error;
-use crate::interpreter::Interpreter;
-use crate::runtime::Runtime;
-use crate::target::Target;
-use crate::unpack::{self, Kind};
+use crate::python::cache;
+use crate::python::interpreter::Interpreter;
+use crate::python::runtime::Runtime;
+use crate::python::unpack::{self, Kind};
 
 pub struct Fetcher<'a> {
     interp: &'a Interpreter,
@@ -96,7 +96,7 @@ impl<'a> Fetcher<'a> {
             .prefix(".download-")
             .tempdir_in(&self.downloads)
             .map_err(cache_err)?;
-        let mut cmd = crate::interpreter::helper(&self.interp.requested);
+        let mut cmd = crate::python::interpreter::helper(&self.interp.requested);
         cmd.args([
             "-m",
             "pip",

@@ -7,6 +7,8 @@
 pub mod entry;
 pub mod options;
 pub mod project;
+pub mod pyinstaller_spec;
+pub mod pyproject_table;
 pub mod scripts;
 
 use std::path::{Path, PathBuf};
@@ -14,15 +16,15 @@ use std::time::SystemTime;
 
 use pybundle_archive::{Signals, Unpack};
 
-use crate::app::data::DataSpec;
-use crate::app::Script;
+use crate::analysis::excludes::Excludes;
+use crate::bundle::layout;
+use crate::bundle::target::{Os, Target};
+use crate::bundle::workpath::Workpath;
 use crate::cli::BuildArgs;
+use crate::collect::app::data::DataSpec;
+use crate::collect::app::Script;
 use crate::error::Error;
-use crate::excludes::Excludes;
-use crate::interpreter::Interpreter;
-use crate::layout;
-use crate::target::{Os, Target};
-use crate::workpath::Workpath;
+use crate::python::interpreter::Interpreter;
 use entry::{EntryPoint, Named};
 use options::{Combine, Options};
 use scripts::Project;
@@ -571,7 +573,7 @@ impl BuildSettings {
     }
 }
 
-/// PyInstaller's Windows options that a build for Windows honours (crate::pe::resources).
+/// PyInstaller's Windows options that a build for Windows honours (crate::output::windows::resources).
 const WINDOWS_RESOURCES: &[&str] = &["version-file", "manifest", "uac-admin", "uac-uiaccess"];
 
 /// Why an option of PyInstaller's changes nothing in a pybundle build for `os`.

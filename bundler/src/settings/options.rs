@@ -5,9 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::app::data::DataSpec;
+use crate::bundle::contents::DataFlag;
 use crate::cli::{BuildArgs, Elsewhere};
-use crate::contents::DataFlag;
+use crate::collect::app::data::DataSpec;
 use crate::error::Error;
 
 /// Every setting, unset unless given. Lists replace each other whole.

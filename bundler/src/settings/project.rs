@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::options::{data_specs, split_paths, Options};
-use crate::contents::DataFlag;
+use crate::bundle::contents::DataFlag;
 use crate::error::Error;
 
 pub const FILE: &str = "pyproject.toml";
@@ -286,7 +286,7 @@ pub fn load(file: &Path) -> Result<Option<Options>, Error> {
     let mut normalised = toml::Table::new();
     for (key, value) in table {
         // `[tool.pybundle.windows]` is the executable's version information, read with the
-        // rest of its sources (crate::pe::version).
+        // rest of its sources (crate::output::windows::version).
         if key != "windows" {
             normalised.insert(key.replace('_', "-"), value.clone());
         }

@@ -31,10 +31,10 @@ pub mod stdlib;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
+use crate::analysis::excludes::Excludes;
 use crate::analysis::name::{prefixes, top};
 use crate::analysis::{Hint, Need, Site};
 use crate::error::Error;
-use crate::excludes::Excludes;
 use crate::packages::compiled::{Compiled, Loaded};
 use crate::packages::markers;
 

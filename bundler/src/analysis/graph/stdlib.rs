@@ -18,7 +18,9 @@ use std::path::PathBuf;
 
 use crate::analysis::imports;
 use crate::analysis::name::{is_within, top, ModuleName};
+use crate::error::Error;
 use crate::packages::markers::Environment;
+use crate::python::runtime::{self, Runtime};
 
 /// Imported by the interpreter itself, whatever the app does: `site` at start, codecs by
 /// name, and modules C code imports (time.strptime → _strptime, pickling → copyreg).
@@ -279,6 +281,19 @@ impl StdlibFinder {
     }
 }
 
+impl StdlibFinder {
+    /// The finder for `runtime`'s standard library: every `.py` file a bundle may carry (test
+    /// suites, IDLE and the like never), and the top-level names the runtime provides.
+    pub fn for_runtime(runtime: &Runtime) -> Result<StdlibFinder, Error> {
+        Ok(StdlibFinder::new(
+            runtime.stdlib.clone(),
+            &runtime::stdlib_sources(runtime)?,
+            runtime::provided_names(runtime)?,
+            Environment::of(runtime.target, &runtime.version),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,7 +311,7 @@ mod tests {
         reached: &[&str],
         present: &[&str],
     ) -> Kept {
-        let env = Environment::of(crate::target::Target::LinuxX86_64, "3.11.9");
+        let env = Environment::of(crate::bundle::target::Target::LinuxX86_64, "3.11.9");
         let mut finder = StdlibFinder::new(root.to_path_buf(), sources, BTreeSet::new(), env);
         let visit = |name: &str, by_app, used| Visit {
             name: name.to_string(),

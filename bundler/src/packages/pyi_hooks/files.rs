@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use super::Outcome;
-use crate::contents::{Contents, Item, Origin};
+use crate::bundle::contents::{Contents, Item, Origin};
 use crate::error::Error;
 use crate::packages::SiteIndex;
 

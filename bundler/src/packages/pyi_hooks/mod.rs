@@ -297,7 +297,7 @@ fn destination(folder: &str, name: &str) -> Option<String> {
     if parts.contains(&"..") {
         return None;
     }
-    Some(crate::layout::within(&parts.join("/"), name))
+    Some(crate::bundle::layout::within(&parts.join("/"), name))
 }
 
 #[cfg(test)]

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::Xxh3;
 
-use crate::interpreter::Interpreter;
-use crate::workpath;
+use crate::bundle::workpath;
+use crate::python::interpreter::Interpreter;
 
 const RUNNER: &str = include_str!("runner.py");
 
@@ -133,8 +133,8 @@ pub struct TargetFacts {
 }
 
 impl TargetFacts {
-    pub fn of(target: crate::target::Target) -> TargetFacts {
-        use crate::target::{Os, Target};
+    pub fn of(target: crate::bundle::target::Target) -> TargetFacts {
+        use crate::bundle::target::{Os, Target};
         TargetFacts {
             os: match target.os() {
                 Os::Linux => "linux",
@@ -362,7 +362,7 @@ impl Runner<'_> {
         // Absolute, as the child starts in `cwd`; not canonical, or a virtualenv's python
         // would turn into its base interpreter and lose the environment's site-packages.
         let python = std::path::absolute(&self.interp.requested).ok()?;
-        let mut child = crate::interpreter::helper(&python)
+        let mut child = crate::python::interpreter::helper(&python)
             .arg("-I")
             .arg(&runner)
             .arg(&compat)

@@ -18,11 +18,11 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use super::Author;
-use crate::cache;
 use crate::error::Error;
-use crate::interpreter::Interpreter;
 use crate::packages::ini;
-use crate::unpack::{self, Kind};
+use crate::python::cache;
+use crate::python::interpreter::Interpreter;
+use crate::python::unpack::{self, Kind};
 
 /// The community hooks fetched when the build environment has none: the versions this
 /// pybundle was tested with.
@@ -127,7 +127,7 @@ pub fn fetched(interp: &Interpreter, (name, version): (&str, &str)) -> Result<Pa
                 path: base.clone(),
                 source,
             })?;
-        let out = crate::interpreter::helper(&interp.requested)
+        let out = crate::python::interpreter::helper(&interp.requested)
             .args([
                 "-m",
                 "pip",

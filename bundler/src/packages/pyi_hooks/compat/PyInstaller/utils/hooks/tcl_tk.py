@@ -1,4 +1,4 @@
-"""PyInstaller.utils.hooks.tcl_tk: Tcl/Tk is pybundle's own business (runtime/tcltk.rs)."""
+"""PyInstaller.utils.hooks.tcl_tk: Tcl/Tk is pybundle's own business (collect/tcltk.rs)."""
 
 
 class _TclTkInfo:

@@ -1,0 +1,190 @@
+//! `pybundle inspect`: what a bundle holds and what it is for; `--why` says why each part
+//! is in it, `--json` the same as data.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use pybundle_archive::{Mode, Signals, Unpack};
+
+use crate::error::Error;
+
+use super::{print_all, Opened};
+
+pub fn inspect(path: &Path) -> Result<(), Error> {
+    let opened = Opened::open(path)?;
+    let m = &opened.bundle.manifest;
+    let mut out = String::new();
+    let _ = writeln!(out, "name: {}", m.name);
+    let _ = writeln!(out, "executable: {}", opened.exe.display());
+    let mode = match &m.mode {
+        Mode::Onefile {
+            unpack: Unpack::Temporary,
+        } => "onefile".to_string(),
+        Mode::Onefile {
+            unpack: Unpack::Cached,
+        } => "onefile, unpacked into the user's cache (--runtime-cache)".to_string(),
+        Mode::Onedir { contents_dir } => format!("onedir, files in {contents_dir}"),
+    };
+    let _ = writeln!(out, "mode: {mode}");
+    let about = opened.about()?;
+    let unknown = || "unknown".to_string();
+    let target = about.target.map(|t| t.to_string());
+    let _ = writeln!(out, "target: {}", target.unwrap_or_else(unknown));
+    let _ = writeln!(
+        out,
+        "python: CPython {}, loaded from {}",
+        about.python.unwrap_or_else(unknown),
+        m.launch.python
+    );
+    let is_linux = about
+        .target
+        .is_none_or(|t| t.os() == crate::bundle::target::Os::Linux);
+    if is_linux {
+        let glibc = about.glibc.map(|g| format!("{g} or newer"));
+        let _ = writeln!(
+            out,
+            "glibc: {}",
+            glibc.unwrap_or_else(|| "none needed".into())
+        );
+    }
+    if !m.launch.options.is_empty() {
+        let _ = writeln!(out, "interpreter options: {}", m.launch.options.join(" "));
+    }
+    if m.launch.signals == Signals::Ignore {
+        let _ = writeln!(out, "signals: ignored by the launcher");
+    }
+    if let Some(dir) = &m.runtime_tmpdir {
+        let _ = writeln!(out, "runtime tmpdir: {dir}");
+    }
+    let raw: u64 = m.files.iter().map(|f| f.size).sum();
+    match opened.onedir_root() {
+        Some(root) => {
+            let _ = writeln!(
+                out,
+                "files: {} ({raw} bytes) in {}",
+                m.files.len(),
+                root.display()
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "files: {} ({raw} bytes, {} compressed in {} chunks)",
+                m.files.len(),
+                opened.bundle.trailer.payload_len,
+                m.chunks.len()
+            );
+        }
+    }
+    for f in &m.files {
+        let _ = writeln!(
+            out,
+            "{:>12}  {:o}  {:016x}  {}",
+            f.size, f.mode, f.hash, f.path
+        );
+    }
+    print_all(&out)
+}
+
+/// `pybundle inspect --why [WHAT]`: why each distribution is in the bundle and what put the
+/// largest files there; with WHAT, that distribution or file alone.
+pub fn inspect_why(path: &Path, what: &str) -> Result<(), Error> {
+    let opened = Opened::open(path)?;
+    let Some(record) = opened.record()? else {
+        return print_all("this bundle keeps no record of why things are in it (it was built by an older pybundle)\n");
+    };
+    let sizes: BTreeMap<&str, u64> = (opened.bundle.manifest.files.iter())
+        .map(|f| (f.path.as_str(), f.size))
+        .collect();
+    let mut out = String::new();
+    let why_of = |d: &crate::store::record::Distribution, out: &mut String| {
+        let _ = writeln!(out, "{} {}", d.name, d.version);
+        for line in &d.why {
+            let _ = writeln!(out, "  {line}");
+        }
+    };
+    if what.is_empty() {
+        let _ = writeln!(out, "distributions, and how the app reaches each:");
+        for d in &record.distributions {
+            why_of(d, &mut out);
+        }
+        let mut largest: Vec<(&str, u64)> = sizes.iter().map(|(p, s)| (*p, *s)).collect();
+        largest.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let _ = writeln!(out, "largest files, and what put each there:");
+        for (file, size) in largest.iter().take(15) {
+            let origin = record.files.get(*file).map_or("the build", String::as_str);
+            let _ = writeln!(out, "{:>10.1} MB  {file}  ({origin})", *size as f64 / 1e6);
+        }
+        return print_all(&out);
+    }
+    let norm = |s: &str| s.to_ascii_lowercase().replace(['-', '.'], "_");
+    if let Some(d) = record
+        .distributions
+        .iter()
+        .find(|d| norm(&d.name) == norm(what))
+    {
+        why_of(d, &mut out);
+        let mine: Vec<(&String, &String)> = (record.files.iter())
+            .filter(|(_, origin)| origin.ends_with(&format!("({})", d.name)))
+            .collect();
+        let on_disk: Vec<u64> = (mine.iter())
+            .filter_map(|(p, _)| sizes.get(p.as_str()).copied())
+            .collect();
+        let _ = writeln!(
+            out,
+            "files: {} ({:.1} MB), {} more served from the module store with its modules",
+            on_disk.len(),
+            on_disk.iter().sum::<u64>() as f64 / 1e6,
+            mine.len() - on_disk.len()
+        );
+        return print_all(&out);
+    }
+    if let Some(origin) = record.files.get(what) {
+        let _ = writeln!(out, "{what}: {origin}");
+        let dist =
+            (record.distributions.iter()).find(|d| origin.ends_with(&format!("({})", d.name)));
+        if let Some(d) = dist {
+            why_of(d, &mut out);
+        }
+        return print_all(&out);
+    }
+    Err(Error::NotInBundle {
+        what: what.to_string(),
+        path: path.to_path_buf(),
+    })
+}
+
+/// `pybundle inspect --json`: what `inspect` shows, and the build's record, as one object.
+pub fn inspect_json(path: &Path) -> Result<(), Error> {
+    let opened = Opened::open(path)?;
+    let m = &opened.bundle.manifest;
+    let about = opened.about()?;
+    let (mode, unpack) = match &m.mode {
+        Mode::Onefile { unpack } => (
+            "onefile",
+            Some(if *unpack == Unpack::Cached {
+                "cache"
+            } else {
+                "temporary"
+            }),
+        ),
+        Mode::Onedir { .. } => ("onedir", None),
+    };
+    let files: Vec<serde_json::Value> = (m.files.iter())
+        .map(|f| serde_json::json!({"path": f.path, "bytes": f.size, "mode": format!("{:o}", f.mode)}))
+        .collect();
+    let value = serde_json::json!({
+        "schema": 1,
+        "name": m.name,
+        "executable": opened.exe,
+        "mode": mode,
+        "unpack": unpack,
+        "target": about.target.map(|t| t.to_string()),
+        "python": about.python,
+        "glibc": about.glibc.map(|g| g.to_string()),
+        "files": files,
+        "record": opened.record()?,
+    });
+    print_all(&format!("{value}\n"))
+}

@@ -1,0 +1,164 @@
+//! The commands that read finished bundles: `inspect`, `extract` and `verify`. Each takes a
+//! onefile executable, a onedir executable, or a onedir folder (whatever it was renamed to).
+//! And `cache list|clean`, over the runtime cache `--runtime-cache` apps unpack into,
+//! `import-spec` and `completions SHELL`.
+//! What they print goes to stdout in one piece; a reader that stops early (`| head`) ends the
+//! command quietly.
+
+pub mod about;
+mod cache;
+mod completions;
+mod extract;
+mod import_spec;
+mod inspect;
+mod verify;
+
+pub use cache::{cache_clean, cache_list};
+pub use completions::completions;
+pub use extract::extract;
+pub use import_spec::import_spec;
+pub use inspect::{inspect, inspect_json, inspect_why};
+pub use verify::verify;
+
+use std::fs;
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+
+use pybundle_archive::{Bundle, Mode};
+
+use crate::error::Error;
+use crate::store::record::Record;
+
+/// A bundle and the folder its files are in (onedir), opened from what the user named.
+pub(super) struct Opened {
+    pub(super) exe: PathBuf,
+    pub(super) bundle: Bundle,
+}
+
+impl Opened {
+    pub(super) fn open(path: &Path) -> Result<Self, Error> {
+        let exe = executable_of(path)?;
+        let bundle = Bundle::open(&exe).map_err(|e| Error::BadBundle {
+            path: exe.clone(),
+            why: e.to_string(),
+        })?;
+        Ok(Opened { exe, bundle })
+    }
+
+    /// What the bundle is for: its target, CPython and glibc floor.
+    pub(super) fn about(&self) -> Result<about::About, Error> {
+        let read_err = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| Error::Read { path, source }
+        };
+        let mut launcher = Vec::new();
+        fs::File::open(&self.exe)
+            .and_then(|f| {
+                f.take(self.bundle.trailer.archive_offset)
+                    .read_to_end(&mut launcher)
+            })
+            .map_err(read_err(&self.exe))?;
+        let mut about = about::About::of_launcher(&launcher);
+        let m = &self.bundle.manifest;
+        let root = self.onedir_root();
+        for f in (m.files.iter()).filter(|f| about::may_be_elf(&f.path, f.mode)) {
+            let bytes = match &root {
+                Some(root) => fs::read(root.join(&f.path)).ok(),
+                None => self
+                    .bundle
+                    .read_file(&f.path)
+                    .map_err(|e| Error::BadBundle {
+                        path: self.exe.clone(),
+                        why: e.to_string(),
+                    })?,
+            };
+            if let Some(bytes) = bytes {
+                about.add(&f.path, &bytes, &m.launch.python);
+            }
+        }
+        Ok(about)
+    }
+
+    /// The build's record, from the module store; `None` for a bundle made before pybundle
+    /// kept one.
+    pub(super) fn record(&self) -> Result<Option<Record>, Error> {
+        let store = match self.onedir_root() {
+            Some(root) => fs::read(root.join(crate::bundle::layout::MODULE_STORE)).ok(),
+            None => self
+                .bundle
+                .read_file(crate::bundle::layout::MODULE_STORE)
+                .map_err(|e| Error::BadBundle {
+                    path: self.exe.clone(),
+                    why: e.to_string(),
+                })?,
+        };
+        let record = store.and_then(|s| crate::store::read_record(&s));
+        Ok(record.and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+    }
+
+    /// A onedir bundle's root: the folder beside the executable that holds its files.
+    pub(super) fn onedir_root(&self) -> Option<PathBuf> {
+        let Mode::Onedir { contents_dir } = &self.bundle.manifest.mode else {
+            return None;
+        };
+        let dir = self.exe.parent()?;
+        Some(if contents_dir == "." {
+            dir.to_path_buf()
+        } else {
+            dir.join(contents_dir)
+        })
+    }
+}
+
+/// A onefile executable, a onedir executable, or a onedir folder → the executable to open. In
+/// a folder: `FOLDER/FOLDER` when that is a bundle, else the one file in it that is.
+pub(super) fn executable_of(path: &Path) -> Result<PathBuf, Error> {
+    if !path.is_dir() {
+        return Ok(path.to_path_buf());
+    }
+    if let Some(name) = path.file_name() {
+        let same_name = path.join(name);
+        if pybundle_archive::trailer_of(&same_name).is_ok() {
+            return Ok(same_name);
+        }
+    }
+    let mut found: Vec<PathBuf> = fs::read_dir(path)
+        .map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && pybundle_archive::trailer_of(p).is_ok())
+        .collect();
+    found.sort();
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(Error::BadBundle {
+            path: path.to_path_buf(),
+            why: "it is a folder that holds no pybundle executable; pass the executable itself, or the folder pybundle wrote (dist/NAME)".into(),
+        }),
+        _ => Err(Error::BadBundle {
+            path: path.to_path_buf(),
+            why: format!(
+                "it holds {} pybundle executables; pass the one you mean",
+                found.len()
+            ),
+        }),
+    }
+}
+
+/// Write `text` to stdout; a closed pipe (`| head`) is not an error.
+pub(super) fn print_all(text: &str) -> Result<(), Error> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Write {
+            path: PathBuf::from("<stdout>"),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,7 @@
+//! The link stage: the shared libraries a bundle's native files need, found as each format's
+//! loader would find them and added to the bundle (`elf/` for Linux, `pe/` for Windows), with
+//! what both found in one result (`closure`).
+
+pub mod closure;
+pub mod elf;
+pub mod pe;

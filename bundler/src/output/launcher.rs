@@ -1,0 +1,93 @@
+//! The launcher stubs this pybundle carries, chosen by target: the one place that knows which
+//! stub goes with which platform. `build.rs` builds the host's stub, and one for each other
+//! target whose toolchain is installed (`tools/add-target`).
+
+use crate::bundle::target::Target;
+use crate::error::Error;
+
+/// The target triple of the machine this pybundle was built for.
+pub const HOST_TARGET: &str = env!("PYBUNDLE_STUB_TARGET");
+
+include!(concat!(env!("OUT_DIR"), "/stubs.rs"));
+
+/// The launcher for bundles that run on `target`, or how to get one.
+pub fn bytes_for(target: Target) -> Result<&'static [u8], Error> {
+    STUBS
+        .iter()
+        .find(|(triple, _)| *triple == target.triple())
+        .map(|(_, bytes)| *bytes)
+        .ok_or(Error::NoStub(target))
+}
+
+/// The targets this pybundle has a launcher for.
+pub fn carried() -> Vec<Target> {
+    STUBS
+        .iter()
+        .filter_map(|(triple, _)| Target::parse(triple))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_host_stub_is_the_one_built_for_this_machine() {
+        let host = Target::host().expect("a supported build machine");
+        assert_eq!(host.triple(), HOST_TARGET);
+        let stub = bytes_for(host).unwrap();
+        let elf = goblin::elf::Elf::parse(stub).unwrap();
+        assert_eq!(Some(elf.header.e_machine), host.elf_machine());
+    }
+
+    /// Every byte of the launcher is in every bundle; uv's trampoline is 45 KB. Ours holds the
+    /// archive reader and zstd's decoder, and must stay under this on every target.
+    const STUB_BUDGET: usize = 512 * 1024;
+
+    #[test]
+    fn every_stub_fits_its_budget_and_is_built_for_its_target() {
+        for (triple, stub) in STUBS {
+            assert!(
+                stub.len() <= STUB_BUDGET,
+                "the launcher for {triple} is {} bytes, over its budget of {STUB_BUDGET}",
+                stub.len()
+            );
+            let target = Target::parse(triple).unwrap();
+            match target.elf_machine() {
+                Some(machine) => {
+                    let elf = goblin::elf::Elf::parse(stub).unwrap();
+                    assert_eq!(elf.header.e_machine, machine, "{triple}");
+                }
+                None => {
+                    let pe = goblin::pe::PE::parse(stub).unwrap();
+                    assert!(pe.is_64 && !pe.is_lib, "{triple}");
+                    // No link time: the same sources give the same launcher from any build.
+                    assert_eq!(pe.header.coff_header.time_date_stamp, 0, "{triple}");
+                    // Only what every Windows has: no DLL a bundle would need to carry.
+                    for dll in &pe.libraries {
+                        assert!(
+                            crate::native::pe::system::is_system(dll),
+                            "{triple} imports {dll}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_target_without_a_stub_says_how_to_get_one() {
+        // Every target's message, whether or not this build carries its launcher.
+        for t in Target::ALL {
+            let message = Error::NoStub(t).to_string();
+            assert!(
+                message.contains(&format!("tools/add-target {t}")),
+                "{message}"
+            );
+        }
+        // And for_target gives it for each target it carries no launcher for.
+        for t in Target::ALL.into_iter().filter(|t| !carried().contains(t)) {
+            assert!(matches!(bytes_for(t), Err(Error::NoStub(x)) if x == t));
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! The check stage: what touches the disk before anything is built (settings were checked
+//! when resolved): the launcher for the target, the output's folder, the Windows resources.
+
+use super::write::windows_resources;
+use crate::bundle::target::Os;
+use crate::error::Error;
+use crate::output::launcher;
+use crate::output::{self};
+use crate::progress::Progress;
+use crate::settings::BuildSettings;
+
+/// What touches the disk: the output's place, and `--clean`. The notes settings made.
+pub fn check(s: &BuildSettings, progress: &Progress) -> Result<(), Error> {
+    if s.distpath.exists() && !s.distpath.is_dir() {
+        return Err(Error::Unwritable {
+            path: s.distpath.clone(),
+            source: std::io::Error::new(std::io::ErrorKind::AlreadyExists, "it is a file"),
+        });
+    }
+    output::check_replaceable(&s.output_path(), s.noconfirm)?;
+    launcher::bytes_for(s.target)?;
+    if s.target.os() == Os::Windows {
+        // A mistake in the version information or manifest is told now, not after the build.
+        windows_resources(s)?;
+    }
+    if s.clean {
+        s.workpath.clean();
+    }
+    for note in &s.notes {
+        progress.note(note);
+    }
+    Ok(())
+}

@@ -1,0 +1,351 @@
+//! `--runtime`: the CPython a bundle for `--target` carries, given as a folder or an archive
+//! laid out as an installed Python (a prefix: `bin/python3.X`, `lib/python3.X/`,
+//! `lib/libpython3.X.so*`), as python-build-standalone's `install_only` archives, Debian's
+//! packages unpacked together (under `usr/`) and `make install` have it. Archives are unpacked
+//! once into the user's cache. What is found is checked against the target (the ELF machine
+//! of its libpython) and the build interpreter (the same minor version), and what is missing
+//! or wrong is said in one line.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use xxhash_rust::xxh3::Xxh3;
+
+use super::cpython::{Runtime, Source};
+use crate::bundle::target::{Os, Target};
+use crate::error::Error;
+use crate::python::cache;
+use crate::python::interpreter::Interpreter;
+use crate::python::unpack::{self, Kind};
+
+/// Open the runtime `named` for `target`, to be built with `interp`.
+pub fn open(named: &Path, target: Target, interp: &Interpreter) -> Result<Runtime, Error> {
+    let bad = |why: String| Error::BadRuntime {
+        path: named.to_path_buf(),
+        target,
+        why,
+    };
+    let root = if named.is_dir() {
+        named.to_path_buf()
+    } else if !named.exists() {
+        return Err(bad("it does not exist".into()));
+    } else {
+        let kind = Kind::of(named).ok_or_else(|| {
+            bad("it is neither a folder nor a .tar.gz, .tar.zst or .zip archive".into())
+        })?;
+        unpacked(named, kind)?
+    };
+    if target.os() == Os::Windows {
+        return super::windows::open(named, root, target, interp);
+    }
+    let (prefix, version_short) = find_prefix(&root, &interp.version_short).ok_or_else(|| {
+        bad("it holds no standard library (lib/python3.X/os.py); give the folder or archive of a whole CPython installation, such as python-build-standalone's install_only archive".into())
+    })?;
+    let stdlib = prefix.join("lib").join(format!("python{version_short}"));
+    let dynload = stdlib.join("lib-dynload");
+    if !dynload.is_dir() {
+        return Err(bad(format!(
+            "its standard library has no lib-dynload folder ({})",
+            dynload.display()
+        )));
+    }
+    let library_dirs = library_dirs(&root, &prefix, target);
+    let library = find_library(&library_dirs, &version_short).ok_or_else(|| {
+        bad(format!("it has no shared library libpython{version_short}.so, which a bundle's launcher loads; use a CPython built with --enable-shared (python-build-standalone's install_only archives and Debian's libpython{version_short} package have it)"))
+    })?;
+    let bytes = fs::read(&library).map_err(|source| Error::Read {
+        path: library.clone(),
+        source,
+    })?;
+    let library_name = check_library(&bytes, target)
+        .map_err(bad)?
+        .unwrap_or_else(|| {
+            let name = library.file_name().unwrap_or_default();
+            name.to_string_lossy().into_owned()
+        });
+    if version_short != interp.version_short {
+        return Err(Error::RuntimeVersion {
+            path: named.to_path_buf(),
+            runtime: version_short,
+            python: interp.described(),
+            host: interp.version.clone(),
+        });
+    }
+    let version = full_version(&bytes, &version_short).unwrap_or_else(|| version_short.clone());
+    Ok(Runtime {
+        target,
+        version,
+        version_short,
+        library,
+        library_name,
+        stdlib,
+        stdlib_zip: None,
+        dynload,
+        builtins: interp.builtins.clone(),
+        stdlib_names: interp.stdlib_names.clone(),
+        source: Source::Given {
+            named: named.to_path_buf(),
+            root,
+            prefix,
+            library_dirs,
+        },
+    })
+}
+
+/// The folder the archive `named` is unpacked into in the cache, keyed by its content.
+fn unpacked(named: &Path, kind: Kind) -> Result<PathBuf, Error> {
+    let mut hash = Xxh3::new();
+    let mut file = fs::File::open(named).map_err(|source| Error::Read {
+        path: named.to_path_buf(),
+        source,
+    })?;
+    std::io::copy(&mut file, &mut HashWriter(&mut hash)).map_err(|source| Error::Read {
+        path: named.to_path_buf(),
+        source,
+    })?;
+    let dest = cache::dir("runtimes")?.join(format!("{:032x}", hash.digest128()));
+    cache::once(&dest, |fresh| unpack::unpack(named, kind, fresh))?;
+    Ok(dest)
+}
+
+struct HashWriter<'a>(&'a mut Xxh3);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The installation prefix under `root` (itself, `usr/`, `python/`, or any folder up to three
+/// levels down) whose `lib/python3.X/os.py` exists, and that `3.X`; the build interpreter's
+/// minor version first when there are several.
+fn find_prefix(root: &Path, preferred: &str) -> Option<(PathBuf, String)> {
+    let mut level = vec![root.to_path_buf()];
+    for _ in 0..4 {
+        let mut found: Vec<(PathBuf, String)> = Vec::new();
+        let mut next = Vec::new();
+        for dir in &level {
+            found.extend(versions_in(dir).into_iter().map(|v| (dir.clone(), v)));
+            next.extend(subdirs(dir));
+        }
+        if !found.is_empty() {
+            found.sort_by_key(|(_, v)| v != preferred);
+            return found.into_iter().next();
+        }
+        level = next;
+    }
+    None
+}
+
+/// `3.X` of each `dir/lib/python3.X/os.py`.
+fn versions_in(dir: &Path) -> Vec<String> {
+    let mut versions: Vec<String> = fs::read_dir(dir.join("lib"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter_map(|n| n.strip_prefix("python").map(str::to_string))
+        .filter(|v| {
+            v.strip_prefix("3.")
+                .is_some_and(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .filter(|v| dir.join("lib").join(format!("python{v}/os.py")).is_file())
+        .collect();
+    versions.sort();
+    versions
+}
+
+pub(super) fn subdirs(dir: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// Where the runtime's shared libraries are: the prefix's `lib` (and its multiarch folder, as
+/// Debian has it), then the system folders of the tree it came in.
+fn library_dirs(root: &Path, prefix: &Path, target: Target) -> Vec<PathBuf> {
+    let multiarch = target.multiarch();
+    let candidates = [
+        prefix.join("lib"),
+        prefix.join("lib").join(multiarch),
+        root.join("lib").join(multiarch),
+        root.join("usr/lib").join(multiarch),
+        root.join("lib64"),
+        root.join("usr/lib64"),
+        root.join("lib"),
+        root.join("usr/lib"),
+    ];
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for dir in candidates {
+        if dir.is_dir() && !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
+    dirs
+}
+
+/// `libpython3.X.so.1.0` (else `libpython3.X.so`) in the first of `dirs` that has it.
+fn find_library(dirs: &[PathBuf], version_short: &str) -> Option<PathBuf> {
+    let names = [
+        format!("libpython{version_short}.so.1.0"),
+        format!("libpython{version_short}.so"),
+    ];
+    names
+        .iter()
+        .flat_map(|name| dirs.iter().map(move |dir| dir.join(name)))
+        .find(|path| path.is_file())
+}
+
+/// Check that `bytes`, a libpython, is an ELF shared library for `target`; its soname.
+fn check_library(bytes: &[u8], target: Target) -> Result<Option<String>, String> {
+    if bytes.starts_with(b"MZ") {
+        return Err("it is a Windows build of CPython".into());
+    }
+    if [b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe"]
+        .iter()
+        .any(|m| bytes.starts_with(*m))
+    {
+        return Err("it is a macOS build of CPython".into());
+    }
+    let elf = goblin::elf::Elf::parse(bytes)
+        .map_err(|e| format!("its libpython is not a shared library pybundle can read ({e})"))?;
+    let machine = elf.header.e_machine;
+    if Some(machine) != target.elf_machine() {
+        return Err(format!(
+            "it is built for {}, not {target}",
+            machine_name(machine)
+        ));
+    }
+    Ok(elf.soname.map(str::to_string))
+}
+
+/// A person's name for an ELF machine.
+pub fn machine_name(machine: u16) -> String {
+    use goblin::elf::header::*;
+    match machine {
+        EM_X86_64 => "x86_64".into(),
+        EM_AARCH64 => "aarch64".into(),
+        EM_386 => "32-bit x86".into(),
+        EM_ARM => "32-bit ARM".into(),
+        EM_RISCV => "RISC-V".into(),
+        EM_PPC64 => "POWER".into(),
+        EM_S390 => "s390x".into(),
+        other => format!("ELF machine {other}"),
+    }
+}
+
+/// The full version (`3.11.2`) a libpython of `short` (`3.11`) carries as its `PY_VERSION`
+/// string: a NUL-terminated `3.11.` and a patch level (and a pre-release suffix, if any). The
+/// linker may have kept that string only as the tail of a longer one (`.../Python-3.11.7`), so
+/// a string that is the version alone wins, else the version most strings end with.
+pub fn full_version(bytes: &[u8], short: &str) -> Option<String> {
+    let prefix = format!("{short}.");
+    let mut tails: Vec<String> = Vec::new();
+    for s in bytes.split(|&b| b == 0) {
+        let Ok(text) = std::str::from_utf8(s) else {
+            continue;
+        };
+        let Some(at) = text.rfind(&prefix) else {
+            continue;
+        };
+        let candidate = &text[at..];
+        if !is_version(&candidate[prefix.len()..]) {
+            continue;
+        }
+        if at == 0 {
+            return Some(candidate.to_string());
+        }
+        let before = text.as_bytes()[at - 1];
+        if !before.is_ascii_alphanumeric() && before != b'.' {
+            tails.push(candidate.to_string());
+        }
+    }
+    tails.sort();
+    let mut best: Option<(usize, String)> = None;
+    for group in tails.chunk_by(|a, b| a == b) {
+        if best.as_ref().is_none_or(|(n, _)| group.len() > *n) {
+            best = Some((group.len(), group[0].clone()));
+        }
+    }
+    best.map(|(_, v)| v)
+}
+
+/// `7`, `0rc2`, `0a1`: a patch level and an optional pre-release.
+fn is_version(rest: &str) -> bool {
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let suffix = &rest[digits..];
+    let pre = suffix.trim_start_matches(['a', 'b', 'r', 'c']);
+    digits > 0
+        && (suffix.is_empty()
+            || (pre.len() < suffix.len()
+                && !pre.is_empty()
+                && pre.bytes().all(|b| b.is_ascii_digit())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touch(root: &Path, rel: &str) {
+        let path = root.join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, b"").unwrap();
+    }
+
+    #[test]
+    fn the_prefix_is_found_where_each_kind_of_runtime_keeps_it() {
+        for (layout, expected) in [
+            ("python/lib/python3.11/os.py", "python"),
+            ("usr/lib/python3.11/os.py", "usr"),
+            ("lib/python3.11/os.py", ""),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            touch(dir.path(), layout);
+            // Debian's dist-packages folder `lib/python3/` is no standard library.
+            touch(dir.path(), "usr/lib/python3/dist-packages/x.py");
+            let (prefix, version) = find_prefix(dir.path(), "3.11").unwrap();
+            assert_eq!(prefix, dir.path().join(expected), "{layout}");
+            assert_eq!(version, "3.11");
+        }
+        let two = tempfile::tempdir().unwrap();
+        touch(two.path(), "lib/python3.12/os.py");
+        touch(two.path(), "lib/python3.11/os.py");
+        assert_eq!(find_prefix(two.path(), "3.12").unwrap().1, "3.12");
+        assert!(find_prefix(tempfile::tempdir().unwrap().path(), "3.11").is_none());
+    }
+
+    #[test]
+    fn the_full_version_is_read_from_the_library() {
+        let lib = b"\0junk\x003.11\0main\x003.11.2\0(main, Mar 13 2023)\0";
+        assert_eq!(full_version(lib, "3.11").as_deref(), Some("3.11.2"));
+        let pre = b"\x003.13.0rc2\0";
+        assert_eq!(full_version(pre, "3.13").as_deref(), Some("3.13.0rc2"));
+        assert_eq!(full_version(b"\x003.11.x\0", "3.11"), None);
+        let merged = b"\0/opt/build/Python-3.11.7\0/opt/py/3.11.7\0lib3.11.9x\0";
+        assert_eq!(full_version(merged, "3.11").as_deref(), Some("3.11.7"));
+    }
+
+    #[test]
+    fn a_library_of_another_platform_is_named() {
+        let host_lib = fs::read(std::env::current_exe().unwrap()).unwrap();
+        let other = Target::ALL
+            .into_iter()
+            .find(|t| t.elf_machine().is_some() && Some(*t) != Target::host())
+            .unwrap();
+        let why = check_library(&host_lib, other).unwrap_err();
+        assert!(why.contains(&format!("not {other}")), "{why}");
+        assert!(check_library(b"MZ\x90\0", other)
+            .unwrap_err()
+            .contains("Windows"));
+    }
+}

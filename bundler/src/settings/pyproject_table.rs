@@ -1,0 +1,94 @@
+//! `--specpath DIR`: PyInstaller writes `NAME.spec` there, the file that rebuilds the same
+//! app. pybundle's equivalent is a `[tool.pybundle]` table, so it writes `DIR/NAME.toml`
+//! holding one: the build's settings, with paths relative to DIR where they are inside it.
+//! Put the table in the `pyproject.toml` next to the app to build it again with
+//! `pybundle SCRIPT`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::collect::app::data::DataSpec;
+use crate::collect::app::Script;
+use crate::error::Error;
+use crate::settings::options::Options;
+use crate::settings::project::ProjectOptions;
+
+/// Write the settings; returns the file written.
+pub fn write(dir: &Path, name: &str, o: &Options, script: &Script) -> Result<PathBuf, Error> {
+    let dir = std::path::absolute(dir).map_err(|source| Error::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let body = table(&dir, name, o)?;
+    let text = format!(
+        "# The settings of the pybundle build of {} (PyInstaller's {name}.spec).\n\
+         # Put this table in the pyproject.toml beside the script to build it again with\n\
+         # `pybundle {}`; its paths are relative to this file's folder.\n[tool.pybundle]\n{body}",
+        script.file_name, script.file_name
+    );
+    fs::create_dir_all(&dir).map_err(|source| Error::Write {
+        path: dir.clone(),
+        source,
+    })?;
+    let file = dir.join(format!("{name}.toml"));
+    crate::bundle::workpath::write_whole(&file, text.as_bytes()).map_err(|source| {
+        Error::Write {
+            path: file.clone(),
+            source,
+        }
+    })?;
+    Ok(file)
+}
+
+/// The body of a `[tool.pybundle]` table holding `o`, paths relative to `dir` (absolute) where
+/// they are inside it.
+pub fn table(dir: &Path, name: &str, o: &Options) -> Result<String, Error> {
+    let rel = |p: &Path| -> String {
+        let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        abs.strip_prefix(dir)
+            .map(|r| r.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| abs.to_string_lossy().into_owned())
+    };
+    let spec = |d: &DataSpec| {
+        let dest = if d.dest.is_empty() { "." } else { &d.dest };
+        format!("{}:{dest}", rel(&d.source))
+    };
+    let table = ProjectOptions {
+        onefile: o.onefile,
+        name: Some(name.to_string()),
+        distpath: o.distpath.as_deref().map(rel),
+        workpath: o.workpath.as_deref().map(rel),
+        contents_directory: o.contents_directory.clone(),
+        add_data: o.add_data.iter().map(spec).collect(),
+        add_binary: o.add_binary.iter().map(spec).collect(),
+        paths: o.paths.iter().map(|p| rel(p)).collect(),
+        collect_all: o.collect_all.clone(),
+        collect_data: o.collect_data.clone(),
+        collect_binaries: o.collect_binaries.clone(),
+        collect_submodules: o.collect_submodules.clone(),
+        copy_metadata: o.copy_metadata.clone(),
+        recursive_copy_metadata: o.recursive_copy_metadata.clone(),
+        hidden_import: o.hidden_import.clone(),
+        target_package: o.target_package.clone(),
+        exclude_module: o.exclude_module.clone(),
+        runtime_hook: o.runtime_hook.iter().map(|p| rel(p)).collect(),
+        python: o.python.as_deref().map(rel),
+        optimize: o.optimize,
+        python_option: o.python_option.clone(),
+        debug: o.debug.clone(),
+        windowed: o.windowed,
+        icon: o.icon.as_deref().map(rel),
+        strip: o.strip,
+        runtime_tmpdir: o.runtime_tmpdir.clone(),
+        runtime_cache: o.runtime_cache,
+        bootloader_ignore_signals: o.bootloader_ignore_signals,
+        compression_level: o.compression_level,
+        strict: o.strict,
+        version_file: o.version_file.as_deref().map(rel),
+        manifest: o.manifest.clone(),
+        uac_admin: o.uac_admin,
+        uac_uiaccess: o.uac_uiaccess,
+        ..ProjectOptions::default()
+    };
+    toml::to_string(&table).map_err(|e| Error::Internal(e.to_string()))
+}
