@@ -4,7 +4,7 @@
 use std::io;
 use std::path::PathBuf;
 
-use crate::bundle::contents::DataFlag;
+use crate::bundle::origin::DataFlag;
 use crate::bundle::target::Target;
 
 #[derive(Debug, thiserror::Error)]
@@ -54,7 +54,7 @@ pub enum Error {
     UnsupportedPython {
         path: PathBuf,
         version: String,
-        why: crate::python::interpreter::Unsupported,
+        why: crate::python::versions::Unsupported,
     },
     #[error("CPython {version} at {path} has no shared library (libpython3.X.so), which a bundle's launcher loads; install it (Debian: libpython3.X) or use a CPython built with --enable-shared (pyenv: PYTHON_CONFIGURE_OPTS=--enable-shared)")]
     NoSharedPython { path: PathBuf, version: String },

@@ -1,8 +1,9 @@
-//! The vocabulary every stage speaks: what a bundle contains and where each part came from
-//! (`contents`), where things go inside its root (`layout`), the platform it is for
+//! The vocabulary every stage speaks: what a bundle contains (`contents`) and where each part
+//! came from (`origin`), where things go inside its root (`layout`), the platform it is for
 //! (`target`), and the build's cache folder (`workpath`).
 
 pub mod contents;
 pub mod layout;
+pub mod origin;
 pub mod target;
 pub mod workpath;

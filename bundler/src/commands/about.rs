@@ -6,7 +6,7 @@
 use crate::bundle::target::Target;
 use crate::native::elf::glibc::{self, GlibcVersion};
 use crate::packages::distribution::is_compiled_file;
-use crate::python::runtime::given::full_version;
+use crate::python::runtime::prefix::full_version;
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct About {

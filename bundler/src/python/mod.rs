@@ -8,3 +8,4 @@ pub mod compile;
 pub mod interpreter;
 pub mod runtime;
 pub mod unpack;
+pub mod versions;

@@ -25,8 +25,9 @@ use crate::collect::app::data::DataSpec;
 use crate::collect::app::Script;
 use crate::error::Error;
 use crate::python::interpreter::Interpreter;
-use entry::{EntryPoint, Named};
+use entry::Named;
 use options::{Combine, Options};
+use scripts::EntryPoint;
 use scripts::Project;
 
 /// zstd level of release builds. Measured on examples/hello: level 3 gives 12.8 MB in 0.6 s,

@@ -7,10 +7,61 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::entry::EntryPoint;
 use crate::error::Error;
 use crate::packages::ini;
 use crate::packages::markers::normalize;
+
+/// A console script: its name and what it calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryPoint {
+    /// The command's name (`[project.scripts]`' key; for an entry point named alone, the
+    /// console script that calls it, else its top package).
+    pub name: String,
+    pub module: String,
+    /// The object called, possibly dotted (`Class.method`).
+    pub attr: String,
+    /// From `[project.gui-scripts]`: no console on Windows.
+    pub gui: bool,
+}
+
+impl EntryPoint {
+    /// `package.module:function` (spaces around the colon allowed, extras `[...]` ignored, as
+    /// the entry-point specification says); `None` when `text` is not one.
+    pub fn parse(name: &str, text: &str, gui: bool) -> Option<EntryPoint> {
+        let text = text.split('[').next().unwrap_or(text);
+        let (module, attr) = text.split_once(':')?;
+        let (module, attr) = (module.trim(), attr.trim());
+        let dotted = |s: &str| {
+            !s.is_empty()
+                && s.split('.').all(|part| {
+                    let mut chars = part.chars();
+                    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+                        && chars.all(|c| c.is_alphanumeric() || c == '_')
+                })
+        };
+        (dotted(module) && dotted(attr)).then(|| EntryPoint {
+            name: name.to_string(),
+            module: module.to_string(),
+            attr: attr.to_string(),
+            gui,
+        })
+    }
+
+    /// The script pip writes for it: import the object, call it, exit with its result.
+    pub fn script(&self) -> String {
+        let first = self.attr.split('.').next().unwrap_or(&self.attr);
+        format!(
+            "# The console script {name} = {module}:{attr}, as pip writes it.\n\
+             import sys\n\
+             from {module} import {first}\n\
+             if __name__ == \"__main__\":\n    \
+             sys.exit({attr}())\n",
+            name = self.name,
+            module = self.module,
+            attr = self.attr,
+        )
+    }
+}
 
 /// A project's folder: one with a `pyproject.toml`, a `setup.cfg` or a `setup.py`.
 #[derive(Debug, Clone, PartialEq, Eq)]

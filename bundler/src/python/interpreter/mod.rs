@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::error::Error;
+use crate::python::versions::unsupported;
 
 const QUERY: &str = include_str!("query.py");
 
@@ -158,57 +159,6 @@ fn fact_of<'a>(facts: &HashMap<&str, &'a str>, key: &str) -> &'a str {
     facts.get(key).copied().unwrap_or("")
 }
 
-/// The CPython minor versions pybundle bundles: 3.8 to 3.15 (docs/cli.md says how each is
-/// tested).
-pub const SUPPORTED_MINORS: std::ops::RangeInclusive<u32> = 8..=15;
-
-/// `3.8 to 3.15`.
-pub fn supported() -> String {
-    format!(
-        "3.{} to 3.{}",
-        SUPPORTED_MINORS.start(),
-        SUPPORTED_MINORS.end()
-    )
-}
-
-fn supported_oldest() -> String {
-    format!("3.{}", SUPPORTED_MINORS.start())
-}
-
-/// Why CPython `version` (`3.14.2`), free-threaded or not, cannot be bundled; `None` when it
-/// can.
-fn unsupported(version: &str, gil_disabled: bool) -> Option<Unsupported> {
-    let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
-    let (Some(Some(3)), Some(Some(minor))) = (parts.next(), parts.next()) else {
-        return Some(Unsupported::TooOld);
-    };
-    if minor < *SUPPORTED_MINORS.start() {
-        return Some(Unsupported::TooOld);
-    }
-    if minor > *SUPPORTED_MINORS.end() {
-        return Some(Unsupported::TooNew);
-    }
-    gil_disabled.then_some(Unsupported::FreeThreaded { minor })
-}
-
-/// Why an interpreter's version cannot be bundled.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Unsupported {
-    #[error(
-        "is older than pybundle supports ({}); pass --python with a CPython {} or newer",
-        supported(),
-        supported_oldest()
-    )]
-    TooOld,
-    #[error(
-        "is newer than pybundle supports ({}); pass --python with one of those",
-        supported()
-    )]
-    TooNew,
-    #[error("is a free-threaded build (PEP 703), which pybundle cannot bundle yet: its extension modules and library differ; pass --python with the same version's default build (python3.{minor}, not python3.{minor}t)")]
-    FreeThreaded { minor: u32 },
-}
-
 /// The first line of what a program said, cut short: a program that is not Python may
 /// repeat pybundle's whole question back (`ls` lists it as a file name).
 fn first_words(text: &str) -> String {
@@ -283,6 +233,7 @@ pub fn find_on_path(name: &str) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::python::versions::Unsupported;
 
     #[test]
     fn versions_outside_the_range_and_free_threaded_builds_are_refused() {

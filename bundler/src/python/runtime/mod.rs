@@ -5,6 +5,7 @@
 
 pub mod cpython;
 pub mod given;
+pub mod prefix;
 pub mod stdlib;
 pub mod windows;
 

@@ -10,7 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::cpython::{Runtime, Source};
-use super::given::{full_version, subdirs};
+use super::prefix::{full_version, subdirs};
 use crate::bundle::target::Target;
 use crate::error::Error;
 use crate::python::interpreter::Interpreter;
