@@ -79,6 +79,9 @@ impl Place {
                     .env_clear()
                     .env("PATH", "/usr/local/bin:/usr/bin:/bin")
                     .stdin(Stdio::null());
+                // As the bundle is started: signals at their defaults, whatever this test
+                // run inherited (SIGINT ignored in a shell's background).
+                default_signals(&mut cmd);
                 for (k, v) in env {
                     cmd.env(k, v);
                 }
