@@ -93,11 +93,7 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
         cache_dir: s.workpath.bucket(Bucket::Hooks),
         installed: installed_versions(&interp.site_packages),
     };
-    let hook_set = pyi_hooks::HookSet::find(
-        &s.options.additional_hooks_dir,
-        &interp.site_packages,
-        &runner,
-    );
+    let hook_set = pyi_hooks::HookSet::find(&s.hooks_dirs, &interp.site_packages, &runner);
     for problem in &hook_set.problems {
         progress.warn(&format!(
             "{problem}; without PyInstaller's hooks, packages that load parts of themselves by name may miss some (install pyinstaller-hooks-contrib in the build environment, or name them with --hidden-import)"

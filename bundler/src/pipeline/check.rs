@@ -1,8 +1,7 @@
 //! The check stage: what touches the disk before anything is built (settings were checked
-//! when resolved): the launcher for the target, the output's folder, the Windows resources.
+//! when resolved, the Windows resources among them): the launcher for the target and the
+//! output's folder.
 
-use super::write::windows_resources;
-use crate::bundle::target::Os;
 use crate::error::Error;
 use crate::output::launcher;
 use crate::output::{self};
@@ -19,10 +18,6 @@ pub fn check(s: &BuildSettings, progress: &Progress) -> Result<(), Error> {
     }
     output::check_replaceable(&s.output_path(), s.noconfirm)?;
     launcher::bytes_for(s.target)?;
-    if s.target.os() == Os::Windows {
-        // A mistake in the version information or manifest is told now, not after the build.
-        windows_resources(s)?;
-    }
     if s.clean {
         s.workpath.clean();
     }

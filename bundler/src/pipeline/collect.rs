@@ -49,7 +49,7 @@ pub fn collect(
     progress.step("Collecting packages");
     let site_packages = layout::SITE_PACKAGES;
     let site = SiteFinder::new(&a.index, a.env.clone(), s.whole_distributions());
-    let rules = packages::rules::Rules::load(&s.options.additional_hooks_dir)?;
+    let rules = packages::rules::Rules::load(&s.hooks_dirs)?;
     let choice = collect::distributions::Choice {
         rules: &rules,
         offer: match s.target.os() {

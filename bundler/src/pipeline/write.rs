@@ -2,7 +2,6 @@
 //! written into place (`output/`).
 
 use std::borrow::Cow;
-use std::path::PathBuf;
 
 use pybundle_archive::Launch;
 
@@ -16,7 +15,7 @@ use crate::output::{self, Plan, Written};
 use crate::progress::Progress;
 use crate::python::runtime::Runtime;
 use crate::settings::pyproject_table;
-use crate::settings::{self, BuildSettings, OutputMode};
+use crate::settings::{BuildSettings, OutputMode};
 
 /// The output, with the launcher for the target, and `--specpath`'s settings.
 pub fn write(
@@ -29,7 +28,9 @@ pub fn write(
     let launcher: Cow<[u8]> = match s.target.os() {
         Os::Windows => Cow::Owned(output::windows::resources::apply(
             stub,
-            &windows_resources(s)?,
+            s.windows.as_ref().ok_or_else(|| {
+                Error::Internal("a Windows build's resources were not resolved".into())
+            })?,
         )?),
         _ => Cow::Borrowed(stub),
     };
@@ -78,46 +79,9 @@ pub fn write(
             output::onedir(plan, contents_dir, contents, progress)?
         }
     };
-    if let Some(dir) = &s.specpath {
-        let file = pyproject_table::write(dir, &s.name, &s.options, &s.script)?;
+    if let Some(spec) = &s.specpath {
+        let file = pyproject_table::write(&spec.dir, &s.name, &spec.options, &s.script)?;
         progress.detail(&format!("settings written to {}", file.display()));
     }
     Ok(written)
-}
-
-/// What the launcher of a Windows executable carries: icon, subsystem, version information
-/// (from the app's name, its pyproject.toml and `--version-file`) and manifest.
-pub(super) fn windows_resources(
-    s: &BuildSettings,
-) -> Result<output::windows::resources::Resources<'_>, Error> {
-    let mut version = output::windows::version::VersionStrings::new(&s.name, &s.executable_name());
-    if let Some(pyproject) = settings::project::find(&s.script.path) {
-        version.from_project(&pyproject)?;
-    }
-    if let Some(file) = &s.options.version_file {
-        version.from_version_file(file)?;
-    }
-    let manifest = match &s.options.manifest {
-        Some(xml) if xml.trim_start().starts_with('<') => {
-            output::windows::resources::Manifest::Given(xml.clone())
-        }
-        Some(file) => output::windows::resources::Manifest::Given(
-            std::fs::read_to_string(file).map_err(|e| Error::WindowsInput {
-                flag: "--manifest",
-                path: PathBuf::from(file),
-                why: format!("is neither XML nor a file that can be read ({e})"),
-            })?,
-        ),
-        None => output::windows::resources::Manifest::Generated {
-            name: s.name.clone(),
-            admin: s.options.uac_admin.unwrap_or(false),
-            ui_access: s.options.uac_uiaccess.unwrap_or(false),
-        },
-    };
-    Ok(output::windows::resources::Resources {
-        icon: s.icon.as_deref(),
-        windowed: s.windowed,
-        version,
-        manifest,
-    })
 }

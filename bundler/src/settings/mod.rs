@@ -24,6 +24,8 @@ use crate::cli::BuildArgs;
 use crate::collect::app::data::DataSpec;
 use crate::collect::app::Script;
 use crate::error::Error;
+use crate::output::windows::resources::{Manifest, Resources};
+use crate::output::windows::version::VersionStrings;
 use crate::python::interpreter::Interpreter;
 use entry::Named;
 use options::{Combine, Options};
@@ -138,7 +140,12 @@ pub struct BuildSettings {
     /// `SOURCE_DATE_EPOCH`: the time every output file gets.
     pub timestamp: Option<SystemTime>,
     /// `--specpath`: where this build's settings are written as a `[tool.pybundle]` table.
-    pub specpath: Option<PathBuf>,
+    pub specpath: Option<SpecPath>,
+    /// `--additional-hooks-dir`: the user's folders of PyInstaller hooks and package rules.
+    pub hooks_dirs: Vec<PathBuf>,
+    /// What a Windows launcher carries (icon, subsystem, version information, manifest),
+    /// resolved and checked here; `None` for other targets.
+    pub windows: Option<Resources>,
     /// The pyproject.toml whose `[tool.pybundle]` was applied.
     pub project_file: Option<PathBuf>,
     /// One line each for options accepted that change nothing here, and why.
@@ -148,7 +155,12 @@ pub struct BuildSettings {
     /// The interpreter, when deciding what to bundle needed it asked already (a project's
     /// console scripts); the build then asks it nothing again.
     pub interpreter: Option<Interpreter>,
-    /// The combined options, for `--specpath`.
+}
+
+/// `--specpath DIR`, with the combined options it writes as a `[tool.pybundle]` table.
+#[derive(Debug, Clone)]
+pub struct SpecPath {
+    pub dir: PathBuf,
     pub options: Options,
 }
 
@@ -471,7 +483,7 @@ impl BuildSettings {
                 recursive,
             })
             .collect();
-        Ok(BuildSettings {
+        let mut settings = BuildSettings {
             name,
             mode,
             target,
@@ -514,7 +526,12 @@ impl BuildSettings {
             verbosity,
             json: o.json.unwrap_or(false),
             timestamp: source_date_epoch()?,
-            specpath: o.specpath.clone(),
+            specpath: o.specpath.clone().map(|dir| SpecPath {
+                dir,
+                options: o.clone(),
+            }),
+            hooks_dirs: o.additional_hooks_dir.clone(),
+            windows: None,
             project_file,
             notes,
             script,
@@ -522,8 +539,12 @@ impl BuildSettings {
             folder_name: None,
             strict: o.strict.unwrap_or(false),
             interpreter: None,
-            options: o,
-        })
+        };
+        if settings.target.os() == Os::Windows {
+            // A mistake in the version information or manifest is told now, before the build.
+            settings.windows = Some(windows_resources(&settings, &o)?);
+        }
+        Ok(settings)
     }
 
     pub fn onefile(&self) -> bool {
@@ -801,6 +822,41 @@ fn source_date_epoch() -> Result<Option<SystemTime>, Error> {
     Ok(Some(
         std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds),
     ))
+}
+
+/// What the launcher of a Windows executable carries: icon, subsystem, version information
+/// (from the app's name, its pyproject.toml and `--version-file`) and manifest.
+fn windows_resources(s: &BuildSettings, o: &Options) -> Result<Resources, Error> {
+    let mut version = VersionStrings::new(&s.name, &s.executable_name());
+    if let Some(pyproject) = project::find(&s.script.path) {
+        version.from_project(&pyproject)?;
+    }
+    if let Some(file) = &o.version_file {
+        version.from_version_file(file)?;
+    }
+    let manifest = match &o.manifest {
+        Some(xml) if xml.trim_start().starts_with('<') => Manifest::Given(xml.clone()),
+        Some(file) => {
+            Manifest::Given(
+                std::fs::read_to_string(file).map_err(|e| Error::WindowsInput {
+                    flag: "--manifest",
+                    path: PathBuf::from(file),
+                    why: format!("is neither XML nor a file that can be read ({e})"),
+                })?,
+            )
+        }
+        None => Manifest::Generated {
+            name: s.name.clone(),
+            admin: o.uac_admin.unwrap_or(false),
+            ui_access: o.uac_uiaccess.unwrap_or(false),
+        },
+    };
+    Ok(Resources {
+        icon: s.icon.clone(),
+        windowed: s.windowed,
+        version,
+        manifest,
+    })
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! monitor DPI awareness, and the execution level (`--uac-admin`, `--uac-uiaccess`); or the
 //! user's own (`--manifest`, XML or a file of it).
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use editpe::types::{VersionU16, VersionU32};
 use editpe::{Image, ResourceDirectory, VersionInfo, VersionStringTable};
@@ -35,8 +35,8 @@ pub enum Manifest {
 
 /// Everything written into the launcher.
 #[derive(Debug, Clone)]
-pub struct Resources<'a> {
-    pub icon: Option<&'a Path>,
+pub struct Resources {
+    pub icon: Option<PathBuf>,
     pub windowed: bool,
     pub version: VersionStrings,
     pub manifest: Manifest,
@@ -50,7 +50,7 @@ pub fn apply(stub: &[u8], r: &Resources) -> Result<Vec<u8>, Error> {
     };
     let mut image = Image::parse(stub).map_err(|e| fail("the launcher", e.to_string()))?;
     let mut resources: ResourceDirectory = image.resource_directory().cloned().unwrap_or_default();
-    if let Some(icon) = r.icon {
+    if let Some(icon) = &r.icon {
         let what = format!("the icon {}", icon.display());
         let bytes = std::fs::read(icon).map_err(|e| fail(&what, e.to_string()))?;
         let set = if bytes.starts_with(b"\x89PNG") {
@@ -165,12 +165,13 @@ fn manifest_xml(m: &Manifest) -> String {
 mod tests {
     use super::*;
     use crate::bundle::target::Target;
+    use std::path::Path;
 
-    fn resources(icon: Option<&Path>, windowed: bool) -> Resources<'_> {
+    fn resources(icon: Option<&Path>, windowed: bool) -> Resources {
         let mut version = VersionStrings::new("tool", "tool.exe");
         version.set("FileVersion", "1.2.3");
         Resources {
-            icon,
+            icon: icon.map(Path::to_path_buf),
             windowed,
             version,
             manifest: Manifest::Generated {
