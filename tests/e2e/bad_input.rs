@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use crate::harness::*;
+use pybundle_e2e_macros::needs;
 
 /// Run `pybundle build ARGS` in `cwd` with an empty dist folder; check the failure contract and
 /// return stderr.
@@ -270,11 +271,7 @@ fn an_output_folder_inside_an_input() {
     );
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn an_unwritable_output_folder() {
     let dist = tempfile::tempdir().unwrap();
     let mut cmd = Command::new("unshare");
@@ -391,11 +388,7 @@ fn a_runtime_that_is_no_cpython() {
     assert!(err.contains("holds no standard library"), "{err}");
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_stub = "windows-x64"),
-    ignore = "needs the windows-x64 launcher (tools/add-target windows-x64)"
-)]
+#[needs(windows_x64)]
 fn windows_resources_that_cannot_be_read_are_refused_before_the_build() {
     let windows = [
         s("probe.py"),

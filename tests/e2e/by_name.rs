@@ -9,12 +9,9 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::harness::*;
+use pybundle_e2e_macros::needs;
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn parts_found_by_name_and_a_users_hook_are_bundled() {
     let dir = fixture("by_name");
     let hooks = dir.join("hooks");

@@ -10,6 +10,7 @@ use std::process::{Output, Stdio};
 use std::sync::OnceLock;
 
 use crate::harness::*;
+use pybundle_e2e_macros::needs;
 
 fn cached_probe() -> &'static Path {
     static EXE: OnceLock<(PathBuf, tempfile::TempDir)> = OnceLock::new();
@@ -70,11 +71,7 @@ fn cache_entries(cache: &Path) -> Vec<String> {
     names
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn a_cached_onefile_unpacks_once_and_reuses_it() {
     let cache = tempfile::tempdir().unwrap();
     let (first, clean) = run_with_cache(cache.path(), &[]);
@@ -110,11 +107,7 @@ fn a_cached_onefile_unpacks_once_and_reuses_it() {
     assert!(clean);
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn a_strict_umask_does_not_defeat_the_cache() {
     // Under umask 077 files would be created without the modes the manifest records, and
     // the cache would never check out; the launcher sets the recorded modes itself.
@@ -146,11 +139,7 @@ fn a_strict_umask_does_not_defeat_the_cache() {
     );
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn a_damaged_cache_is_repaired() {
     let cache = tempfile::tempdir().unwrap();
     let (first, _) = run_with_cache(cache.path(), &[]);
@@ -183,11 +172,7 @@ fn a_damaged_cache_is_repaired() {
     );
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn concurrent_first_launches_all_succeed() {
     let cache = tempfile::tempdir().unwrap();
     let outputs: Vec<(Output, bool)> = std::thread::scope(|scope| {
@@ -206,11 +191,7 @@ fn concurrent_first_launches_all_succeed() {
     assert_eq!(entries.len(), 1, "leftovers in the cache: {entries:?}");
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn an_unwritable_cache_falls_back_to_a_temporary_unpack() {
     let dir = tempfile::tempdir().unwrap();
     let not_a_folder = dir.path().join("file");
@@ -221,11 +202,7 @@ fn an_unwritable_cache_falls_back_to_a_temporary_unpack() {
     assert!(clean, "the temporary unpack was left behind");
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn a_first_launch_sweeps_half_filled_cache_folders_of_killed_launchers() {
     let cache = tempfile::tempdir().unwrap();
     let base = cache.path().join("pybundle");
@@ -289,11 +266,7 @@ fn added(before: &[String], after: &[String]) -> String {
 /// The cache stays bounded: a launch removes its app's entries beyond the three most recently
 /// used and any entry unused for a month, but never one an app runs from, and nothing not
 /// named like an entry.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn the_cache_drops_old_builds_and_unused_entries_but_never_one_in_use() {
     let (exes, _dir) = versions(5);
     let cache = tempfile::tempdir().unwrap();
@@ -373,11 +346,7 @@ fn the_cache_drops_old_builds_and_unused_entries_but_never_one_in_use() {
 }
 
 /// Two builds of one app launched together, over and over, each run their own files.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn two_versions_launched_together_each_run_their_own() {
     let (exes, _dir) = versions(2);
     let cache = tempfile::tempdir().unwrap();
@@ -400,11 +369,7 @@ fn two_versions_launched_together_each_run_their_own() {
 /// A link planted where the cache entry goes (another user's trick to have the launcher write
 /// or run files of theirs) is never followed: nothing is written where it points, nothing is
 /// run from there, and the app still runs.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn a_link_planted_as_the_cache_entry_is_not_followed() {
     let cache = tempfile::tempdir().unwrap();
     let (first, _) = run_with_cache(cache.path(), &[]);

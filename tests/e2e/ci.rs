@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::harness::*;
+use pybundle_e2e_macros::needs;
 
 fn recipe(name: &str) -> String {
     std::fs::read_to_string(repo().join("examples/ci").join(name)).unwrap()
@@ -51,11 +52,7 @@ fn the_ci_recipes_are_valid_for_their_ci_systems() {
     );
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn the_ci_recipes_build_command_makes_working_executables() {
     let command = build_command(&recipe("github-actions.yml"));
     let project = tempfile::tempdir().unwrap();

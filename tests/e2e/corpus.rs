@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use crate::harness::*;
+use pybundle_e2e_macros::needs;
 
 /// The corpus virtualenv, made once (keyed by the requirements' text) among the test
 /// virtualenvs, which every hermetic run hides.
@@ -90,11 +91,7 @@ fn check(app: &str) {
 macro_rules! corpus {
     ($($app:ident),* $(,)?) => {
         $(
-            #[test]
-            #[cfg_attr(
-                not(pybundle_e2e_root),
-                ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-            )]
+            #[needs(root)]
             fn $app() {
                 check(concat!(stringify!($app), ".py"));
             }

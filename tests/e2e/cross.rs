@@ -10,6 +10,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use crate::harness::*;
+use pybundle_e2e_macros::needs;
 
 /// The Debian arm64 runtime, the loader's sysroot and qemu.
 pub struct Arm64 {
@@ -81,11 +82,7 @@ fn run_arm64(exe: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-#[test]
-#[cfg_attr(
-    not(all(pybundle_e2e_root, pybundle_stub = "linux-aarch64")),
-    ignore = "needs root and the linux-aarch64 launcher (tools/add-target linux-aarch64), and qemu-user"
-)]
+#[needs(root, linux_aarch64)]
 fn hello_for_aarch64_runs_in_both_modes_with_its_arguments_and_exit_status() {
     let script = repo().join("examples/hello/hello.py");
     for mode in ["-F", "-D"] {
@@ -114,11 +111,7 @@ fn hello_for_aarch64_runs_in_both_modes_with_its_arguments_and_exit_status() {
     }
 }
 
-#[test]
-#[cfg_attr(
-    not(all(pybundle_e2e_root, pybundle_stub = "linux-aarch64")),
-    ignore = "needs root and the linux-aarch64 launcher (tools/add-target linux-aarch64), and qemu-user"
-)]
+#[needs(root, linux_aarch64)]
 fn data_files_reach_an_aarch64_bundle() {
     let dist = tempfile::tempdir().unwrap();
     let examples = repo().join("examples/data-files");
@@ -143,11 +136,7 @@ fn data_files_reach_an_aarch64_bundle() {
     );
 }
 
-#[test]
-#[cfg_attr(
-    not(all(pybundle_e2e_root, pybundle_stub = "linux-aarch64")),
-    ignore = "needs root and the linux-aarch64 launcher (tools/add-target linux-aarch64), and qemu-user"
-)]
+#[needs(root, linux_aarch64)]
 fn a_pure_python_dependency_goes_as_installed() {
     let python = venv(&["click==8.1.7"]);
     let dist = tempfile::tempdir().unwrap();
@@ -168,11 +157,7 @@ fn a_pure_python_dependency_goes_as_installed() {
     assert!(root.holds(&root.site_packages().join("click/core.pyc")));
 }
 
-#[test]
-#[cfg_attr(
-    not(all(pybundle_e2e_root, pybundle_stub = "linux-aarch64")),
-    ignore = "needs root and the linux-aarch64 launcher (tools/add-target linux-aarch64), and qemu-user"
-)]
+#[needs(root, linux_aarch64)]
 fn numpy_comes_from_its_aarch64_wheel() {
     let python = venv(&["numpy==2.4.6"]);
     let dist = tempfile::tempdir().unwrap();
@@ -205,11 +190,7 @@ fn numpy_comes_from_its_aarch64_wheel() {
     );
 }
 
-#[test]
-#[cfg_attr(
-    not(all(pybundle_e2e_root, pybundle_stub = "linux-aarch64")),
-    ignore = "needs root and the linux-aarch64 launcher (tools/add-target linux-aarch64), and qemu-user"
-)]
+#[needs(root, linux_aarch64)]
 fn a_distribution_without_a_wheel_for_the_target_is_named() {
     // A virtualenv holding a platform-specific distribution that no index has.
     let dir = tempfile::tempdir().unwrap();
@@ -283,11 +264,7 @@ fn a_distribution_without_a_wheel_for_the_target_is_named() {
 /// one is made from the test interpreter's own installation, laid out the same way, with a
 /// module of its own in its standard library). The bundle's standard library is the archive's:
 /// that module is there, with every Python hidden.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn a_python_build_standalone_archive_is_a_runtime() {
     let out = Command::new(python())
         .args([

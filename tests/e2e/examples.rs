@@ -3,12 +3,9 @@
 use std::path::Path;
 
 use crate::harness::*;
+use pybundle_e2e_macros::needs;
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn hello_runs_in_both_modes_and_leaves_nothing_behind() {
     let script = repo().join("examples/hello/hello.py");
     for mode in ["-F", "-D"] {
@@ -26,11 +23,7 @@ fn hello_runs_in_both_modes_and_leaves_nothing_behind() {
     }
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn data_files_are_found_through_meipass_and_file() {
     check_both_modes(
         &repo().join("examples/data-files/app.py"),
@@ -41,11 +34,7 @@ fn data_files_are_found_through_meipass_and_file() {
     );
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn a_process_pool_runs_in_both_modes() {
     check_both_modes(
         &repo().join("examples/process-pool/squares.py"),

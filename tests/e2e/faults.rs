@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::{Output, Stdio};
 
 use crate::harness::*;
+use pybundle_e2e_macros::needs;
 
 /// Run the onefile probe with `$TMPDIR` on a fresh tmpfs mounted with `options`; returns the
 /// launcher's output and how many entries it left on that tmpfs.
@@ -57,11 +58,7 @@ fn assert_one_helpful_line(out: &std::process::Output, what: &str) {
     assert!(!stdout(out).contains("frozen="), "{what}: the app ran");
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn a_full_disk_while_unpacking() {
     let (out, left) = run_on_tmpfs("size=2m,mode=1777");
     assert_one_helpful_line(&out, "full disk");
@@ -69,11 +66,7 @@ fn a_full_disk_while_unpacking() {
     assert_eq!(left, 0, "a half-unpacked folder was left");
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn a_read_only_tmpdir() {
     let (out, left) = run_on_tmpfs("ro,size=1m");
     assert_one_helpful_line(&out, "read-only");
@@ -81,11 +74,7 @@ fn a_read_only_tmpdir() {
     assert_eq!(left, 0);
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn a_noexec_tmpdir() {
     let (out, left) = run_on_tmpfs("noexec,size=256m,mode=1777");
     assert_one_helpful_line(&out, "noexec");
@@ -137,11 +126,7 @@ fn mounted(out: Output) -> Output {
     out
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn a_full_disk_while_building() {
     for option in ["--distpath", "--workpath"] {
         let full = tempfile::tempdir().unwrap();
@@ -168,11 +153,7 @@ fn a_full_disk_while_building() {
 /// A rebuild that fills the disk while writing (the old output, 4.6 MB, fits; it and the new
 /// one, 6 MB bigger, do not): the build fails with one line, the previous output is the same
 /// bytes as before, and nothing else is left beside it.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: mounts a small tmpfs in a mount namespace"
-)]
+#[needs(root)]
 fn a_rebuild_that_fills_the_disk_leaves_the_previous_output_whole() {
     let full = tempfile::tempdir().unwrap();
     let roomy = tempfile::tempdir().unwrap();
@@ -242,11 +223,7 @@ fn a_rebuild_that_fills_the_disk_leaves_the_previous_output_whole() {
 }
 
 /// A --distpath on a read-only file system is told as such, not as a full disk.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn a_read_only_distpath() {
     let ro = tempfile::tempdir().unwrap();
     let work = tempfile::tempdir().unwrap();

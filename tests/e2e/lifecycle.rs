@@ -10,6 +10,7 @@ use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::harness::*;
+use pybundle_e2e_macros::needs;
 
 fn process_gone(pid: i32, within: Duration) -> bool {
     let deadline = Instant::now() + within;
@@ -40,11 +41,7 @@ fn entries(dir: &Path) -> Vec<String> {
     names
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn a_killed_launcher_takes_its_app_down_and_a_later_launch_sweeps_its_folder() {
     let exe = probe(true);
     let tmp = tempfile::tempdir().unwrap();
@@ -120,11 +117,7 @@ fn inode_flags(dir: &Path) -> Option<libc::c_long> {
 /// The root (`sys._MEIPASS`) is the only thing in a private `_pb<pid>_<hex>` folder under
 /// $TMPDIR, and on ext4 that folder is marked the top of a hierarchy, so each launch's files
 /// land away from the inodes earlier launches freed (the stub's `unix::unpack_dir`).
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn a_onefile_root_sits_alone_in_a_private_folder_that_spreads_its_files() {
     use std::os::unix::fs::PermissionsExt;
     let exe = probe(true);
@@ -180,11 +173,7 @@ fn a_onefile_root_sits_alone_in_a_private_folder_that_spreads_its_files() {
     assert!(is_empty_dir(tmp.path()), "left: {:?}", entries(tmp.path()));
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn thirty_two_simultaneous_launches_all_succeed() {
     let exe = probe(true);
     let tmp = tempfile::tempdir().unwrap();

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::harness::*;
+use pybundle_e2e_macros::needs;
 
 #[test]
 fn the_same_inputs_give_byte_identical_output() {
@@ -187,11 +188,7 @@ fn the_next_build_removes_what_a_killed_build_left() {
     assert!(dist.path().join("app/app").is_file());
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn onedir_output_is_replaced_only_with_y() {
     let dist = tempfile::tempdir().unwrap();
     let script = fixture("probe").join("probe.py");
@@ -558,11 +555,7 @@ fn a_damaged_chunk_cache_costs_time_not_correctness() {
 
 /// docs/cli.md: `[tool.pybundle]` in the project's pyproject.toml, paths from its folder,
 /// whatever folder the build starts in; the command line wins.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn settings_in_pyproject_toml_apply_and_the_command_line_wins() {
     let project = tempfile::tempdir().unwrap();
     for file in ["probe.py", "probe_helper.py", "data.txt"] {

@@ -4,14 +4,11 @@
 use std::path::Path;
 
 use crate::harness::*;
+use pybundle_e2e_macros::needs;
 
 const CLICK: &str = "click==8.1.7";
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn a_click_app_bundles_with_no_hints_and_reads_its_metadata() {
     let python = venv(&[CLICK]);
     let script = repo().join("examples/click-cli/cli.py");
@@ -46,11 +43,7 @@ fn packages_installed_but_not_imported_stay_out() {
     );
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn hidden_imports_are_bundled_and_excluded_modules_are_not() {
     let script = fixture("imports").join("app.py");
     let hints = ["--hidden-import", "only_by_name", "--hidden-import", "csv"];
@@ -82,11 +75,7 @@ fn hidden_imports_are_bundled_and_excluded_modules_are_not() {
     assert_eq!(stdout(&out), "missing csv: ModuleNotFoundError\n");
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn multiprocessing_works_without_freeze_support() {
     let script = fixture("multiproc").join("mp_app.py");
     for mode in ["-F", "-D"] {
@@ -108,11 +97,7 @@ fn multiprocessing_works_without_freeze_support() {
     }
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn running_sys_executable_starts_the_app_again() {
     let script = fixture("multiproc").join("mp_app.py");
     for mode in ["-F", "-D"] {
@@ -136,11 +121,7 @@ fn running_sys_executable_starts_the_app_again() {
 
 /// The helpers multiprocessing starts run from the app's own folder (one unpack for the whole
 /// process tree) and carry the name the user ran, a link's included.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn multiprocessing_helpers_share_the_apps_folder_and_name() {
     let script = fixture("multiproc").join("mp_app.py");
     for mode in ["-F", "-D"] {
@@ -167,11 +148,7 @@ fn multiprocessing_helpers_share_the_apps_folder_and_name() {
     }
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn numpy_and_its_bundled_libraries_run_where_no_python_is() {
     check_both_modes(
         &repo().join("examples/numpy-app/matmul.py"),
@@ -184,11 +161,7 @@ fn numpy_and_its_bundled_libraries_run_where_no_python_is() {
 
 /// numpy beyond its core: random (whose compiled modules import `secrets` from C), star
 /// imports (which import numpy.f2py), numpy.testing (which needs unittest), fft, ma.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn numpy_apis_behave_as_under_python() {
     check_like_python_without_warnings(
         &fixture("popular").join("numpy_all.py"),
@@ -243,11 +216,7 @@ fn answer_library(dir: &std::path::Path) -> std::path::PathBuf {
     lib
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn add_binary_brings_a_ctypes_library_and_its_dependencies() {
     let build_dir = tempfile::tempdir().unwrap();
     let lib = answer_library(build_dir.path());
@@ -323,11 +292,7 @@ fn elf_sections(path: &std::path::Path) -> Option<Vec<String>> {
     )
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn bundled_libraries_lose_debug_information_and_with_strip_their_symbol_tables() {
     let build_dir = tempfile::tempdir().unwrap();
     let lib = answer_library(build_dir.path());
@@ -383,11 +348,7 @@ fn bundled_libraries_lose_debug_information_and_with_strip_their_symbol_tables()
     }
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn a_tkinter_app_opens_a_real_window_and_closes_cleanly() {
     let xvfb = Xvfb::start();
     let script = repo().join("examples/tk-gui/app.py");
@@ -538,11 +499,7 @@ fn two_different_libraries_with_one_name_are_reported() {
     );
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn metadata_entry_points_and_package_data_work_at_run_time() {
     check_both_modes(
         &fixture("metadata").join("app.py"),
@@ -555,11 +512,7 @@ fn metadata_entry_points_and_package_data_work_at_run_time() {
 
 /// `pip install -e`: a src-layout project (a `.pth` folder line) and a flat one (setuptools'
 /// finder module) are bundled from their project folders, which the bundle then never needs.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn editable_installs_are_bundled_from_their_project_folders() {
     let work = tempfile::tempdir().unwrap();
     let project = |dir: &str, name: &str, package_dir: &str| {
@@ -631,11 +584,7 @@ fn bare_venv(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) 
 
 /// Distributions described by an `.egg-info` folder (Debian's dist-packages, `setup.py
 /// install`) have no list of files: their `top_level.txt` packages are bundled.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn egg_info_distributions_are_bundled_by_their_top_level_names() {
     let work = tempfile::tempdir().unwrap();
     let (venv, site) = bare_venv(work.path());
@@ -692,11 +641,7 @@ fn write_distribution(site: &std::path::Path, name: &str, metadata: &str, files:
 /// `front` requires `middle[fast]`; the `fast` extra of `middle` requires `speedup`, which the
 /// app reaches only through an entry point. Its `slow` extra, not asked for, stays out. Whether
 /// `middle` is bundled before or after something asks for its extra makes no difference.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn extras_asked_by_a_requirement_bring_their_own_requirements() {
     let work = tempfile::tempdir().unwrap();
     let (venv, site) = bare_venv(work.path());
@@ -753,11 +698,7 @@ fn extras_asked_by_a_requirement_bring_their_own_requirements() {
 /// Widely used packages bundle with no hints and no warning (no false "found nowhere" for the
 /// imports they guard, no search path left unrewritten in libraries auditwheel bundled), and
 /// the app prints exactly what `python popular.py` prints, with every Python hidden.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn popular_packages_need_no_hints_and_raise_no_false_alarms() {
     let python = venv(POPULAR);
     check_like_python_without_warnings(&fixture("popular").join("popular.py"), &python);
@@ -766,11 +707,7 @@ fn popular_packages_need_no_hints_and_raise_no_false_alarms() {
 /// pandas: its compiled modules import `cmath` from C (see packages/hooks.rs), and its optional
 /// engines (openpyxl, pyarrow, ...), imported inside functions or behind HAS_/_INSTALLED
 /// flags, are a note, not a warning.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn a_pandas_app_needs_no_hints() {
     let python = venv(&["pandas==3.1.1", "numpy==2.4.6"]);
     let notes =
@@ -785,11 +722,7 @@ fn a_pandas_app_needs_no_hints() {
 /// `.py` files a package reads rather than imports go as source: one its code names in a
 /// string (OpenCV's loader runs `config.py`), one whose name cannot be imported
 /// (`config-3.py`), and a template that does not compile.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn py_files_a_package_reads_as_data_are_bundled_as_source() {
     let work = tempfile::tempdir().unwrap();
     let (venv, site) = bare_venv(work.path());
@@ -834,11 +767,7 @@ fn py_files_a_package_reads_as_data_are_bundled_as_source() {
 /// `RPATH $ORIGIN/../../scipy.libs` and loads a libgfortran with no search path, whose
 /// libquadmath is found only through `_fblas`'s. The same shape in small: libouter's RPATH
 /// leads to libmiddle, whose libinner is found only through libouter's RPATH.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn libraries_found_through_a_loaders_rpath_are_collected() {
     let build_dir = tempfile::tempdir().unwrap();
     let dir = build_dir.path();
@@ -901,11 +830,7 @@ fn libraries_found_through_a_loaders_rpath_are_collected() {
 /// A module of a bundled distribution that the package loads by a computed name (a plugin,
 /// setuptools' vendored packages behind `pkg_resources.extern`) is not seen to be reached,
 /// yet its standard-library imports must be there when it runs.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn modules_loaded_by_computed_names_find_their_standard_library() {
     let work = tempfile::tempdir().unwrap();
     let (venv, site) = bare_venv(work.path());
@@ -944,11 +869,7 @@ fn modules_loaded_by_computed_names_find_their_standard_library() {
 /// libraries only they load: tkinter its `_tkinter` and Tcl/Tk, sqlite3 its `_sqlite3`, ssl
 /// its `_ssl` and libssl. What something else still needs stays (`_hashlib` and libcrypto,
 /// for hashlib). `-v` says what went along.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn excluding_a_module_excludes_what_exists_only_for_it() {
     let script = fixture("excludes").join("app.py");
     let dist = tempfile::tempdir().unwrap();

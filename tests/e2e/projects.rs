@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::Output;
 
 use crate::harness::*;
+use pybundle_e2e_macros::needs;
 
 /// `pybundle build ARGS` in the fixture project's folder, output into `dist`.
 fn build_in_project(dist: &Path, args: &[&str]) -> Output {
@@ -20,11 +21,7 @@ fn build_in_project(dist: &Path, args: &[&str]) -> Output {
     cmd.output().unwrap()
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn a_projects_console_scripts_build_with_no_script_named() {
     let dist = tempfile::tempdir().unwrap();
     // Two console scripts: the build asks which.
@@ -84,11 +81,7 @@ fn a_projects_console_scripts_build_with_no_script_named() {
     );
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn an_entry_point_named_on_the_command_line_builds() {
     let dist = tempfile::tempdir().unwrap();
     let out = build_in_project(dist.path(), &["greet.cli:hello", "-D", "-n", "hi"]);
@@ -120,11 +113,7 @@ fn an_entry_point_named_on_the_command_line_builds() {
 /// `pybundle build` in the folder of a project whose one console script is named like its
 /// package (most of PyPI): nothing named, both modes. The bundle's main script must not hide
 /// the package. The README's lead example.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn a_console_script_named_like_its_package_builds_with_nothing_named() {
     let project = fixture("fetchstat");
     for mode in ["-F", "-D"] {

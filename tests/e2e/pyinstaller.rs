@@ -1,4 +1,4 @@
-//! PyInstaller users' habits (docs/pyinstaller.md): the command lines and options they bring
+//! PyInstaller users' habits (docs/migrating-from-pyinstaller.md): the command lines and options they bring
 //! work, and mean what they meant there, or say in one line why they change nothing here.
 
 use std::ffi::OsStr;
@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use crate::harness::*;
+use pybundle_e2e_macros::needs;
 
 fn habits() -> PathBuf {
     fixture("habits")
@@ -44,11 +45,7 @@ fn built(out: &Output) -> String {
 /// A package's data folder named with --add-data too (Jinja2's PackageLoader habit), modules in
 /// src/ found through -p, runtime hooks in order, --optimize and --python-option: all in one
 /// build per mode.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn a_pyinstaller_command_line_builds_and_means_the_same() {
     for mode in ["-F", "-D"] {
         let dist = tempfile::tempdir().unwrap();
@@ -120,11 +117,7 @@ fn different_files_at_one_destination_are_refused_naming_both() {
 
 /// PYTHONPATH is searched as -p is (PyInstaller's analysis honours it); without either, the
 /// module is not found.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn pythonpath_is_searched_for_the_apps_modules() {
     let src = habits().join("src");
     let dist = tempfile::tempdir().unwrap();
@@ -154,11 +147,7 @@ fn pythonpath_is_searched_for_the_apps_modules() {
     );
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn the_contents_directory_can_be_renamed_or_dropped() {
     for (dir, root) in [("files", "app/files"), (".", "app")] {
         let dist = tempfile::tempdir().unwrap();
@@ -202,11 +191,7 @@ fn the_contents_directory_can_be_renamed_or_dropped() {
 
 /// Options for Windows, macOS, UPX and splash screens do not stop a build:
 /// each gets one note saying why it changes nothing here.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn options_of_other_platforms_and_tools_are_accepted_with_a_note_each() {
     let dist = tempfile::tempdir().unwrap();
     let icon = tempfile::NamedTempFile::new().unwrap();
@@ -273,11 +258,7 @@ fn log_levels_quieten_the_build() {
 
 /// --copy-metadata brings a distribution's metadata without its code; the recursive form
 /// brings its requirements' too.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn metadata_can_be_copied_without_code() {
     let python = venv(POPULAR);
     for (option, expected) in [
@@ -332,11 +313,7 @@ fn metadata_can_be_copied_without_code() {
 
 /// -d all: the launcher says what it does and the interpreter reports its imports (-v);
 /// --bootloader-ignore-signals: a SIGTERM sent to the onefile launcher alone reaches nobody.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn debug_output_and_ignored_signals() {
     let dist = tempfile::tempdir().unwrap();
     let (out, exe) = build_in(
@@ -406,11 +383,7 @@ fn debug_output_and_ignored_signals() {
 
 /// --specpath writes the build's settings as a [tool.pybundle] table; put in a pyproject.toml,
 /// it builds the same app with no options.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn specpath_writes_settings_that_build_the_app_again() {
     let project = tempfile::tempdir().unwrap();
     copy_tree(&habits(), project.path());
@@ -470,11 +443,7 @@ fn copy_tree(from: &Path, to: &Path) {
 /// Behaviours PyInstaller's functional tests pin on Linux (pkgutil and importlib.resources over
 /// the app's package, computed imports with --collect-submodules, codecs by name, reload,
 /// processes started by processes and from threads): the bundle prints what python prints.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn what_pyinstallers_functional_tests_check_behaves_as_under_python() {
     let script = fixture("like_python").join("app.py");
     let expected = Command::new(python())
@@ -501,11 +470,7 @@ fn what_pyinstallers_functional_tests_check_behaves_as_under_python() {
 /// A spec file as PyInstaller writes it (pyi-makespec) builds as its options would, and
 /// `import-spec` prints the same settings as a `[tool.pybundle]` table; a hand-edited spec's
 /// computed values are followed where they can be and named where not.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn spec_files_build_and_import_without_running() {
     let pyinstaller = venv(&["pyinstaller==6.22.3"]);
     let dir = tempfile::tempdir().unwrap();

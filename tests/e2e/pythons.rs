@@ -11,6 +11,7 @@ use std::process::{Command, Output, Stdio};
 use crate::cross::aarch64_emulator;
 use crate::harness::*;
 use crate::sid::{sid, Sid};
+use pybundle_e2e_macros::needs;
 
 /// Where one CPython version builds and runs.
 enum Place {
@@ -216,11 +217,7 @@ fn check_frozen_and_isolated(place: &Place, minor: &str) {
 }
 
 /// The CPythons of this machine, 3.9 to 3.13 (pyenv's, or `python3.X` on PATH).
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn cpython_3_9_to_3_13_are_configured_as_python_and_isolated() {
     for minor in ["3.9", "3.10", "3.11", "3.12", "3.13"] {
         let place = Place::Machine(cpython(minor));
@@ -276,31 +273,19 @@ fn check_current(minor: &'static str, numpy: &str) {
     assert!(clean);
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: builds and runs in a chroot, with every Python hidden"
-)]
+#[needs(root)]
 fn cpython_3_14_builds_and_runs_as_python() {
     check_current("3.14", "numpy==2.5.5");
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: builds and runs in a chroot, with every Python hidden"
-)]
+#[needs(root)]
 fn cpython_3_15_builds_and_runs_as_python() {
     check_current("3.15", "numpy==2.5.5");
 }
 
 /// linux-aarch64 on a current Python: sid's arm64 CPython 3.14 (`tools/debian-runtime
 /// --release sid`), built from sid's x86_64 one, run under qemu with sid's C runtime.
-#[test]
-#[cfg_attr(
-    not(all(pybundle_e2e_root, pybundle_stub = "linux-aarch64")),
-    ignore = "needs root and the linux-aarch64 launcher (tools/add-target linux-aarch64), and qemu-user"
-)]
+#[needs(root, linux_aarch64)]
 fn an_aarch64_bundle_of_cpython_3_14_runs_under_qemu() {
     let s = sid();
     let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("debian-arm64");

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::{Output, Stdio};
 
 use crate::harness::*;
+use pybundle_e2e_macros::needs;
 
 pub const PYSIDE6: &[&str] = &["PySide6-Essentials==6.12.0"];
 pub const PYQT6: &[&str] = &["PyQt6==6.11.0", "PyQt6-Qt6==6.11.2", "PyQt6-sip==13.13.0"];
@@ -30,11 +31,7 @@ fn qt_fixture(name: &str) -> std::path::PathBuf {
     fixture("qt").join(name)
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "hides every Python in a mount namespace: needs root"
-)]
+#[needs(root)]
 fn a_widgets_app_runs_and_carries_no_qml_quick_or_developer_tools() {
     let python = venv(PYSIDE6);
     for mode in ["-F", "-D"] {
@@ -81,11 +78,7 @@ fn a_widgets_app_runs_and_carries_no_qml_quick_or_developer_tools() {
     }
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "hides every Python in a mount namespace: needs root"
-)]
+#[needs(root)]
 fn a_qml_app_gets_qt_quick_and_its_qml_modules() {
     let python = venv(PYSIDE6);
     let dist = tempfile::tempdir().unwrap();
@@ -103,11 +96,7 @@ fn a_qml_app_gets_qt_quick_and_its_qml_modules() {
     assert!(qml.is_dir(), "no QtQuick.Controls QML module");
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "hides every Python in a mount namespace: needs root"
-)]
+#[needs(root)]
 fn png_and_svg_icons_load_through_their_plugins() {
     let python = venv(PYSIDE6);
     let dist = tempfile::tempdir().unwrap();
@@ -126,11 +115,7 @@ fn png_and_svg_icons_load_through_their_plugins() {
     );
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "hides every Python in a mount namespace: needs root"
-)]
+#[needs(root)]
 fn a_pyqt6_app_is_bundled_by_the_same_rules() {
     let python = venv(PYQT6);
     let dist = tempfile::tempdir().unwrap();
@@ -161,11 +146,7 @@ fn a_pyqt6_app_is_bundled_by_the_same_rules() {
 /// libraries a wheel does not carry (libxcb-icccm, -keysyms, ...): the bundle takes them from
 /// this machine, so the app opens its window on a real X server (Xvfb) with every Python and
 /// the machine's copies of those libraries hidden, in both modes.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "hides every Python in a mount namespace: needs root"
-)]
+#[needs(root)]
 fn a_widgets_app_draws_through_xcb_on_an_x_server() {
     let python = venv(PYSIDE6);
     let xvfb = Xvfb::start();

@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use crate::harness::*;
+use pybundle_e2e_macros::needs;
 
 /// One project and the task its executable does.
 struct Real {
@@ -196,11 +197,7 @@ fn project_venv(project: &Real, source: &Path) -> PathBuf {
 
 macro_rules! real_project {
     ($test:ident, $project:expr) => {
-        #[test]
-        #[cfg_attr(
-            not(pybundle_e2e_root),
-            ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-        )]
+        #[needs(root)]
         fn $test() {
             check(&$project);
         }
@@ -300,11 +297,7 @@ real_project!(
 
 /// pipx-style: a tool installed from its wheel (black's are compiled by mypyc), built by its
 /// console script's name outside any project.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn an_installed_tool_builds_by_its_console_scripts_name() {
     let python = venv(&["black==25.1.0"]);
     let venv = python.parent().unwrap().parent().unwrap();

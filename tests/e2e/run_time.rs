@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::Stdio;
 
 use crate::harness::*;
+use pybundle_e2e_macros::needs;
 
 fn both(check: impl Fn(&Path, bool)) {
     for onefile in [true, false] {
@@ -14,11 +15,7 @@ fn both(check: impl Fn(&Path, bool)) {
     }
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn the_app_sees_a_frozen_bundle() {
     both(|exe, onefile| {
         let (out, clean) = run_hermetic(exe, &["facts"]);
@@ -65,11 +62,7 @@ fn the_app_sees_a_frozen_bundle() {
 
 /// `ps`, `pgrep` and `killall` see the name the user ran, a link's own name when it was a link
 /// (15 bytes of it, as the kernel keeps), and the command line the user typed.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn the_app_carries_the_name_it_was_run_by() {
     both(|exe, onefile| {
         let dir = tempfile::tempdir().unwrap();
@@ -85,11 +78,7 @@ fn the_app_carries_the_name_it_was_run_by() {
     });
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn argv_arrives_byte_for_byte() {
     let args: [&[u8]; 6] = [
         b"plain",
@@ -118,11 +107,7 @@ fn argv_arrives_byte_for_byte() {
     });
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn exit_status_is_the_apps() {
     both(|exe, onefile| {
         for code in ["0", "3", "255"] {
@@ -147,11 +132,7 @@ fn exit_status_is_the_apps() {
     });
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn an_app_killed_by_a_signal_ends_the_launcher_the_same_way() {
     both(|exe, onefile| {
         for sig in [libc::SIGUSR1, libc::SIGKILL] {
@@ -170,11 +151,7 @@ fn an_app_killed_by_a_signal_ends_the_launcher_the_same_way() {
     });
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn forwarded_signals_reach_the_app_and_the_folder_goes() {
     both(|exe, onefile| {
         // Every signal the launcher forwards (stub/src/unix/signals.rs).
@@ -228,11 +205,7 @@ fn forwarded_signals_reach_the_app_and_the_folder_goes() {
     });
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn host_python_settings_have_no_effect() {
     let planted = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -278,11 +251,7 @@ fn host_python_settings_have_no_effect() {
     });
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn children_of_the_app_get_the_callers_environment() {
     both(|exe, _| {
         let (out, _) = run_hermetic(exe, &["child-env"]);
@@ -329,11 +298,7 @@ fn only_bundled_or_system_libraries_are_loaded() {
     });
 }
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn runtime_tmpdir_is_where_a_onefile_app_unpacks() {
     let dist = tempfile::tempdir().unwrap();
     let unpack = tempfile::tempdir().unwrap();
@@ -357,11 +322,7 @@ fn runtime_tmpdir_is_where_a_onefile_app_unpacks() {
 /// CVE-2025-59042 in PyInstaller: a `sys.path` entry beside the executable let a planted
 /// folder run code. Here, modules, packages and zips planted beside the executable (named like
 /// the app's own modules, the stdlib, or the executable itself) are never imported.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn files_planted_beside_the_executable_are_never_imported() {
     both(|exe, onefile| {
         let beside = tempfile::tempdir().unwrap();
@@ -422,11 +383,7 @@ fn files_planted_beside_the_executable_are_never_imported() {
 
 /// Start-up modules are pruned to their module-level imports; what the app itself uses keeps
 /// the imports its functions make when called.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn standard_library_functions_that_import_when_called_still_work() {
     let script = fixture("lazy").join("lazy.py");
     let expected = std::process::Command::new(python())
@@ -445,11 +402,7 @@ fn standard_library_functions_that_import_when_called_still_work() {
 
 /// A shell starts background jobs with SIGINT ignored, and `python app.py &` keeps ignoring
 /// it; so does a bundled app, in both modes.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn a_signal_ignored_at_launch_stays_ignored_in_the_app() {
     both(|exe, onefile| {
         for ignore in [false, true] {
@@ -474,11 +427,7 @@ fn a_signal_ignored_at_launch_stays_ignored_in_the_app() {
 
 /// `kill -INT -PGID` with no terminal (a supervisor stopping a job): the app gets one
 /// KeyboardInterrupt, not a second one in its cleanup, and ends by SIGINT as under python.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn a_sigint_to_the_whole_process_group_arrives_once() {
     both(|exe, onefile| {
         let (rest, status, err) = sigint_to_the_group(exe, "interrupt");
@@ -548,11 +497,7 @@ fn sigint_to_the_group(exe: &Path, mode: &str) -> (Vec<String>, std::process::Ex
 /// app included (it stays in the launcher's group when there is a terminal), and the launcher
 /// must not pass its own copy on (the `SI_KERNEL` case of stub/src/unix/signals.rs). Run on
 /// a pseudo-terminal of the test's own, as a shell would, with `^C` typed into it.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn ctrl_c_typed_at_a_terminal_arrives_once() {
     both(|exe, onefile| {
         let (said, status) = ctrl_c_at_a_terminal(exe, "count-sigint");
@@ -632,11 +577,7 @@ fn ctrl_c_at_a_terminal(exe: &Path, mode: &str) -> (String, std::process::ExitSt
 }
 
 /// The app works in the folder it was started from, not the bundle's (docs/runtime.md).
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn the_working_folder_is_the_callers() {
     both(|exe, onefile| {
         let caller = tempfile::tempdir().unwrap();

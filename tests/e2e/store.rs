@@ -5,12 +5,9 @@
 use std::path::Path;
 
 use crate::harness::*;
+use pybundle_e2e_macros::needs;
 
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn stored_modules_and_resources_behave_as_files_do() {
     let python = venv(&["tzdata==2026.6"]);
     let script = fixture("store").join("app.py");
@@ -45,11 +42,7 @@ fn stored_modules_and_resources_behave_as_files_do() {
 
 /// A package rule's `on-disk` keeps a package's modules as files (for a package that reads
 /// its own module files), and the app still runs.
-#[test]
-#[cfg_attr(
-    not(pybundle_e2e_root),
-    ignore = "needs root: runs bundles with every Python hidden in a mount namespace"
-)]
+#[needs(root)]
 fn a_rule_keeps_a_packages_modules_on_disk() {
     let python = venv(&["tzdata==2026.6"]);
     let script = fixture("store").join("app.py");

@@ -10,16 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::harness::*;
+use pybundle_e2e_macros::needs;
 
-#[test]
-#[cfg_attr(
-    not(all(
-        pybundle_e2e_root,
-        pybundle_stub = "linux-aarch64",
-        pybundle_stub = "windows-x64"
-    )),
-    ignore = "needs root and every launcher's toolchain (tools/add-target linux-aarch64, windows-x64)"
-)]
+#[needs(root, linux_aarch64, windows_x64)]
 fn the_wheel_installs_without_a_toolchain_and_builds_for_every_target() {
     let wheels = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("wheels");
     let _ = fs::remove_dir_all(&wheels);

@@ -12,6 +12,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use crate::harness::*;
+use pybundle_e2e_macros::needs;
 
 /// The runtime, the wheel cache, and wine with its prefix.
 pub struct Windows {
@@ -196,11 +197,7 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
-#[test]
-#[cfg_attr(
-    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
-    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
-)]
+#[needs(root, windows_x64)]
 fn hello_for_windows_runs_in_both_modes_with_arguments_data_and_exit_status() {
     let src = tempfile::tempdir().unwrap();
     fs::create_dir(src.path().join("assets")).unwrap();
@@ -273,11 +270,7 @@ fn hello_for_windows_runs_in_both_modes_with_arguments_data_and_exit_status() {
     }
 }
 
-#[test]
-#[cfg_attr(
-    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
-    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
-)]
+#[needs(root, windows_x64)]
 fn click_brings_colorama_which_only_windows_needs() {
     let python = venv(&["click==8.1.7"]);
     let src = tempfile::tempdir().unwrap();
@@ -305,11 +298,7 @@ fn click_brings_colorama_which_only_windows_needs() {
     );
 }
 
-#[test]
-#[cfg_attr(
-    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
-    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
-)]
+#[needs(root, windows_x64)]
 fn a_pool_of_two_workers_needs_no_freeze_support() {
     let src = tempfile::tempdir().unwrap();
     let script = write(
@@ -337,11 +326,7 @@ fn a_pool_of_two_workers_needs_no_freeze_support() {
     assert!(is_empty_dir(unpack.path()), "the unpack folder stayed");
 }
 
-#[test]
-#[cfg_attr(
-    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
-    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
-)]
+#[needs(root, windows_x64)]
 fn numpy_comes_from_its_windows_wheel() {
     // numpy 2.x needs ucrtbase's crealf, which wine 8.0 lacks: a wine limit, not the bundle's.
     let python = venv(&["numpy==1.26.4"]);
@@ -380,11 +365,7 @@ fn numpy_comes_from_its_windows_wheel() {
     );
 }
 
-#[test]
-#[cfg_attr(
-    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
-    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
-)]
+#[needs(root, windows_x64)]
 fn a_windowed_build_is_a_gui_program_with_icon_version_and_manifest() {
     let src = tempfile::tempdir().unwrap();
     write(
@@ -442,11 +423,7 @@ fn a_windowed_build_is_a_gui_program_with_icon_version_and_manifest() {
     assert!(is_empty_dir(unpack.path()), "the unpack folder stayed");
 }
 
-#[test]
-#[cfg_attr(
-    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
-    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
-)]
+#[needs(root, windows_x64)]
 fn a_signed_executable_still_runs_and_still_refuses_damage() {
     let src = tempfile::tempdir().unwrap();
     let script = write(src.path(), "signed.py", "print('signed and running')\n");
@@ -554,11 +531,7 @@ fn missing_imports(script: &Path, target_args: &[&OsStr]) -> Vec<(String, String
         .collect()
 }
 
-#[test]
-#[cfg_attr(
-    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
-    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
-)]
+#[needs(root, windows_x64)]
 fn platform_branches_are_judged_for_the_target() {
     let w = windows();
     let src = tempfile::tempdir().unwrap();
@@ -589,11 +562,7 @@ fn platform_branches_are_judged_for_the_target() {
     );
 }
 
-#[test]
-#[cfg_attr(
-    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
-    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
-)]
+#[needs(root, windows_x64)]
 fn a_tkinter_app_needs_a_runtime_with_tcl_tk() {
     let w = windows();
     let src = tempfile::tempdir().unwrap();
@@ -622,11 +591,7 @@ fn a_tkinter_app_needs_a_runtime_with_tcl_tk() {
     assert!(is_empty_dir(dist.path()) || !dist.path().join("gui.exe").exists());
 }
 
-#[test]
-#[cfg_attr(
-    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
-    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
-)]
+#[needs(root, windows_x64)]
 fn a_tkinter_app_with_the_tk_runtime_opens_a_window_in_both_modes() {
     let runtime = tk_runtime().to_string_lossy().into_owned();
     let script = repo().join("examples/tk-gui/app.py");
@@ -685,11 +650,7 @@ fn a_tkinter_app_with_the_tk_runtime_opens_a_window_in_both_modes() {
     }
 }
 
-#[test]
-#[cfg_attr(
-    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
-    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
-)]
+#[needs(root, windows_x64)]
 fn a_cached_onefile_unpacks_once_into_local_app_data() {
     let w = windows();
     let src = tempfile::tempdir().unwrap();
@@ -772,11 +733,7 @@ fn a_cached_onefile_unpacks_once_into_local_app_data() {
     fs::remove_dir_all(&base).unwrap();
 }
 
-#[test]
-#[cfg_attr(
-    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
-    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
-)]
+#[needs(root, windows_x64)]
 fn the_app_dies_with_its_killed_launcher() {
     use std::io::{BufRead, BufReader};
     let src = tempfile::tempdir().unwrap();
@@ -805,11 +762,7 @@ fn the_app_dies_with_its_killed_launcher() {
     assert_eq!(running(), 0, "the app outlived its launcher");
 }
 
-#[test]
-#[cfg_attr(
-    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
-    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
-)]
+#[needs(root, windows_x64)]
 fn ctrl_c_reaches_the_app_as_keyboard_interrupt() {
     use std::io::{BufRead, BufReader, Read};
     let src = tempfile::tempdir().unwrap();
@@ -940,11 +893,7 @@ fn walkdir(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-#[test]
-#[cfg_attr(
-    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
-    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
-)]
+#[needs(root, windows_x64)]
 fn every_dll_a_windows_bundle_links_to_is_where_the_loader_looks() {
     let tk = tk_runtime().to_string_lossy().into_owned();
     let src = tempfile::tempdir().unwrap();
@@ -1022,11 +971,7 @@ fn size_of(path: &Path) -> u64 {
     }
 }
 
-#[test]
-#[cfg_attr(
-    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
-    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
-)]
+#[needs(root, windows_x64)]
 fn qt_widgets_apps_run_under_wine_and_weigh_what_they_do_on_linux() {
     // Qt 6 links to icuuc.dll, which Windows 10 has and wine 8 lacks: the test's own prefix
     // gets it (tools/wine-icu), never the bundle.
@@ -1085,11 +1030,7 @@ fn qt_widgets_apps_run_under_wine_and_weigh_what_they_do_on_linux() {
     }
 }
 
-#[test]
-#[cfg_attr(
-    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
-    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
-)]
+#[needs(root, windows_x64)]
 fn pywin32_comes_for_windows_from_the_projects_dependencies_or_by_name() {
     let w = windows();
     let project = tempfile::tempdir().unwrap();
@@ -1157,11 +1098,7 @@ fn pywin32_comes_for_windows_from_the_projects_dependencies_or_by_name() {
     }
 }
 
-#[test]
-#[cfg_attr(
-    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
-    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
-)]
+#[needs(root, windows_x64)]
 fn cpython_3_12_and_3_13_runtimes_come_the_same_way() {
     let w = windows();
     for (minor, mode) in [("3.12", "-F"), ("3.13", "-D")] {
@@ -1206,11 +1143,7 @@ fn cpython_3_12_and_3_13_runtimes_come_the_same_way() {
     }
 }
 
-#[test]
-#[cfg_attr(
-    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
-    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
-)]
+#[needs(root, windows_x64)]
 fn a_windows_build_is_the_same_bytes_each_time() {
     let w = windows();
     let script = repo().join("examples/click-cli/cli.py");
@@ -1253,11 +1186,7 @@ fn a_windows_build_is_the_same_bytes_each_time() {
     }
 }
 
-#[test]
-#[cfg_attr(
-    not(all(pybundle_e2e_root, pybundle_stub = "windows-x64")),
-    ignore = "needs root, the windows-x64 launcher (tools/add-target windows-x64) and wine64"
-)]
+#[needs(root, windows_x64)]
 fn ssl_ctypes_and_sqlite3_work_in_a_windows_bundle() {
     let src = tempfile::tempdir().unwrap();
     let script = write(
