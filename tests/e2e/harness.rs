@@ -399,6 +399,26 @@ pub fn run_hermetic_settling(
     (out, empty)
 }
 
+/// Run `cmd` (a [`hermetic`] command, or one like it) with `env` added and a private, empty
+/// `TMPDIR`; the output, and whether that `TMPDIR` was left empty. Panics when the command's
+/// namespace setup found a Python still reachable.
+pub fn run_hidden_with(mut cmd: Command, env: &[(&str, &OsStr)]) -> (Output, bool) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    cmd.env("TMPDIR", tmp.path()).stdin(Stdio::null());
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    let out = cmd.output().expect("the command runs");
+    assert_ne!(
+        out.status.code(),
+        Some(99),
+        "the namespace did not hide Python: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let empty = is_empty_dir(tmp.path());
+    (out, empty)
+}
+
 pub fn is_empty_dir(dir: &Path) -> bool {
     fs::read_dir(dir)
         .map(|mut d| d.next().is_none())

@@ -240,20 +240,7 @@ impl Sid {
         args: &[&OsStr],
         env: &[(&str, &OsStr)],
     ) -> (Output, bool) {
-        let tmp = tempfile::tempdir().unwrap();
-        let mut cmd = self.command(exe, args, Pythons::Hidden);
-        cmd.env("TMPDIR", tmp.path()).stdin(Stdio::null());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let out = cmd.output().unwrap();
-        assert_ne!(
-            out.status.code(),
-            Some(99),
-            "the namespace did not hide Python: {}",
-            stderr(&out)
-        );
-        (out, is_empty_dir(tmp.path()))
+        run_hidden_with(self.command(exe, args, Pythons::Hidden), env)
     }
 
     /// Run `program args...` in the root as it is (its Pythons shown): the unbundled app.
