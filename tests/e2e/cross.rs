@@ -61,16 +61,8 @@ pub fn aarch64_emulator(sysroot: PathBuf) -> Emulator {
 /// Build `script` for linux-aarch64 into `dist` with `python`; the executable.
 fn build_arm64(script: &Path, dist: &Path, python: &Path, extra: &[&str]) -> PathBuf {
     let a = arm64();
-    let mut args = vec!["--target", "linux-aarch64", "--runtime"];
-    let runtime = a.runtime.to_string_lossy().into_owned();
-    args.push(&runtime);
-    args.extend_from_slice(extra);
-    let built = Build::new(script, dist)
-        .python(python)
-        .args(&args)
-        .env("PYBUNDLE_CACHE_DIR", &a.cache)
-        .run();
-    built.exe
+    let build = (script, dist, python);
+    build_for("linux-aarch64", &a.runtime, &a.cache, build, extra)
 }
 
 /// Run an aarch64 bundle under qemu with Python, the runtime and the wheel cache hidden.
@@ -99,12 +91,7 @@ fn hello_for_aarch64_runs_in_both_modes_with_its_arguments_and_exit_status() {
             text.contains("argv: ['one', 'two words', '--exit=7']"),
             "{text}"
         );
-        let inspect = Command::new(PYBUNDLE)
-            .arg("inspect")
-            .arg(&exe)
-            .output()
-            .unwrap();
-        let inspect = stdout(&inspect);
+        let inspect = inspect(&exe);
         assert!(inspect.contains("target: linux-aarch64\n"), "{inspect}");
         assert!(inspect.contains("python: CPython 3.11."), "{inspect}");
         assert!(inspect.contains("glibc: 2."), "{inspect}");
@@ -174,12 +161,7 @@ fn numpy_comes_from_its_aarch64_wheel() {
         "{}",
         stderr(&out)
     );
-    let list = Command::new(PYBUNDLE)
-        .arg("inspect")
-        .arg(&exe)
-        .output()
-        .unwrap();
-    let list = stdout(&list);
+    let list = inspect(&exe);
     assert!(
         list.contains("aarch64-linux-gnu.so"),
         "no aarch64 extension modules"

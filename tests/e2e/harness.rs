@@ -141,6 +141,38 @@ pub fn build_telling(
     (built.exe, built.stderr)
 }
 
+/// A bundle for another platform (`target`, with its CPython `runtime`), built with the tests'
+/// defaults and a wheel cache of its own (`cache`); the executable.
+pub fn build_for(
+    target: &str,
+    runtime: &Path,
+    cache: &Path,
+    build: (&Path, &Path, &Path),
+    extra: &[&str],
+) -> PathBuf {
+    let (script, dist, python) = build;
+    let runtime = runtime.to_string_lossy().into_owned();
+    let mut args = vec!["--target", target, "--runtime", &runtime];
+    args.extend_from_slice(extra);
+    Build::new(script, dist)
+        .python(python)
+        .args(&args)
+        .env("PYBUNDLE_CACHE_DIR", cache)
+        .run()
+        .exe
+}
+
+/// What `pybundle inspect` says of `bundle` (it must succeed).
+pub fn inspect(bundle: &Path) -> String {
+    let out = Command::new(PYBUNDLE)
+        .arg("inspect")
+        .arg(bundle)
+        .output()
+        .expect("pybundle runs");
+    assert!(out.status.success(), "pybundle inspect: {}", stderr(&out));
+    stdout(&out)
+}
+
 /// A probe app built once per mode for the whole test run.
 pub struct Kept {
     pub exe: PathBuf,

@@ -77,15 +77,8 @@ pub fn windows() -> &'static Windows {
 /// Build `script` for windows-x64 into `dist` with `python`; the executable.
 fn build_windows(script: &Path, dist: &Path, python: &Path, extra: &[&str]) -> PathBuf {
     let w = windows();
-    let runtime = w.runtime.to_string_lossy().into_owned();
-    let mut args = vec!["--target", "windows-x64", "--runtime", &runtime];
-    args.extend_from_slice(extra);
-    Build::new(script, dist)
-        .python(python)
-        .args(&args)
-        .env("PYBUNDLE_CACHE_DIR", &w.cache)
-        .run()
-        .exe
+    let build = (script, dist, python);
+    build_for("windows-x64", &w.runtime, &w.cache, build, extra)
 }
 
 /// The command that runs a Windows program under wine with Python, the runtime and the wheel
@@ -256,12 +249,7 @@ fn hello_for_windows_runs_in_both_modes_with_arguments_data_and_exit_status() {
         assert_eq!(left, mode == "-D", "{mode}: the leftover folder");
         let count = fs::read_dir(unpack.path()).unwrap().count();
         assert_eq!(count, usize::from(left), "{mode}: the unpack folder stayed");
-        let inspect = Command::new(PYBUNDLE)
-            .arg("inspect")
-            .arg(&exe)
-            .output()
-            .unwrap();
-        let inspect = stdout(&inspect);
+        let inspect = inspect(&exe);
         assert!(inspect.contains("target: windows-x64\n"), "{inspect}");
         assert!(
             inspect.contains("python: CPython 3.11.9, loaded from python311.dll"),
@@ -345,12 +333,7 @@ fn numpy_comes_from_its_windows_wheel() {
         "{}",
         stderr(&out)
     );
-    let list = Command::new(PYBUNDLE)
-        .arg("inspect")
-        .arg(&exe)
-        .output()
-        .unwrap();
-    let list = stdout(&list);
+    let list = inspect(&exe);
     assert!(
         list.contains("_multiarray_umath.cp311-win_amd64.pyd"),
         "{list}"
