@@ -37,138 +37,18 @@ pub struct Analysis {
 
 /// Find the interpreter and follow the app's imports into a module graph.
 pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error> {
-    progress.step("Inspecting the interpreter");
-    let interp = match &s.interpreter {
-        Some(asked) => asked.clone(),
-        None => Interpreter::find(s.python.as_deref())?,
-    };
-    progress.detail(&format!(
-        "interpreter: {} (CPython {})",
-        interp.real_executable.display(),
-        interp.version
-    ));
-    let runtime = match &s.runtime {
-        None => Runtime::of_interpreter(&interp, s.target)?,
-        Some(named) => {
-            progress.step("Opening the runtime");
-            runtime::given::open(named, s.target, &interp)?
-        }
-    };
-    if let Source::Given { prefix, .. } = &runtime.source {
-        progress.detail(&format!(
-            "runtime: {}, at {}",
-            runtime.described(),
-            prefix.display()
-        ));
-    }
-    if let Some(file) = &s.project_file {
-        progress.detail(&format!("settings: [tool.pybundle] of {}", file.display()));
-    }
-    if (s.windowed || s.icon.is_some()) && s.target.os() != Os::Windows {
-        progress.detail("--windowed and --icon change nothing in a Linux executable");
-    }
-    for (companion, module) in s.excludes.implied() {
-        progress.detail(&format!(
-            "--exclude-module {module} leaves out {companion} too (it exists only for {module})"
-        ));
-    }
-    // --collect-*: the named package's whole distribution (and every submodule of a local
-    // package) is wanted; bundling distributions whole already brings data and submodules.
-    // (A companion console script's code is reached through its module.)
-    let hidden: Vec<String> = (s.hidden_imports.iter())
-        .chain(s.collect.iter().map(|c| &c.package))
-        .chain(s.companions.iter().map(|c| &c.module))
-        .cloned()
-        .collect();
+    let (interp, runtime) = open_pythons(s, progress)?;
+    tell_settings(s, progress);
     progress.step("Following imports");
     let env = Environment::of(runtime.target, &runtime.version);
-    let roots: Vec<PathBuf> = (s.script.searched_folder().map(PathBuf::from).into_iter())
-        .chain(s.paths.iter().cloned())
-        .collect();
-    let app_finder = AppFinder::new(roots, runtime.stdlib.clone());
     let probe_cache = s.workpath.bucket(Bucket::Probe);
-    let runner = pyi_hooks::Runner {
-        interp: &interp,
-        target: pyi_hooks::TargetFacts::of(runtime.target),
-        cache_dir: s.workpath.bucket(Bucket::Hooks),
-        installed: installed_versions(&interp.site_packages),
-    };
-    let hook_set = pyi_hooks::HookSet::find(&s.hooks_dirs, &interp.site_packages, &runner);
-    for problem in &hook_set.problems {
-        progress.warn(&format!(
-            "{problem}; without PyInstaller's hooks, packages that load parts of themselves by name may miss some (install pyinstaller-hooks-contrib in the build environment, or name them with --hidden-import)"
-        ));
-    }
-    let mut outcome = pyi_hooks::Outcome::default();
-    let mut walk = |index: &SiteIndex, probe: &dyn Fn(&[Compiled]) -> Option<Loaded>| {
-        let site = SiteFinder::new(index, env.clone(), s.whole_distributions());
-        // The walk again while the hooks of the modules it reaches add imports to follow.
-        for round in 0..=MAX_HOOK_ROUNDS {
-            let mut stdlib = StdlibFinder::for_runtime(&runtime)?;
-            let graph = graph::analyse(
-                &graph::Roots {
-                    script: &s.script.path,
-                    script_name: &s.script.file_name,
-                    hooks: &s.runtime_hooks,
-                    hidden: &hidden,
-                    submodules_of: &s.every_submodule(),
-                    hook_imports: &outcome.hidden_imports(),
-                    not_followed: &outcome.excluded_imports(),
-                },
-                &app_finder,
-                &site,
-                &mut stdlib,
-                &s.excludes,
-                probe,
-            )?;
-            let reached = (graph.reached.keys().chain(&graph.imported))
-                .chain(graph.app.keys())
-                .chain(stdlib.asked_by_app())
-                .map(String::as_str);
-            let is_distributions =
-                |m: &str| graph.reached.contains_key(m) || graph.imported.contains(m);
-            let todo: Vec<pyi_hooks::Hook> = (hook_set.for_modules(reached, &is_distributions))
-                .into_iter()
-                .filter(|h| !outcome.has_run(&h.module))
-                .cloned()
-                .collect();
-            if todo.is_empty() || round == MAX_HOOK_ROUNDS {
-                return Ok::<_, Error>((graph, stdlib));
-            }
-            progress.step("Running PyInstaller's hooks");
-            let started = Instant::now();
-            let jobs: Vec<(String, PathBuf)> = (todo.iter())
-                .map(|h| (h.module.clone(), h.file.clone()))
-                .collect();
-            // The app's own code, which a hook may read (matplotlib's looks for `use()`).
-            let users: Vec<(String, PathBuf)> =
-                std::iter::once(("__main__".to_string(), s.script.path.clone()))
-                    .chain(graph.app.iter().filter_map(|(name, found)| {
-                        found.source().map(|p| (name.clone(), p.to_path_buf()))
-                    }))
-                    .collect();
-            // The target's wheels after everything else on the hooks' sys.path: a hook of a
-            // distribution only the target has (pywin32's) finds its files there.
-            let mut paths = hook_set.python_paths.clone();
-            for dist in &index.dists {
-                if !interp.site_packages.contains(&dist.site) && !paths.contains(&dist.site) {
-                    paths.push(dist.site.clone());
-                }
-            }
-            outcome
-                .ran
-                .extend(todo.into_iter().zip(runner.run(&jobs, &paths, &users)));
-            outcome.seconds += started.elapsed().as_secs_f64();
-            outcome.walks += 1;
-        }
-        unreachable!("the last round returns")
-    };
+    let mut walk = Walk::new(s, &interp, &runtime, env.clone(), progress);
     let probe_host = |compiled: &[Compiled]| {
         progress.step("Asking compiled modules what they import");
         packages::compiled::loaded_by(&interp, compiled, &probe_cache)
     };
     let mut index = SiteIndex::scan(&interp.site_packages);
-    let (mut graph, mut stdlib) = walk(&index, &probe_host)?;
+    let (mut graph, mut stdlib) = walk.run(&index, &probe_host)?;
     let for_target_only = target_packages(s, &env, &runtime.version)?;
     let cross = Target::host() != Some(runtime.target);
     if !cross && !s.target_packages.named.is_empty() {
@@ -218,9 +98,10 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
                 .chain(interp.site_packages.iter().cloned())
                 .collect();
             index = SiteIndex::scan(&sites);
-            (graph, stdlib) = walk(&index, &probe_stand_in)?;
+            (graph, stdlib) = walk.run(&index, &probe_stand_in)?;
         }
     }
+    let outcome = walk.outcome;
     report_compiled_imports(&graph, &interp, progress);
     report_hooks(&outcome, progress);
     let cross = cross.then_some(runtime.target);
@@ -234,6 +115,188 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
         stdlib,
         hooks: outcome,
     })
+}
+
+/// The build interpreter, and the runtime the bundle carries (its own, or `--runtime`'s).
+fn open_pythons(s: &BuildSettings, progress: &Progress) -> Result<(Interpreter, Runtime), Error> {
+    progress.step("Inspecting the interpreter");
+    let interp = match &s.interpreter {
+        Some(asked) => asked.clone(),
+        None => Interpreter::find(s.python.as_deref())?,
+    };
+    progress.detail(&format!(
+        "interpreter: {} (CPython {})",
+        interp.real_executable.display(),
+        interp.version
+    ));
+    let runtime = match &s.runtime {
+        None => Runtime::of_interpreter(&interp, s.target)?,
+        Some(named) => {
+            progress.step("Opening the runtime");
+            runtime::given::open(named, s.target, &interp)?
+        }
+    };
+    if let Source::Given { prefix, .. } = &runtime.source {
+        progress.detail(&format!(
+            "runtime: {}, at {}",
+            runtime.described(),
+            prefix.display()
+        ));
+    }
+    Ok((interp, runtime))
+}
+
+/// `-v` details of what the settings mean for this build.
+fn tell_settings(s: &BuildSettings, progress: &Progress) {
+    if let Some(file) = &s.project_file {
+        progress.detail(&format!("settings: [tool.pybundle] of {}", file.display()));
+    }
+    if (s.windowed || s.icon.is_some()) && s.target.os() != Os::Windows {
+        progress.detail("--windowed and --icon change nothing in a Linux executable");
+    }
+    for (companion, module) in s.excludes.implied() {
+        progress.detail(&format!(
+            "--exclude-module {module} leaves out {companion} too (it exists only for {module})"
+        ));
+    }
+}
+
+/// The module graph's walk from the app, run again while the hooks of the modules it reaches
+/// add imports to follow; what the hooks said accumulates in `outcome`.
+struct Walk<'a> {
+    s: &'a BuildSettings,
+    interp: &'a Interpreter,
+    runtime: &'a Runtime,
+    env: Environment,
+    progress: &'a Progress,
+    /// What the walk starts from besides the script: hidden imports, `--collect-*` packages,
+    /// companion console scripts' modules.
+    hidden: Vec<String>,
+    app_finder: AppFinder,
+    runner: pyi_hooks::Runner<'a>,
+    hook_set: pyi_hooks::HookSet,
+    outcome: pyi_hooks::Outcome,
+}
+
+impl<'a> Walk<'a> {
+    fn new(
+        s: &'a BuildSettings,
+        interp: &'a Interpreter,
+        runtime: &'a Runtime,
+        env: Environment,
+        progress: &'a Progress,
+    ) -> Self {
+        // --collect-*: the named package's whole distribution (and every submodule of a local
+        // package) is wanted; bundling distributions whole already brings data and submodules.
+        // (A companion console script's code is reached through its module.)
+        let hidden: Vec<String> = (s.hidden_imports.iter())
+            .chain(s.collect.iter().map(|c| &c.package))
+            .chain(s.companions.iter().map(|c| &c.module))
+            .cloned()
+            .collect();
+        let roots: Vec<PathBuf> = (s.script.searched_folder().map(PathBuf::from).into_iter())
+            .chain(s.paths.iter().cloned())
+            .collect();
+        let app_finder = AppFinder::new(roots, runtime.stdlib.clone());
+        let runner = pyi_hooks::Runner {
+            interp,
+            target: pyi_hooks::TargetFacts::of(runtime.target),
+            cache_dir: s.workpath.bucket(Bucket::Hooks),
+            installed: installed_versions(&interp.site_packages),
+        };
+        let hook_set = pyi_hooks::HookSet::find(&s.hooks_dirs, &interp.site_packages, &runner);
+        for problem in &hook_set.problems {
+            progress.warn(&format!(
+                "{problem}; without PyInstaller's hooks, packages that load parts of themselves by name may miss some (install pyinstaller-hooks-contrib in the build environment, or name them with --hidden-import)"
+            ));
+        }
+        Walk {
+            s,
+            interp,
+            runtime,
+            env,
+            progress,
+            hidden,
+            app_finder,
+            runner,
+            hook_set,
+            outcome: pyi_hooks::Outcome::default(),
+        }
+    }
+
+    /// The graph over `index`, compiled modules answered by `probe`.
+    fn run(
+        &mut self,
+        index: &SiteIndex,
+        probe: &dyn Fn(&[Compiled]) -> Option<Loaded>,
+    ) -> Result<(ModuleGraph, StdlibFinder), Error> {
+        let s = self.s;
+        let site = SiteFinder::new(index, self.env.clone(), s.whole_distributions());
+        for round in 0..=MAX_HOOK_ROUNDS {
+            let mut stdlib = StdlibFinder::for_runtime(self.runtime)?;
+            let graph = graph::analyse(
+                &graph::Roots {
+                    script: &s.script.path,
+                    script_name: &s.script.file_name,
+                    hooks: &s.runtime_hooks,
+                    hidden: &self.hidden,
+                    submodules_of: &s.every_submodule(),
+                    hook_imports: &self.outcome.hidden_imports(),
+                    not_followed: &self.outcome.excluded_imports(),
+                },
+                &self.app_finder,
+                &site,
+                &mut stdlib,
+                &s.excludes,
+                probe,
+            )?;
+            let reached = (graph.reached.keys().chain(&graph.imported))
+                .chain(graph.app.keys())
+                .chain(stdlib.asked_by_app())
+                .map(String::as_str);
+            let is_distributions =
+                |m: &str| graph.reached.contains_key(m) || graph.imported.contains(m);
+            let todo: Vec<pyi_hooks::Hook> =
+                (self.hook_set.for_modules(reached, &is_distributions))
+                    .into_iter()
+                    .filter(|h| !self.outcome.has_run(&h.module))
+                    .cloned()
+                    .collect();
+            if todo.is_empty() || round == MAX_HOOK_ROUNDS {
+                return Ok((graph, stdlib));
+            }
+            self.run_hooks(todo, &graph, index);
+        }
+        unreachable!("the last round returns")
+    }
+
+    /// Run `todo`, the hooks of modules the last walk reached, with the app's own code to
+    /// read (matplotlib's looks for `use()`).
+    fn run_hooks(&mut self, todo: Vec<pyi_hooks::Hook>, graph: &ModuleGraph, index: &SiteIndex) {
+        self.progress.step("Running PyInstaller's hooks");
+        let started = Instant::now();
+        let jobs: Vec<(String, PathBuf)> = (todo.iter())
+            .map(|h| (h.module.clone(), h.file.clone()))
+            .collect();
+        let users: Vec<(String, PathBuf)> =
+            std::iter::once(("__main__".to_string(), self.s.script.path.clone()))
+                .chain(graph.app.iter().filter_map(|(name, found)| {
+                    found.source().map(|p| (name.clone(), p.to_path_buf()))
+                }))
+                .collect();
+        // The target's wheels after everything else on the hooks' sys.path: a hook of a
+        // distribution only the target has (pywin32's) finds its files there.
+        let mut paths = self.hook_set.python_paths.clone();
+        for dist in &index.dists {
+            if !self.interp.site_packages.contains(&dist.site) && !paths.contains(&dist.site) {
+                paths.push(dist.site.clone());
+            }
+        }
+        let ran = self.runner.run(&jobs, &paths, &users);
+        self.outcome.ran.extend(todo.into_iter().zip(ran));
+        self.outcome.seconds += started.elapsed().as_secs_f64();
+        self.outcome.walks += 1;
+    }
 }
 
 /// What the build fetches for the target whether or not the app's imports reach it yet:
