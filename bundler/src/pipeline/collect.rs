@@ -47,11 +47,64 @@ pub fn collect(
         progress.detail(&format!("app module: {module}"));
     }
     progress.step("Collecting packages");
+    let rules = packages::rules::Rules::load(&s.hooks_dirs)?;
+    let packages = add_distributions(s, a, &rules, compiler, &mut contents, progress)?;
+    add_metadata_and_hook_files(s, a, &mut contents, progress)?;
+    progress.step("Collecting the standard library");
+    let runtime = collect::stdlib::add_runtime(
+        &a.runtime,
+        &a.interp,
+        &a.stdlib,
+        &s.excludes,
+        compiler,
+        &mut contents,
+    )?;
+    let data_files = app::data::add_all(
+        &s.data,
+        &[s.distpath.clone(), s.workpath.root().to_path_buf()],
+        s.target.os(),
+        &mut contents,
+    )?;
+    add_bootstraps(
+        s,
+        a,
+        &Boot {
+            app_hooks: &app.hooks,
+            rules: &rules,
+            tcltk: &runtime.tcltk,
+        },
+        compiler,
+        &mut contents,
+    )?;
+    for merged in contents.merged() {
+        progress.detail(&format!(
+            "{}: {} is the same file as {}; bundled once",
+            merged.dest, merged.second, merged.first
+        ));
+    }
+    Ok(Collected {
+        contents,
+        app,
+        packages,
+        runtime,
+        data_files,
+        rules,
+    })
+}
+
+/// The distributions' modules, data and needed compiled modules, as the package rules say.
+fn add_distributions(
+    s: &BuildSettings,
+    a: &Analysis,
+    rules: &packages::rules::Rules,
+    compiler: &Compiler,
+    contents: &mut Contents,
+    progress: &Progress,
+) -> Result<collect::distributions::Bundled, Error> {
     let site_packages = layout::SITE_PACKAGES;
     let site = SiteFinder::new(&a.index, a.env.clone(), s.whole_distributions());
-    let rules = packages::rules::Rules::load(&s.hooks_dirs)?;
     let choice = collect::distributions::Choice {
-        rules: &rules,
+        rules,
         offer: match s.target.os() {
             Os::Windows => collect::distributions::Offer::LinkedDlls,
             _ => collect::distributions::Offer::VersionedNames,
@@ -63,7 +116,7 @@ pub fn collect(
         site_packages,
         &choice,
         compiler,
-        &mut contents,
+        contents,
     )?;
     for (name, version) in &packages.distributions {
         progress.detail(&format!("distribution: {name} {version}"));
@@ -84,13 +137,23 @@ pub fn collect(
             "rule {rule}: {taken} files taken for the modules the app uses, {left} left out"
         ));
     }
+    Ok(packages)
+}
+
+/// `--copy-metadata`'s metadata, and the files PyInstaller's hooks name.
+fn add_metadata_and_hook_files(
+    s: &BuildSettings,
+    a: &Analysis,
+    contents: &mut Contents,
+    progress: &Progress,
+) -> Result<(), Error> {
     if !s.copy_metadata.is_empty() {
         let copied = collect::metadata::copy(
             &s.copy_metadata,
             &a.index,
             &a.env,
-            site_packages,
-            &mut contents,
+            layout::SITE_PACKAGES,
+            contents,
         )?;
         progress.detail(&format!("metadata of: {}", copied.join(", ")));
     }
@@ -99,7 +162,7 @@ pub fn collect(
         &a.interp.site_packages,
         &a.index,
         Target::host() == Some(s.target),
-        &mut contents,
+        contents,
     )?;
     if hooked.files + hooked.sources > 0 {
         progress.detail(&format!(
@@ -110,21 +173,27 @@ pub fn collect(
     for (dest, hook, why) in &hooked.left {
         progress.detail(&format!("{hook}: {dest} left out: {why}"));
     }
-    progress.step("Collecting the standard library");
-    let runtime = collect::stdlib::add_runtime(
-        &a.runtime,
-        &a.interp,
-        &a.stdlib,
-        &s.excludes,
-        compiler,
-        &mut contents,
-    )?;
-    let data_files = app::data::add_all(
-        &s.data,
-        &[s.distpath.clone(), s.workpath.root().to_path_buf()],
-        s.target.os(),
-        &mut contents,
-    )?;
+    Ok(())
+}
+
+/// What the bootstraps need from the collect stage's other parts.
+struct Boot<'a> {
+    /// `--runtime-hook` files, as the app's collection placed them.
+    app_hooks: &'a [String],
+    rules: &'a packages::rules::Rules,
+    /// Where Tcl's and Tk's script libraries went, when tkinter is carried.
+    tcltk: &'a [String],
+}
+
+/// One bootstrap per executable (the first script's, and each companion's, which also brings
+/// its compiled script), with the distributions' `.pth` files taken into it.
+fn add_bootstraps(
+    s: &BuildSettings,
+    a: &Analysis,
+    boot: &Boot,
+    compiler: &Compiler,
+    contents: &mut Contents,
+) -> Result<(), Error> {
     let pruned = a.stdlib.pruned();
     // The `.pth` files among the distributions go into the bootstrap, which does what `site`
     // would with them once the module store is serving: left at the root, the interpreter's
@@ -142,7 +211,7 @@ pub fn collect(
         }
         contents.remove(&name);
     }
-    let frozen_path: Vec<String> = (rules.frozen_path())
+    let frozen_path: Vec<String> = (boot.rules.frozen_path())
         .filter(|dir| {
             let prefix = format!("{}/", layout::within(layout::SITE_PACKAGES, dir));
             contents.iter().any(|(dest, _)| dest.starts_with(&prefix))
@@ -169,10 +238,10 @@ pub fn collect(
         let boot = bootstrap::compile(
             &bootstrap::Plan {
                 script,
-                hooks: &app.hooks,
+                hooks: boot.app_hooks,
                 pth: &pth,
                 frozen_path: &frozen_path,
-                tcltk: &runtime.tcltk,
+                tcltk: boot.tcltk,
                 // The store always exists: it holds the build's record at least.
                 modules: layout::MODULE_STORE,
                 pruned: &pruned,
@@ -185,18 +254,5 @@ pub fn collect(
             Item::bytes(boot, 0o644, Origin::Runtime("the bootstrap")),
         )?;
     }
-    for merged in contents.merged() {
-        progress.detail(&format!(
-            "{}: {} is the same file as {}; bundled once",
-            merged.dest, merged.second, merged.first
-        ));
-    }
-    Ok(Collected {
-        contents,
-        app,
-        packages,
-        runtime,
-        data_files,
-        rules,
-    })
+    Ok(())
 }
