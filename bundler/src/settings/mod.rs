@@ -228,6 +228,37 @@ impl BuildSettings {
         }
     }
 
+    /// The builds for console scripts `chosen`: with `--all-entry-points` and more than one
+    /// in onedir mode, one folder (named after the project) where the first script's build
+    /// has the others beside it; else one build each.
+    fn for_scripts(
+        chosen: &[EntryPoint],
+        all: bool,
+        project_name: Option<String>,
+        options: Options,
+        applied: Option<PathBuf>,
+    ) -> Result<Vec<Self>, Error> {
+        if !(all && chosen.len() > 1 && !options.onefile.unwrap_or(false)) {
+            return (chosen.iter())
+                .map(|e| Self::for_entry_point(e, options.clone(), applied.clone()))
+                .collect();
+        }
+        let mut build = Self::for_entry_point(&chosen[0], options.clone(), applied)?;
+        for entry in &chosen[1..] {
+            let work = build.workpath.root().join("entry-points");
+            let script = Script::console_script(&entry::write_script(entry, &work)?)?;
+            build.companions.push(Companion {
+                name: entry.name.clone(),
+                module: entry.module.clone(),
+                script,
+            });
+        }
+        let folder = project_name.unwrap_or_else(|| build.name.clone());
+        check_name(&folder)?;
+        build.folder_name = Some(folder);
+        Ok(vec![build])
+    }
+
     /// The builds of a project's console scripts (`project`), or of an installed tool's
     /// (`--entry-point NAME` outside any project): the one named, the only one, or each with
     /// `--all-entry-points`. A project declares them in its files; a `setup.py` project, in
@@ -286,34 +317,10 @@ impl BuildSettings {
             }
             declared.scripts.clone()
         } else if let Some(wanted) = &wanted {
-            match entry::named(&declared, wanted) {
-                Some(entry) => vec![entry],
-                None => {
-                    let elsewhere = (installed.iter())
-                        .flat_map(|i| i.scripts.iter().map(move |e| (i, e)))
-                        .find(|(_, e)| e.name == *wanted);
-                    let Some((dist, entry)) = elsewhere else {
-                        let python = interp.described();
-                        return Err(match project {
-                            Some(_) if !declared.scripts.is_empty() => Error::UnknownEntryPoint {
-                                name: wanted.clone(),
-                                place: declared.source.clone(),
-                                names: (declared.scripts.iter())
-                                    .map(|e| e.name.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", "),
-                                python,
-                            },
-                            _ => Error::NoConsoleScript {
-                                name: wanted.clone(),
-                                python,
-                            },
-                        });
-                    };
-                    from_project = own.is_some_and(|o| o.distribution == dist.distribution);
-                    vec![entry.clone()]
-                }
-            }
+            let (entry, own_script) =
+                wanted_script(wanted, &declared, &installed, own, project, &interp)?;
+            from_project = own_script;
+            vec![entry]
         } else {
             vec![entry::only(&declared)?.ok_or_else(no_scripts)?]
         };
@@ -328,27 +335,7 @@ impl BuildSettings {
             ));
             options.paths.push(src);
         }
-        let mut builds = if all && chosen.len() > 1 && !options.onefile.unwrap_or(false) {
-            // One folder: the first script's build, the others beside it.
-            let mut build = Self::for_entry_point(&chosen[0], options.clone(), applied)?;
-            for entry in &chosen[1..] {
-                let work = build.workpath.root().join("entry-points");
-                let script = Script::console_script(&entry::write_script(entry, &work)?)?;
-                build.companions.push(Companion {
-                    name: entry.name.clone(),
-                    module: entry.module.clone(),
-                    script,
-                });
-            }
-            let folder = name.clone().unwrap_or_else(|| build.name.clone());
-            check_name(&folder)?;
-            build.folder_name = Some(folder);
-            vec![build]
-        } else {
-            (chosen.iter())
-                .map(|e| Self::for_entry_point(e, options.clone(), applied.clone()))
-                .collect::<Result<Vec<_>, _>>()?
-        };
+        let mut builds = Self::for_scripts(&chosen, all, name, options, applied)?;
         for build in &mut builds {
             build.notes.extend(notes.iter().cloned());
             build.interpreter = Some(interp.clone());
@@ -388,20 +375,7 @@ impl BuildSettings {
     ) -> Result<Self, Error> {
         let name = o.name.clone().unwrap_or_else(|| script.stem.clone());
         check_name(&name)?;
-        let mode = if o.onefile.unwrap_or(false) {
-            OutputMode::Onefile(if o.runtime_cache.unwrap_or(false) {
-                Unpack::Cached
-            } else {
-                Unpack::Temporary
-            })
-        } else {
-            let contents_dir = o
-                .contents_directory
-                .clone()
-                .unwrap_or_else(|| layout::ONEDIR_INTERNAL.to_string());
-            check_contents_dir(&contents_dir, &name)?;
-            OutputMode::Onedir { contents_dir }
-        };
+        let mode = output_mode(&o, &name)?;
         if let Some(icon) = &o.icon {
             check_icon(icon)?;
         }
@@ -414,75 +388,17 @@ impl BuildSettings {
         if optimize > 2 {
             return Err(Error::BadOptimize(optimize));
         }
-        let mut data: Vec<DataSpec> = o.add_data.iter().chain(&o.add_binary).cloned().collect();
-        for spec in &mut data {
-            spec.expand()?;
-        }
-        for hook in &o.runtime_hook {
-            if !hook.is_file() {
-                return Err(Error::RuntimeHookMissing(hook.clone()));
-            }
-        }
+        let data = data_files(&o)?;
         let debug = Debug::parse(&o.debug)?;
-        let mut interpreter_options = match optimize {
-            1 => vec!["-O".to_string()],
-            2 => vec!["-OO".to_string()],
-            _ => Vec::new(),
-        };
-        if debug.imports {
-            interpreter_options.push("-v".into());
-        }
         let mut notes = Vec::new();
-        for option in &o.python_option {
-            match python_option(option)? {
-                Some(args) => interpreter_options.extend(args),
-                None => notes.push(format!(
-                    "--python-option {option}: the hash seed cannot be fixed in an isolated interpreter; Python chooses one at each start"
-                )),
-            }
-        }
+        let interpreter_options = interpreter_options(&o, optimize, &debug, &mut notes)?;
         if debug.noarchive {
             notes.push(
                 "--debug noarchive changes nothing: the app's modules are files in the bundle already, and the standard library stays one zip".into(),
             );
         }
-        for name in &o.elsewhere {
-            if target.os() == Os::Windows && WINDOWS_RESOURCES.contains(name) {
-                continue;
-            }
-            notes.push(format!(
-                "--{name} changes nothing here: {}",
-                why_nothing(name, target.os())
-            ));
-        }
+        notes.extend(notes_elsewhere(&o, target.os()));
         let verbosity = verbosity(&o)?;
-        let mut paths = o.paths.clone();
-        // PYTHONPATH, as PyInstaller's analysis honours it (for the search only: the bundle
-        // stays isolated from it at run time).
-        if let Some(value) = std::env::var_os("PYTHONPATH") {
-            paths.extend(std::env::split_paths(&value).filter(|p| !p.as_os_str().is_empty()));
-        }
-        let collect = [
-            (&o.collect_all, CollectKind::All),
-            (&o.collect_data, CollectKind::Data),
-            (&o.collect_binaries, CollectKind::Binaries),
-            (&o.collect_submodules, CollectKind::Submodules),
-        ]
-        .into_iter()
-        .flat_map(|(packages, kind)| {
-            packages.iter().map(move |package| Collect {
-                package: package.clone(),
-                kind,
-            })
-        })
-        .collect();
-        let copy_metadata = (o.copy_metadata.iter().map(|d| (d, false)))
-            .chain(o.recursive_copy_metadata.iter().map(|d| (d, true)))
-            .map(|(distribution, recursive)| CopyMetadata {
-                distribution: distribution.clone(),
-                recursive,
-            })
-            .collect();
         let mut settings = BuildSettings {
             name,
             mode,
@@ -493,15 +409,15 @@ impl BuildSettings {
                 o.workpath.as_deref().unwrap_or(Path::new("build")),
             )?),
             data,
-            paths,
+            paths: search_paths(&o),
             hidden_imports: o.hidden_import.clone(),
             target_packages: TargetPackages {
                 named: o.target_package.clone(),
                 project: o.requires.clone(),
             },
             excludes: Excludes::new(&o.exclude_module),
-            collect,
-            copy_metadata,
+            collect: collects(&o),
+            copy_metadata: copy_metadata(&o),
             runtime_hooks: o.runtime_hook.clone(),
             python: o.python.clone(),
             optimize,
@@ -658,6 +574,152 @@ impl Debug {
         }
         Ok(d)
     }
+}
+
+/// The console script `wanted` (`--entry-point`): the project's own, else one an installed
+/// distribution declares; and whether it is the project's own (whose modules then come from
+/// the project's sources unless it is installed).
+fn wanted_script(
+    wanted: &str,
+    declared: &scripts::Declared,
+    installed: &[scripts::Installed],
+    own: Option<&scripts::Installed>,
+    project: Option<&Project>,
+    interp: &Interpreter,
+) -> Result<(EntryPoint, bool), Error> {
+    if let Some(entry) = entry::named(declared, wanted) {
+        return Ok((entry, true));
+    }
+    let elsewhere = (installed.iter())
+        .flat_map(|i| i.scripts.iter().map(move |e| (i, e)))
+        .find(|(_, e)| e.name == *wanted);
+    let Some((dist, entry)) = elsewhere else {
+        let python = interp.described();
+        return Err(match project {
+            Some(_) if !declared.scripts.is_empty() => Error::UnknownEntryPoint {
+                name: wanted.to_string(),
+                place: declared.source.clone(),
+                names: (declared.scripts.iter())
+                    .map(|e| e.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                python,
+            },
+            _ => Error::NoConsoleScript {
+                name: wanted.to_string(),
+                python,
+            },
+        });
+    };
+    let own_script = own.is_some_and(|o| o.distribution == dist.distribution);
+    Ok((entry.clone(), own_script))
+}
+
+/// `-F` (with `--runtime-cache`) or `-D` (with `--contents-directory`, checked).
+fn output_mode(o: &Options, name: &str) -> Result<OutputMode, Error> {
+    if o.onefile.unwrap_or(false) {
+        return Ok(OutputMode::Onefile(if o.runtime_cache.unwrap_or(false) {
+            Unpack::Cached
+        } else {
+            Unpack::Temporary
+        }));
+    }
+    let contents_dir = o
+        .contents_directory
+        .clone()
+        .unwrap_or_else(|| layout::ONEDIR_INTERNAL.to_string());
+    check_contents_dir(&contents_dir, name)?;
+    Ok(OutputMode::Onedir { contents_dir })
+}
+
+/// The interpreter's options at run time: `-O`/`-OO` from `--optimize`, `-v` from `--debug
+/// imports`, and `--python-option`'s; a note for what cannot be passed on.
+fn interpreter_options(
+    o: &Options,
+    optimize: u8,
+    debug: &Debug,
+    notes: &mut Vec<String>,
+) -> Result<Vec<String>, Error> {
+    let mut options = match optimize {
+        1 => vec!["-O".to_string()],
+        2 => vec!["-OO".to_string()],
+        _ => Vec::new(),
+    };
+    if debug.imports {
+        options.push("-v".into());
+    }
+    for option in &o.python_option {
+        match python_option(option)? {
+            Some(args) => options.extend(args),
+            None => notes.push(format!(
+                "--python-option {option}: the hash seed cannot be fixed in an isolated interpreter; Python chooses one at each start"
+            )),
+        }
+    }
+    Ok(options)
+}
+
+/// One line for each option accepted that changes nothing for a bundle for `os`, and why.
+fn notes_elsewhere(o: &Options, os: Os) -> Vec<String> {
+    (o.elsewhere.iter())
+        .filter(|name| !(os == Os::Windows && WINDOWS_RESOURCES.contains(*name)))
+        .map(|name| format!("--{name} changes nothing here: {}", why_nothing(name, os)))
+        .collect()
+}
+
+/// Where the app's own modules are looked for after the script's folder: `-p`, then
+/// `PYTHONPATH`, as PyInstaller's analysis honours it (for the search only: the bundle stays
+/// isolated from it at run time).
+fn search_paths(o: &Options) -> Vec<PathBuf> {
+    let mut paths = o.paths.clone();
+    if let Some(value) = std::env::var_os("PYTHONPATH") {
+        paths.extend(std::env::split_paths(&value).filter(|p| !p.as_os_str().is_empty()));
+    }
+    paths
+}
+
+/// `--add-data` and `--add-binary`, their sources found; and the `--runtime-hook` files,
+/// checked to exist.
+fn data_files(o: &Options) -> Result<Vec<DataSpec>, Error> {
+    let mut data: Vec<DataSpec> = o.add_data.iter().chain(&o.add_binary).cloned().collect();
+    for spec in &mut data {
+        spec.expand()?;
+    }
+    for hook in &o.runtime_hook {
+        if !hook.is_file() {
+            return Err(Error::RuntimeHookMissing(hook.clone()));
+        }
+    }
+    Ok(data)
+}
+
+/// `--collect-all/-data/-binaries/-submodules`, in that order.
+fn collects(o: &Options) -> Vec<Collect> {
+    [
+        (&o.collect_all, CollectKind::All),
+        (&o.collect_data, CollectKind::Data),
+        (&o.collect_binaries, CollectKind::Binaries),
+        (&o.collect_submodules, CollectKind::Submodules),
+    ]
+    .into_iter()
+    .flat_map(|(packages, kind)| {
+        packages.iter().map(move |package| Collect {
+            package: package.clone(),
+            kind,
+        })
+    })
+    .collect()
+}
+
+/// `--copy-metadata` and `--recursive-copy-metadata`.
+fn copy_metadata(o: &Options) -> Vec<CopyMetadata> {
+    (o.copy_metadata.iter().map(|d| (d, false)))
+        .chain(o.recursive_copy_metadata.iter().map(|d| (d, true)))
+        .map(|(distribution, recursive)| CopyMetadata {
+            distribution: distribution.clone(),
+            recursive,
+        })
+        .collect()
 }
 
 /// `--python-option`: the interpreter arguments it stands for; `None` for a hash seed.
