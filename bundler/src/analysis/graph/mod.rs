@@ -152,39 +152,7 @@ pub fn analyse(
         extras: HashMap::new(),
         app_tops: HashMap::new(),
     };
-    for name in stdlib::ALWAYS {
-        walk.queue.push_back(Visit::Stdlib(stdlib::Visit {
-            name: name.to_string(),
-            by_app: false,
-            used: false,
-        }));
-    }
-    walk.app_source(roots.script, "__main__", false, roots.script_name)?;
-    for hook in roots.hooks {
-        let name = hook
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        walk.app_source(hook, "__main__", false, &name)?;
-    }
-    let mut hidden: Vec<String> = roots.hidden.to_vec();
-    for package in roots.submodules_of {
-        hidden.extend(app.submodules(package));
-    }
-    for name in hidden {
-        walk.queue.push_back(Visit::App {
-            name,
-            site: Site::app("--hidden-import", false),
-        });
-    }
-    // A hook's hidden imports are what its package may import: optional, as many name
-    // drivers and backends that are not installed (SQLAlchemy's hook names MySQLdb).
-    for (name, hook) in roots.hook_imports {
-        walk.queue.push_back(Visit::App {
-            name: name.clone(),
-            site: Site::hook(hook),
-        });
-    }
+    walk.seed(roots)?;
     walk.run()?;
     // Standard-library modules that load a distribution by a name they compute, when it is
     // installed: zoneinfo reads its zones from the tzdata package where the system has none.
@@ -205,54 +173,109 @@ pub fn analyse(
     walk.unreached_imports()?;
     walk.run()?;
     walk.graph.only_unreached = (walk.graph.imported.difference(&before)).cloned().collect();
-    // What the compiled modules the app reaches load from C, until they load nothing new.
-    let mut asked: BTreeSet<String> = BTreeSet::new();
-    let mut from_c: Option<BTreeSet<String>> = Some(BTreeSet::new());
-    for _ in 0..MAX_PROBES {
-        // Each round asks only about the modules not asked before: what they load is learnt
-        // just as well in a fresh process.
-        let (needed, _) = walk.compiled_modules();
-        let new: Vec<Compiled> = (needed.into_iter())
-            .filter(|c| !asked.contains(&c.module))
-            .collect();
-        if new.is_empty() {
-            break;
-        }
-        asked.extend(new.iter().map(|c| c.module.clone()));
-        let Some(loaded) = probe(&new) else {
-            from_c = None;
-            break;
-        };
-        for name in &loaded.stdlib {
-            if walk.stdlib.asked_by_app().contains(name) || excludes.contains(name) {
-                continue;
-            }
-            if let Some(new) = from_c.as_mut() {
-                new.insert(name.clone());
-            }
-            walk.queue.push_back(Visit::Stdlib(stdlib::Visit {
-                name: name.clone(),
-                by_app: true,
-                used: true,
-            }));
-        }
-        for name in loaded.others {
-            // Modules a binding makes up as it loads (shiboken's `__feature__`) are no file.
-            let installed = !site.owners(&name).is_empty();
-            if installed && !walk.graph.imported.contains(&name) && !excludes.contains(&name) {
-                walk.queue.push_back(Visit::Package {
-                    name,
-                    site: Site::loaded_from_c(),
-                });
-            }
-        }
-        walk.run()?;
-    }
+    let from_c = walk.follow_compiled(probe)?;
     let (compiled, unneeded) = walk.compiled_modules();
     walk.graph.from_c = from_c.map(|set| set.into_iter().collect());
     walk.graph.compiled = compiled;
     walk.graph.unneeded = unneeded;
     Ok(walk.graph)
+}
+
+impl Walk<'_> {
+    /// What the walk starts from: the start-up modules, the script, the runtime hooks, the
+    /// hidden imports (with every submodule of `--collect-submodules` packages) and the
+    /// hooks' hidden imports.
+    fn seed(&mut self, roots: &Roots) -> Result<(), Error> {
+        for name in stdlib::ALWAYS {
+            self.queue.push_back(Visit::Stdlib(stdlib::Visit {
+                name: name.to_string(),
+                by_app: false,
+                used: false,
+            }));
+        }
+        self.app_source(roots.script, "__main__", false, roots.script_name)?;
+        for hook in roots.hooks {
+            let name = hook
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            self.app_source(hook, "__main__", false, &name)?;
+        }
+        let mut hidden: Vec<String> = roots.hidden.to_vec();
+        for package in roots.submodules_of {
+            hidden.extend(self.app.submodules(package));
+        }
+        for name in hidden {
+            self.queue.push_back(Visit::App {
+                name,
+                site: Site::app("--hidden-import", false),
+            });
+        }
+        // A hook's hidden imports are what its package may import: optional, as many name
+        // drivers and backends that are not installed (SQLAlchemy's hook names MySQLdb).
+        for (name, hook) in roots.hook_imports {
+            self.queue.push_back(Visit::App {
+                name: name.clone(),
+                site: Site::hook(hook),
+            });
+        }
+        Ok(())
+    }
+
+    /// What the compiled modules the app reaches load from C, followed until they load nothing
+    /// new; the standard-library modules learnt so (`None` when the probe could not run).
+    fn follow_compiled(
+        &mut self,
+        probe: &dyn Fn(&[Compiled]) -> Option<Loaded>,
+    ) -> Result<Option<BTreeSet<String>>, Error> {
+        let mut asked: BTreeSet<String> = BTreeSet::new();
+        let mut from_c: Option<BTreeSet<String>> = Some(BTreeSet::new());
+        for _ in 0..MAX_PROBES {
+            // Each round asks only about the modules not asked before: what they load is
+            // learnt just as well in a fresh process.
+            let (needed, _) = self.compiled_modules();
+            let new: Vec<Compiled> = (needed.into_iter())
+                .filter(|c| !asked.contains(&c.module))
+                .collect();
+            if new.is_empty() {
+                break;
+            }
+            asked.extend(new.iter().map(|c| c.module.clone()));
+            let Some(loaded) = probe(&new) else {
+                from_c = None;
+                break;
+            };
+            for name in &loaded.stdlib {
+                if self.stdlib.asked_by_app().contains(name) || self.excludes.contains(name) {
+                    continue;
+                }
+                if let Some(new) = from_c.as_mut() {
+                    new.insert(name.clone());
+                }
+                self.queue.push_back(Visit::Stdlib(stdlib::Visit {
+                    name: name.clone(),
+                    by_app: true,
+                    used: true,
+                }));
+            }
+            for name in loaded.others {
+                // Modules a binding makes up as it loads (shiboken's `__feature__`) are no
+                // file.
+                let installed = !self.site.owners(&name).is_empty();
+                if installed
+                    && !self.graph.imported.contains(&name)
+                    && !self.excludes.contains(&name)
+                {
+                    self.queue.push_back(Visit::Package {
+                        name,
+                        site: Site::loaded_from_c(),
+                    });
+                }
+            }
+            self.run()?;
+        }
+        Ok(from_c)
+    }
 }
 
 /// (standard-library module, the distribution it loads by a computed name when installed).
