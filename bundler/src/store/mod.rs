@@ -82,9 +82,60 @@ pub struct Packed {
 
 /// Move the modules `plan` allows out of `contents` into the store at `dest`.
 pub fn pack(contents: &mut Contents, dest: &str, plan: &Plan) -> Result<Packed, Error> {
-    let pth_imports = pth_imports(contents, plan.entries)?;
     let mut packed = Packed::default();
-    let mut chosen: Vec<(Kind, String, &str, String)> = Vec::new();
+    let chosen = choose(contents, plan, &mut packed)?;
+    if chosen.is_empty() && plan.record.is_none() {
+        return Ok(packed);
+    }
+    let mut store = Writer::new(plan.compression);
+    if let Some(record) = &plan.record {
+        store.add('x', "", RECORD, record)?;
+    }
+    for (kind, path, entry, rel) in &chosen {
+        let Some(item) = contents.get(path) else {
+            continue;
+        };
+        let bytes = item.read()?;
+        let (letter, code) = match kind {
+            Kind::Resource => {
+                packed.resources += 1;
+                ('r', &bytes[..])
+            }
+            Kind::Module => {
+                packed.modules += 1;
+                let code = (bytes.get(PYC_HEADER_LEN..))
+                    .ok_or_else(|| Error::Internal(format!("{path} is not a compiled module")))?;
+                ('m', code)
+            }
+        };
+        store.add(letter, entry, rel, code)?;
+    }
+    let store = store.finish()?;
+    packed.bytes = store.len() as u64;
+    for (_, path, _, _) in &chosen {
+        contents.remove(path);
+    }
+    contents.add(
+        dest.to_string(),
+        Item::bytes(store, 0o644, Origin::Runtime("the module store")),
+    )?;
+    Ok(packed)
+}
+
+/// One file the store takes: what it is, its path in the bundle, and its entry folder and
+/// path relative to it.
+type Chosen<'a> = (Kind, String, &'a str, String);
+
+/// The app's and distributions' compiled modules the store takes (not those a `.pth` file
+/// imports, read by path, or kept on disk by a rule, which `packed` lists), and the
+/// resources of the packages it stores.
+fn choose<'a>(
+    contents: &Contents,
+    plan: &Plan<'a>,
+    packed: &mut Packed,
+) -> Result<Vec<Chosen<'a>>, Error> {
+    let pth_imports = pth_imports(contents, plan.entries)?;
+    let mut chosen: Vec<Chosen> = Vec::new();
     for (path, item) in contents.iter() {
         if let Some((entry, rel)) = resource(path, item, plan) {
             chosen.push((Kind::Resource, path.clone(), entry, rel.to_string()));
@@ -127,74 +178,59 @@ pub fn pack(contents: &mut Contents, dest: &str, plan: &Plan) -> Result<Packed, 
         let folder = rel.rsplit_once('/').map_or("", |(folder, _)| folder);
         *kind == Kind::Module || stored_packages.contains(&(entry.to_string(), folder.to_string()))
     });
-    if chosen.is_empty() && plan.record.is_none() {
-        return Ok(packed);
+    Ok(chosen)
+}
+
+/// The store's bytes as they are written: the index (one line per entry) and the data.
+struct Writer {
+    compression: Compression,
+    index: String,
+    data: Vec<u8>,
+}
+
+impl Writer {
+    fn new(compression: Compression) -> Writer {
+        Writer {
+            compression,
+            index: String::new(),
+            data: Vec::new(),
+        }
     }
-    let mut index = String::new();
-    let mut data = Vec::new();
-    let mut add = |letter: char, entry: &str, rel: &str, bytes: &[u8]| -> Result<(), Error> {
-        let offset = data.len();
-        match plan.compression {
-            Compression::Stored => data.extend_from_slice(bytes),
+
+    /// Add `bytes` as an entry of kind `letter` (`m` module, `r` resource, `x` the record).
+    fn add(&mut self, letter: char, entry: &str, rel: &str, bytes: &[u8]) -> Result<(), Error> {
+        let offset = self.data.len();
+        match self.compression {
+            Compression::Stored => self.data.extend_from_slice(bytes),
             Compression::Zlib => {
                 let mut encoder =
-                    flate2::write::ZlibEncoder::new(&mut data, flate2::Compression::default());
+                    flate2::write::ZlibEncoder::new(&mut self.data, flate2::Compression::default());
                 encoder
                     .write_all(bytes)
                     .and_then(|()| encoder.finish().map(|_| ()))
                     .map_err(|e| Error::Internal(format!("compressing {rel}: {e}")))?;
             }
         }
-        index.push_str(&format!(
+        self.index.push_str(&format!(
             "{letter}\t{entry}\t{rel}\t{offset}\t{}\n",
-            data.len() - offset
+            self.data.len() - offset
         ));
         Ok(())
-    };
-    if let Some(record) = &plan.record {
-        add('x', "", RECORD, record)?;
     }
-    for (kind, path, entry, rel) in &chosen {
-        let Some(item) = contents.get(path) else {
-            continue;
-        };
-        let bytes = item.read()?;
-        let code = match kind {
-            Kind::Resource => &bytes[..],
-            Kind::Module => bytes
-                .get(PYC_HEADER_LEN..)
-                .ok_or_else(|| Error::Internal(format!("{path} is not a compiled module")))?,
-        };
-        let letter = match kind {
-            Kind::Module => {
-                packed.modules += 1;
-                'm'
-            }
-            Kind::Resource => {
-                packed.resources += 1;
-                'r'
-            }
-        };
-        add(letter, entry, rel, code)?;
+
+    /// The header, then the index, then the data.
+    fn finish(self) -> Result<Vec<u8>, Error> {
+        let index_len = u32::try_from(self.index.len())
+            .map_err(|_| Error::Internal("the module store's index exceeds 4 GiB".into()))?;
+        let mut store = Vec::with_capacity(HEADER_LEN + self.index.len() + self.data.len());
+        store.extend_from_slice(MAGIC);
+        store.extend_from_slice(&index_len.to_le_bytes());
+        store.push(u8::from(self.compression == Compression::Zlib));
+        store.extend_from_slice(&[0; 3]);
+        store.extend_from_slice(self.index.as_bytes());
+        store.extend_from_slice(&self.data);
+        Ok(store)
     }
-    let index_len = u32::try_from(index.len())
-        .map_err(|_| Error::Internal("the module store's index exceeds 4 GiB".into()))?;
-    let mut store = Vec::with_capacity(HEADER_LEN + index.len() + data.len());
-    store.extend_from_slice(MAGIC);
-    store.extend_from_slice(&index_len.to_le_bytes());
-    store.push(u8::from(plan.compression == Compression::Zlib));
-    store.extend_from_slice(&[0; 3]);
-    store.extend_from_slice(index.as_bytes());
-    store.extend_from_slice(&data);
-    packed.bytes = store.len() as u64;
-    for (_, path, _, _) in &chosen {
-        contents.remove(path);
-    }
-    contents.add(
-        dest.to_string(),
-        Item::bytes(store, 0o644, Origin::Runtime("the module store")),
-    )?;
-    Ok(packed)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
