@@ -35,7 +35,6 @@
 //! ```
 
 use crate::bundle::target::Os;
-use crate::python::runtime::Runtime;
 
 /// The folder beside a onedir executable that holds its root, unless `--contents-directory`
 /// names another.
@@ -57,31 +56,42 @@ pub fn companion_bootstrap(name: &str) -> String {
 /// The app's and its distributions' compiled modules, in one file (`module_store`).
 pub const MODULE_STORE: &str = "_pybundle_modules.dat";
 
+/// What of the runtime a bundle carries decides where its parts go in the root: the system it
+/// is for, its `3.X`, and its library's file name. Made by `Runtime::layout`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RootLayout {
+    pub os: Os,
+    /// `3.11`.
+    pub version_short: String,
+    /// CPython's shared library's file name (`libpython3.11.so.1.0`, `python311.dll`).
+    pub library_name: String,
+}
+
 /// Where the bundle's shared libraries go: `lib`, or the root itself on Windows.
-pub fn library_dir(interp: &Runtime) -> &'static str {
-    match interp.target.os() {
+pub fn library_dir(root: &RootLayout) -> &'static str {
+    match root.os {
         Os::Windows => "",
         _ => LIB_DIR,
     }
 }
 
 /// `name` in the shared-library folder.
-pub fn library(interp: &Runtime, name: &str) -> String {
-    match library_dir(interp) {
+pub fn library(root: &RootLayout, name: &str) -> String {
+    match library_dir(root) {
         "" => name.to_string(),
         dir => format!("{dir}/{name}"),
     }
 }
 
 /// Where CPython's shared library goes: under its own name (its soname).
-pub fn python_library(interp: &Runtime) -> String {
-    library(interp, &interp.library_name)
+pub fn python_library(root: &RootLayout) -> String {
+    library(root, &root.library_name)
 }
 
-pub fn stdlib(interp: &Runtime) -> String {
-    match interp.target.os() {
+pub fn stdlib(root: &RootLayout) -> String {
+    match root.os {
         Os::Windows => "Lib".to_string(),
-        _ => format!("{LIB_DIR}/python{}", interp.version_short),
+        _ => format!("{LIB_DIR}/python{}", root.version_short),
     }
 }
 
@@ -100,17 +110,17 @@ pub fn within(dir: &str, rel: &str) -> String {
 }
 
 /// The compiled standard library, where CPython looks for it by default (`pythonXY.zip`).
-pub fn stdlib_zip(interp: &Runtime) -> String {
+pub fn stdlib_zip(root: &RootLayout) -> String {
     library(
-        interp,
-        &format!("python{}.zip", interp.version_short.replace('.', "")),
+        root,
+        &format!("python{}.zip", root.version_short.replace('.', "")),
     )
 }
 
-pub fn dynload(interp: &Runtime) -> String {
-    match interp.target.os() {
+pub fn dynload(root: &RootLayout) -> String {
+    match root.os {
         Os::Windows => "DLLs".to_string(),
-        _ => format!("{}/lib-dynload", stdlib(interp)),
+        _ => format!("{}/lib-dynload", stdlib(root)),
     }
 }
 

@@ -32,21 +32,22 @@ pub struct Added {
 /// (compiled, in one zip), the lib-dynload modules something imports, and Tcl/Tk when the app
 /// reaches tkinter; nothing `--exclude-module` names.
 pub fn add_runtime(
-    interp: &Runtime,
+    runtime: &Runtime,
     host: &Interpreter,
     stdlib: &StdlibFinder,
     excluded: &Excludes,
     compiler: &Compiler,
     contents: &mut Contents,
 ) -> Result<Added, Error> {
+    let root = runtime.layout();
     let with_tk = (stdlib.asked_by_app().iter())
         .any(|m| m == "_tkinter" || is_within(m, "tkinter"))
         && !excluded.contains("tkinter");
     let mut report = Added::default();
     contents.add(
-        layout::python_library(interp),
+        layout::python_library(&root),
         Item::file(
-            interp.library.clone(),
+            runtime.library.clone(),
             0o755,
             Origin::Runtime("CPython's library"),
         ),
@@ -57,12 +58,12 @@ pub fn add_runtime(
             ModuleName::from_path_by_name(rel).is_none_or(|m| !excluded.contains(m.as_str()))
         })
         .collect();
-    let modules = match &interp.stdlib_zip {
+    let modules = match &runtime.stdlib_zip {
         Some(zip) => {
             let (mut compiled, missing) = compiled_from_zip(zip, &sources)?;
             // Beside the zip, as source: what a Windows runtime adds to the embeddable one
             // (tkinter, from python.org's Tcl/Tk build).
-            if let Source::Given { prefix, .. } = &interp.source {
+            if let Source::Given { prefix, .. } = &runtime.source {
                 let extra: Vec<String> = (missing.into_iter())
                     .filter(|rel| prefix.join(rel).is_file())
                     .collect();
@@ -71,27 +72,27 @@ pub fn add_runtime(
             }
             compiled
         }
-        None => compile_from(&interp.stdlib, &sources, compiler)?,
+        None => compile_from(&runtime.stdlib, &sources, compiler)?,
     };
     report.modules = modules.len();
     let zip = pyzip::build(modules.iter().map(|(n, b)| (n.as_str(), b.as_slice())))?;
     contents.add(
-        layout::stdlib_zip(interp),
+        layout::stdlib_zip(&root),
         Item::bytes(zip, 0o644, Origin::Runtime("the standard library")),
     )?;
 
-    let dynload_dest = layout::dynload(interp);
-    let entries = read_dir_sorted(&interp.dynload)?;
+    let dynload_dest = layout::dynload(&root);
+    let entries = read_dir_sorted(&runtime.dynload)?;
     for name in entries {
         let top = name.split('.').next().unwrap_or(&name);
-        if stdlib::keep_extension(&name, interp.target, with_tk)
+        if stdlib::keep_extension(&name, runtime.target, with_tk)
             && stdlib.imported_tops().contains(top)
             && !excluded.contains(top)
         {
             contents.add(
                 format!("{dynload_dest}/{name}"),
                 Item::file(
-                    interp.dynload.join(&name),
+                    runtime.dynload.join(&name),
                     0o755,
                     Origin::Runtime("lib-dynload"),
                 ),
@@ -100,13 +101,13 @@ pub fn add_runtime(
         }
     }
     if with_tk {
-        let extension = format!("_tkinter{}", stdlib::extension_suffix(interp.target));
-        if interp.target.os() == Os::Windows && !interp.dynload.join(&extension).is_file() {
+        let extension = format!("_tkinter{}", stdlib::extension_suffix(runtime.target));
+        if runtime.target.os() == Os::Windows && !runtime.dynload.join(&extension).is_file() {
             return Err(Error::NoTkinter {
-                runtime: interp.described(),
+                runtime: runtime.described(),
             });
         }
-        report.tcltk = tcltk::add_libraries(interp, host, contents)?;
+        report.tcltk = tcltk::add_libraries(runtime, host, contents)?;
     }
     Ok(report)
 }

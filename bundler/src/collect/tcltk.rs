@@ -34,7 +34,7 @@ pub fn add_libraries(
             .and_then(|n| n.to_str())
             .ok_or_else(|| Error::BadPath(dir.clone()))?
             .to_string();
-        let dest = layout::library(runtime, &name);
+        let dest = layout::library(&runtime.layout(), &name);
         contents.add_tree(&dir, &dest, &Origin::Runtime("Tcl/Tk"), None)?;
         let prefix = format!("{dest}/");
         let tooling: Vec<String> = (contents.iter())

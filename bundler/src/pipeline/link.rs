@@ -34,7 +34,7 @@ pub fn link(
                     .map(|d| d.trim_start_matches('/'))
                     .is_some_and(|d| rules.is_dll_dir(d))
             };
-            let dynload = layout::dynload(runtime);
+            let dynload = layout::dynload(&runtime.layout());
             let search = pe::closure::SearchPath {
                 is_dll_dir: &is_dll_dir,
                 dynload: &dynload,

@@ -54,9 +54,9 @@ pub fn write(
         companions,
         stub: &launcher,
         launch: Launch {
-            python: layout::python_library(runtime),
+            python: layout::python_library(&runtime.layout()),
             bootstrap: layout::BOOTSTRAP.to_string(),
-            library_dir: layout::library_dir(runtime).to_string(),
+            library_dir: layout::library_dir(&runtime.layout()).to_string(),
             options: s.interpreter_options.clone(),
             signals: s.signals,
             trace: s.trace,

@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use crate::bundle::layout::RootLayout;
 use crate::bundle::target::Target;
 use crate::error::Error;
 use crate::python::interpreter::Interpreter;
@@ -57,6 +58,15 @@ pub struct Runtime {
 }
 
 impl Runtime {
+    /// Where this runtime's parts go in a bundle's root.
+    pub fn layout(&self) -> RootLayout {
+        RootLayout {
+            os: self.target.os(),
+            version_short: self.version_short.clone(),
+            library_name: self.library_name.clone(),
+        }
+    }
+
     /// The build interpreter's own runtime, for a bundle that runs on this machine's platform.
     pub fn of_interpreter(interp: &Interpreter, target: Target) -> Result<Runtime, Error> {
         let (library, library_name) =

@@ -19,14 +19,14 @@ use crate::error::Error;
 
 /// Top-level module names the runtime provides: built-in, standard library (of every platform,
 /// so `import msvcrt` is never taken for a missing package), lib-dynload.
-pub fn provided_names(interp: &Runtime) -> Result<BTreeSet<String>, Error> {
-    let mut names: BTreeSet<String> = interp.builtins.iter().cloned().collect();
+pub fn provided_names(runtime: &Runtime) -> Result<BTreeSet<String>, Error> {
+    let mut names: BTreeSet<String> = runtime.builtins.iter().cloned().collect();
     names.insert("__main__".to_string());
-    names.extend(interp.stdlib_names.iter().cloned());
-    let extension = stdlib::extension_suffix(interp.target);
+    names.extend(runtime.stdlib_names.iter().cloned());
+    let extension = stdlib::extension_suffix(runtime.target);
     let extensions =
-        (read_dir_sorted(&interp.dynload)?.into_iter()).filter(|n| n.ends_with(extension));
-    for name in read_dir_sorted(&interp.stdlib)?
+        (read_dir_sorted(&runtime.dynload)?.into_iter()).filter(|n| n.ends_with(extension));
+    for name in read_dir_sorted(&runtime.stdlib)?
         .into_iter()
         .chain(extensions)
     {
