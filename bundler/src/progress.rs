@@ -9,13 +9,23 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::settings::Verbosity;
-
 pub struct Progress {
     bar: Option<ProgressBar>,
     level: Verbosity,
     /// Every warning and note given, shown or not, for the `--json` summary.
     told: Mutex<Told>,
+}
+
+/// How much the build says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// Errors only (`-q`, `--log-level ERROR`).
+    Quiet,
+    /// Warnings and errors (`--log-level WARN`).
+    Warnings,
+    Normal,
+    /// What was collected and from where (`-v`, `--log-level DEBUG`).
+    Verbose,
 }
 
 /// What a build said.

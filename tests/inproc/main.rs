@@ -10,8 +10,9 @@ use clap::Parser;
 use pybundle::cli::{with_default_command, Cli, Command};
 use pybundle::pipeline::{self, Analysis, Collected};
 use pybundle::progress::Progress;
+use pybundle::progress::Verbosity;
 use pybundle::python::compile::Compiler;
-use pybundle::settings::{BuildSettings, Verbosity};
+use pybundle::settings::BuildSettings;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

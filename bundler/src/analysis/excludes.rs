@@ -4,8 +4,6 @@
 //! companion needed by something still bundled stays: `_hashlib` serves `hashlib`, not `ssl`,
 //! so excluding `ssl` keeps it (and libcrypto) when `hashlib` is reached.
 
-use crate::analysis;
-
 /// Extension modules of the standard library that exist for one Python module each.
 const COMPANIONS: &[(&str, &[&str])] = &[
     ("tkinter", &["_tkinter"]),
@@ -54,8 +52,8 @@ impl Excludes {
 
     /// Is `module` excluded: one of the names, inside one, or a companion of one?
     pub fn contains(&self, module: &str) -> bool {
-        (self.named.iter()).any(|e| analysis::is_within(module, e))
-            || (self.implied.iter()).any(|(c, _)| analysis::is_within(module, c))
+        (self.named.iter()).any(|e| crate::bundle::module_name::is_within(module, e))
+            || (self.implied.iter()).any(|(c, _)| crate::bundle::module_name::is_within(module, c))
     }
 
     /// Companions left out with them, and why: `(companion, excluded module)`.

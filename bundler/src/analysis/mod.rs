@@ -5,9 +5,6 @@ pub mod branches;
 pub mod excludes;
 pub mod graph;
 pub mod imports;
-pub mod name;
-
-pub use name::is_within;
 
 /// Where a module is imported: the first file that imports it, and whether every import of it
 /// seen so far was optional (guarded by `try`).
@@ -110,16 +107,5 @@ impl Site {
             by_name: self.by_name,
             hint: self.hint,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_module_is_within_itself_and_its_packages_only() {
-        assert!(super::is_within("numpy", "numpy"));
-        assert!(super::is_within("numpy.f2py.x", "numpy.f2py"));
-        assert!(!super::is_within("numpyx", "numpy"));
-        assert!(!super::is_within("numpy", "numpy.f2py"));
     }
 }

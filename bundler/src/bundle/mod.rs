@@ -4,6 +4,7 @@
 
 pub mod contents;
 pub mod layout;
+pub mod module_name;
 pub mod origin;
 pub mod target;
 pub mod workpath;

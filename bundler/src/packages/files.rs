@@ -1,7 +1,7 @@
 //! Which files of an installed distribution matter at run time: one rule for the module graph
 //! (whose modules it follows) and for bundling (which files it copies).
 
-use crate::analysis::name::is_within;
+use crate::bundle::module_name::is_within;
 
 /// Should `rel` (a file of a distribution, relative to its site-packages) be bundled?
 /// `whole`: `--collect-all/-data/-binaries` asked for the whole distribution. `app_imports`

@@ -28,7 +28,7 @@ pub fn tool_only(importer: &str, name: &str) -> bool {
         .iter()
         .filter(|(package, _)| *package == top)
         .flat_map(|(_, names)| names.iter())
-        .any(|skipped| crate::analysis::is_within(name, skipped))
+        .any(|skipped| crate::bundle::module_name::is_within(name, skipped))
 }
 
 /// The tool subpackage (dotted) that the distribution file `rel` belongs to, if any.

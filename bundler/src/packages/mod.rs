@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::PathBuf;
 
-use crate::analysis::name::{is_identifier, ModuleName};
+use crate::bundle::module_name::{is_identifier, ModuleName};
 use distribution::Distribution;
 
 /// Every distribution installed in some site-packages folders, indexed by module.

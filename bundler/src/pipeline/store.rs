@@ -69,7 +69,7 @@ pub(super) fn pack_modules(
                 .unwrap_or(&module)
                 .to_string();
             (compiled_files.iter())
-                .find(|(name, _)| crate::analysis::is_within(&module, name))
+                .find(|(name, _)| crate::bundle::module_name::is_within(&module, name))
                 .map(|(_, hook)| hook.clone())
         })
     };

@@ -26,7 +26,7 @@ pub fn write(
 ) -> Result<Written, Error> {
     let stub = launcher::bytes_for(s.target)?;
     let launcher: Cow<[u8]> = match s.target.os() {
-        Os::Windows => Cow::Owned(output::windows::resources::apply(
+        Os::Windows => Cow::Owned(output::windows::apply(
             stub,
             s.windows.as_ref().ok_or_else(|| {
                 Error::Internal("a Windows build's resources were not resolved".into())

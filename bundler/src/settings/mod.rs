@@ -4,12 +4,15 @@
 //! type. Everything after this reads `BuildSettings` only. (ripgrep's `LowArgs -> HiArgs`,
 //! uv's `Combine` and `*Settings::resolve`.)
 
+pub mod data;
 pub mod entry;
 pub mod options;
 pub mod project;
 pub mod pyinstaller_spec;
 pub mod pyproject_table;
+pub mod script;
 pub mod scripts;
+pub mod windows;
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -21,12 +24,11 @@ use crate::bundle::layout;
 use crate::bundle::target::{Os, Target};
 use crate::bundle::workpath::Workpath;
 use crate::cli::BuildArgs;
-use crate::collect::app::data::DataSpec;
-use crate::collect::app::Script;
 use crate::error::Error;
-use crate::output::windows::resources::{Manifest, Resources};
-use crate::output::windows::version::VersionStrings;
+use crate::progress::Verbosity;
 use crate::python::interpreter::Interpreter;
+use crate::settings::data::DataSpec;
+use crate::settings::script::Script;
 use entry::Named;
 use options::{Combine, Options};
 use scripts::EntryPoint;
@@ -44,18 +46,6 @@ pub enum OutputMode {
     Onedir {
         contents_dir: String,
     },
-}
-
-/// How much the build says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Verbosity {
-    /// Errors only (`-q`, `--log-level ERROR`).
-    Quiet,
-    /// Warnings and errors (`--log-level WARN`).
-    Warnings,
-    Normal,
-    /// What was collected and from where (`-v`, `--log-level DEBUG`).
-    Verbose,
 }
 
 /// Which part of a package `--collect-*` asks for.
@@ -145,7 +135,7 @@ pub struct BuildSettings {
     pub hooks_dirs: Vec<PathBuf>,
     /// What a Windows launcher carries (icon, subsystem, version information, manifest),
     /// resolved and checked here; `None` for other targets.
-    pub windows: Option<Resources>,
+    pub windows: Option<windows::Resources>,
     /// The pyproject.toml whose `[tool.pybundle]` was applied.
     pub project_file: Option<PathBuf>,
     /// One line each for options accepted that change nothing here, and why.
@@ -458,7 +448,7 @@ impl BuildSettings {
         };
         if settings.target.os() == Os::Windows {
             // A mistake in the version information or manifest is told now, before the build.
-            settings.windows = Some(windows_resources(&settings, &o)?);
+            settings.windows = Some(windows::resolve(&settings, &o)?);
         }
         Ok(settings)
     }
@@ -511,7 +501,7 @@ impl BuildSettings {
     }
 }
 
-/// PyInstaller's Windows options that a build for Windows honours (crate::output::windows::resources).
+/// PyInstaller's Windows options that a build for Windows honours (crate::output::windows).
 const WINDOWS_RESOURCES: &[&str] = &["version-file", "manifest", "uac-admin", "uac-uiaccess"];
 
 /// Why an option of PyInstaller's changes nothing in a pybundle build for `os`.
@@ -884,41 +874,6 @@ fn source_date_epoch() -> Result<Option<SystemTime>, Error> {
     Ok(Some(
         std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds),
     ))
-}
-
-/// What the launcher of a Windows executable carries: icon, subsystem, version information
-/// (from the app's name, its pyproject.toml and `--version-file`) and manifest.
-fn windows_resources(s: &BuildSettings, o: &Options) -> Result<Resources, Error> {
-    let mut version = VersionStrings::new(&s.name, &s.executable_name());
-    if let Some(pyproject) = project::find(&s.script.path) {
-        version.from_project(&pyproject)?;
-    }
-    if let Some(file) = &o.version_file {
-        version.from_version_file(file)?;
-    }
-    let manifest = match &o.manifest {
-        Some(xml) if xml.trim_start().starts_with('<') => Manifest::Given(xml.clone()),
-        Some(file) => {
-            Manifest::Given(
-                std::fs::read_to_string(file).map_err(|e| Error::WindowsInput {
-                    flag: "--manifest",
-                    path: PathBuf::from(file),
-                    why: format!("is neither XML nor a file that can be read ({e})"),
-                })?,
-            )
-        }
-        None => Manifest::Generated {
-            name: s.name.clone(),
-            admin: o.uac_admin.unwrap_or(false),
-            ui_access: o.uac_uiaccess.unwrap_or(false),
-        },
-    };
-    Ok(Resources {
-        icon: s.icon.clone(),
-        windowed: s.windowed,
-        version,
-        manifest,
-    })
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use crate::bundle::contents::DataFlag;
 use crate::cli::{BuildArgs, Elsewhere};
-use crate::collect::app::data::DataSpec;
 use crate::error::Error;
+use crate::settings::data::DataSpec;
 
 /// Every setting, unset unless given. Lists replace each other whole.
 #[derive(Debug, Default, Clone)]

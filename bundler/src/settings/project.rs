@@ -286,7 +286,7 @@ pub fn load(file: &Path) -> Result<Option<Options>, Error> {
     let mut normalised = toml::Table::new();
     for (key, value) in table {
         // `[tool.pybundle.windows]` is the executable's version information, read with the
-        // rest of its sources (crate::output::windows::version).
+        // rest of its sources (crate::settings::windows::version).
         if key != "windows" {
             normalised.insert(key.replace('_', "-"), value.clone());
         }

@@ -7,11 +7,11 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::collect::app::data::DataSpec;
-use crate::collect::app::Script;
 use crate::error::Error;
+use crate::settings::data::DataSpec;
 use crate::settings::options::Options;
 use crate::settings::project::ProjectOptions;
+use crate::settings::script::Script;
 
 /// Write the settings; returns the file written.
 pub fn write(dir: &Path, name: &str, o: &Options, script: &Script) -> Result<PathBuf, Error> {

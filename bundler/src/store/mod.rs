@@ -29,8 +29,8 @@ pub mod record;
 use std::collections::BTreeSet;
 use std::io::Write;
 
-use crate::analysis::name::ModuleName;
 use crate::bundle::contents::{Contents, Item, Origin};
+use crate::bundle::module_name::ModuleName;
 use crate::error::Error;
 
 pub const MAGIC: &[u8; 8] = b"PBMODS\0\x01";

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::graph::{ModuleGraph, Wanted};
-use crate::analysis::name::ModuleName;
 use crate::bundle::contents::{Contents, Origin};
+use crate::bundle::module_name::ModuleName;
 use crate::packages::SiteIndex;
 
 /// Bumped when a field changes meaning or goes; fields may be added within a version.

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::imports;
-use crate::analysis::name::is_identifier;
+use crate::bundle::module_name::is_identifier;
 use crate::error::Error;
 use crate::packages::markers::Environment;
 

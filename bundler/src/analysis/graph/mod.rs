@@ -32,8 +32,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 use crate::analysis::excludes::Excludes;
-use crate::analysis::name::{prefixes, top};
 use crate::analysis::{Hint, Need, Site};
+use crate::bundle::module_name::{prefixes, top};
 use crate::error::Error;
 use crate::packages::compiled::{Compiled, Loaded};
 use crate::packages::markers;
@@ -436,7 +436,8 @@ impl Walk<'_> {
     /// Does a hook say `module`'s imports of `name` are not followed (`excludedimports`)?
     fn is_not_followed(&self, module: &str, name: &str) -> bool {
         (self.not_followed.iter()).any(|(hooked, excluded)| {
-            crate::analysis::is_within(module, hooked) && crate::analysis::is_within(name, excluded)
+            crate::bundle::module_name::is_within(module, hooked)
+                && crate::bundle::module_name::is_within(name, excluded)
         })
     }
 

@@ -8,8 +8,8 @@ use std::fs;
 use std::path::PathBuf;
 
 use crate::analysis::imports;
-use crate::analysis::name::ModuleName;
 use crate::analysis::{Hint, Site};
+use crate::bundle::module_name::ModuleName;
 use crate::error::Error;
 use crate::packages::compiled::Compiled;
 use crate::packages::markers::{self, Environment};

@@ -17,7 +17,7 @@ use std::fs;
 use std::path::PathBuf;
 
 use crate::analysis::imports;
-use crate::analysis::name::{is_within, top, ModuleName};
+use crate::bundle::module_name::{is_within, top, ModuleName};
 use crate::error::Error;
 use crate::packages::markers::Environment;
 use crate::python::runtime::{self, Runtime};
@@ -251,7 +251,7 @@ impl StdlibFinder {
                     None => break,
                 }
             }
-            for prefix in crate::analysis::name::prefixes(at) {
+            for prefix in crate::bundle::module_name::prefixes(at) {
                 if self.by_module.contains_key(prefix) {
                     modules.push(prefix.to_string());
                 }

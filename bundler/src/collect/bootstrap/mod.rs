@@ -5,9 +5,9 @@
 use std::fs;
 
 use crate::bundle::workpath::{Bucket, Workpath};
-use crate::collect::app::Script;
 use crate::error::Error;
 use crate::python::compile::{Compiler, Job};
+use crate::settings::script::Script;
 
 const TEMPLATE: &str = include_str!("boot.py");
 

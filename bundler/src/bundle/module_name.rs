@@ -134,4 +134,12 @@ mod tests {
             Some("_sysconfigdata__linux_x86_64-linux-gnu")
         );
     }
+
+    #[test]
+    fn a_module_is_within_itself_and_its_packages_only() {
+        assert!(is_within("numpy", "numpy"));
+        assert!(is_within("numpy.f2py.x", "numpy.f2py"));
+        assert!(!is_within("numpyx", "numpy"));
+        assert!(!is_within("numpy", "numpy.f2py"));
+    }
 }

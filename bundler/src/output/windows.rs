@@ -1,46 +1,23 @@
 //! What pybundle writes into the launcher of a Windows executable before the archive is
 //! attached: the icon (`--icon`, an `.ico` as it is or a `.png` made into one), the version
-//! information ([`super::version`]), an application manifest, and the subsystem (`--windowed`:
+//! information (`settings/windows/version.rs`), an application manifest, and the subsystem (`--windowed`:
 //! a GUI program, which opens no console). The manifest is PyInstaller's choice of settings:
 //! the common controls of Windows' own look, long paths, UTF-8 as the ANSI code page, per-
 //! monitor DPI awareness, and the execution level (`--uac-admin`, `--uac-uiaccess`); or the
 //! user's own (`--manifest`, XML or a file of it).
 
-use std::path::PathBuf;
-
 use editpe::types::{VersionU16, VersionU32};
 use editpe::{Image, ResourceDirectory, VersionInfo, VersionStringTable};
 
-use super::version::VersionStrings;
 use crate::error::Error;
+use crate::settings::windows::version::VersionStrings;
+use crate::settings::windows::{Manifest, Resources};
 
 /// IMAGE_SUBSYSTEM_WINDOWS_GUI.
 const SUBSYSTEM_GUI: u16 = 2;
 /// The string table's language and code page: US English, Unicode.
 const LANGUAGE: u16 = 0x0409;
 const CODE_PAGE: u16 = 1200;
-
-/// The application manifest's source.
-#[derive(Debug, Clone)]
-pub enum Manifest {
-    /// pybundle's own, for the app `name`.
-    Generated {
-        name: String,
-        admin: bool,
-        ui_access: bool,
-    },
-    /// The user's XML, as given.
-    Given(String),
-}
-
-/// Everything written into the launcher.
-#[derive(Debug, Clone)]
-pub struct Resources {
-    pub icon: Option<PathBuf>,
-    pub windowed: bool,
-    pub version: VersionStrings,
-    pub manifest: Manifest,
-}
 
 /// The launcher `stub` with `r` written into it.
 pub fn apply(stub: &[u8], r: &Resources) -> Result<Vec<u8>, Error> {
