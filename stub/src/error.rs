@@ -19,6 +19,7 @@ pub enum LaunchError {
     #[error("cannot load the bundled Python {path}: {why} (keep the folder beside the executable complete, or rebuild it)")]
     LoadPython { path: PathBuf, why: String },
     #[error("the bundled Python {path} could not start: {why} (rebuild the app; if it persists, report it)")]
+    #[cfg(unix)]
     StartPython { path: PathBuf, why: String },
     #[error("an argument holds a NUL byte, which cannot be passed on")]
     BadArgument,

@@ -1,6 +1,7 @@
 //! The launcher at the front of every pybundle executable. It reads the archive attached to its
-//! own file, checks it, and runs the bundled app in two stages (see [`handoff`]); [`unix`]
-//! and [`windows`] each do it the way their system allows:
+//! own file, checks it, and runs the bundled app in two stages (see [`handoff`]), by one flow
+//! ([`launch`]) over the primitives [`unix`] and [`windows`] each supply the way their system
+//! allows:
 //!
 //! - outer stage, by mode: onedir finds the root beside the executable; onefile unpacks into
 //!   a fresh private folder, runs the inner stage as a child, forwards signals (Ctrl-C on
@@ -15,6 +16,7 @@
 
 mod error;
 mod handoff;
+mod launch;
 mod root;
 #[cfg(unix)]
 mod unix;
@@ -24,12 +26,6 @@ mod windows;
 /// Exit status when the launcher itself fails (the app never ran).
 const LAUNCH_FAILURE: u8 = 255;
 
-#[cfg(unix)]
 fn main() -> std::process::ExitCode {
-    unix::main()
-}
-
-#[cfg(windows)]
-fn main() -> std::process::ExitCode {
-    windows::main()
+    launch::main()
 }

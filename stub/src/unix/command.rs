@@ -3,31 +3,14 @@
 //! the [`Handoff`] in its environment and the loader pointed at the bundle's libraries. The
 //! inner stage names its process after the `argv[0]` the user ran (see [`super::python`]).
 
-use std::ffi::OsString;
 use std::os::fd::OwnedFd;
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
 
 use crate::error::LaunchError;
 use crate::handoff::{self, Handoff};
-
-/// How the user started us.
-pub struct Invocation {
-    pub argv0: OsString,
-    pub user_args: Vec<OsString>,
-}
-
-impl Invocation {
-    /// The name the app's process carries: the last part of `argv[0]`, a link's own name
-    /// when the user ran a link.
-    pub fn process_name(&self) -> Vec<u8> {
-        let bytes = self.argv0.as_bytes();
-        let base = bytes.rsplit(|&b| b == b'/').next().unwrap_or(bytes);
-        base.to_vec()
-    }
-}
+use crate::launch::Invocation;
 
 /// The inner stage's command for the root `h.root`. The handoff goes into this process's own
 /// environment, which the command inherits: the outer stage runs nothing else after it.
@@ -72,7 +55,7 @@ mod tests {
             argv0: "./dist/my-link".into(),
             user_args: vec!["-I".into(), "two words".into()],
         };
-        assert_eq!(inv.process_name(), b"my-link");
+        assert_eq!(super::super::process_name(&inv), b"my-link");
         let cmd = inner(&h, &inv);
         assert_eq!(cmd.get_program(), "/proc/self/exe");
         let args: Vec<_> = cmd.get_args().collect();

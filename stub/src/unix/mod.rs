@@ -1,7 +1,8 @@
-//! The launcher on Linux (and other Unix systems): the outer stage finds or makes the root and
-//! runs this executable again as the inner stage, which loads CPython in its own process.
-//! `LD_LIBRARY_PATH` only takes effect when a process starts, so the inner stage is always a
-//! new process here (by `exec` where nothing must happen afterwards).
+//! The launcher's primitives on Linux (and other Unix systems), for the one launch flow in
+//! [`crate::launch`]: the app is entered by running this executable again as the inner stage,
+//! which loads CPython in its own process. `LD_LIBRARY_PATH` only takes effect when a process
+//! starts, so the inner stage is always a new process here (by `exec` where nothing must
+//! happen afterwards).
 
 mod cache;
 mod command;
@@ -13,68 +14,62 @@ mod sweep;
 mod unpack_dir;
 pub mod workers;
 
-use std::path::PathBuf;
+use std::ffi::OsStr;
+use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use pybundle_archive::{Bundle, Mode};
+use pybundle_archive::Bundle;
 
-use self::command::Invocation;
 use crate::error::LaunchError;
-use crate::handoff::{self, Handoff};
+use crate::handoff::Handoff;
+use crate::launch::Invocation;
 
-pub fn main() -> ExitCode {
-    let mut args = std::env::args_os();
-    let argv0 = args.next().unwrap_or_default();
-    let inv = Invocation {
-        argv0,
-        user_args: args.collect(),
-    };
-    let result = match handoff::take_inner() {
-        Some((h, ld_state)) => python::run(&h, &inv.argv0, &inv.user_args, &ld_state),
-        None => outer(&inv),
-    };
+/// An exit status: a byte.
+pub type Status = u8;
+/// A hold on a root in use: a lock on an open file, kept across `exec`.
+pub type Lock = OwnedFd;
+
+/// The inner stage: CPython in this process, from the root the handoff names.
+pub fn run_inner(h: &Handoff, inv: &Invocation, ld_state: &OsStr) -> Result<u8, LaunchError> {
+    python::run(h, &inv.argv0, &inv.user_args, ld_state)
+}
+
+/// Start the app from `h.root`: this executable again as the inner stage, by `exec` (the
+/// loader's search path is only read when a process starts); returns only on failure.
+pub fn enter(h: &Handoff, inv: &Invocation, lock: Option<Lock>) -> Result<u8, LaunchError> {
+    Err(command::exec_inner(h, inv, lock))
+}
+
+pub use workers::join as join_helper;
+
+/// The cached onefile root, unless its file system cannot load programs (mounted noexec): a
+/// private temporary unpack is then made instead.
+pub fn cached(bundle: &Bundle) -> Option<(PathBuf, Lock)> {
+    cache::prepare(bundle).filter(|(root, _)| !unpack_dir::mounted_noexec(root))
+}
+
+/// A onefile app: unpacked, run as a child and supervised.
+pub fn onefile(bundle: &Bundle, _exe: &Path, inv: &Invocation) -> Result<u8, LaunchError> {
+    onefile::run(bundle, inv)
+}
+
+/// The name the app's process carries: the last part of `argv[0]`, a link's own name when the
+/// user ran a link.
+pub fn process_name(inv: &Invocation) -> Vec<u8> {
+    let bytes = inv.argv0.as_bytes();
+    let base = bytes.rsplit(|&b| b == b'/').next().unwrap_or(bytes);
+    base.to_vec()
+}
+
+/// End with the app's status, or with one line on stderr when the launch failed.
+pub fn exit(result: Result<u8, LaunchError>, inv: &Invocation) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("{}: {err}", PathBuf::from(&inv.argv0).display());
             ExitCode::from(crate::LAUNCH_FAILURE)
-        }
-    }
-}
-
-fn outer(inv: &Invocation) -> Result<u8, LaunchError> {
-    let exe = std::env::current_exe().map_err(LaunchError::OwnPath)?;
-    if let Some((tree, lock)) = workers::join(&exe, &inv.user_args) {
-        return Err(command::exec_inner(&tree, inv, Some(lock)));
-    }
-    let bundle = Bundle::open(&exe).map_err(LaunchError::Archive)?;
-    let manifest = &bundle.manifest;
-    let handoff = |root| {
-        Handoff::new(
-            bundle.trailer.hash,
-            inv.process_name(),
-            &manifest.launch,
-            root,
-        )
-    };
-    match &manifest.mode {
-        Mode::Onedir { contents_dir } => {
-            let root = crate::root::onedir(&exe, contents_dir, &manifest.launch)?;
-            Err(command::exec_inner(&handoff(root), inv, None))
-        }
-        Mode::Onefile { .. } => {
-            if crate::root::cache_wanted(&bundle) {
-                // A cache that cannot load programs (mounted noexec) falls back to a private
-                // temporary unpack.
-                if let Some((root, held)) =
-                    cache::prepare(&bundle).filter(|(root, _)| !unpack_dir::mounted_noexec(root))
-                {
-                    // The lock stays open through exec: the entry is in use while the app runs.
-                    let _in_use = std::os::fd::IntoRawFd::into_raw_fd(held);
-                    return Err(command::exec_inner(&handoff(root), inv, None));
-                }
-            }
-            onefile::run(&bundle, inv)
         }
     }
 }

@@ -6,11 +6,12 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 
 use pybundle_archive::{Bundle, Signals};
 
-use super::command::{self, Invocation};
+use super::command;
 use super::signals::{self, Group};
 use super::unpack_dir::UnpackDir;
 use crate::error::LaunchError;
 use crate::handoff::{self, Handoff};
+use crate::launch::Invocation;
 
 pub fn run(bundle: &Bundle, inv: &Invocation) -> Result<u8, LaunchError> {
     let launch = &bundle.manifest.launch;
@@ -22,7 +23,7 @@ pub fn run(bundle: &Bundle, inv: &Invocation) -> Result<u8, LaunchError> {
 
     let handoff = Handoff::new(
         bundle.trailer.hash,
-        inv.process_name(),
+        super::process_name(inv),
         launch,
         dir.root().to_path_buf(),
     );

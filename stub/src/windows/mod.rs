@@ -1,4 +1,5 @@
-//! The launcher on Windows. There is no `LD_LIBRARY_PATH` to set before a process starts: the
+//! The launcher's primitives on Windows, for the one launch flow in [`crate::launch`]. There
+//! is no `LD_LIBRARY_PATH` to set before a process starts: the
 //! launcher loads CPython by its full path and names the root as a DLL folder, so a onedir app
 //! (and a cached onefile) runs in the launcher's own process. A onefile app unpacks into a
 //! private folder under `%TEMP%` and runs as a child in a job object that dies with the
@@ -15,34 +16,54 @@ mod python;
 mod unpack_dir;
 mod workers;
 
-use std::ffi::OsString;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use pybundle_archive::{Bundle, Mode};
+use pybundle_archive::Bundle;
 
+use self::lock::DirLock;
 use crate::error::LaunchError;
-use crate::handoff::{self, Handoff};
+use crate::handoff::Handoff;
+use crate::launch::Invocation;
 
-/// How the user started us: `argv[0]` as typed, and the arguments after it.
-pub struct Invocation {
-    pub argv0: OsString,
-    pub user_args: Vec<OsString>,
+/// An exit status: Windows' are 32 bits wide.
+pub type Status = u32;
+/// A hold on a root in use: an open handle on its folder.
+pub type Lock = DirLock;
+
+/// The inner stage (a onefile app's child): CPython in this process.
+pub fn run_inner(h: &Handoff, inv: &Invocation, _ld_state: &OsStr) -> Result<u32, LaunchError> {
+    python::run(h, inv, None)
 }
 
-pub fn main() -> ExitCode {
-    let mut args = std::env::args_os();
-    let argv0 = args.next().unwrap_or_default();
-    let inv = Invocation {
-        argv0,
-        user_args: args.collect(),
-    };
-    let result = match handoff::take_inner() {
-        Some((h, _)) => python::run(&h, &inv, None),
-        None => outer(&inv),
-    };
+/// Start the app from `h.root`: CPython in this process, loaded by its full path with the
+/// root as a DLL folder (nothing must be set before a process starts here).
+pub fn enter(h: &Handoff, inv: &Invocation, lock: Option<Lock>) -> Result<u32, LaunchError> {
+    python::run(h, inv, lock)
+}
+
+pub use workers::join as join_helper;
+
+/// The cached onefile root.
+pub fn cached(bundle: &Bundle) -> Option<(PathBuf, Lock)> {
+    cache::prepare(bundle)
+}
+
+/// A onefile app: unpacked under `%TEMP%`, run as a child in a job that dies with us.
+pub fn onefile(bundle: &Bundle, exe: &Path, _inv: &Invocation) -> Result<u32, LaunchError> {
+    onefile::run(bundle, exe)
+}
+
+/// The process keeps the executable's own name on Windows: nothing to carry.
+pub fn process_name(_inv: &Invocation) -> Vec<u8> {
+    Vec::new()
+}
+
+/// End with the app's status exactly (32 bits), or tell the failure: on stderr, and in a
+/// message box when there is no console.
+pub fn exit(result: Result<u32, LaunchError>, inv: &Invocation) -> ExitCode {
     match result {
-        // Windows exit codes are 32 bits wide: end with the app's exactly.
         Ok(code) => std::process::exit(code as i32),
         Err(err) => {
             let name = Path::new(&inv.argv0)
@@ -54,30 +75,6 @@ pub fn main() -> ExitCode {
                 &format!("{}: {err}", PathBuf::from(&inv.argv0).display()),
             );
             ExitCode::from(crate::LAUNCH_FAILURE)
-        }
-    }
-}
-
-fn outer(inv: &Invocation) -> Result<u32, LaunchError> {
-    let exe = std::env::current_exe().map_err(LaunchError::OwnPath)?;
-    if let Some((tree, lock)) = workers::join(&exe, &inv.user_args) {
-        return python::run(&tree, inv, Some(lock));
-    }
-    let bundle = Bundle::open(&exe).map_err(LaunchError::Archive)?;
-    let manifest = &bundle.manifest;
-    let handoff = |root| Handoff::new(bundle.trailer.hash, Vec::new(), &manifest.launch, root);
-    match &manifest.mode {
-        Mode::Onedir { contents_dir } => {
-            let root = crate::root::onedir(&exe, contents_dir, &manifest.launch)?;
-            python::run(&handoff(root), inv, None)
-        }
-        Mode::Onefile { .. } => {
-            if crate::root::cache_wanted(&bundle) {
-                if let Some((root, lock)) = cache::prepare(&bundle) {
-                    return python::run(&handoff(root), inv, Some(lock));
-                }
-            }
-            onefile::run(&bundle, &exe)
         }
     }
 }

@@ -14,9 +14,9 @@ use windows_sys::Win32::System::LibraryLoader::{
 
 use super::gui;
 use super::lock::DirLock;
-use super::Invocation;
 use crate::error::LaunchError;
 use crate::handoff::{self, Handoff};
+use crate::launch::Invocation;
 
 type SetPythonHome = unsafe extern "C" fn(*const u16);
 type PyMain = unsafe extern "C" fn(c_int, *mut *mut u16) -> c_int;
