@@ -15,10 +15,10 @@ use std::process::Stdio;
 
 use crate::bundle::target::Target;
 use crate::error::Error;
-use crate::python::cache;
 use crate::python::interpreter::Interpreter;
 use crate::python::runtime::Runtime;
 use crate::python::unpack::{self, Kind};
+use crate::python::user_cache;
 
 pub struct Fetcher<'a> {
     interp: &'a Interpreter,
@@ -33,7 +33,9 @@ impl<'a> Fetcher<'a> {
     /// Fetch wheels for `runtime`'s target and Python with `interp`'s pip.
     pub fn new(interp: &'a Interpreter, runtime: &Runtime) -> Result<Self, Error> {
         let tag = format!("cp{}", runtime.version_short.replace('.', ""));
-        let base = cache::dir("wheels")?.join(runtime.target.name()).join(tag);
+        let base = user_cache::dir("wheels")?
+            .join(runtime.target.name())
+            .join(tag);
         Ok(Fetcher {
             interp,
             target: runtime.target,
@@ -55,7 +57,7 @@ impl<'a> Fetcher<'a> {
             .and_then(|s| s.to_str())
             .ok_or_else(|| Error::BadPath(wheel.clone()))?;
         let site = self.sites.join(stem);
-        cache::once(&site, |fresh| {
+        user_cache::once(&site, |fresh| {
             unpack::unpack(&wheel, Kind::Zip, fresh)?;
             lift_data(fresh)
         })?;

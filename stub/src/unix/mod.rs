@@ -4,7 +4,7 @@
 //! starts, so the inner stage is always a new process here (by `exec` where nothing must
 //! happen afterwards).
 
-mod cache;
+mod cached_root;
 mod command;
 mod init_config;
 mod onefile;
@@ -47,7 +47,7 @@ pub use workers::join as join_helper;
 /// The cached onefile root, unless its file system cannot load programs (mounted noexec): a
 /// private temporary unpack is then made instead.
 pub fn cached(bundle: &Bundle) -> Option<(PathBuf, Lock)> {
-    cache::prepare(bundle).filter(|(root, _)| !unpack_dir::mounted_noexec(root))
+    cached_root::prepare(bundle).filter(|(root, _)| !unpack_dir::mounted_noexec(root))
 }
 
 /// A onefile app: unpacked, run as a child and supervised.

@@ -7,7 +7,7 @@
 //! ([`workers`]). A windowed (GUI-subsystem) launcher has no console: its errors, and the app's
 //! uncaught exception, are shown in a message box ([`gui`]).
 
-mod cache;
+mod cached_root;
 mod gui;
 mod job;
 mod lock;
@@ -47,7 +47,7 @@ pub use workers::join as join_helper;
 
 /// The cached onefile root.
 pub fn cached(bundle: &Bundle) -> Option<(PathBuf, Lock)> {
-    cache::prepare(bundle)
+    cached_root::prepare(bundle)
 }
 
 /// A onefile app: unpacked under `%TEMP%`, run as a child in a job that dies with us.

@@ -20,9 +20,9 @@ use std::process::Stdio;
 use super::Author;
 use crate::error::Error;
 use crate::packages::ini;
-use crate::python::cache;
 use crate::python::interpreter::Interpreter;
 use crate::python::unpack::{self, Kind};
+use crate::python::user_cache;
 
 /// The community hooks fetched when the build environment has none: the versions this
 /// pybundle was tested with.
@@ -117,9 +117,9 @@ pub fn installed_pyinstaller(sites: &[PathBuf]) -> Option<HookDir> {
 /// `(name, version)`'s wheel, fetched once with `interp`'s pip into the user's cache and
 /// unpacked there; the unpacked folder.
 pub fn fetched(interp: &Interpreter, (name, version): (&str, &str)) -> Result<PathBuf, Error> {
-    let base = cache::dir("pyinstaller-hooks")?;
+    let base = user_cache::dir("pyinstaller-hooks")?;
     let site = base.join(format!("{name}-{version}"));
-    cache::once(&site, |fresh| {
+    user_cache::once(&site, |fresh| {
         let scratch = tempfile::Builder::new()
             .prefix(".download-")
             .tempdir_in(&base)

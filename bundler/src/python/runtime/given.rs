@@ -15,9 +15,9 @@ use super::cpython::{Runtime, Source};
 use super::prefix::{full_version, subdirs};
 use crate::bundle::target::{Os, Target};
 use crate::error::Error;
-use crate::python::cache;
 use crate::python::interpreter::Interpreter;
 use crate::python::unpack::{self, Kind};
+use crate::python::user_cache;
 
 /// Open the runtime `named` for `target`, to be built with `interp`.
 pub fn open(named: &Path, target: Target, interp: &Interpreter) -> Result<Runtime, Error> {
@@ -104,8 +104,8 @@ fn unpacked(named: &Path, kind: Kind) -> Result<PathBuf, Error> {
         path: named.to_path_buf(),
         source,
     })?;
-    let dest = cache::dir("runtimes")?.join(format!("{:032x}", hash.digest128()));
-    cache::once(&dest, |fresh| unpack::unpack(named, kind, fresh))?;
+    let dest = user_cache::dir("runtimes")?.join(format!("{:032x}", hash.digest128()));
+    user_cache::once(&dest, |fresh| unpack::unpack(named, kind, fresh))?;
     Ok(dest)
 }
 
