@@ -491,4 +491,95 @@ mod tests {
     fn a_file_without_the_table_has_no_settings() {
         assert!(load_str("[project]\nname = \"x\"\n").unwrap().is_none());
     }
+
+    /// The keys `[tool.pybundle]` takes, as serde's derive lists them to a deserializer: one
+    /// that records the names it is asked for and reads nothing.
+    fn project_keys() -> Vec<&'static str> {
+        use serde::de::{Error as _, Visitor};
+        struct Names<'a>(&'a std::cell::Cell<&'static [&'static str]>);
+        impl<'de> Deserializer<'de> for Names<'_> {
+            type Error = serde::de::value::Error;
+            fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+                Err(Self::Error::custom("names only"))
+            }
+            fn deserialize_struct<V: Visitor<'de>>(
+                self,
+                _: &'static str,
+                fields: &'static [&'static str],
+                _: V,
+            ) -> Result<V::Value, Self::Error> {
+                self.0.set(fields);
+                Err(Self::Error::custom("names only"))
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+                byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+                identifier ignored_any
+            }
+        }
+        let names = std::cell::Cell::new(&[][..]);
+        let _ = ProjectOptions::deserialize(Names(&names));
+        names.get().to_vec()
+    }
+
+    /// An option is spelled on the command line (clap), as a `[tool.pybundle]` key
+    /// (ProjectOptions) and in docs/cli.md: every build option must be all three, so adding
+    /// one to the command line alone, or forgetting its key or its line in the docs, fails
+    /// here. (Options, its merge and the key's reading are struct literals the compiler holds
+    /// to the same list.)
+    #[test]
+    fn every_option_is_a_key_and_documented() {
+        use clap::CommandFactory;
+        let cli = crate::cli::Cli::command();
+        let build = cli.find_subcommand("build").expect("the build command");
+        let longs: std::collections::BTreeSet<String> = (build.get_arguments())
+            .flat_map(|a| {
+                a.get_long()
+                    .into_iter()
+                    .chain(a.get_all_aliases().unwrap_or_default())
+            })
+            .map(String::from)
+            .collect();
+        let keys: std::collections::BTreeSet<String> =
+            project_keys().into_iter().map(String::from).collect();
+        assert!(keys.len() > 40, "the keys were not read: {keys:?}");
+        // Said once per build on the command line, never kept with a project.
+        let command_line_only = ["help"];
+        let missing: Vec<&String> = (longs.iter())
+            .filter(|l| !keys.contains(*l) && !command_line_only.contains(&l.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "options with no [tool.pybundle] key: {missing:?}"
+        );
+        let only_keys: Vec<&String> = keys.iter().filter(|k| !longs.contains(*k)).collect();
+        assert!(
+            only_keys.is_empty(),
+            "[tool.pybundle] keys with no option: {only_keys:?}"
+        );
+        // Documented: in docs/cli.md's table (by its long name, its short one, or as one of a
+        // family, `--collect-all/-data`), or, for PyInstaller's options that change nothing
+        // here, in docs/migrating-from-pyinstaller.md.
+        let docs_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs");
+        let read = |name: &str| std::fs::read_to_string(docs_dir.join(name)).expect("the docs");
+        let docs = read("cli.md") + &read("migrating-from-pyinstaller.md");
+        let documented = |a: &clap::Arg| {
+            let Some(long) = a.get_long() else {
+                return true;
+            };
+            let short = a.get_short().map(|c| format!("`-{c}")).unwrap_or_default();
+            let family = long.split_once('-').map(|(_, rest)| format!("/-{rest}"));
+            docs.contains(&format!("--{long}"))
+                || (!short.is_empty() && docs.contains(&short))
+                || family.is_some_and(|f| docs.contains(&f))
+        };
+        let undocumented: Vec<&str> = (build.get_arguments())
+            .filter(|a| !documented(a))
+            .filter_map(|a| a.get_long())
+            .collect();
+        assert!(
+            undocumented.is_empty(),
+            "options docs/cli.md does not name: {undocumented:?}"
+        );
+    }
 }

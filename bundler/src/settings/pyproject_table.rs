@@ -88,7 +88,65 @@ pub fn table(dir: &Path, name: &str, o: &Options) -> Result<String, Error> {
         manifest: o.manifest.clone(),
         uac_admin: o.uac_admin,
         uac_uiaccess: o.uac_uiaccess,
-        ..ProjectOptions::default()
+        // What the app is built for, and the user's hook folders: part of rebuilding it.
+        target: o.target.clone(),
+        runtime: o.runtime.as_deref().map(rel),
+        additional_hooks_dir: o.additional_hooks_dir.iter().map(|p| rel(p)).collect(),
+        // Every field is named, so a new key is a compile error here until its place in
+        // the table is decided. Not kept: what a build of SCRIPT cannot carry (a console
+        // script chosen by name, whose wrapper is generated), the table's own place, what
+        // `onefile` already says, how one run talks and replaces, and PyInstaller's options
+        // that change nothing here.
+        entry_point: None,
+        all_entry_points: None,
+        specpath: None,
+        onedir: None,
+        console: None,
+        noconfirm: None,
+        clean: None,
+        quiet: None,
+        verbose: None,
+        log_level: None,
+        json: None,
+        upx_dir: None,
+        noupx: None,
+        upx_exclude: None,
+        splash: None,
+        splash_center: None,
+        hide_console: None,
+        disable_windowed_traceback: None,
+        resource: None,
+        argv_emulation: None,
+        osx_bundle_identifier: None,
+        target_architecture: None,
+        codesign_identity: None,
+        osx_entitlements_file: None,
     };
     toml::to_string(&table).map_err(|e| Error::Internal(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_build_for_another_target_keeps_its_target_runtime_and_hook_folders() {
+        let dir = Path::new("/project");
+        let options = Options {
+            target: Some("linux-aarch64".into()),
+            runtime: Some(dir.join("runtimes/arm64")),
+            additional_hooks_dir: vec![dir.join("hooks")],
+            noconfirm: Some(true),
+            ..Options::default()
+        };
+        let text = table(dir, "app", &options).unwrap();
+        assert!(text.contains("target = \"linux-aarch64\"\n"), "{text}");
+        assert!(text.contains("runtime = \"runtimes/arm64\"\n"), "{text}");
+        assert!(
+            text.contains("additional-hooks-dir = [\"hooks\"]\n"),
+            "{text}"
+        );
+        // How one run replaces its output is not the app's.
+        assert!(!text.contains("noconfirm"), "{text}");
+    }
 }
