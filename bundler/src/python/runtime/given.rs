@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use xxhash_rust::xxh3::Xxh3;
 
 use super::cpython::{Runtime, Source};
-use super::prefix::{full_version, subdirs};
+use super::prefix::{full_version, same_minor, subdirs};
 use crate::bundle::target::{Os, Target};
 use crate::error::Error;
 use crate::python::interpreter::Interpreter;
@@ -64,14 +64,7 @@ pub fn open(named: &Path, target: Target, interp: &Interpreter) -> Result<Runtim
             let name = library.file_name().unwrap_or_default();
             name.to_string_lossy().into_owned()
         });
-    if version_short != interp.version_short {
-        return Err(Error::RuntimeVersion {
-            path: named.to_path_buf(),
-            runtime: version_short,
-            python: interp.described(),
-            host: interp.version.clone(),
-        });
-    }
+    same_minor(named, &version_short, interp)?;
     let version = full_version(&bytes, &version_short).unwrap_or_else(|| version_short.clone());
     Ok(Runtime {
         target,

@@ -1,9 +1,27 @@
 //! What an installed CPython's files say, whichever way it was installed: its full version,
-//! read from its library, and the folders of a tree (shared by `given.rs`, a POSIX prefix,
+//! read from its library (and whether it is the build interpreter's minor version), and the
+//! folders of a tree (shared by `given.rs`, a POSIX prefix,
 //! and `windows.rs`, an embeddable CPython).
 
 use std::fs;
 use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::python::interpreter::Interpreter;
+
+/// A runtime (`named`, of `3.X` `version_short`) must be the build interpreter's minor
+/// version: that interpreter compiles the bytecode the runtime will run.
+pub fn same_minor(named: &Path, version_short: &str, interp: &Interpreter) -> Result<(), Error> {
+    if version_short == interp.version_short {
+        return Ok(());
+    }
+    Err(Error::RuntimeVersion {
+        path: named.to_path_buf(),
+        runtime: version_short.to_string(),
+        python: interp.described(),
+        host: interp.version.clone(),
+    })
+}
 
 /// The folders in `dir`, sorted.
 pub fn subdirs(dir: &Path) -> Vec<PathBuf> {

@@ -10,7 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::cpython::{Runtime, Source};
-use super::prefix::{full_version, subdirs};
+use super::prefix::{full_version, same_minor, subdirs};
 use crate::bundle::target::Target;
 use crate::error::Error;
 use crate::python::interpreter::Interpreter;
@@ -38,14 +38,7 @@ pub fn open(
         source,
     })?;
     check_dll(&bytes, target).map_err(bad)?;
-    if version_short != interp.version_short {
-        return Err(Error::RuntimeVersion {
-            path: named.to_path_buf(),
-            runtime: version_short,
-            python: interp.described(),
-            host: interp.version.clone(),
-        });
-    }
+    same_minor(named, &version_short, interp)?;
     let zip = home.join(format!("python{}.zip", version_short.replace('.', "")));
     let (stdlib, stdlib_zip, dynload) = if home.join("Lib/os.py").is_file() {
         (home.join("Lib"), None, home.join("DLLs"))
