@@ -30,13 +30,11 @@ pub fn arm64() -> &'static Arm64 {
         let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("debian-arm64");
         let runtime = base.join("runtime-3.11");
         let sysroot = base.join("sysroot");
-        let script = repo().join("tools/debian-runtime");
         for args in [
             vec![OsStr::new("arm64"), OsStr::new("3.11"), runtime.as_os_str()],
             vec![OsStr::new("--sysroot"), OsStr::new("arm64"), sysroot.as_os_str()],
         ] {
-            let out = Command::new(&script).args(&args).output().unwrap();
-            assert!(out.status.success(), "tools/debian-runtime: {}", stderr(&out));
+            run_tool("debian-runtime", &args, &[], "");
         }
         Arm64 {
             runtime,

@@ -162,6 +162,24 @@ pub fn build_for(
         .exe
 }
 
+/// Run the repository's `tools/NAME ARGS...` with `env` added; panics with its stderr (and
+/// `hint`, what it needs) unless it succeeds.
+pub fn run_tool(name: &str, args: &[&OsStr], env: &[(&str, &OsStr)], hint: &str) {
+    let mut cmd = Command::new(repo().join("tools").join(name));
+    cmd.args(args);
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("tools/{name} runs: {e}"));
+    assert!(
+        out.status.success(),
+        "tools/{name} {args:?}{hint}: {}",
+        stderr(&out)
+    );
+}
+
 /// What `pybundle inspect` says of `bundle` (it must succeed).
 pub fn inspect(bundle: &Path) -> String {
     let out = Command::new(PYBUNDLE)

@@ -281,21 +281,16 @@ fn an_aarch64_bundle_of_cpython_3_14_runs_under_qemu() {
         vec!["arm64", "3.14", runtime.to_str().unwrap()],
         vec!["--sysroot", "arm64", sysroot.to_str().unwrap()],
     ] {
-        let out = Command::new(repo().join("tools/debian-runtime"))
-            .args(["--release", "sid"])
-            .args(&args)
-            // The mirror reachable here is a frozen copy whose signed lists have passed their
-            // Valid-Until date; the signatures are still checked.
-            .env(
-                "PYBUNDLE_APT_OPTIONS",
-                "-o Acquire::Check-Valid-Until=false",
-            )
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "tools/debian-runtime: {}",
-            stderr(&out)
+        let mut all = vec![OsStr::new("--release"), OsStr::new("sid")];
+        all.extend(args.iter().map(OsStr::new));
+        // The mirror reachable here is a frozen copy whose signed lists have passed their
+        // Valid-Until date; the signatures are still checked.
+        let frozen = OsStr::new("-o Acquire::Check-Valid-Until=false");
+        run_tool(
+            "debian-runtime",
+            &all,
+            &[("PYBUNDLE_APT_OPTIONS", frozen)],
+            "",
         );
     }
     let python = s.venv("3.14", &[]);

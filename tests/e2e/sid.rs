@@ -22,14 +22,11 @@ pub fn sid() -> &'static Sid {
     static SID: OnceLock<Sid> = OnceLock::new();
     SID.get_or_init(|| {
         let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sid-root");
-        let out = Command::new(repo().join("tools/sid-root"))
-            .arg(&root)
-            .output()
-            .expect("tools/sid-root runs");
-        assert!(
-            out.status.success(),
-            "tools/sid-root (needs root and debootstrap, which .ci/run installs): {}",
-            stderr(&out)
+        run_tool(
+            "sid-root",
+            &[root.as_os_str()],
+            &[],
+            " (needs root and debootstrap, which .ci/run installs)",
         );
         Sid { root }
     })

@@ -32,12 +32,12 @@ pub fn windows() -> &'static Windows {
         );
         let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("windows");
         let runtime = base.join("python-3.11.9-embed-amd64.zip");
-        let out = Command::new(repo().join("tools/windows-runtime"))
-            .arg(&runtime)
-            .env("PYTHON", python())
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "tools/windows-runtime: {}", stderr(&out));
+        run_tool(
+            "windows-runtime",
+            &[runtime.as_os_str()],
+            &[("PYTHON", &python())],
+            "",
+        );
         let wine = [PathBuf::from("/usr/lib/wine/wine64")]
             .into_iter()
             .find(|p| p.is_file())
@@ -115,16 +115,11 @@ fn tk_runtime() -> &'static Path {
         let runtime = windows()
             .runtime
             .with_file_name("python-3.11-tk-embed-amd64.zip");
-        let out = Command::new(repo().join("tools/windows-runtime"))
-            .arg("--tk")
-            .arg(&runtime)
-            .env("PYTHON", python())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "tools/windows-runtime --tk: {}",
-            stderr(&out)
+        run_tool(
+            "windows-runtime",
+            &[OsStr::new("--tk"), runtime.as_os_str()],
+            &[("PYTHON", &python())],
+            "",
         );
         runtime
     })
@@ -1089,15 +1084,15 @@ fn cpython_3_12_and_3_13_runtimes_come_the_same_way() {
         let runtime = w
             .runtime
             .with_file_name(format!("python-{minor}-embed-amd64.zip"));
-        let made = Command::new(repo().join("tools/windows-runtime"))
-            .args(["--python", minor])
-            .arg(&runtime)
-            .output()
-            .unwrap();
-        assert!(
-            made.status.success(),
-            "tools/windows-runtime --python {minor}: {}",
-            stderr(&made)
+        run_tool(
+            "windows-runtime",
+            &[
+                OsStr::new("--python"),
+                OsStr::new(minor),
+                runtime.as_os_str(),
+            ],
+            &[],
+            "",
         );
         let dist = tempfile::tempdir().unwrap();
         let exe = Build::new(&repo().join("examples/hello/hello.py"), dist.path())
