@@ -10,6 +10,47 @@ use crate::cli::{BuildArgs, Elsewhere};
 use crate::error::Error;
 use crate::settings::data::DataSpec;
 
+/// Declares [`Options`] and its [`Combine`] from one list of fields, so a new option is one
+/// field here (uv derives the same with `#[derive(CombineOptions)]`).
+macro_rules! declare_options {
+    ($(#[$meta:meta])* pub struct $name:ident {
+        $($(#[$field_meta:meta])* pub $field:ident: $ty:ty,)*
+    }) => {
+        $(#[$meta])*
+        pub struct $name {
+            $($(#[$field_meta])* pub $field: $ty,)*
+        }
+
+        impl Combine for $name {
+            fn combine(self, other: Self) -> Self {
+                $name { $($field: self.$field.combine(other.$field)),* }
+            }
+        }
+    };
+}
+
+/// Merge two sources of one setting; `self` wins where it says anything.
+pub trait Combine {
+    fn combine(self, other: Self) -> Self;
+}
+
+impl<T> Combine for Option<T> {
+    fn combine(self, other: Self) -> Self {
+        self.or(other)
+    }
+}
+
+impl<T> Combine for Vec<T> {
+    fn combine(self, other: Self) -> Self {
+        if self.is_empty() {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+declare_options! {
 /// Every setting, unset unless given. Lists replace each other whole.
 #[derive(Debug, Default, Clone)]
 pub struct Options {
@@ -70,89 +111,6 @@ pub struct Options {
     /// PyInstaller options that change nothing here, by their long names, for notes.
     pub elsewhere: Vec<&'static str>,
 }
-
-/// Merge two sources of one setting; `self` wins where it says anything.
-pub trait Combine {
-    fn combine(self, other: Self) -> Self;
-}
-
-impl<T> Combine for Option<T> {
-    fn combine(self, other: Self) -> Self {
-        self.or(other)
-    }
-}
-
-impl<T> Combine for Vec<T> {
-    fn combine(self, other: Self) -> Self {
-        if self.is_empty() {
-            other
-        } else {
-            self
-        }
-    }
-}
-
-macro_rules! combine_fields {
-    ($self:ident, $other:ident, $($field:ident),* $(,)?) => {
-        Options { $($field: $self.$field.combine($other.$field)),* }
-    };
-}
-
-impl Combine for Options {
-    fn combine(self, other: Self) -> Self {
-        combine_fields!(
-            self,
-            other,
-            entry_point,
-            all_entry_points,
-            strict,
-            onefile,
-            name,
-            distpath,
-            workpath,
-            contents_directory,
-            specpath,
-            add_data,
-            add_binary,
-            paths,
-            collect_all,
-            collect_data,
-            collect_binaries,
-            collect_submodules,
-            copy_metadata,
-            recursive_copy_metadata,
-            hidden_import,
-            target_package,
-            requires,
-            exclude_module,
-            runtime_hook,
-            additional_hooks_dir,
-            python,
-            target,
-            runtime,
-            optimize,
-            python_option,
-            debug,
-            windowed,
-            icon,
-            strip,
-            runtime_tmpdir,
-            runtime_cache,
-            bootloader_ignore_signals,
-            noconfirm,
-            clean,
-            compression_level,
-            quiet,
-            verbose,
-            log_level,
-            json,
-            version_file,
-            manifest,
-            uac_admin,
-            uac_uiaccess,
-            elsewhere,
-        )
-    }
 }
 
 /// `true` as `Some(true)`; a flag not given says nothing.
