@@ -56,7 +56,7 @@ fn main() -> ExitCode {
             BuildSettings::from_args(&args)
                 .and_then(|builds| {
                     for settings in builds {
-                        json |= settings.json;
+                        json |= settings.report.json;
                         pipeline::build(settings)?;
                     }
                     Ok(())

@@ -46,7 +46,8 @@ fn collected(script: &Path, args: &[&str]) -> (Analysis, Collected) {
     let s = settings(script, args);
     let progress = Progress::new(Verbosity::Quiet);
     let analysis = pipeline::analyse(&s, &progress).expect("analysis runs");
-    let compiler = Compiler::new(&analysis.interp, &s.workpath, s.optimize).expect("a compiler");
+    let compiler = Compiler::new(&analysis.interp, &s.output.workpath, s.pythons.optimize)
+        .expect("a compiler");
     let collected =
         pipeline::collect(&s, &analysis, &compiler, &progress).expect("collection runs");
     (analysis, collected)

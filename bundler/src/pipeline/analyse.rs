@@ -41,7 +41,7 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
     tell_settings(s, progress);
     progress.step("Following imports");
     let env = Environment::of(runtime.target, &runtime.version);
-    let probe_cache = s.workpath.bucket(Bucket::Probe);
+    let probe_cache = s.output.workpath.bucket(Bucket::Probe);
     let mut walk = Walk::new(s, &interp, &runtime, env.clone(), progress);
     let probe_host = |compiled: &[Compiled]| {
         progress.step("Asking compiled modules what they import");
@@ -51,10 +51,10 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
     let (mut graph, mut stdlib) = walk.run(&index, &probe_host)?;
     let for_target_only = target_packages(s, &env, &runtime.version)?;
     let cross = Target::host() != Some(runtime.target);
-    if !cross && !s.target_packages.named.is_empty() {
+    if !cross && !s.input.target_packages.named.is_empty() {
         progress.note(&format!(
             "--target-package changes nothing in a build for this machine: install {} into {}",
-            s.target_packages.named.join(", "),
+            s.input.target_packages.named.join(", "),
             interp.described()
         ));
     }
@@ -105,7 +105,7 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
     report_compiled_imports(&graph, &interp, progress);
     report_hooks(&outcome, progress);
     let cross = cross.then_some(runtime.target);
-    report_missing(&graph.missing, &interp, cross, s.strict, progress)?;
+    report_missing(&graph.missing, &interp, cross, s.input.strict, progress)?;
     Ok(Analysis {
         interp,
         runtime,
@@ -120,20 +120,20 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
 /// The build interpreter, and the runtime the bundle carries (its own, or `--runtime`'s).
 fn open_pythons(s: &BuildSettings, progress: &Progress) -> Result<(Interpreter, Runtime), Error> {
     progress.step("Inspecting the interpreter");
-    let interp = match &s.interpreter {
+    let interp = match &s.pythons.queried {
         Some(asked) => asked.clone(),
-        None => Interpreter::find(s.python.as_deref())?,
+        None => Interpreter::find(s.pythons.interpreter.as_deref())?,
     };
     progress.detail(&format!(
         "interpreter: {} (CPython {})",
         interp.real_executable.display(),
         interp.version
     ));
-    let runtime = match &s.runtime {
-        None => Runtime::of_interpreter(&interp, s.target)?,
+    let runtime = match &s.pythons.runtime {
+        None => Runtime::of_interpreter(&interp, s.pythons.target)?,
         Some(named) => {
             progress.step("Opening the runtime");
-            runtime::given::open(named, s.target, &interp)?
+            runtime::given::open(named, s.pythons.target, &interp)?
         }
     };
     if let Source::Given { prefix, .. } = &runtime.source {
@@ -148,13 +148,13 @@ fn open_pythons(s: &BuildSettings, progress: &Progress) -> Result<(Interpreter, 
 
 /// `-v` details of what the settings mean for this build.
 fn tell_settings(s: &BuildSettings, progress: &Progress) {
-    if let Some(file) = &s.project_file {
+    if let Some(file) = &s.input.project_file {
         progress.detail(&format!("settings: [tool.pybundle] of {}", file.display()));
     }
-    if (s.windowed || s.icon.is_some()) && s.target.os() != Os::Windows {
+    if (s.launch.windowed || s.launch.icon.is_some()) && s.pythons.target.os() != Os::Windows {
         progress.detail("--windowed and --icon change nothing in a Linux executable");
     }
-    for (companion, module) in s.excludes.implied() {
+    for (companion, module) in s.input.excludes.implied() {
         progress.detail(&format!(
             "--exclude-module {module} leaves out {companion} too (it exists only for {module})"
         ));
@@ -189,22 +189,28 @@ impl<'a> Walk<'a> {
         // --collect-*: the named package's whole distribution (and every submodule of a local
         // package) is wanted; bundling distributions whole already brings data and submodules.
         // (A companion console script's code is reached through its module.)
-        let hidden: Vec<String> = (s.hidden_imports.iter())
-            .chain(s.collect.iter().map(|c| &c.package))
-            .chain(s.companions.iter().map(|c| &c.module))
+        let hidden: Vec<String> = (s.input.hidden_imports.iter())
+            .chain(s.input.collect.iter().map(|c| &c.package))
+            .chain(s.input.companions.iter().map(|c| &c.module))
             .cloned()
             .collect();
-        let roots: Vec<PathBuf> = (s.script.searched_folder().map(PathBuf::from).into_iter())
-            .chain(s.paths.iter().cloned())
-            .collect();
+        let roots: Vec<PathBuf> = (s
+            .input
+            .script
+            .searched_folder()
+            .map(PathBuf::from)
+            .into_iter())
+        .chain(s.input.paths.iter().cloned())
+        .collect();
         let app_finder = AppFinder::new(roots, runtime.stdlib.clone());
         let runner = pyi_hooks::Runner {
             interp,
             target: pyi_hooks::TargetFacts::of(runtime.target),
-            cache_dir: s.workpath.bucket(Bucket::Hooks),
+            cache_dir: s.output.workpath.bucket(Bucket::Hooks),
             installed: installed_versions(&interp.site_packages),
         };
-        let hook_set = pyi_hooks::HookSet::find(&s.hooks_dirs, &interp.site_packages, &runner);
+        let hook_set =
+            pyi_hooks::HookSet::find(&s.input.hooks_dirs, &interp.site_packages, &runner);
         for problem in &hook_set.problems {
             progress.warn(&format!(
                 "{problem}; without PyInstaller's hooks, packages that load parts of themselves by name may miss some (install pyinstaller-hooks-contrib in the build environment, or name them with --hidden-import)"
@@ -236,9 +242,9 @@ impl<'a> Walk<'a> {
             let mut stdlib = StdlibFinder::for_runtime(self.runtime)?;
             let graph = graph::analyse(
                 &graph::Roots {
-                    script: &s.script.path,
-                    script_name: &s.script.file_name,
-                    hooks: &s.runtime_hooks,
+                    script: &s.input.script.path,
+                    script_name: &s.input.script.file_name,
+                    hooks: &s.input.runtime_hooks,
                     hidden: &self.hidden,
                     submodules_of: &s.every_submodule(),
                     hook_imports: &self.outcome.hidden_imports(),
@@ -247,7 +253,7 @@ impl<'a> Walk<'a> {
                 &self.app_finder,
                 &site,
                 &mut stdlib,
-                &s.excludes,
+                &s.input.excludes,
                 probe,
             )?;
             let reached = (graph.reached.keys().chain(&graph.imported))
@@ -279,7 +285,7 @@ impl<'a> Walk<'a> {
             .map(|h| (h.module.clone(), h.file.clone()))
             .collect();
         let users: Vec<(String, PathBuf)> =
-            std::iter::once(("__main__".to_string(), self.s.script.path.clone()))
+            std::iter::once(("__main__".to_string(), self.s.input.script.path.clone()))
                 .chain(graph.app.iter().filter_map(|(name, found)| {
                     found.source().map(|p| (name.clone(), p.to_path_buf()))
                 }))
@@ -308,13 +314,13 @@ pub(super) fn target_packages(
     version: &str,
 ) -> Result<Vec<packages::distribution::Requirement>, Error> {
     let mut out = Vec::new();
-    for spec in &s.target_packages.named {
+    for spec in &s.input.target_packages.named {
         let req = packages::distribution::parse_requirement(spec)
             .ok_or_else(|| Error::BadTargetPackage(spec.clone()))?;
         out.push(req);
     }
     let here = Target::host().map(|host| Environment::of(host, version));
-    for spec in &s.target_packages.project {
+    for spec in &s.input.target_packages.project {
         let Some(req) = packages::distribution::parse_requirement(spec) else {
             continue;
         };

@@ -10,18 +10,18 @@ use crate::settings::BuildSettings;
 
 /// What touches the disk: the output's place, and `--clean`. The notes settings made.
 pub fn check(s: &BuildSettings, progress: &Progress) -> Result<(), Error> {
-    if s.distpath.exists() && !s.distpath.is_dir() {
+    if s.output.distpath.exists() && !s.output.distpath.is_dir() {
         return Err(Error::Unwritable {
-            path: s.distpath.clone(),
+            path: s.output.distpath.clone(),
             source: std::io::Error::new(std::io::ErrorKind::AlreadyExists, "it is a file"),
         });
     }
-    output::check_replaceable(&s.output_path(), s.noconfirm)?;
-    launcher::bytes_for(s.target)?;
-    if s.clean {
-        s.workpath.clean();
+    output::check_replaceable(&s.output_path(), s.output.noconfirm)?;
+    launcher::bytes_for(s.pythons.target)?;
+    if s.output.clean {
+        s.output.workpath.clean();
     }
-    for note in &s.notes {
+    for note in &s.report.notes {
         progress.note(note);
     }
     Ok(())

@@ -37,8 +37,8 @@ pub fn collect(
     let mut contents = Contents::default();
     progress.step("Collecting the app");
     let app = app::add_app(
-        &s.script,
-        &s.runtime_hooks,
+        &s.input.script,
+        &s.input.runtime_hooks,
         &a.graph.app,
         compiler,
         &mut contents,
@@ -47,7 +47,7 @@ pub fn collect(
         progress.detail(&format!("app module: {module}"));
     }
     progress.step("Collecting packages");
-    let rules = packages::rules::Rules::load(&s.hooks_dirs)?;
+    let rules = packages::rules::Rules::load(&s.input.hooks_dirs)?;
     let packages = add_distributions(s, a, &rules, compiler, &mut contents, progress)?;
     add_metadata_and_hook_files(s, a, &mut contents, progress)?;
     progress.step("Collecting the standard library");
@@ -55,14 +55,17 @@ pub fn collect(
         &a.runtime,
         &a.interp,
         &a.stdlib,
-        &s.excludes,
+        &s.input.excludes,
         compiler,
         &mut contents,
     )?;
     let data_files = app::data::add_all(
-        &s.data,
-        &[s.distpath.clone(), s.workpath.root().to_path_buf()],
-        s.target.os(),
+        &s.input.data,
+        &[
+            s.output.distpath.clone(),
+            s.output.workpath.root().to_path_buf(),
+        ],
+        s.pythons.target.os(),
         &mut contents,
     )?;
     add_bootstraps(
@@ -105,7 +108,7 @@ fn add_distributions(
     let site = SiteFinder::new(&a.index, a.env.clone(), s.whole_distributions());
     let choice = collect::distributions::Choice {
         rules,
-        offer: match s.target.os() {
+        offer: match s.pythons.target.os() {
             Os::Windows => collect::distributions::Offer::LinkedDlls,
             _ => collect::distributions::Offer::VersionedNames,
         },
@@ -147,9 +150,9 @@ fn add_metadata_and_hook_files(
     contents: &mut Contents,
     progress: &Progress,
 ) -> Result<(), Error> {
-    if !s.copy_metadata.is_empty() {
+    if !s.input.copy_metadata.is_empty() {
         let copied = collect::metadata::copy(
-            &s.copy_metadata,
+            &s.input.copy_metadata,
             &a.index,
             &a.env,
             layout::SITE_PACKAGES,
@@ -161,7 +164,7 @@ fn add_metadata_and_hook_files(
         &a.hooks,
         &a.interp.site_packages,
         &a.index,
-        Target::host() == Some(s.target),
+        Target::host() == Some(s.pythons.target),
         contents,
     )?;
     if hooked.files + hooked.sources > 0 {
@@ -220,8 +223,9 @@ fn add_bootstraps(
         .collect();
     // One bootstrap per executable: the first script's, and each companion's, which also
     // brings its compiled script.
-    let scripts = std::iter::once((&s.script, layout::BOOTSTRAP.to_string()))
-        .chain((s.companions.iter()).map(|c| (&c.script, layout::companion_bootstrap(&c.name))));
+    let scripts = std::iter::once((&s.input.script, layout::BOOTSTRAP.to_string())).chain(
+        (s.input.companions.iter()).map(|c| (&c.script, layout::companion_bootstrap(&c.name))),
+    );
     for (i, (script, dest)) in scripts.enumerate() {
         if i > 0 {
             let job = crate::python::compile::Job {
@@ -247,7 +251,7 @@ fn add_bootstraps(
                 pruned: &pruned,
             },
             compiler,
-            &s.workpath,
+            &s.output.workpath,
         )?;
         contents.add(
             dest,

@@ -44,7 +44,7 @@ pub fn link(
         _ => elf::closure::resolve(
             contents,
             &elf::search::Searcher::for_runtime(runtime),
-            match s.strip {
+            match s.output.strip {
                 Strip::All => elf::strip::Strip::All,
                 Strip::Debug => elf::strip::Strip::Debug,
             },

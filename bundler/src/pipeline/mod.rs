@@ -30,10 +30,14 @@ use crate::settings::BuildSettings;
 /// Run one build, start to end.
 pub fn build(settings: BuildSettings) -> Result<(), Error> {
     let started = Instant::now();
-    let progress = Progress::new(settings.verbosity);
+    let progress = Progress::new(settings.report.verbosity);
     check(&settings, &progress)?;
     let analysis = analyse(&settings, &progress)?;
-    let compiler = Compiler::new(&analysis.interp, &settings.workpath, settings.optimize)?;
+    let compiler = Compiler::new(
+        &analysis.interp,
+        &settings.output.workpath,
+        settings.pythons.optimize,
+    )?;
     let mut collected = collect(&settings, &analysis, &compiler, &progress)?;
     let closure = link(
         &settings,
@@ -53,7 +57,7 @@ pub fn build(settings: BuildSettings) -> Result<(), Error> {
         started.elapsed().as_secs_f64(),
         &progress,
     );
-    if settings.json {
+    if settings.report.json {
         println!("{}", summary::to_line(&summary));
     }
     let runs_on = match &summary.glibc {

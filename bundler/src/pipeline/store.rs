@@ -48,7 +48,7 @@ pub(super) fn pack_modules(
     record: Vec<u8>,
     contents: &mut Contents,
 ) -> Result<store::Packed, Error> {
-    let has_zlib = s.target.os() == Os::Windows
+    let has_zlib = s.pythons.target.os() == Os::Windows
         || runtime.builtins.iter().any(|m| m == "zlib")
         || contents.iter().any(|(path, _)| {
             let name = path.rsplit('/').next().unwrap_or(path);
@@ -83,8 +83,8 @@ pub(super) fn pack_modules(
             .then(|| rules.resource(rel).map(str::to_string))
             .flatten()
     };
-    let read_by_path: Vec<String> = std::iter::once(&s.script)
-        .chain(s.companions.iter().map(|c| &c.script))
+    let read_by_path: Vec<String> = std::iter::once(&s.input.script)
+        .chain(s.input.companions.iter().map(|c| &c.script))
         .map(|script| script.compiled_dest())
         .collect();
     let plan = store::Plan {

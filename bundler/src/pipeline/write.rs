@@ -24,8 +24,8 @@ pub fn write(
     contents: &Contents,
     progress: &Progress,
 ) -> Result<Written, Error> {
-    let stub = launcher::bytes_for(s.target)?;
-    let launcher: Cow<[u8]> = match s.target.os() {
+    let stub = launcher::bytes_for(s.pythons.target)?;
+    let launcher: Cow<[u8]> = match s.pythons.target.os() {
         Os::Windows => Cow::Owned(output::windows::apply(
             stub,
             s.windows.as_ref().ok_or_else(|| {
@@ -37,18 +37,18 @@ pub fn write(
     progress.detail(&format!(
         "launcher: {} bytes, for {}",
         launcher.len(),
-        s.target
+        s.pythons.target
     ));
     let executable = s.executable_name();
-    let companions = (s.companions.iter())
+    let companions = (s.input.companions.iter())
         .map(|c| {
             let file = s.executable_file(&c.name);
             (file, c.name.clone(), layout::companion_bootstrap(&c.name))
         })
         .collect();
     let plan = Plan {
-        dist: &s.distpath,
-        name: &s.name,
+        dist: &s.output.distpath,
+        name: &s.output.name,
         executable: &executable,
         folder: s.folder(),
         companions,
@@ -57,21 +57,21 @@ pub fn write(
             python: layout::python_library(&runtime.layout()),
             bootstrap: layout::BOOTSTRAP.to_string(),
             library_dir: layout::library_dir(&runtime.layout()).to_string(),
-            options: s.interpreter_options.clone(),
-            signals: s.signals,
-            trace: s.trace,
+            options: s.launch.interpreter_options.clone(),
+            signals: s.launch.signals,
+            trace: s.launch.trace,
         },
-        runtime_tmpdir: s.runtime_tmpdir.clone(),
-        level: s.level,
-        frames: s.workpath.bucket(Bucket::Frames),
-        timestamp: s.timestamp,
+        runtime_tmpdir: s.launch.runtime_tmpdir.clone(),
+        level: s.output.level,
+        frames: s.output.workpath.bucket(Bucket::Frames),
+        timestamp: s.output.timestamp,
     };
-    let written = match &s.mode {
+    let written = match &s.output.mode {
         OutputMode::Onefile(unpack) => output::onefile(plan, *unpack, contents, progress)?,
         OutputMode::Onedir { contents_dir } => {
             if contents_dir == "." && contents.contains(&executable) {
                 return Err(Error::Collision {
-                    dest: s.name.clone(),
+                    dest: s.output.name.clone(),
                     first: "the executable (--contents-directory .)".into(),
                     second: "a bundled file".into(),
                 });
@@ -79,8 +79,9 @@ pub fn write(
             output::onedir(plan, contents_dir, contents, progress)?
         }
     };
-    if let Some(spec) = &s.specpath {
-        let file = pyproject_table::write(&spec.dir, &s.name, &spec.options, &s.script)?;
+    if let Some(spec) = &s.output.specpath {
+        let file =
+            pyproject_table::write(&spec.dir, &s.output.name, &spec.options, &s.input.script)?;
         progress.detail(&format!("settings written to {}", file.display()));
     }
     Ok(written)

@@ -78,24 +78,31 @@ pub enum Strip {
     All,
 }
 
-/// A build, fully decided.
+/// A build, fully decided, in the groups the stages ask about.
 #[derive(Debug)]
 pub struct BuildSettings {
+    /// What goes in.
+    pub input: Input,
+    /// The two Pythons and the platform the bundle runs on.
+    pub pythons: Pythons,
+    /// How the bundle starts and shows itself.
+    pub launch: Launch,
+    /// What is written, and where.
+    pub output: Output,
+    /// What a Windows launcher carries (icon, subsystem, version information, manifest),
+    /// resolved and checked here; `None` for other targets.
+    pub windows: Option<windows::Resources>,
+    /// How the build tells what it does.
+    pub report: Report,
+}
+
+/// What goes into the bundle, and the rules for finding it.
+#[derive(Debug)]
+pub struct Input {
     pub script: Script,
-    pub name: String,
     /// `-D --all-entry-points`: the project's other console scripts, each an executable
     /// beside the first in one folder, sharing its `_internal/`.
     pub companions: Vec<Companion>,
-    /// The onedir folder's name when it is not the executable's (`companions`: the
-    /// project's name).
-    pub folder_name: Option<String>,
-    pub mode: OutputMode,
-    /// The platform the bundle runs on.
-    pub target: Target,
-    /// `--runtime`: the CPython the bundle carries, when not the interpreter's own.
-    pub runtime: Option<PathBuf>,
-    pub distpath: PathBuf,
-    pub workpath: Workpath,
     /// `--add-data` and `--add-binary`, parsed, their sources found.
     pub data: Vec<DataSpec>,
     /// Where the app's own modules are looked for after the script's folder: `-p/--paths`,
@@ -108,43 +115,75 @@ pub struct BuildSettings {
     pub excludes: Excludes,
     pub collect: Vec<Collect>,
     pub copy_metadata: Vec<CopyMetadata>,
-    /// Scripts run before the app, in order.
+    /// Scripts run before the app, in order (`--runtime-hook`).
     pub runtime_hooks: Vec<PathBuf>,
-    pub python: Option<PathBuf>,
+    /// `--additional-hooks-dir`: the user's folders of PyInstaller hooks and package rules.
+    pub hooks_dirs: Vec<PathBuf>,
+    /// A required import found nowhere fails the build (`--strict`).
+    pub strict: bool,
+    /// The pyproject.toml whose `[tool.pybundle]` was applied.
+    pub project_file: Option<PathBuf>,
+}
+
+/// The interpreter that reads the app, the CPython the bundle carries, and the platform.
+#[derive(Debug)]
+pub struct Pythons {
+    /// `--python`: the interpreter whose packages and standard library are read.
+    pub interpreter: Option<PathBuf>,
+    /// That interpreter, when deciding what to bundle asked it already (a project's console
+    /// scripts); the build then asks it nothing again.
+    pub queried: Option<Interpreter>,
+    /// `--runtime`: the CPython the bundle carries, when not the interpreter's own.
+    pub runtime: Option<PathBuf>,
+    /// The platform the bundle runs on.
+    pub target: Target,
     /// Bytecode optimization level, 0 to 2.
     pub optimize: u8,
+}
+
+/// How the bundle starts: the launcher's choices and the interpreter's.
+#[derive(Debug)]
+pub struct Launch {
     /// Interpreter options at run time (`-v`, `-u`, `-W x`, `-X y`, `-O`).
     pub interpreter_options: Vec<String>,
     pub signals: Signals,
     /// The launcher says what it does (`--debug bootloader`).
     pub trace: bool,
+    /// No console window (`-w`).
     pub windowed: bool,
     pub icon: Option<PathBuf>,
-    pub strip: Strip,
+    /// Where a onefile bundle unpacks (`--runtime-tmpdir`).
     pub runtime_tmpdir: Option<String>,
+}
+
+/// What is written, and where.
+#[derive(Debug)]
+pub struct Output {
+    pub name: String,
+    /// The onedir folder's name when it is not the executable's (`companions`: the
+    /// project's name).
+    pub folder_name: Option<String>,
+    pub mode: OutputMode,
+    pub distpath: PathBuf,
+    pub workpath: Workpath,
+    /// zstd level.
     pub level: i32,
+    pub strip: Strip,
     pub noconfirm: bool,
     pub clean: bool,
-    pub verbosity: Verbosity,
-    pub json: bool,
     /// `SOURCE_DATE_EPOCH`: the time every output file gets.
     pub timestamp: Option<SystemTime>,
     /// `--specpath`: where this build's settings are written as a `[tool.pybundle]` table.
     pub specpath: Option<SpecPath>,
-    /// `--additional-hooks-dir`: the user's folders of PyInstaller hooks and package rules.
-    pub hooks_dirs: Vec<PathBuf>,
-    /// What a Windows launcher carries (icon, subsystem, version information, manifest),
-    /// resolved and checked here; `None` for other targets.
-    pub windows: Option<windows::Resources>,
-    /// The pyproject.toml whose `[tool.pybundle]` was applied.
-    pub project_file: Option<PathBuf>,
+}
+
+/// How the build tells what it does.
+#[derive(Debug)]
+pub struct Report {
+    pub verbosity: Verbosity,
+    pub json: bool,
     /// One line each for options accepted that change nothing here, and why.
     pub notes: Vec<String>,
-    /// A required import found nowhere fails the build (`--strict`).
-    pub strict: bool,
-    /// The interpreter, when deciding what to bundle needed it asked already (a project's
-    /// console scripts); the build then asks it nothing again.
-    pub interpreter: Option<Interpreter>,
 }
 
 /// `--specpath DIR`, with the combined options it writes as a `[tool.pybundle]` table.
@@ -202,7 +241,7 @@ impl BuildSettings {
                     entry.gui = script.gui;
                 }
                 let mut build = Self::for_entry_point(&entry, options, applied)?;
-                build.interpreter = Some(interp);
+                build.pythons.queried = Some(interp);
                 Ok(vec![build])
             }
             Named::Project(project) => {
@@ -235,17 +274,17 @@ impl BuildSettings {
         }
         let mut build = Self::for_entry_point(&chosen[0], options.clone(), applied)?;
         for entry in &chosen[1..] {
-            let work = build.workpath.root().join("entry-points");
+            let work = build.output.workpath.root().join("entry-points");
             let script = Script::console_script(&entry::write_script(entry, &work)?)?;
-            build.companions.push(Companion {
+            build.input.companions.push(Companion {
                 name: entry.name.clone(),
                 module: entry.module.clone(),
                 script,
             });
         }
-        let folder = project_name.unwrap_or_else(|| build.name.clone());
+        let folder = project_name.unwrap_or_else(|| build.output.name.clone());
         check_name(&folder)?;
-        build.folder_name = Some(folder);
+        build.output.folder_name = Some(folder);
         Ok(vec![build])
     }
 
@@ -327,8 +366,8 @@ impl BuildSettings {
         }
         let mut builds = Self::for_scripts(&chosen, all, name, options, applied)?;
         for build in &mut builds {
-            build.notes.extend(notes.iter().cloned());
-            build.interpreter = Some(interp.clone());
+            build.report.notes.extend(notes.iter().cloned());
+            build.pythons.queried = Some(interp.clone());
         }
         Ok(builds)
     }
@@ -390,63 +429,73 @@ impl BuildSettings {
         notes.extend(notes_elsewhere(&o, target.os()));
         let verbosity = verbosity(&o)?;
         let mut settings = BuildSettings {
-            name,
-            mode,
-            target,
-            runtime: o.runtime.clone(),
-            distpath: absolute(o.distpath.as_deref().unwrap_or(Path::new("dist")))?,
-            workpath: Workpath::new(absolute(
-                o.workpath.as_deref().unwrap_or(Path::new("build")),
-            )?),
-            data,
-            paths: search_paths(&o),
-            hidden_imports: o.hidden_import.clone(),
-            target_packages: TargetPackages {
-                named: o.target_package.clone(),
-                project: o.requires.clone(),
+            input: Input {
+                script,
+                companions: Vec::new(),
+                data,
+                paths: search_paths(&o),
+                hidden_imports: o.hidden_import.clone(),
+                target_packages: TargetPackages {
+                    named: o.target_package.clone(),
+                    project: o.requires.clone(),
+                },
+                excludes: Excludes::new(&o.exclude_module),
+                collect: collects(&o),
+                copy_metadata: copy_metadata(&o),
+                runtime_hooks: o.runtime_hook.clone(),
+                hooks_dirs: o.additional_hooks_dir.clone(),
+                strict: o.strict.unwrap_or(false),
+                project_file,
             },
-            excludes: Excludes::new(&o.exclude_module),
-            collect: collects(&o),
-            copy_metadata: copy_metadata(&o),
-            runtime_hooks: o.runtime_hook.clone(),
-            python: o.python.clone(),
-            optimize,
-            interpreter_options,
-            signals: if o.bootloader_ignore_signals.unwrap_or(false) {
-                Signals::Ignore
-            } else {
-                Signals::Forward
+            pythons: Pythons {
+                interpreter: o.python.clone(),
+                queried: None,
+                runtime: o.runtime.clone(),
+                target,
+                optimize,
             },
-            trace: debug.bootloader,
-            windowed: o.windowed.unwrap_or(false),
-            icon: o.icon.clone(),
-            strip: if o.strip.unwrap_or(false) {
-                Strip::All
-            } else {
-                Strip::Debug
+            launch: Launch {
+                interpreter_options,
+                signals: if o.bootloader_ignore_signals.unwrap_or(false) {
+                    Signals::Ignore
+                } else {
+                    Signals::Forward
+                },
+                trace: debug.bootloader,
+                windowed: o.windowed.unwrap_or(false),
+                icon: o.icon.clone(),
+                runtime_tmpdir: o.runtime_tmpdir.clone(),
             },
-            runtime_tmpdir: o.runtime_tmpdir.clone(),
-            level,
-            noconfirm: o.noconfirm.unwrap_or(false),
-            clean: o.clean.unwrap_or(false),
-            verbosity,
-            json: o.json.unwrap_or(false),
-            timestamp: source_date_epoch()?,
-            specpath: o.specpath.clone().map(|dir| SpecPath {
-                dir,
-                options: o.clone(),
-            }),
-            hooks_dirs: o.additional_hooks_dir.clone(),
+            output: Output {
+                name,
+                folder_name: None,
+                mode,
+                distpath: absolute(o.distpath.as_deref().unwrap_or(Path::new("dist")))?,
+                workpath: Workpath::new(absolute(
+                    o.workpath.as_deref().unwrap_or(Path::new("build")),
+                )?),
+                level,
+                strip: if o.strip.unwrap_or(false) {
+                    Strip::All
+                } else {
+                    Strip::Debug
+                },
+                noconfirm: o.noconfirm.unwrap_or(false),
+                clean: o.clean.unwrap_or(false),
+                timestamp: source_date_epoch()?,
+                specpath: o.specpath.clone().map(|dir| SpecPath {
+                    dir,
+                    options: o.clone(),
+                }),
+            },
             windows: None,
-            project_file,
-            notes,
-            script,
-            companions: Vec::new(),
-            folder_name: None,
-            strict: o.strict.unwrap_or(false),
-            interpreter: None,
+            report: Report {
+                verbosity,
+                json: o.json.unwrap_or(false),
+                notes,
+            },
         };
-        if settings.target.os() == Os::Windows {
+        if settings.pythons.target.os() == Os::Windows {
             // A mistake in the version information or manifest is told now, before the build.
             settings.windows = Some(windows::resolve(&settings, &o)?);
         }
@@ -454,31 +503,34 @@ impl BuildSettings {
     }
 
     pub fn onefile(&self) -> bool {
-        matches!(self.mode, OutputMode::Onefile(_))
+        matches!(self.output.mode, OutputMode::Onefile(_))
     }
 
     /// Where the output goes: the executable (onefile) or the folder holding it (onedir).
     pub fn output_path(&self) -> PathBuf {
         if self.onefile() {
-            self.distpath.join(self.executable_name())
+            self.output.distpath.join(self.executable_name())
         } else {
-            self.distpath.join(self.folder())
+            self.output.distpath.join(self.folder())
         }
     }
 
     /// The onedir folder's name.
     pub fn folder(&self) -> &str {
-        self.folder_name.as_deref().unwrap_or(&self.name)
+        self.output
+            .folder_name
+            .as_deref()
+            .unwrap_or(&self.output.name)
     }
 
     /// The executable's file name: the app's name, with `.exe` for Windows.
     pub fn executable_name(&self) -> String {
-        self.executable_file(&self.name)
+        self.executable_file(&self.output.name)
     }
 
     /// The file name of the executable called `name`.
     pub fn executable_file(&self, name: &str) -> String {
-        match self.target.os() {
+        match self.pythons.target.os() {
             Os::Windows => format!("{name}.exe"),
             _ => name.to_string(),
         }
@@ -486,7 +538,7 @@ impl BuildSettings {
 
     /// The packages whose whole distribution is wanted (`--collect-all/-data/-binaries`).
     pub fn whole_distributions(&self) -> Vec<String> {
-        (self.collect.iter())
+        (self.input.collect.iter())
             .filter(|c| c.kind != CollectKind::Submodules)
             .map(|c| c.package.clone())
             .collect()
@@ -494,7 +546,7 @@ impl BuildSettings {
 
     /// The packages every submodule of which is wanted (`--collect-all/-submodules`).
     pub fn every_submodule(&self) -> Vec<String> {
-        (self.collect.iter())
+        (self.input.collect.iter())
             .filter(|c| matches!(c.kind, CollectKind::All | CollectKind::Submodules))
             .map(|c| c.package.clone())
             .collect()
@@ -894,10 +946,10 @@ mod tests {
 
     #[test]
     fn the_target_is_this_machines_unless_named_and_another_needs_its_runtime() {
-        assert_eq!(Some(resolved(&[]).unwrap().target), Target::host());
+        assert_eq!(Some(resolved(&[]).unwrap().pythons.target), Target::host());
         let s = resolved(&["--target", "aarch64-unknown-linux-gnu", "--runtime", "r"]).unwrap();
-        assert_eq!(s.target, Target::LinuxAarch64);
-        assert_eq!(s.runtime.as_deref(), Some(Path::new("r")));
+        assert_eq!(s.pythons.target, Target::LinuxAarch64);
+        assert_eq!(s.pythons.runtime.as_deref(), Some(Path::new("r")));
         assert!(matches!(
             resolved(&["--target", "linux-aarch64"]),
             Err(Error::TargetNeedsRuntime(Target::LinuxAarch64))
@@ -912,16 +964,16 @@ mod tests {
     fn defaults_are_a_onedir_in_dist_at_level_nine() {
         let s = resolved(&[]).unwrap();
         assert_eq!(
-            s.mode,
+            s.output.mode,
             OutputMode::Onedir {
                 contents_dir: "_internal".into()
             }
         );
-        assert_eq!(s.name, "app");
-        assert_eq!(s.level, DEFAULT_LEVEL);
-        assert!(s.distpath.ends_with("dist") && s.distpath.is_absolute());
-        assert_eq!(s.verbosity, Verbosity::Normal);
-        assert!(s.notes.is_empty());
+        assert_eq!(s.output.name, "app");
+        assert_eq!(s.output.level, DEFAULT_LEVEL);
+        assert!(s.output.distpath.ends_with("dist") && s.output.distpath.is_absolute());
+        assert_eq!(s.report.verbosity, Verbosity::Normal);
+        assert!(s.report.notes.is_empty());
     }
 
     #[test]
@@ -947,15 +999,18 @@ mod tests {
             "requests",
         ])
         .unwrap();
-        assert_eq!(s.mode, OutputMode::Onefile(Unpack::Temporary));
-        assert_eq!(s.interpreter_options, ["-OO", "-v", "-u", "-W", "ignore"]);
-        assert!(s.trace);
-        assert_eq!(s.signals, Signals::Ignore);
-        assert_eq!(s.verbosity, Verbosity::Warnings);
+        assert_eq!(s.output.mode, OutputMode::Onefile(Unpack::Temporary));
+        assert_eq!(
+            s.launch.interpreter_options,
+            ["-OO", "-v", "-u", "-W", "ignore"]
+        );
+        assert!(s.launch.trace);
+        assert_eq!(s.launch.signals, Signals::Ignore);
+        assert_eq!(s.report.verbosity, Verbosity::Warnings);
         assert_eq!(s.whole_distributions(), ["numpy"]);
         assert!(s.every_submodule().is_empty());
         assert_eq!(
-            s.copy_metadata,
+            s.input.copy_metadata,
             [CopyMetadata {
                 distribution: "requests".into(),
                 recursive: true
@@ -966,12 +1021,14 @@ mod tests {
     #[test]
     fn options_of_other_tools_and_platforms_get_one_note_each() {
         let s = resolved(&["--noupx", "--uac-admin", "--python-option", "hash_seed=1"]).unwrap();
-        assert_eq!(s.notes.len(), 3, "{:?}", s.notes);
+        assert_eq!(s.report.notes.len(), 3, "{:?}", s.report.notes);
         assert!(s
+            .report
             .notes
             .iter()
             .any(|n| n.contains("--noupx") && n.contains("UPX")));
         assert!(s
+            .report
             .notes
             .iter()
             .any(|n| n.contains("--uac-admin") && n.contains("Windows")));

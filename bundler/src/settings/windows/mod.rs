@@ -37,8 +37,8 @@ pub struct Resources {
 /// What the launcher of a Windows executable carries: icon, subsystem, version information
 /// (from the app's name, its pyproject.toml and `--version-file`) and manifest.
 pub fn resolve(s: &BuildSettings, o: &Options) -> Result<Resources, Error> {
-    let mut version = VersionStrings::new(&s.name, &s.executable_name());
-    if let Some(pyproject) = project::find(&s.script.path) {
+    let mut version = VersionStrings::new(&s.output.name, &s.executable_name());
+    if let Some(pyproject) = project::find(&s.input.script.path) {
         version.from_project(&pyproject)?;
     }
     if let Some(file) = &o.version_file {
@@ -56,14 +56,14 @@ pub fn resolve(s: &BuildSettings, o: &Options) -> Result<Resources, Error> {
             )
         }
         None => Manifest::Generated {
-            name: s.name.clone(),
+            name: s.output.name.clone(),
             admin: o.uac_admin.unwrap_or(false),
             ui_access: o.uac_uiaccess.unwrap_or(false),
         },
     };
     Ok(Resources {
-        icon: s.icon.clone(),
-        windowed: s.windowed,
+        icon: s.launch.icon.clone(),
+        windowed: s.launch.windowed,
         version,
         manifest,
     })
