@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::options::{data_specs, split_paths, Options};
+use super::NO_EFFECT;
 use crate::bundle::contents::DataFlag;
 use crate::error::Error;
 
@@ -175,41 +176,14 @@ pub struct ProjectOptions {
     pub log_level: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub json: Option<bool>,
-    // PyInstaller options with no effect here: accepted, noted.
-    #[serde(skip_serializing)]
-    pub upx_dir: Option<toml::Value>,
-    #[serde(skip_serializing)]
-    pub noupx: Option<toml::Value>,
-    #[serde(skip_serializing)]
-    pub upx_exclude: Option<toml::Value>,
-    #[serde(skip_serializing)]
-    pub splash: Option<toml::Value>,
-    #[serde(skip_serializing)]
-    pub splash_center: Option<toml::Value>,
-    #[serde(skip_serializing)]
-    pub hide_console: Option<toml::Value>,
-    #[serde(skip_serializing)]
-    pub disable_windowed_traceback: Option<toml::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version_file: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub manifest: Option<String>,
-    #[serde(skip_serializing)]
-    pub resource: Option<toml::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uac_admin: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uac_uiaccess: Option<bool>,
-    #[serde(skip_serializing)]
-    pub argv_emulation: Option<toml::Value>,
-    #[serde(skip_serializing)]
-    pub osx_bundle_identifier: Option<toml::Value>,
-    #[serde(alias = "target-arch", skip_serializing)]
-    pub target_architecture: Option<toml::Value>,
-    #[serde(skip_serializing)]
-    pub codesign_identity: Option<toml::Value>,
-    #[serde(skip_serializing)]
-    pub osx_entitlements_file: Option<toml::Value>,
 }
 
 /// A list of strings; one string is a list of one.
@@ -291,6 +265,17 @@ pub fn load(file: &Path) -> Result<Option<Options>, Error> {
             normalised.insert(key.replace('_', "-"), value.clone());
         }
     }
+    // PyInstaller's options that change nothing here are accepted whatever their value, and
+    // noted (the names `pybundle build` accepts them under).
+    let no_effect: Vec<&'static str> = (NO_EFFECT.iter())
+        .copied()
+        .filter(|name| {
+            let alias = (*name == "target-architecture").then_some("target-arch");
+            let here = normalised.remove(*name).is_some();
+            let aliased = alias.is_some_and(|a| normalised.remove(a).is_some());
+            here || aliased
+        })
+        .collect();
     let whole: Result<ProjectOptions, toml::de::Error> =
         toml::Value::Table(normalised.clone()).try_into();
     let project = match whole {
@@ -310,7 +295,7 @@ pub fn load(file: &Path) -> Result<Option<Options>, Error> {
         }
     };
     let base = file.parent().unwrap_or(Path::new("."));
-    project.into_options(base).map(Some)
+    project.into_options(base, no_effect).map(Some)
 }
 
 /// One line for a mistake in `key`.
@@ -327,34 +312,14 @@ fn explain(key: &str, message: &str) -> String {
 }
 
 impl ProjectOptions {
-    fn elsewhere(&self) -> Vec<&'static str> {
+    /// PyInstaller's Windows resource options given, for a note when the target is not
+    /// Windows.
+    fn windows_resources(&self) -> Vec<&'static str> {
         let given = [
-            ("upx-dir", self.upx_dir.is_some()),
-            ("noupx", self.noupx.is_some()),
-            ("upx-exclude", self.upx_exclude.is_some()),
-            ("splash", self.splash.is_some()),
-            ("splash-center", self.splash_center.is_some()),
-            ("hide-console", self.hide_console.is_some()),
-            (
-                "disable-windowed-traceback",
-                self.disable_windowed_traceback.is_some(),
-            ),
             ("version-file", self.version_file.is_some()),
             ("manifest", self.manifest.is_some()),
-            ("resource", self.resource.is_some()),
             ("uac-admin", self.uac_admin.is_some()),
             ("uac-uiaccess", self.uac_uiaccess.is_some()),
-            ("argv-emulation", self.argv_emulation.is_some()),
-            (
-                "osx-bundle-identifier",
-                self.osx_bundle_identifier.is_some(),
-            ),
-            ("target-architecture", self.target_architecture.is_some()),
-            ("codesign-identity", self.codesign_identity.is_some()),
-            (
-                "osx-entitlements-file",
-                self.osx_entitlements_file.is_some(),
-            ),
         ];
         given
             .into_iter()
@@ -362,11 +327,13 @@ impl ProjectOptions {
             .collect()
     }
 
-    /// The settings, relative paths taken from `base`.
-    fn into_options(self, base: &Path) -> Result<Options, Error> {
+    /// The settings, relative paths taken from `base`; `no_effect`: the keys of PyInstaller's
+    /// options that change nothing here, taken out before reading.
+    fn into_options(self, base: &Path, no_effect: Vec<&'static str>) -> Result<Options, Error> {
         let path = |p: Option<String>| p.map(|p| base.join(p));
         let paths = |list: Vec<String>| list.into_iter().map(|p| base.join(p)).collect();
-        let elsewhere = self.elsewhere();
+        let mut elsewhere = no_effect;
+        elsewhere.extend(self.windows_resources());
         Ok(Options {
             entry_point: self.entry_point,
             all_entry_points: self.all_entry_points,
@@ -448,7 +415,8 @@ mod tests {
         let toml = "[tool.pybundle]\nonefile = true\nname = \"shipped\"\n\
                     add_data = [\"assets:assets\", \"/abs/x.json:.\"]\n\
                     compression-level = 19\ndistpath = \"out\"\nhidden-import = \"six\"\n\
-                    noconsole = true\nupx-dir = \"/opt/upx\"\n\
+                    noconsole = true\nupx-dir = \"/opt/upx\"\ntarget-arch = \"arm64\"\n\
+                    manifest = \"m.xml\"\n\
                     target = \"linux-aarch64\"\nruntime = \"runtimes/arm64\"\n";
         let o = load_str(toml).unwrap().expect("a table");
         assert_eq!(o.onefile, Some(true));
@@ -459,7 +427,7 @@ mod tests {
         assert_eq!(o.distpath.as_deref(), Some(Path::new("out")));
         assert_eq!(o.hidden_import, ["six"]);
         assert_eq!(o.windowed, Some(true));
-        assert_eq!(o.elsewhere, ["upx-dir"]);
+        assert_eq!(o.elsewhere, ["upx-dir", "target-architecture", "manifest"]);
         assert_eq!(o.target.as_deref(), Some("linux-aarch64"));
         assert_eq!(o.runtime.as_deref(), Some(Path::new("runtimes/arm64")));
     }
@@ -540,8 +508,11 @@ mod tests {
             })
             .map(String::from)
             .collect();
-        let keys: std::collections::BTreeSet<String> =
-            project_keys().into_iter().map(String::from).collect();
+        let keys: std::collections::BTreeSet<String> = (project_keys().into_iter())
+            .chain(NO_EFFECT.iter().copied())
+            .chain(["target-arch"])
+            .map(String::from)
+            .collect();
         assert!(keys.len() > 40, "the keys were not read: {keys:?}");
         // Said once per build on the command line, never kept with a project.
         let command_line_only = ["help"];

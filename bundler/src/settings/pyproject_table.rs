@@ -108,19 +108,6 @@ pub fn table(dir: &Path, name: &str, o: &Options) -> Result<String, Error> {
         verbose: None,
         log_level: None,
         json: None,
-        upx_dir: None,
-        noupx: None,
-        upx_exclude: None,
-        splash: None,
-        splash_center: None,
-        hide_console: None,
-        disable_windowed_traceback: None,
-        resource: None,
-        argv_emulation: None,
-        osx_bundle_identifier: None,
-        target_architecture: None,
-        codesign_identity: None,
-        osx_entitlements_file: None,
     };
     toml::to_string(&table).map_err(|e| Error::Internal(e.to_string()))
 }
