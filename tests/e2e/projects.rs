@@ -181,7 +181,11 @@ fn project_with_settings(table: &str) -> tempfile::TempDir {
 
 #[test]
 fn entry_point_settings_live_in_tool_pybundle_and_a_mistake_there_is_told_first() {
-    let project = project_with_settings("all-entry-points = true\nonefile = true\n");
+    // With two of PyInstaller's keys that change nothing here, one by its alias: accepted,
+    // and a note each.
+    let project = project_with_settings(
+        "all-entry-points = true\nonefile = true\nnoupx = true\ntarget-arch = \"arm64\"\n",
+    );
     let dist = tempfile::tempdir().unwrap();
     let mut cmd = pybundle_cmd(project.path());
     with_python(&mut cmd)
@@ -190,6 +194,11 @@ fn entry_point_settings_live_in_tool_pybundle_and_a_mistake_there_is_told_first(
     let out = cmd.output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(dist.path().join("hello").is_file() && dist.path().join("bye").is_file());
+    let err = stderr(&out);
+    for option in ["--noupx", "--target-architecture"] {
+        let note = format!("note: {option} changes nothing here");
+        assert_eq!(err.matches(&note).count(), 2, "one per build: {err}");
+    }
 
     // Two scripts and a misspelt key: the key is the mistake named.
     let project = project_with_settings("onefil = true\n");

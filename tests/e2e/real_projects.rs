@@ -14,6 +14,7 @@
 //! | docformatter 1.7.8 | poetry-core, `[tool.poetry.scripts]` | `docformatter` |
 //! | sqlparse 0.6.1 | hatchling, `[project.scripts]` | `sqlformat` (not the package's name) |
 //! | isort 9.0.2 | hatchling, two scripts: `--entry-point` picks one | `isort` |
+//! | yamllint 1.38.0 | setuptools, `[project.scripts]`; reads its own YAML configuration files by path; PyYAML and pathspec | `yamllint` |
 //!
 //! And a tool the user did not write, pipx-style: black 25.1 (mypyc-compiled) installed from
 //! its wheel, built with `--entry-point black` outside any project.
@@ -48,6 +49,7 @@ const INPUTS: &[(&str, &str)] = &[
         "import sys, os\nimport  json\ndef f( x ):\n    \"\"\"  Docstring here.  \"\"\"\n    return x\n",
     ),
     ("query.sql", "select a,b from t where x=1 order by a\n"),
+    ("lint.yaml", "a: 1\nb:   2\na: 3\n"),
 ];
 
 fn check(project: &Real) {
@@ -292,6 +294,19 @@ real_project!(
         script: "isort",
         args: &["-"],
         stdin: Some("messy.py"),
+    }
+);
+
+real_project!(
+    yamllint_reading_its_own_configuration_files,
+    Real {
+        index: "yamllint",
+        sdist: "yamllint-1.38.0.tar.gz",
+        sha256: "09e5f29531daab93366bb061e76019d5e91691ef0a40328f04c927387d1d364d",
+        entry_point: None,
+        script: "yamllint",
+        args: &["lint.yaml"],
+        stdin: None,
     }
 );
 
