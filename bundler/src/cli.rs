@@ -1,13 +1,17 @@
 //! The command line, as typed (docs/cli.md): `pybundle SCRIPT ...` means `pybundle build
-//! SCRIPT ...`. Every option of PyInstaller 6 is accepted under its spelling; what each means
-//! here is decided once, in [`crate::settings`], where the command line is combined with
-//! `[tool.pybundle]`. Nothing here has a default: an option not given is `None` (or empty), so
-//! the project's file can fill it.
+//! SCRIPT ...`. Every build option is declared here once, in [`BuildOptions`], which is also
+//! what a `[tool.pybundle]` table reads into (the key is the long option); PyInstaller's
+//! options that change nothing here are the list [`NO_EFFECT`]. Every option of PyInstaller 6
+//! is accepted under its spelling; what each means here is decided once, in
+//! [`crate::settings`], where the command line is combined with `[tool.pybundle]`. Nothing here
+//! has a default: an option not given is `None`, `false` or empty, so the project's file can
+//! fill it.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use serde::{Deserialize, Serialize};
 
 /// What `pybundle --help` says after the commands: `build` is the default command, so its
 /// common options and a few examples belong on the first page too.
@@ -120,6 +124,18 @@ pub struct BuildArgs {
     /// folder, whose pyproject.toml names its console scripts (default: the current folder's);
     /// or a PyInstaller .spec file, read for its settings (never run).
     pub script: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: BuildOptions,
+    #[command(flatten)]
+    pub elsewhere: Elsewhere,
+}
+
+/// Every build option, declared once: its flag and help on the command line, and its key in
+/// `[tool.pybundle]`, which is the same long name (serde reads the table into this struct; an
+/// alias is spelled for both beside it). What each means is decided in [`crate::settings`].
+#[derive(Debug, Args, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BuildOptions {
     /// The console script to build: one of the project's, when it declares several; or,
     /// outside a project, one an installed distribution declares (pipx-style).
     #[arg(long, value_name = "NAME")]
@@ -156,16 +172,20 @@ pub struct BuildArgs {
     pub specpath: Option<PathBuf>,
     /// A file, folder or glob placed at DEST inside the bundle ('.' = its root). Repeatable.
     #[arg(long = "add-data", value_name = "SRC:DEST")]
+    #[serde(deserialize_with = "list")]
     pub add_data: Vec<String>,
     /// Shared libraries placed at DEST, with their own dependencies. Repeatable.
     #[arg(long = "add-binary", value_name = "SRC:DEST")]
+    #[serde(deserialize_with = "list")]
     pub add_binary: Vec<String>,
     /// A folder to search for the app's modules, like PYTHONPATH (which is searched too).
     /// Repeatable, or several separated by ':'.
     #[arg(short = 'p', long = "paths", value_name = "DIR")]
+    #[serde(deserialize_with = "list")]
     pub paths: Vec<String>,
     /// A whole package: its distribution, submodules and data. Repeatable.
     #[arg(long = "collect-all", value_name = "PKG")]
+    #[serde(deserialize_with = "list")]
     pub collect_all: Vec<String>,
     /// A package's data files (its whole distribution). Repeatable.
     #[arg(
@@ -173,19 +193,24 @@ pub struct BuildArgs {
         visible_alias = "collect-datas",
         value_name = "PKG"
     )]
+    #[serde(alias = "collect-datas", deserialize_with = "list")]
     pub collect_data: Vec<String>,
     /// A package's shared libraries (its whole distribution). Repeatable.
     #[arg(long = "collect-binaries", value_name = "PKG")]
+    #[serde(deserialize_with = "list")]
     pub collect_binaries: Vec<String>,
     /// Every submodule of a package. Repeatable.
     #[arg(long = "collect-submodules", value_name = "PKG")]
+    #[serde(deserialize_with = "list")]
     pub collect_submodules: Vec<String>,
     /// A distribution's metadata, so importlib.metadata finds it even when its code is not
     /// bundled. Repeatable.
     #[arg(long = "copy-metadata", value_name = "DIST")]
+    #[serde(deserialize_with = "list")]
     pub copy_metadata: Vec<String>,
     /// A distribution's metadata and that of everything it requires. Repeatable.
     #[arg(long = "recursive-copy-metadata", value_name = "DIST")]
+    #[serde(deserialize_with = "list")]
     pub recursive_copy_metadata: Vec<String>,
     /// Bundle a module that analysis cannot see. Repeatable.
     #[arg(
@@ -193,21 +218,27 @@ pub struct BuildArgs {
         visible_alias = "hiddenimport",
         value_name = "MOD"
     )]
+    #[serde(alias = "hiddenimport", deserialize_with = "list")]
     pub hidden_import: Vec<String>,
     /// A distribution the app needs on the target that cannot be installed here (pywin32 for
     /// --target windows-x64): its target wheel is fetched and bundled. A requirement such as
     /// pywin32 or pywin32==311. Repeatable.
     #[arg(long = "target-package", value_name = "REQ")]
+    #[serde(deserialize_with = "list")]
     pub target_package: Vec<String>,
     /// Keep a module (and its submodules) out. Repeatable.
     #[arg(long = "exclude-module", value_name = "MOD")]
+    #[serde(deserialize_with = "list")]
     pub exclude_module: Vec<String>,
     /// A script run before the app, in the order given (after the bundle's own set-up).
     /// Repeatable.
     #[arg(long = "runtime-hook", value_name = "FILE")]
+    #[serde(deserialize_with = "list")]
     pub runtime_hook: Vec<PathBuf>,
-    /// PyInstaller's hook folders: accepted; pybundle runs no PyInstaller hooks.
+    /// A folder of the user's PyInstaller hooks (hook-NAME.py) and package rules, read before
+    /// the bundled ones. Repeatable.
     #[arg(long = "additional-hooks-dir", value_name = "DIR")]
+    #[serde(deserialize_with = "list")]
     pub additional_hooks_dir: Vec<PathBuf>,
     /// The interpreter whose runtime is bundled; default: the active virtualenv's, else python3.
     /// With --target, the one whose packages the app uses and that compiles its bytecode.
@@ -229,10 +260,12 @@ pub struct BuildArgs {
     /// An interpreter option at run time: v, u, "W <warning control>", "X <option>".
     /// Repeatable.
     #[arg(long = "python-option", value_name = "OPTION")]
+    #[serde(deserialize_with = "list")]
     pub python_option: Vec<String>,
     /// imports (the interpreter's -v), bootloader (the launcher says what it does), noarchive,
     /// all. Repeatable.
     #[arg(short = 'd', long = "debug", value_name = "WHAT")]
+    #[serde(deserialize_with = "list")]
     pub debug: Vec<String>,
     /// A console program (the default).
     #[arg(
@@ -241,6 +274,7 @@ pub struct BuildArgs {
         visible_alias = "nowindowed",
         overrides_with = "windowed"
     )]
+    #[serde(alias = "nowindowed")]
     pub console: bool,
     /// A GUI app: no console window. Linux executables never open one, so this changes
     /// nothing there; accepted so one command line serves every target.
@@ -250,6 +284,7 @@ pub struct BuildArgs {
         visible_alias = "noconsole",
         overrides_with = "console"
     )]
+    #[serde(alias = "noconsole")]
     pub windowed: bool,
     /// The executable's icon (.ico or .png for Windows, .icns for macOS); the file's content
     /// is checked. Linux executables carry no icon.
@@ -292,54 +327,139 @@ pub struct BuildArgs {
     /// A machine-readable summary on stdout.
     #[arg(long)]
     pub json: bool,
-    #[command(flatten)]
-    pub elsewhere: Elsewhere,
-}
-
-/// PyInstaller 6 options that mean something only on Windows or macOS, or only to a tool
-/// pybundle does not use (UPX, splash screens). Accepted so a PyInstaller build script runs
-/// unchanged; each gets one line saying why it changes nothing here.
-#[derive(Debug, Args, Default)]
-pub struct Elsewhere {
-    #[arg(long = "upx-dir", value_name = "DIR", hide = true)]
-    pub upx_dir: Option<PathBuf>,
-    #[arg(long = "noupx", hide = true)]
-    pub noupx: bool,
-    #[arg(long = "upx-exclude", value_name = "FILE", hide = true)]
-    pub upx_exclude: Vec<String>,
-    #[arg(long = "splash", value_name = "IMAGE", hide = true)]
-    pub splash: Option<PathBuf>,
-    #[arg(long = "splash-center", value_name = "MODE", hide = true)]
-    pub splash_center: Option<String>,
-    #[arg(long = "hide-console", value_name = "MODE", hide = true)]
-    pub hide_console: Option<String>,
-    #[arg(long = "disable-windowed-traceback", hide = true)]
-    pub disable_windowed_traceback: bool,
+    /// Windows: the version information, from a PyInstaller version file (pybundle reads
+    /// the app's pyproject.toml for it too).
     #[arg(long = "version-file", value_name = "FILE", hide = true)]
     pub version_file: Option<PathBuf>,
+    /// Windows: the application manifest, as XML or a file of it.
     #[arg(short = 'm', long = "manifest", value_name = "FILE", hide = true)]
     pub manifest: Option<String>,
-    #[arg(short = 'r', long = "resource", value_name = "RESOURCE", hide = true)]
-    pub resource: Vec<String>,
+    /// Windows: the manifest asks for administrator rights.
     #[arg(long = "uac-admin", hide = true)]
     pub uac_admin: bool,
+    /// Windows: the manifest asks for UI access.
     #[arg(long = "uac-uiaccess", hide = true)]
     pub uac_uiaccess: bool,
-    #[arg(long = "argv-emulation", hide = true)]
-    pub argv_emulation: bool,
-    #[arg(long = "osx-bundle-identifier", value_name = "ID", hide = true)]
-    pub osx_bundle_identifier: Option<String>,
-    #[arg(
-        long = "target-architecture",
-        visible_alias = "target-arch",
-        value_name = "ARCH",
-        hide = true
-    )]
-    pub target_architecture: Option<String>,
-    #[arg(long = "codesign-identity", value_name = "IDENTITY", hide = true)]
-    pub codesign_identity: Option<String>,
-    #[arg(long = "osx-entitlements-file", value_name = "FILE", hide = true)]
-    pub osx_entitlements_file: Option<PathBuf>,
+}
+
+/// How one of PyInstaller's no-effect options is given.
+#[derive(Debug, Clone, Copy)]
+pub enum Shape {
+    Flag,
+    /// With a value (its name in help).
+    Value(&'static str),
+    /// With a value, repeatable.
+    Values(&'static str),
+}
+
+/// One of PyInstaller's options that change nothing in a pybundle build.
+#[derive(Debug)]
+pub struct NoEffect {
+    pub long: &'static str,
+    pub short: Option<char>,
+    pub alias: Option<&'static str>,
+    pub shape: Shape,
+}
+
+const fn no_effect(long: &'static str, shape: Shape) -> NoEffect {
+    NoEffect {
+        long,
+        short: None,
+        alias: None,
+        shape,
+    }
+}
+
+/// PyInstaller 6 options that change nothing in any pybundle build: they mean something only
+/// on macOS, only as a Windows resource pybundle does not write, or only to a tool pybundle
+/// does not use (UPX, splash screens). Accepted under their names, on the command line and in
+/// `[tool.pybundle]`, so a PyInstaller build script runs unchanged; each given one gets one
+/// line saying why (`settings::why_nothing`). This list is their only declaration.
+pub const NO_EFFECT: &[NoEffect] = &[
+    no_effect("upx-dir", Shape::Value("DIR")),
+    no_effect("noupx", Shape::Flag),
+    no_effect("upx-exclude", Shape::Values("FILE")),
+    no_effect("splash", Shape::Value("IMAGE")),
+    no_effect("splash-center", Shape::Value("MODE")),
+    no_effect("hide-console", Shape::Value("MODE")),
+    no_effect("disable-windowed-traceback", Shape::Flag),
+    NoEffect {
+        short: Some('r'),
+        ..no_effect("resource", Shape::Values("RESOURCE"))
+    },
+    no_effect("argv-emulation", Shape::Flag),
+    no_effect("osx-bundle-identifier", Shape::Value("ID")),
+    NoEffect {
+        alias: Some("target-arch"),
+        ..no_effect("target-architecture", Shape::Value("ARCH"))
+    },
+    no_effect("codesign-identity", Shape::Value("IDENTITY")),
+    no_effect("osx-entitlements-file", Shape::Value("FILE")),
+];
+
+/// The [`NO_EFFECT`] options given on the command line, by their long names.
+#[derive(Debug, Default, Clone)]
+pub struct Elsewhere(pub Vec<&'static str>);
+
+impl clap::Args for Elsewhere {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        NO_EFFECT.iter().fold(cmd, |cmd, option| {
+            let mut arg = clap::Arg::new(option.long).long(option.long).hide(true);
+            if let Some(short) = option.short {
+                arg = arg.short(short);
+            }
+            if let Some(alias) = option.alias {
+                arg = arg.visible_alias(alias);
+            }
+            arg = match option.shape {
+                Shape::Flag => arg.action(clap::ArgAction::SetTrue),
+                Shape::Value(name) => arg.value_name(name).action(clap::ArgAction::Set),
+                Shape::Values(name) => arg.value_name(name).action(clap::ArgAction::Append),
+            };
+            cmd.arg(arg)
+        })
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl clap::FromArgMatches for Elsewhere {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let given = (NO_EFFECT.iter())
+            .filter(|o| {
+                matches.value_source(o.long) == Some(clap::parser::ValueSource::CommandLine)
+            })
+            .map(|o| o.long)
+            .collect();
+        Ok(Elsewhere(given))
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+/// A list of strings, or one string as a list of one (`hidden-import = "six"`).
+fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: From<String>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    OneOrMany::deserialize(d)
+        .map(|v| match v {
+            OneOrMany::One(s) => vec![T::from(s)],
+            OneOrMany::Many(list) => list.into_iter().map(T::from).collect(),
+        })
+        .map_err(|_| serde::de::Error::custom("must be a string or a list of strings"))
 }
 
 /// The subcommands, and what else may come first.
@@ -422,8 +542,8 @@ pub mod tests {
     #[test]
     fn build_is_the_default_command() {
         let b = build_args(&["app.py", "-F", "--add-data", "a:."]);
-        assert!(b.onefile);
-        assert_eq!(b.add_data, ["a:."]);
+        assert!(b.options.onefile);
+        assert_eq!(b.options.add_data, ["a:."]);
         assert!(matches!(
             parse(&["pybundle", "verify", "x"]).command,
             Command::Verify { .. }
@@ -433,8 +553,11 @@ pub mod tests {
             Command::Build(_)
         ));
         let b = build_args(&["app.py", "--noconsole", "-i", "a.png"]);
-        assert!(b.windowed);
-        assert_eq!(b.icon.as_deref(), Some(std::path::Path::new("a.png")));
+        assert!(b.options.windowed);
+        assert_eq!(
+            b.options.icon.as_deref(),
+            Some(std::path::Path::new("a.png"))
+        );
     }
 
     /// Every option of PyInstaller 6.22's `pyinstaller --help`, by its long names.
@@ -542,10 +665,10 @@ pub mod tests {
     #[test]
     fn the_last_of_two_opposite_flags_wins_as_in_pyinstaller() {
         let b = build_args(&["app.py", "-F", "-D"]);
-        assert!(b.onedir && !b.onefile);
+        assert!(b.options.onedir && !b.options.onefile);
         let b = build_args(&["app.py", "-w", "--console"]);
-        assert!(b.console && !b.windowed);
+        assert!(b.options.console && !b.options.windowed);
         let b = build_args(&["app.py", "--nowindowed", "--noconsole"]);
-        assert!(b.windowed && !b.console);
+        assert!(b.options.windowed && !b.options.console);
     }
 }

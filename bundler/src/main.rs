@@ -52,7 +52,7 @@ fn main() -> ExitCode {
     let mut json = false;
     let result = match cli.command {
         Command::Build(args) => {
-            json = args.json;
+            json = args.options.json;
             BuildSettings::from_args(&args)
                 .and_then(|builds| {
                     for settings in builds {

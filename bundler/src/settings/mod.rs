@@ -553,25 +553,6 @@ impl BuildSettings {
     }
 }
 
-/// PyInstaller's options that change nothing in any pybundle build: accepted (on the command
-/// line, in `[tool.pybundle]`, in a spec file), and each given one noted with
-/// [`why_nothing`].
-pub const NO_EFFECT: &[&str] = &[
-    "upx-dir",
-    "noupx",
-    "upx-exclude",
-    "splash",
-    "splash-center",
-    "hide-console",
-    "disable-windowed-traceback",
-    "resource",
-    "argv-emulation",
-    "osx-bundle-identifier",
-    "target-architecture",
-    "codesign-identity",
-    "osx-entitlements-file",
-];
-
 /// PyInstaller's Windows options that a build for Windows honours (crate::output::windows).
 const WINDOWS_RESOURCES: &[&str] = &["version-file", "manifest", "uac-admin", "uac-uiaccess"];
 

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::bundle::contents::DataFlag;
-use crate::cli::{BuildArgs, Elsewhere};
+use crate::cli::{BuildArgs, BuildOptions};
 use crate::error::Error;
 use crate::settings::data::DataSpec;
 
@@ -132,56 +132,65 @@ fn either(yes: bool, no: bool) -> Option<bool> {
 impl Options {
     /// The command line's settings; relative paths stay relative to the current folder.
     pub fn from_cli(args: &BuildArgs) -> Result<Self, Error> {
-        let here = Path::new("");
+        Self::new(&args.options, args.elsewhere.0.clone(), Path::new(""))
+    }
+
+    /// The settings `o` gives (with `no_effect`, the names of PyInstaller's options given that
+    /// change nothing here), relative paths taken from `base`.
+    pub fn new(o: &BuildOptions, no_effect: Vec<&'static str>, base: &Path) -> Result<Self, Error> {
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| base.join(p));
+        let paths = |list: &[PathBuf]| list.iter().map(|p| base.join(p)).collect();
+        let mut elsewhere = no_effect;
+        elsewhere.extend(windows_resources_given(o));
         Ok(Options {
-            entry_point: args.entry_point.clone(),
-            all_entry_points: flag(args.all_entry_points),
-            strict: flag(args.strict),
-            onefile: either(args.onefile, args.onedir),
-            name: args.name.clone(),
-            distpath: args.distpath.clone(),
-            workpath: args.workpath.clone(),
-            contents_directory: args.contents_directory.clone(),
-            specpath: args.specpath.clone(),
-            add_data: data_specs(DataFlag::AddData, &args.add_data, here)?,
-            add_binary: data_specs(DataFlag::AddBinary, &args.add_binary, here)?,
-            paths: split_paths(&args.paths, here),
-            collect_all: args.collect_all.clone(),
-            collect_data: args.collect_data.clone(),
-            collect_binaries: args.collect_binaries.clone(),
-            collect_submodules: args.collect_submodules.clone(),
-            copy_metadata: args.copy_metadata.clone(),
-            recursive_copy_metadata: args.recursive_copy_metadata.clone(),
-            hidden_import: args.hidden_import.clone(),
-            target_package: args.target_package.clone(),
+            entry_point: o.entry_point.clone(),
+            all_entry_points: flag(o.all_entry_points),
+            strict: flag(o.strict),
+            onefile: either(o.onefile, o.onedir),
+            name: o.name.clone(),
+            distpath: path(&o.distpath),
+            workpath: path(&o.workpath),
+            contents_directory: o.contents_directory.clone(),
+            specpath: path(&o.specpath),
+            add_data: data_specs(DataFlag::AddData, &o.add_data, base)?,
+            add_binary: data_specs(DataFlag::AddBinary, &o.add_binary, base)?,
+            paths: split_paths(&o.paths, base),
+            collect_all: o.collect_all.clone(),
+            collect_data: o.collect_data.clone(),
+            collect_binaries: o.collect_binaries.clone(),
+            collect_submodules: o.collect_submodules.clone(),
+            copy_metadata: o.copy_metadata.clone(),
+            recursive_copy_metadata: o.recursive_copy_metadata.clone(),
+            hidden_import: o.hidden_import.clone(),
+            target_package: o.target_package.clone(),
             requires: Vec::new(),
-            exclude_module: args.exclude_module.clone(),
-            runtime_hook: args.runtime_hook.clone(),
-            additional_hooks_dir: args.additional_hooks_dir.clone(),
-            python: args.python.clone(),
-            target: args.target.clone(),
-            runtime: args.runtime.clone(),
-            optimize: args.optimize,
-            python_option: args.python_option.clone(),
-            debug: args.debug.clone(),
-            windowed: either(args.windowed, args.console),
-            icon: args.icon.clone(),
-            strip: flag(args.strip),
-            runtime_tmpdir: args.runtime_tmpdir.clone(),
-            runtime_cache: flag(args.runtime_cache),
-            bootloader_ignore_signals: flag(args.bootloader_ignore_signals),
-            noconfirm: flag(args.noconfirm),
-            clean: flag(args.clean),
-            compression_level: args.compression_level,
-            quiet: flag(args.quiet),
-            verbose: flag(args.verbose),
-            log_level: args.log_level.clone(),
-            json: flag(args.json),
-            version_file: args.elsewhere.version_file.clone(),
-            manifest: args.elsewhere.manifest.clone(),
-            uac_admin: flag(args.elsewhere.uac_admin),
-            uac_uiaccess: flag(args.elsewhere.uac_uiaccess),
-            elsewhere: elsewhere_given(&args.elsewhere),
+            exclude_module: o.exclude_module.clone(),
+            runtime_hook: paths(&o.runtime_hook),
+            additional_hooks_dir: paths(&o.additional_hooks_dir),
+            python: path(&o.python),
+            target: o.target.clone(),
+            runtime: path(&o.runtime),
+            optimize: o.optimize,
+            python_option: o.python_option.clone(),
+            debug: o.debug.clone(),
+            windowed: either(o.windowed, o.console),
+            icon: path(&o.icon),
+            strip: flag(o.strip),
+            runtime_tmpdir: o.runtime_tmpdir.clone(),
+            runtime_cache: flag(o.runtime_cache),
+            bootloader_ignore_signals: flag(o.bootloader_ignore_signals),
+            noconfirm: flag(o.noconfirm),
+            clean: flag(o.clean),
+            compression_level: o.compression_level,
+            quiet: flag(o.quiet),
+            verbose: flag(o.verbose),
+            log_level: o.log_level.clone(),
+            json: flag(o.json),
+            version_file: path(&o.version_file),
+            manifest: o.manifest.clone(),
+            uac_admin: flag(o.uac_admin),
+            uac_uiaccess: flag(o.uac_uiaccess),
+            elsewhere,
         })
     }
 }
@@ -204,26 +213,13 @@ pub fn split_paths(values: &[String], base: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// The long names of the [`Elsewhere`] options given.
-fn elsewhere_given(e: &Elsewhere) -> Vec<&'static str> {
+/// PyInstaller's Windows resource options given: honoured for Windows, noted elsewhere.
+fn windows_resources_given(o: &BuildOptions) -> Vec<&'static str> {
     let given = [
-        ("upx-dir", e.upx_dir.is_some()),
-        ("noupx", e.noupx),
-        ("upx-exclude", !e.upx_exclude.is_empty()),
-        ("splash", e.splash.is_some()),
-        ("splash-center", e.splash_center.is_some()),
-        ("hide-console", e.hide_console.is_some()),
-        ("disable-windowed-traceback", e.disable_windowed_traceback),
-        ("version-file", e.version_file.is_some()),
-        ("manifest", e.manifest.is_some()),
-        ("resource", !e.resource.is_empty()),
-        ("uac-admin", e.uac_admin),
-        ("uac-uiaccess", e.uac_uiaccess),
-        ("argv-emulation", e.argv_emulation),
-        ("osx-bundle-identifier", e.osx_bundle_identifier.is_some()),
-        ("target-architecture", e.target_architecture.is_some()),
-        ("codesign-identity", e.codesign_identity.is_some()),
-        ("osx-entitlements-file", e.osx_entitlements_file.is_some()),
+        ("version-file", o.version_file.is_some()),
+        ("manifest", o.manifest.is_some()),
+        ("uac-admin", o.uac_admin),
+        ("uac-uiaccess", o.uac_uiaccess),
     ];
     given
         .into_iter()
@@ -274,6 +270,6 @@ mod tests {
             "arm64",
         ]))
         .unwrap();
-        assert_eq!(o.elsewhere, ["noupx", "uac-admin", "target-architecture"]);
+        assert_eq!(o.elsewhere, ["noupx", "target-architecture", "uac-admin"]);
     }
 }

@@ -8,199 +8,11 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Deserializer, Serialize};
-
-use super::options::{data_specs, split_paths, Options};
-use super::NO_EFFECT;
-use crate::bundle::contents::DataFlag;
+use super::options::Options;
+use crate::cli::{BuildOptions, NO_EFFECT};
 use crate::error::Error;
 
 pub const FILE: &str = "pyproject.toml";
-
-/// The table as written. Every PyInstaller 6 option has a key, the ones that change nothing
-/// here included (they get the same note as on the command line).
-#[derive(Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct ProjectOptions {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub entry_point: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub all_entry_points: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub strict: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub onefile: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub onedir: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub distpath: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub workpath: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub contents_directory: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub specpath: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub add_data: Vec<String>,
-    #[serde(
-        default,
-        deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub add_binary: Vec<String>,
-    #[serde(
-        default,
-        deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub paths: Vec<String>,
-    #[serde(
-        default,
-        deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub collect_all: Vec<String>,
-    #[serde(
-        default,
-        alias = "collect-datas",
-        deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub collect_data: Vec<String>,
-    #[serde(
-        default,
-        deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub collect_binaries: Vec<String>,
-    #[serde(
-        default,
-        deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub collect_submodules: Vec<String>,
-    #[serde(
-        default,
-        deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub copy_metadata: Vec<String>,
-    #[serde(
-        default,
-        deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub recursive_copy_metadata: Vec<String>,
-    #[serde(
-        default,
-        alias = "hiddenimport",
-        deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub hidden_import: Vec<String>,
-    #[serde(
-        default,
-        deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub target_package: Vec<String>,
-    #[serde(
-        default,
-        deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub exclude_module: Vec<String>,
-    #[serde(
-        default,
-        deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub runtime_hook: Vec<String>,
-    #[serde(
-        default,
-        deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub additional_hooks_dir: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub python: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub target: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub runtime: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub optimize: Option<u8>,
-    #[serde(
-        default,
-        deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub python_option: Vec<String>,
-    #[serde(
-        default,
-        deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub debug: Vec<String>,
-    #[serde(alias = "noconsole", skip_serializing_if = "Option::is_none")]
-    pub windowed: Option<bool>,
-    #[serde(alias = "nowindowed", skip_serializing_if = "Option::is_none")]
-    pub console: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub icon: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub strip: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub runtime_tmpdir: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub runtime_cache: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub bootloader_ignore_signals: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub noconfirm: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub clean: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub compression_level: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub quiet: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub verbose: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub log_level: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub json: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version_file: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub manifest: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub uac_admin: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub uac_uiaccess: Option<bool>,
-}
-
-/// A list of strings; one string is a list of one.
-fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(String),
-        Many(Vec<String>),
-    }
-    OneOrMany::deserialize(d)
-        .map(|v| match v {
-            OneOrMany::One(s) => vec![s],
-            OneOrMany::Many(list) => list,
-        })
-        .map_err(|_| serde::de::Error::custom("must be a string or a list of strings"))
-}
 
 /// The nearest `pyproject.toml` at or above `script`'s folder.
 pub fn find(script: &Path) -> Option<PathBuf> {
@@ -266,17 +78,16 @@ pub fn load(file: &Path) -> Result<Option<Options>, Error> {
         }
     }
     // PyInstaller's options that change nothing here are accepted whatever their value, and
-    // noted (the names `pybundle build` accepts them under).
+    // noted (by the names `pybundle build` takes them under).
     let no_effect: Vec<&'static str> = (NO_EFFECT.iter())
-        .copied()
-        .filter(|name| {
-            let alias = (*name == "target-architecture").then_some("target-arch");
-            let here = normalised.remove(*name).is_some();
-            let aliased = alias.is_some_and(|a| normalised.remove(a).is_some());
+        .filter(|option| {
+            let here = normalised.remove(option.long).is_some();
+            let aliased = option.alias.is_some_and(|a| normalised.remove(a).is_some());
             here || aliased
         })
+        .map(|option| option.long)
         .collect();
-    let whole: Result<ProjectOptions, toml::de::Error> =
+    let whole: Result<BuildOptions, toml::de::Error> =
         toml::Value::Table(normalised.clone()).try_into();
     let project = match whole {
         Ok(project) => project,
@@ -285,7 +96,7 @@ pub fn load(file: &Path) -> Result<Option<Options>, Error> {
             for (key, value) in normalised {
                 let mut one = toml::Table::new();
                 one.insert(key.clone(), value);
-                let alone: Result<ProjectOptions, toml::de::Error> =
+                let alone: Result<BuildOptions, toml::de::Error> =
                     toml::Value::Table(one).try_into();
                 if let Err(e) = alone {
                     return Err(bad(explain(&key, e.message())));
@@ -295,7 +106,7 @@ pub fn load(file: &Path) -> Result<Option<Options>, Error> {
         }
     };
     let base = file.parent().unwrap_or(Path::new("."));
-    project.into_options(base, no_effect).map(Some)
+    Options::new(&project, no_effect, base).map(Some)
 }
 
 /// One line for a mistake in `key`.
@@ -309,82 +120,6 @@ fn explain(key: &str, message: &str) -> String {
         return format!("`{key}` must be true or false");
     }
     format!("`{key}` {}", message.trim_start_matches("invalid type: "))
-}
-
-impl ProjectOptions {
-    /// PyInstaller's Windows resource options given, for a note when the target is not
-    /// Windows.
-    fn windows_resources(&self) -> Vec<&'static str> {
-        let given = [
-            ("version-file", self.version_file.is_some()),
-            ("manifest", self.manifest.is_some()),
-            ("uac-admin", self.uac_admin.is_some()),
-            ("uac-uiaccess", self.uac_uiaccess.is_some()),
-        ];
-        given
-            .into_iter()
-            .filter_map(|(name, on)| on.then_some(name))
-            .collect()
-    }
-
-    /// The settings, relative paths taken from `base`; `no_effect`: the keys of PyInstaller's
-    /// options that change nothing here, taken out before reading.
-    fn into_options(self, base: &Path, no_effect: Vec<&'static str>) -> Result<Options, Error> {
-        let path = |p: Option<String>| p.map(|p| base.join(p));
-        let paths = |list: Vec<String>| list.into_iter().map(|p| base.join(p)).collect();
-        let mut elsewhere = no_effect;
-        elsewhere.extend(self.windows_resources());
-        Ok(Options {
-            entry_point: self.entry_point,
-            all_entry_points: self.all_entry_points,
-            strict: self.strict,
-            onefile: self.onefile.or(self.onedir.map(|d| !d)),
-            name: self.name,
-            distpath: path(self.distpath),
-            workpath: path(self.workpath),
-            contents_directory: self.contents_directory,
-            specpath: path(self.specpath),
-            add_data: data_specs(DataFlag::AddData, &self.add_data, base)?,
-            add_binary: data_specs(DataFlag::AddBinary, &self.add_binary, base)?,
-            paths: split_paths(&self.paths, base),
-            collect_all: self.collect_all,
-            collect_data: self.collect_data,
-            collect_binaries: self.collect_binaries,
-            collect_submodules: self.collect_submodules,
-            copy_metadata: self.copy_metadata,
-            recursive_copy_metadata: self.recursive_copy_metadata,
-            hidden_import: self.hidden_import,
-            target_package: self.target_package,
-            requires: Vec::new(),
-            exclude_module: self.exclude_module,
-            runtime_hook: paths(self.runtime_hook),
-            additional_hooks_dir: paths(self.additional_hooks_dir),
-            python: path(self.python),
-            target: self.target,
-            runtime: path(self.runtime),
-            optimize: self.optimize,
-            python_option: self.python_option,
-            debug: self.debug,
-            windowed: self.windowed.or(self.console.map(|c| !c)),
-            icon: path(self.icon),
-            strip: self.strip,
-            runtime_tmpdir: self.runtime_tmpdir,
-            runtime_cache: self.runtime_cache,
-            bootloader_ignore_signals: self.bootloader_ignore_signals,
-            noconfirm: self.noconfirm,
-            clean: self.clean,
-            compression_level: self.compression_level,
-            quiet: self.quiet,
-            verbose: self.verbose,
-            log_level: self.log_level,
-            json: self.json,
-            version_file: path(self.version_file),
-            manifest: self.manifest,
-            uac_admin: self.uac_admin,
-            uac_uiaccess: self.uac_uiaccess,
-            elsewhere,
-        })
-    }
 }
 
 #[cfg(test)]
@@ -464,6 +199,7 @@ mod tests {
     /// that records the names it is asked for and reads nothing.
     fn project_keys() -> Vec<&'static str> {
         use serde::de::{Error as _, Visitor};
+        use serde::{Deserialize, Deserializer};
         struct Names<'a>(&'a std::cell::Cell<&'static [&'static str]>);
         impl<'de> Deserializer<'de> for Names<'_> {
             type Error = serde::de::value::Error;
@@ -486,15 +222,15 @@ mod tests {
             }
         }
         let names = std::cell::Cell::new(&[][..]);
-        let _ = ProjectOptions::deserialize(Names(&names));
+        let _ = BuildOptions::deserialize(Names(&names));
         names.get().to_vec()
     }
 
-    /// An option is spelled on the command line (clap), as a `[tool.pybundle]` key
-    /// (ProjectOptions) and in docs/cli.md: every build option must be all three, so adding
-    /// one to the command line alone, or forgetting its key or its line in the docs, fails
-    /// here. (Options, its merge and the key's reading are struct literals the compiler holds
-    /// to the same list.)
+    /// An option is declared once, as a field of `cli::BuildOptions` (its flag and its
+    /// `[tool.pybundle]` key, one long name; an alias is spelled for both on that field) or in
+    /// `cli::NO_EFFECT`; what it means is `Options::new`'s line and its behaviour, struct
+    /// literals the compiler holds to the same list. What no compiler sees: the two spellings
+    /// of an alias, and docs/cli.md's line; this test holds them.
     #[test]
     fn every_option_is_a_key_and_documented() {
         use clap::CommandFactory;
@@ -509,8 +245,12 @@ mod tests {
             .map(String::from)
             .collect();
         let keys: std::collections::BTreeSet<String> = (project_keys().into_iter())
-            .chain(NO_EFFECT.iter().copied())
-            .chain(["target-arch"])
+            .chain(
+                NO_EFFECT
+                    .iter()
+                    .flat_map(|o| [Some(o.long), o.alias])
+                    .flatten(),
+            )
             .map(String::from)
             .collect();
         assert!(keys.len() > 40, "the keys were not read: {keys:?}");

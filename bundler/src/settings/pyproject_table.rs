@@ -7,10 +7,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::cli::BuildOptions;
 use crate::error::Error;
 use crate::settings::data::DataSpec;
 use crate::settings::options::Options;
-use crate::settings::project::ProjectOptions;
 use crate::settings::script::Script;
 
 /// Write the settings; returns the file written.
@@ -53,11 +53,13 @@ pub fn table(dir: &Path, name: &str, o: &Options) -> Result<String, Error> {
         let dest = if d.dest.is_empty() { "." } else { &d.dest };
         format!("{}:{dest}", rel(&d.source))
     };
-    let table = ProjectOptions {
-        onefile: o.onefile,
+    let rel_path = |p: &Path| PathBuf::from(rel(p));
+    let table = BuildOptions {
+        onefile: o.onefile == Some(true),
+        onedir: o.onefile == Some(false),
         name: Some(name.to_string()),
-        distpath: o.distpath.as_deref().map(rel),
-        workpath: o.workpath.as_deref().map(rel),
+        distpath: o.distpath.as_deref().map(rel_path),
+        workpath: o.workpath.as_deref().map(rel_path),
         contents_directory: o.contents_directory.clone(),
         add_data: o.add_data.iter().map(spec).collect(),
         add_binary: o.add_binary.iter().map(spec).collect(),
@@ -71,45 +73,52 @@ pub fn table(dir: &Path, name: &str, o: &Options) -> Result<String, Error> {
         hidden_import: o.hidden_import.clone(),
         target_package: o.target_package.clone(),
         exclude_module: o.exclude_module.clone(),
-        runtime_hook: o.runtime_hook.iter().map(|p| rel(p)).collect(),
-        python: o.python.as_deref().map(rel),
+        runtime_hook: o.runtime_hook.iter().map(|p| rel_path(p)).collect(),
+        python: o.python.as_deref().map(rel_path),
         optimize: o.optimize,
         python_option: o.python_option.clone(),
         debug: o.debug.clone(),
-        windowed: o.windowed,
-        icon: o.icon.as_deref().map(rel),
-        strip: o.strip,
+        windowed: o.windowed == Some(true),
+        console: o.windowed == Some(false),
+        icon: o.icon.as_deref().map(rel_path),
+        strip: o.strip == Some(true),
         runtime_tmpdir: o.runtime_tmpdir.clone(),
-        runtime_cache: o.runtime_cache,
-        bootloader_ignore_signals: o.bootloader_ignore_signals,
+        runtime_cache: o.runtime_cache == Some(true),
+        bootloader_ignore_signals: o.bootloader_ignore_signals == Some(true),
         compression_level: o.compression_level,
-        strict: o.strict,
-        version_file: o.version_file.as_deref().map(rel),
+        strict: o.strict == Some(true),
+        version_file: o.version_file.as_deref().map(rel_path),
         manifest: o.manifest.clone(),
-        uac_admin: o.uac_admin,
-        uac_uiaccess: o.uac_uiaccess,
+        uac_admin: o.uac_admin == Some(true),
+        uac_uiaccess: o.uac_uiaccess == Some(true),
         // What the app is built for, and the user's hook folders: part of rebuilding it.
         target: o.target.clone(),
-        runtime: o.runtime.as_deref().map(rel),
-        additional_hooks_dir: o.additional_hooks_dir.iter().map(|p| rel(p)).collect(),
-        // Every field is named, so a new key is a compile error here until its place in
+        runtime: o.runtime.as_deref().map(rel_path),
+        additional_hooks_dir: (o.additional_hooks_dir.iter())
+            .map(|p| rel_path(p))
+            .collect(),
+        // Every field is named, so a new option is a compile error here until its place in
         // the table is decided. Not kept: what a build of SCRIPT cannot carry (a console
-        // script chosen by name, whose wrapper is generated), the table's own place, what
-        // `onefile` already says, how one run talks and replaces, and PyInstaller's options
-        // that change nothing here.
+        // script chosen by name, whose wrapper is generated), the table's own place, and how
+        // one run talks and replaces.
         entry_point: None,
-        all_entry_points: None,
+        all_entry_points: false,
         specpath: None,
-        onedir: None,
-        console: None,
-        noconfirm: None,
-        clean: None,
-        quiet: None,
-        verbose: None,
+        noconfirm: false,
+        clean: false,
+        quiet: false,
+        verbose: false,
         log_level: None,
-        json: None,
+        json: false,
     };
-    toml::to_string(&table).map_err(|e| Error::Internal(e.to_string()))
+    let mut keys = toml::Table::try_from(&table).map_err(|e| Error::Internal(e.to_string()))?;
+    // A flag not given and a list left empty say nothing.
+    keys.retain(|_, value| match value {
+        toml::Value::Boolean(on) => *on,
+        toml::Value::Array(list) => !list.is_empty(),
+        _ => true,
+    });
+    toml::to_string(&keys).map_err(|e| Error::Internal(e.to_string()))
 }
 
 #[cfg(test)]
