@@ -404,96 +404,24 @@ impl BuildSettings {
     ) -> Result<Self, Error> {
         let name = o.name.clone().unwrap_or_else(|| script.stem.clone());
         check_name(&name)?;
-        let mode = output_mode(&o, &name)?;
-        if let Some(icon) = &o.icon {
-            check_icon(icon)?;
-        }
-        let level = o.compression_level.unwrap_or(DEFAULT_LEVEL);
-        if !(1..=22).contains(&level) {
-            return Err(Error::BadLevel(level));
-        }
-        let target = resolve_target(o.target.as_deref(), o.runtime.as_deref())?;
-        let optimize = o.optimize.unwrap_or(0);
-        if optimize > 2 {
-            return Err(Error::BadOptimize(optimize));
-        }
-        let data = data_files(&o)?;
-        let debug = Debug::parse(&o.debug)?;
+        let output = Output::resolve(&o, name)?;
+        let pythons = Pythons::resolve(&o)?;
         let mut notes = Vec::new();
-        let interpreter_options = interpreter_options(&o, optimize, &debug, &mut notes)?;
-        if debug.noarchive {
-            notes.push(
-                "--debug noarchive changes nothing: the app's modules are files in the bundle already, and the standard library stays one zip".into(),
-            );
-        }
-        notes.extend(notes_elsewhere(&o, target.os()));
-        let verbosity = verbosity(&o)?;
+        let launch = Launch::resolve(&o, pythons.optimize, &mut notes)?;
+        notes.extend(notes_elsewhere(&o, pythons.target.os()));
+        let input = Input::resolve(script, &o, project_file)?;
+        let report = Report {
+            verbosity: verbosity(&o)?,
+            json: o.json.unwrap_or(false),
+            notes,
+        };
         let mut settings = BuildSettings {
-            input: Input {
-                script,
-                companions: Vec::new(),
-                data,
-                paths: search_paths(&o),
-                hidden_imports: o.hidden_import.clone(),
-                target_packages: TargetPackages {
-                    named: o.target_package.clone(),
-                    project: o.requires.clone(),
-                },
-                excludes: Excludes::new(&o.exclude_module),
-                collect: collects(&o),
-                copy_metadata: copy_metadata(&o),
-                runtime_hooks: o.runtime_hook.clone(),
-                hooks_dirs: o.additional_hooks_dir.clone(),
-                strict: o.strict.unwrap_or(false),
-                project_file,
-            },
-            pythons: Pythons {
-                interpreter: o.python.clone(),
-                queried: None,
-                runtime: o.runtime.clone(),
-                target,
-                optimize,
-            },
-            launch: Launch {
-                interpreter_options,
-                signals: if o.bootloader_ignore_signals.unwrap_or(false) {
-                    Signals::Ignore
-                } else {
-                    Signals::Forward
-                },
-                trace: debug.bootloader,
-                windowed: o.windowed.unwrap_or(false),
-                icon: o.icon.clone(),
-                runtime_tmpdir: o.runtime_tmpdir.clone(),
-            },
-            output: Output {
-                name,
-                folder_name: None,
-                mode,
-                distpath: absolute(o.distpath.as_deref().unwrap_or(Path::new("dist")))?,
-                workpath: Workpath::new(absolute(
-                    o.workpath.as_deref().unwrap_or(Path::new("build")),
-                )?),
-                level,
-                strip: if o.strip.unwrap_or(false) {
-                    Strip::All
-                } else {
-                    Strip::Debug
-                },
-                noconfirm: o.noconfirm.unwrap_or(false),
-                clean: o.clean.unwrap_or(false),
-                timestamp: source_date_epoch()?,
-                specpath: o.specpath.clone().map(|dir| SpecPath {
-                    dir,
-                    options: o.clone(),
-                }),
-            },
+            input,
+            pythons,
+            launch,
+            output,
             windows: None,
-            report: Report {
-                verbosity,
-                json: o.json.unwrap_or(false),
-                notes,
-            },
+            report,
         };
         if settings.pythons.target.os() == Os::Windows {
             // A mistake in the version information or manifest is told now, before the build.
@@ -550,6 +478,110 @@ impl BuildSettings {
             .filter(|c| matches!(c.kind, CollectKind::All | CollectKind::Submodules))
             .map(|c| c.package.clone())
             .collect()
+    }
+}
+
+impl Input {
+    /// What goes in: `script`, and what `o` adds to it or keeps out.
+    fn resolve(script: Script, o: &Options, project_file: Option<PathBuf>) -> Result<Self, Error> {
+        Ok(Input {
+            script,
+            companions: Vec::new(),
+            data: data_files(o)?,
+            paths: search_paths(o),
+            hidden_imports: o.hidden_import.clone(),
+            target_packages: TargetPackages {
+                named: o.target_package.clone(),
+                project: o.requires.clone(),
+            },
+            excludes: Excludes::new(&o.exclude_module),
+            collect: collects(o),
+            copy_metadata: copy_metadata(o),
+            runtime_hooks: o.runtime_hook.clone(),
+            hooks_dirs: o.additional_hooks_dir.clone(),
+            strict: o.strict.unwrap_or(false),
+            project_file,
+        })
+    }
+}
+
+impl Pythons {
+    /// The target, the CPython it needs, and the bytecode level, checked.
+    fn resolve(o: &Options) -> Result<Self, Error> {
+        let target = resolve_target(o.target.as_deref(), o.runtime.as_deref())?;
+        let optimize = o.optimize.unwrap_or(0);
+        if optimize > 2 {
+            return Err(Error::BadOptimize(optimize));
+        }
+        Ok(Pythons {
+            interpreter: o.python.clone(),
+            queried: None,
+            runtime: o.runtime.clone(),
+            target,
+            optimize,
+        })
+    }
+}
+
+impl Launch {
+    /// How the bundle starts; a note for each `--debug` or `--python-option` value that
+    /// cannot change it.
+    fn resolve(o: &Options, optimize: u8, notes: &mut Vec<String>) -> Result<Self, Error> {
+        if let Some(icon) = &o.icon {
+            check_icon(icon)?;
+        }
+        let debug = Debug::parse(&o.debug)?;
+        let interpreter_options = interpreter_options(o, optimize, &debug, notes)?;
+        if debug.noarchive {
+            notes.push(
+                "--debug noarchive changes nothing: the app's modules are files in the bundle already, and the standard library stays one zip".into(),
+            );
+        }
+        Ok(Launch {
+            interpreter_options,
+            signals: if o.bootloader_ignore_signals.unwrap_or(false) {
+                Signals::Ignore
+            } else {
+                Signals::Forward
+            },
+            trace: debug.bootloader,
+            windowed: o.windowed.unwrap_or(false),
+            icon: o.icon.clone(),
+            runtime_tmpdir: o.runtime_tmpdir.clone(),
+        })
+    }
+}
+
+impl Output {
+    /// What is written for the app `name`, and where, checked.
+    fn resolve(o: &Options, name: String) -> Result<Self, Error> {
+        let mode = output_mode(o, &name)?;
+        let level = o.compression_level.unwrap_or(DEFAULT_LEVEL);
+        if !(1..=22).contains(&level) {
+            return Err(Error::BadLevel(level));
+        }
+        Ok(Output {
+            name,
+            folder_name: None,
+            mode,
+            distpath: absolute(o.distpath.as_deref().unwrap_or(Path::new("dist")))?,
+            workpath: Workpath::new(absolute(
+                o.workpath.as_deref().unwrap_or(Path::new("build")),
+            )?),
+            level,
+            strip: if o.strip.unwrap_or(false) {
+                Strip::All
+            } else {
+                Strip::Debug
+            },
+            noconfirm: o.noconfirm.unwrap_or(false),
+            clean: o.clean.unwrap_or(false),
+            timestamp: source_date_epoch()?,
+            specpath: o.specpath.clone().map(|dir| SpecPath {
+                dir,
+                options: o.clone(),
+            }),
+        })
     }
 }
 
