@@ -9,6 +9,8 @@ use crate::bundle::target::Target;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    #[error("name the bundle to inspect: pybundle inspect dist/app")]
+    NoBundleNamed,
     #[error("the script {0} does not exist; check the path")]
     ScriptMissing(PathBuf),
     #[error("the script {0} is not a file; pass the path of a .py file")]

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use crate::error::Error;
 
-use super::{print_all, Opened};
+use super::opened::Opened;
+use super::print_all;
 
 pub fn extract(exe: &Path, dest: &Path) -> Result<(), Error> {
     let opened = Opened::open(exe)?;

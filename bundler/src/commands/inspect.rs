@@ -3,13 +3,29 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use pybundle_archive::{Mode, Signals, Unpack};
 
 use crate::error::Error;
 
-use super::{print_all, Opened};
+use super::opened::Opened;
+use super::print_all;
+
+/// `pybundle inspect [PATH] [--why [WHAT]] [--json]`.
+pub fn run(path: Option<PathBuf>, why: Option<String>, json: bool) -> Result<(), Error> {
+    // `inspect --why dist/app`: the path was read as --why's value.
+    let (path, why) = match (path, why) {
+        (Some(path), why) => (path, why),
+        (None, Some(path)) if !path.is_empty() => (path.into(), Some(String::new())),
+        (None, _) => return Err(Error::NoBundleNamed),
+    };
+    match (why, json) {
+        (_, true) => inspect_json(&path),
+        (Some(what), false) => inspect_why(&path, &what),
+        (None, false) => inspect(&path),
+    }
+}
 
 pub fn inspect(path: &Path) -> Result<(), Error> {
     let opened = Opened::open(path)?;

@@ -1,150 +1,69 @@
-//! The commands that read finished bundles: `inspect`, `extract` and `verify`. Each takes a
-//! onefile executable, a onedir executable, or a onedir folder (whatever it was renamed to).
-//! And `cache list|clean`, over the runtime cache `--runtime-cache` apps unpack into,
-//! `import-spec` and `completions SHELL`.
+//! The subcommands, one file each: [`parse`] reads the command line, [`run`] runs what it
+//! names and turns an error into one line on stderr (and, for a `--json` build, one JSON line
+//! on stdout) and a non-zero exit. `build` runs the pipeline; `inspect`, `extract` and
+//! `verify` read finished bundles ([`opened`]); `cache list|clean` works over the runtime
+//! cache `--runtime-cache` apps unpack into; `import-spec` and `completions SHELL` print.
 //! What they print goes to stdout in one piece; a reader that stops early (`| head`) ends the
 //! command quietly.
 
 pub mod about;
+mod build;
 mod cache;
 mod completions;
 mod extract;
 mod import_spec;
 mod inspect;
+mod opened;
+mod parse;
 mod verify;
 
-pub use cache::{cache_clean, cache_list};
-pub use completions::completions;
-pub use extract::extract;
-pub use import_spec::import_spec;
-pub use inspect::{inspect, inspect_json, inspect_why};
-pub use verify::verify;
+pub use parse::parse;
 
-use std::fs;
-use std::io::{Read as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
 
-use pybundle_archive::{Bundle, Mode};
+use clap::CommandFactory;
 
+use crate::cli::{CacheAction, Cli, Command};
 use crate::error::Error;
-use crate::store::record::Record;
+use crate::pipeline::summary;
 
-/// A bundle and the folder its files are in (onedir), opened from what the user named.
-pub(super) struct Opened {
-    pub(super) exe: PathBuf,
-    pub(super) bundle: Bundle,
-}
-
-impl Opened {
-    pub(super) fn open(path: &Path) -> Result<Self, Error> {
-        let exe = executable_of(path)?;
-        let bundle = Bundle::open(&exe).map_err(|e| Error::BadBundle {
-            path: exe.clone(),
-            why: e.to_string(),
-        })?;
-        Ok(Opened { exe, bundle })
-    }
-
-    /// What the bundle is for: its target, CPython and glibc floor.
-    pub(super) fn about(&self) -> Result<about::About, Error> {
-        let read_err = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| Error::Read { path, source }
-        };
-        let mut launcher = Vec::new();
-        fs::File::open(&self.exe)
-            .and_then(|f| {
-                f.take(self.bundle.trailer.archive_offset)
-                    .read_to_end(&mut launcher)
-            })
-            .map_err(read_err(&self.exe))?;
-        let mut about = about::About::of_launcher(&launcher);
-        let m = &self.bundle.manifest;
-        let root = self.onedir_root();
-        for f in (m.files.iter()).filter(|f| about::may_be_elf(&f.path, f.mode)) {
-            let bytes = match &root {
-                Some(root) => fs::read(root.join(&f.path)).ok(),
-                None => self
-                    .bundle
-                    .read_file(&f.path)
-                    .map_err(|e| Error::BadBundle {
-                        path: self.exe.clone(),
-                        why: e.to_string(),
-                    })?,
-            };
-            if let Some(bytes) = bytes {
-                about.add(&f.path, &bytes, &m.launch.python);
+/// Run the command `cli` names; an error is one line on stderr and exit status 1.
+pub fn run(cli: Cli) -> ExitCode {
+    let mut json = false;
+    let result = match cli.command {
+        Command::Build(args) => {
+            json = args.options.json;
+            build::build(&args, &mut json).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Inspect { path, why, json } => {
+            inspect::run(path, why, json).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Extract { exe, dest } => extract::extract(&exe, &dest).map(|()| ExitCode::SUCCESS),
+        Command::Verify { exe } => verify::verify(&exe),
+        Command::Cache { action } => match action {
+            CacheAction::List => cache::cache_list(),
+            CacheAction::Clean { apps } => cache::cache_clean(&apps),
+        }
+        .map(|()| ExitCode::SUCCESS),
+        Command::ImportSpec { spec } => import_spec::import_spec(&spec).map(|()| ExitCode::SUCCESS),
+        Command::Completions { shell } => {
+            completions::completions(shell, &mut Cli::command()).map(|()| ExitCode::SUCCESS)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err}");
+            if json {
+                println!(
+                    "{}",
+                    summary::to_line(&summary::Failure::new(err.to_string()))
+                );
             }
+            ExitCode::FAILURE
         }
-        Ok(about)
-    }
-
-    /// The build's record, from the module store; `None` for a bundle made before pybundle
-    /// kept one.
-    pub(super) fn record(&self) -> Result<Option<Record>, Error> {
-        let store = match self.onedir_root() {
-            Some(root) => fs::read(root.join(crate::bundle::layout::MODULE_STORE)).ok(),
-            None => self
-                .bundle
-                .read_file(crate::bundle::layout::MODULE_STORE)
-                .map_err(|e| Error::BadBundle {
-                    path: self.exe.clone(),
-                    why: e.to_string(),
-                })?,
-        };
-        let record = store.and_then(|s| crate::store::read_record(&s));
-        Ok(record.and_then(|bytes| serde_json::from_slice(&bytes).ok()))
-    }
-
-    /// A onedir bundle's root: the folder beside the executable that holds its files.
-    pub(super) fn onedir_root(&self) -> Option<PathBuf> {
-        let Mode::Onedir { contents_dir } = &self.bundle.manifest.mode else {
-            return None;
-        };
-        let dir = self.exe.parent()?;
-        Some(if contents_dir == "." {
-            dir.to_path_buf()
-        } else {
-            dir.join(contents_dir)
-        })
-    }
-}
-
-/// A onefile executable, a onedir executable, or a onedir folder → the executable to open. In
-/// a folder: `FOLDER/FOLDER` when that is a bundle, else the one file in it that is.
-pub(super) fn executable_of(path: &Path) -> Result<PathBuf, Error> {
-    if !path.is_dir() {
-        return Ok(path.to_path_buf());
-    }
-    if let Some(name) = path.file_name() {
-        let same_name = path.join(name);
-        if pybundle_archive::trailer_of(&same_name).is_ok() {
-            return Ok(same_name);
-        }
-    }
-    let mut found: Vec<PathBuf> = fs::read_dir(path)
-        .map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && pybundle_archive::trailer_of(p).is_ok())
-        .collect();
-    found.sort();
-    match found.len() {
-        1 => Ok(found.remove(0)),
-        0 => Err(Error::BadBundle {
-            path: path.to_path_buf(),
-            why: "it is a folder that holds no pybundle executable; pass the executable itself, or the folder pybundle wrote (dist/NAME)".into(),
-        }),
-        _ => Err(Error::BadBundle {
-            path: path.to_path_buf(),
-            why: format!(
-                "it holds {} pybundle executables; pass the one you mean",
-                found.len()
-            ),
-        }),
     }
 }
 

@@ -7,7 +7,8 @@ use pybundle_archive::Difference;
 
 use crate::error::Error;
 
-use super::{print_all, Opened};
+use super::opened::Opened;
+use super::print_all;
 
 /// Exit 0 when the executable's archive (and a onedir's every file) is as built; else one
 /// line per problem on stderr and exit 1.
