@@ -15,5 +15,6 @@ pub mod packages;
 pub mod pipeline;
 pub mod progress;
 pub mod python;
+pub mod sbom;
 pub mod settings;
 pub mod store;

@@ -1,0 +1,159 @@
+//! What a distribution says of its licence, read from its METADATA headers: PEP 639's
+//! `License-Expression` where it has one, else the `License` field, else its `License ::`
+//! classifiers; each mapped to an SPDX identifier where it maps, else kept as text.
+
+/// A distribution's licence, as the SBOM gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Licence {
+    /// An SPDX licence expression (PEP 639's `License-Expression`, or one identifier).
+    Expression(String),
+    /// SPDX identifiers, one per classifier or field that maps to one.
+    Ids(Vec<&'static str>),
+    /// Text that names a licence but maps to no SPDX identifier (`BSD License`).
+    Named(Vec<String>),
+    /// Nothing said.
+    Unknown,
+}
+
+/// The licence `metadata` (METADATA or PKG-INFO text) declares.
+pub fn declared(metadata: &str) -> Licence {
+    let mut expression = None;
+    let mut field = None;
+    let mut classifiers = Vec::new();
+    for line in metadata.lines() {
+        if line.is_empty() {
+            break; // the description follows the headers
+        }
+        if let Some(v) = line.strip_prefix("License-Expression:") {
+            expression = Some(v.trim().to_string());
+        } else if let Some(v) = line.strip_prefix("License:") {
+            // A continued field (the whole text, indented) is named by its first line.
+            field = Some(v.trim().to_string());
+        } else if let Some(v) = line.strip_prefix("Classifier: License ::") {
+            classifiers.push(v.trim().to_string());
+        }
+    }
+    if let Some(expression) = expression.filter(|e| !e.is_empty()) {
+        return Licence::Expression(expression);
+    }
+    let field = field.filter(|f| !f.is_empty() && !f.eq_ignore_ascii_case("UNKNOWN"));
+    if let Some(field) = &field {
+        if let Some(id) = spdx_id(field) {
+            return Licence::Ids(vec![id]);
+        }
+    }
+    let mut ids: Vec<&'static str> = classifiers
+        .iter()
+        .filter_map(|c| classifier_id(c))
+        .collect();
+    ids.dedup();
+    if !ids.is_empty() {
+        return Licence::Ids(ids);
+    }
+    let mut named: Vec<String> = field.into_iter().map(|f| first_line(&f)).collect();
+    named.extend(
+        (classifiers.iter())
+            .map(|c| c.rsplit(" :: ").next().unwrap_or(c).to_string())
+            .filter(|c| c != "OSI Approved"),
+    );
+    if named.is_empty() {
+        Licence::Unknown
+    } else {
+        Licence::Named(named)
+    }
+}
+
+/// A short name from a field that may hold a licence's whole text.
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or(text).trim();
+    line.chars().take(120).collect()
+}
+
+/// The SPDX identifier a `License` field names, in the spellings seen on PyPI.
+fn spdx_id(field: &str) -> Option<&'static str> {
+    let key: String = (field.chars())
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    Some(match key.as_str() {
+        "mit" | "mitlicense" | "thelicensemit" => "MIT",
+        "mit0" => "MIT-0",
+        "apache2.0"
+        | "apache2"
+        | "apachelicense2.0"
+        | "apachesoftwarelicense2.0"
+        | "apachelicenseversion2.0" => "Apache-2.0",
+        "bsd3clause" | "bsd3" | "newbsd" | "modifiedbsd" => "BSD-3-Clause",
+        "bsd2clause" | "bsd2" | "simplifiedbsd" => "BSD-2-Clause",
+        "isc" | "isclicense" => "ISC",
+        "psf" | "psf2.0" | "psflicense" | "pythonsoftwarefoundationlicense" => "PSF-2.0",
+        "mpl2.0" | "mozillapubliclicense2.0" => "MPL-2.0",
+        "lgpl3" | "lgplv3" | "lgpl3.0" | "lgpl3.0only" => "LGPL-3.0-only",
+        "lgpl3.0orlater" | "lgplv3+" => "LGPL-3.0-or-later",
+        "gpl3" | "gplv3" | "gpl3.0" | "gpl3.0only" => "GPL-3.0-only",
+        "gpl2" | "gplv2" | "gpl2.0" | "gpl2.0only" => "GPL-2.0-only",
+        "unlicense" | "theunlicense" => "Unlicense",
+        "zlib" => "Zlib",
+        "hpnd" => "HPND",
+        "cc01.0" | "cc0" => "CC0-1.0",
+        "bsl1.0" | "boostsoftwarelicense1.0" => "BSL-1.0",
+        _ => return None,
+    })
+}
+
+/// The SPDX identifier of a trove classifier's licence (`OSI Approved :: MIT License`), where
+/// it names exactly one.
+fn classifier_id(classifier: &str) -> Option<&'static str> {
+    let name = classifier.rsplit(" :: ").next().unwrap_or(classifier);
+    Some(match name {
+        "MIT License" => "MIT",
+        "MIT No Attribution License (MIT-0)" => "MIT-0",
+        "Apache Software License" => "Apache-2.0",
+        "Python Software Foundation License" => "PSF-2.0",
+        "ISC License (ISCL)" => "ISC",
+        "Mozilla Public License 2.0 (MPL 2.0)" => "MPL-2.0",
+        "GNU General Public License v2 (GPLv2)" => "GPL-2.0-only",
+        "GNU General Public License v2 or later (GPLv2+)" => "GPL-2.0-or-later",
+        "GNU General Public License v3 (GPLv3)" => "GPL-3.0-only",
+        "GNU General Public License v3 or later (GPLv3+)" => "GPL-3.0-or-later",
+        "GNU Lesser General Public License v2 (LGPLv2)" => "LGPL-2.0-only",
+        "GNU Lesser General Public License v2 or later (LGPLv2+)" => "LGPL-2.0-or-later",
+        "GNU Lesser General Public License v3 (LGPLv3)" => "LGPL-3.0-only",
+        "GNU Lesser General Public License v3 or later (LGPLv3+)" => "LGPL-3.0-or-later",
+        "The Unlicense (Unlicense)" => "Unlicense",
+        "zlib/libpng License" => "Zlib",
+        "Historical Permission Notice and Disclaimer (HPND)" => "HPND",
+        "Boost Software License 1.0 (BSL-1.0)" => "BSL-1.0",
+        "Eclipse Public License 2.0 (EPL-2.0)" => "EPL-2.0",
+        "CC0 1.0 Universal (CC0 1.0) Public Domain Dedication" => "CC0-1.0",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_expression_wins_then_the_field_then_classifiers() {
+        let m = "Name: a\nLicense-Expression: MIT OR Apache-2.0\nLicense: BSD\n\nbody";
+        assert_eq!(declared(m), Licence::Expression("MIT OR Apache-2.0".into()));
+        let m =
+            "Name: a\nLicense: Apache 2.0\nClassifier: License :: OSI Approved :: MIT License\n";
+        assert_eq!(declared(m), Licence::Ids(vec!["Apache-2.0"]));
+        let m = "Name: a\nLicense: UNKNOWN\nClassifier: License :: OSI Approved :: MIT License\n";
+        assert_eq!(declared(m), Licence::Ids(vec!["MIT"]));
+    }
+
+    #[test]
+    fn what_maps_to_nothing_is_named_and_nothing_is_unknown() {
+        let m = "Name: a\nClassifier: License :: OSI Approved :: BSD License\n";
+        assert_eq!(declared(m), Licence::Named(vec!["BSD License".into()]));
+        let m = "Name: a\nLicense: Copyright (c) 2009 Somebody\n        All rights reserved.\n";
+        assert_eq!(
+            declared(m),
+            Licence::Named(vec!["Copyright (c) 2009 Somebody".into()])
+        );
+        assert_eq!(declared("Name: a\nVersion: 1\n"), Licence::Unknown);
+    }
+}

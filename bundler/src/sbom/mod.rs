@@ -1,0 +1,458 @@
+//! The bundle's software bill of materials (docs/sbom.md): a CycloneDX 1.6 JSON document
+//! made from what the build already knows of every file (its [`Origin`]). The app is the
+//! document's subject; its components are CPython, every bundled distribution (its PURL, its
+//! declared licence, the libraries vendored in it, the SHA-256 of each of its files as
+//! bundled) and the shared libraries that came from outside any distribution; its
+//! dependencies are the distributions' `Requires-Dist` among what was bundled. The same
+//! build gives the same bytes: no clock is read, and the serial number comes from the content.
+
+pub mod licence;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::bundle::contents::{Contents, Item};
+use crate::bundle::origin::Origin;
+use crate::bundle::target::Target;
+use crate::error::Error;
+use crate::packages::distribution::Distribution;
+use crate::python::runtime::cpython::Source;
+use crate::python::runtime::Runtime;
+use licence::Licence;
+
+/// The SBOM's path in the bundle's root.
+pub const PATH: &str = "_pybundle_sbom.cdx.json";
+
+/// What the document is about.
+pub struct Subject<'a> {
+    pub name: &'a str,
+    /// `[project].version` of the app's pyproject.toml, when it has one.
+    pub version: Option<String>,
+    pub target: Target,
+    /// `SOURCE_DATE_EPOCH`, the only time the document may carry.
+    pub timestamp: Option<SystemTime>,
+}
+
+/// The document for `subject`, whose bundle carries `runtime`, the distributions `dists` and
+/// the files `contents`.
+pub fn document(
+    subject: &Subject,
+    runtime: &Runtime,
+    dists: &[&Distribution],
+    contents: &Contents,
+) -> Result<Vec<u8>, Error> {
+    let mut files_of: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    let mut runtime_files = Vec::new();
+    let mut libraries = Vec::new();
+    for (path, item) in contents.iter() {
+        match &item.origin {
+            Origin::Distribution { name, .. } => {
+                files_of.entry(name).or_default().push(file(path, item)?);
+            }
+            Origin::Runtime(_) => runtime_files.push(file(path, item)?),
+            Origin::Library { .. } => libraries.push(library(path, item)?),
+            _ => {}
+        }
+    }
+    let bundled: BTreeSet<&str> = dists.iter().map(|d| d.key.as_str()).collect();
+    let mut components = vec![cpython(runtime, runtime_files)];
+    let mut dependencies = Vec::new();
+    for dist in dists {
+        let files = files_of.remove(dist.name.as_str()).unwrap_or_default();
+        components.push(distribution(dist, files));
+        let mut on: Vec<String> = (dist.requires.iter())
+            .filter(|r| bundled.contains(r.key.as_str()) && r.key != dist.key)
+            .filter_map(|r| dists.iter().find(|d| d.key == r.key))
+            .map(|d| purl(d))
+            .collect();
+        on.sort();
+        on.dedup();
+        dependencies.push(json!({"ref": purl(dist), "dependsOn": on}));
+    }
+    // libssl carries no version string of its own: it is the release libcrypto names.
+    let openssl = (libraries.iter())
+        .find(|l| l["cpe"].as_str().is_some_and(|c| c.contains(":openssl:")))
+        .map(|l| (l["version"].clone(), l["cpe"].clone()));
+    if let Some((version, cpe)) = openssl {
+        for lib in libraries.iter_mut().filter(|l| l["cpe"].is_null()) {
+            if lib["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("libssl"))
+            {
+                lib["version"] = version.clone();
+                lib["cpe"] = cpe.clone();
+            }
+        }
+    }
+    components.extend(libraries);
+    let mut app_on: Vec<String> = dists.iter().map(|d| purl(d)).collect();
+    app_on.sort();
+    app_on.insert(0, "cpython".to_string());
+    dependencies.insert(0, json!({"ref": "app", "dependsOn": app_on}));
+
+    let mut app = json!({
+        "type": "application",
+        "bom-ref": "app",
+        "name": subject.name,
+    });
+    if let Some(version) = &subject.version {
+        app["version"] = json!(version);
+    }
+    let mut metadata = json!({
+        "tools": {"components": [{
+            "type": "application",
+            "name": "pybundle",
+            "version": env!("CARGO_PKG_VERSION"),
+        }]},
+        "component": app,
+        "properties": [{"name": "pybundle:target", "value": subject.target.name()}],
+    });
+    if let Some(time) = subject.timestamp {
+        metadata["timestamp"] = json!(rfc3339(time));
+    }
+    let mut doc = json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "version": 1,
+        "metadata": metadata,
+        "components": components,
+        "dependencies": dependencies,
+    });
+    let body = serde_json::to_vec(&doc).map_err(|e| Error::Internal(e.to_string()))?;
+    doc["serialNumber"] = json!(serial_number(&body));
+    serde_json::to_vec_pretty(&doc).map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// `pkg:pypi/NAME@VERSION`, the name normalised as the PURL spec asks.
+pub fn purl(dist: &Distribution) -> String {
+    format!("pkg:pypi/{}@{}", dist.key.replace('_', "-"), dist.version)
+}
+
+/// A distribution, its licence and its files; the shared libraries vendored in it
+/// (`numpy.libs/libscipy_openblas64_-….so`, `PySide6/Qt/lib/libQt6Core.so.6`) as components of
+/// their own.
+fn distribution(dist: &Distribution, files: Vec<Value>) -> Value {
+    let metadata = dist_metadata(dist);
+    let (vendored, files): (Vec<Value>, Vec<Value>) = files
+        .into_iter()
+        .partition(|f| f["name"].as_str().is_some_and(is_vendored_library));
+    let mut nested: Vec<Value> = (vendored.into_iter())
+        .map(|mut f| {
+            let path = f["name"].as_str().unwrap_or_default().to_string();
+            f["type"] = json!("library");
+            f["name"] = json!(library_name(&path));
+            f["bom-ref"] = json!(format!("{}#{path}", purl(dist)));
+            f["properties"] = json!([{"name": "pybundle:path", "value": path}]);
+            if let Some(version) = soname_version(&path) {
+                f["version"] = json!(version);
+            }
+            f
+        })
+        .collect();
+    nested.extend(files.into_iter().map(|mut f| {
+        let path = f["name"].as_str().unwrap_or_default().to_string();
+        f["bom-ref"] = json!(format!("{}#{path}", purl(dist)));
+        f
+    }));
+    let mut component = json!({
+        "type": "library",
+        "bom-ref": purl(dist),
+        "name": dist.name,
+        "version": dist.version,
+        "purl": purl(dist),
+        "components": nested,
+    });
+    if let Some(licences) = licences(&licence::declared(&metadata)) {
+        component["licenses"] = licences;
+    }
+    component
+}
+
+/// CycloneDX's `licenses` for `licence`; `None` when nothing was declared.
+fn licences(licence: &Licence) -> Option<Value> {
+    Some(match licence {
+        Licence::Expression(e) => json!([{"expression": e}]),
+        Licence::Ids(ids) => Value::Array(
+            ids.iter()
+                .map(|id| json!({"license": {"id": id}}))
+                .collect(),
+        ),
+        Licence::Named(names) => Value::Array(
+            names
+                .iter()
+                .map(|n| json!({"license": {"name": n}}))
+                .collect(),
+        ),
+        Licence::Unknown => return None,
+    })
+}
+
+/// The distribution's METADATA (PKG-INFO for an egg-info), or nothing.
+fn dist_metadata(dist: &Distribution) -> String {
+    (dist.files.iter())
+        .find(|f| {
+            let mut parts = f.rsplitn(2, '/');
+            let name = parts.next().unwrap_or_default();
+            let dir = parts.next().unwrap_or_default();
+            (name == "METADATA" && dir.ends_with(".dist-info"))
+                || (name == "PKG-INFO" && dir.ends_with(".egg-info"))
+        })
+        .and_then(|f| std::fs::read_to_string(dist.site.join(f)).ok())
+        .unwrap_or_default()
+}
+
+/// CPython: its version, where it came from, and its files in the bundle.
+fn cpython(runtime: &Runtime, files: Vec<Value>) -> Value {
+    let origin = runtime_origin(runtime);
+    json!({
+        "type": "framework",
+        "bom-ref": "cpython",
+        "name": "CPython",
+        "version": runtime.version,
+        "description": format!("CPython {} for {}, {origin}", runtime.version, runtime.target),
+        "cpe": format!("cpe:2.3:a:python:python:{}:*:*:*:*:*:*:*", runtime.version),
+        "purl": format!("pkg:generic/cpython@{}", runtime.version),
+        "licenses": [{"license": {"id": "PSF-2.0"}}],
+        "properties": [{"name": "pybundle:origin", "value": origin}],
+        "components": files,
+    })
+}
+
+/// Where the runtime came from, in a few words.
+fn runtime_origin(runtime: &Runtime) -> String {
+    let library = runtime.library.to_string_lossy();
+    match &runtime.source {
+        Source::Interpreter if library.contains("/.pyenv/") => "a pyenv build".into(),
+        Source::Interpreter if library.starts_with("/usr/lib") => {
+            "the system's package (the build interpreter's own)".into()
+        }
+        Source::Interpreter => "the build interpreter's own".into(),
+        Source::Given { named, .. } => {
+            let file = named
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if file.contains("-embed-") {
+                format!("python.org's embeddable distribution ({file})")
+            } else if file.contains("install_only") || file.starts_with("cpython-") {
+                format!("python-build-standalone ({file})")
+            } else {
+                format!("given with --runtime ({file})")
+            }
+        }
+    }
+}
+
+/// A file of the bundle, with its SHA-256.
+fn file(path: &str, item: &Item) -> Result<Value, Error> {
+    Ok(json!({
+        "type": "file",
+        "name": path,
+        "hashes": [{"alg": "SHA-256", "content": sha256(item)?}],
+    }))
+}
+
+/// A shared library the link stage found outside any distribution (the runtime's libssl,
+/// libffi, a system library the app needs).
+fn library(path: &str, item: &Item) -> Result<Value, Error> {
+    let mut component = json!({
+        "type": "library",
+        "bom-ref": format!("file:{path}"),
+        "name": library_name(path),
+        "hashes": [{"alg": "SHA-256", "content": sha256(item)?}],
+        "properties": [{"name": "pybundle:path", "value": path}],
+    });
+    let name = library_name(path);
+    if name.starts_with("libssl") || name.starts_with("libcrypto") {
+        if let Some(version) = openssl_version(&item.read()?) {
+            component["version"] = json!(version);
+            component["cpe"] = json!(format!("cpe:2.3:a:openssl:openssl:{version}:*:*:*:*:*:*:*"));
+            component["description"] = json!(format!("OpenSSL {version}"));
+            return Ok(component);
+        }
+    }
+    if let Some(version) = soname_version(path) {
+        component["version"] = json!(version);
+    }
+    Ok(component)
+}
+
+/// Is `path` (in a distribution) a shared library it carries, not an extension module?
+fn is_vendored_library(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let lower = name.to_ascii_lowercase();
+    let shared = lower.ends_with(".dll") || lower.contains(".so.") || lower.ends_with(".so");
+    let extension_module = lower.ends_with(".pyd")
+        || lower.contains(".cpython-")
+        || lower.contains(".abi3.")
+        || (lower.ends_with(".so") && !lower.starts_with("lib"));
+    shared && !extension_module
+}
+
+/// A library's name from its file name: `libssl.so.3` → `libssl`; `libgfortran-040039e1.so.5.0.0`
+/// (auditwheel's copy) → `libgfortran`; `Qt6Core.dll` → `Qt6Core`.
+fn library_name(path: &str) -> String {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let stem = file
+        .split(".so")
+        .next()
+        .unwrap_or(file)
+        .trim_end_matches(".dll")
+        .trim_end_matches(".DLL");
+    // auditwheel appends `-<8 hex digits>` to the libraries it vendors, delvewheel 8 or 32,
+    // once per wheel that vendored it (numpy's libgfortran came through scipy-openblas's).
+    let mut name = stem;
+    while let Some((base, hash)) = name.rsplit_once('-') {
+        if !matches!(hash.len(), 8 | 32) || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
+            break;
+        }
+        name = base;
+    }
+    name.to_string()
+}
+
+/// The OpenSSL release a libssl or libcrypto carries in its version string
+/// (`OpenSSL 3.0.17 1 Jul 2025`).
+fn openssl_version(bytes: &[u8]) -> Option<String> {
+    const MARK: &[u8] = b"OpenSSL ";
+    let mut at = 0;
+    while let Some(i) = bytes[at..].windows(MARK.len()).position(|w| w == MARK) {
+        let rest = &bytes[at + i + MARK.len()..];
+        let version: Vec<u8> = (rest.iter())
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'.')
+            .copied()
+            .collect();
+        let text = String::from_utf8(version).ok()?;
+        let mut parts = text.split('.');
+        let numbered = parts.next().is_some_and(|p| p.parse::<u32>().is_ok())
+            && parts.next().is_some_and(|p| p.parse::<u32>().is_ok());
+        if numbered && rest.get(text.len()) == Some(&b' ') {
+            return Some(text);
+        }
+        at += i + MARK.len();
+    }
+    None
+}
+
+/// The version a shared library's file name carries (`libsqlite3.so.0.8.6` → `0.8.6`).
+fn soname_version(path: &str) -> Option<String> {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let (_, version) = file.split_once(".so.")?;
+    version
+        .split('.')
+        .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        .then(|| version.to_string())
+}
+
+fn sha256(item: &Item) -> Result<String, Error> {
+    let digest = Sha256::digest(item.read()?);
+    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// A UUID made from the document's bytes (the form of RFC 4122's version 5), so the same
+/// bundle gets the same serial number.
+fn serial_number(body: &[u8]) -> String {
+    let mut b: [u8; 16] = Sha256::digest(body)[..16].try_into().unwrap_or([0; 16]);
+    b[6] = (b[6] & 0x0f) | 0x50;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+/// `time` as RFC 3339 in UTC (`2026-12-07T14:20:28Z`).
+fn rfc3339(time: SystemTime) -> String {
+    let secs = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    // Howard Hinnant's days-to-civil.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+/// The version `[project]` of `pyproject` declares.
+pub fn project_version(pyproject: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(pyproject).ok()?;
+    let doc: toml::Table = text.parse().ok()?;
+    let version = doc.get("project")?.get("version")?.as_str()?;
+    Some(version.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn libraries_are_named_without_their_vendoring_hash() {
+        assert_eq!(library_name("libssl.so.3"), "libssl");
+        assert_eq!(
+            library_name("numpy.libs/libgfortran-040039e1.so.5.0.0"),
+            "libgfortran"
+        );
+        assert_eq!(library_name("PySide6/Qt6Core.dll"), "Qt6Core");
+        assert_eq!(
+            library_name(
+                "numpy.libs/libopenblas64__v0.3.23-gcc_10_3_0-2bde3a66a51006b2b53eb373ff767a3f.dll"
+            ),
+            "libopenblas64__v0.3.23-gcc_10_3_0"
+        );
+        assert_eq!(
+            soname_version("lib/libsqlite3.so.0.8.6").as_deref(),
+            Some("0.8.6")
+        );
+        assert_eq!(soname_version("libffi.so"), None);
+        assert_eq!(
+            library_name("numpy.libs/libgfortran-040039e1-0352e75f.so.5.0.0"),
+            "libgfortran"
+        );
+        let lib = b"\0OpenSSL 1.1.1 x\0OpenSSL 3.0.17 1 Jul 2025\0";
+        assert_eq!(openssl_version(b"OpenSSL version %s\0"), None);
+        assert_eq!(openssl_version(lib).as_deref(), Some("1.1.1"));
+    }
+
+    #[test]
+    fn extension_modules_are_not_vendored_libraries() {
+        assert!(is_vendored_library(
+            "numpy.libs/libscipy_openblas64_-ff651d7f.so"
+        ));
+        assert!(is_vendored_library("PySide6/Qt/lib/libQt6Core.so.6"));
+        assert!(!is_vendored_library(
+            "numpy/_core/_multiarray_umath.cpython-311-x86_64-linux-gnu.so"
+        ));
+        assert!(!is_vendored_library("yaml/_yaml.pyd"));
+        assert!(!is_vendored_library("numpy/__init__.pyc"));
+    }
+
+    #[test]
+    fn times_and_serial_numbers_are_fixed_by_their_inputs() {
+        let t = UNIX_EPOCH + std::time::Duration::from_secs(1_796_653_228);
+        assert_eq!(rfc3339(t), "2026-12-07T14:20:28Z");
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        let a = serial_number(b"x");
+        assert_eq!(a, serial_number(b"x"));
+        assert_ne!(a, serial_number(b"y"));
+        assert_eq!(&a[23..24], "5");
+    }
+}
