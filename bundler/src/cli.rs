@@ -83,6 +83,9 @@ pub enum Command {
         /// Everything as one JSON object (docs/json.md).
         #[arg(long)]
         json: bool,
+        /// The bundle's software bill of materials, CycloneDX 1.6 JSON (docs/sbom.md).
+        #[arg(long, conflicts_with_all = ["why", "json"])]
+        sbom: bool,
     },
     /// Write the bundled files of an executable into DEST.
     Extract { exe: PathBuf, dest: PathBuf },
@@ -170,6 +173,10 @@ pub struct BuildOptions {
     /// (PyInstaller writes its .spec file there).
     #[arg(long, value_name = "DIR")]
     pub specpath: Option<PathBuf>,
+    /// Also write the bundle's software bill of materials (CycloneDX 1.6 JSON; every bundle
+    /// carries it, docs/sbom.md) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub sbom: Option<PathBuf>,
     /// A file, folder or glob placed at DEST inside the bundle ('.' = its root). Repeatable.
     #[arg(long = "add-data", value_name = "SRC:DEST")]
     #[serde(deserialize_with = "list")]

@@ -23,6 +23,7 @@ mod pythons;
 mod qt;
 mod real_projects;
 mod run_time;
+mod sbom;
 mod sid;
 mod store;
 mod wheel;

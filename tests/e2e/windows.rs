@@ -341,6 +341,29 @@ fn numpy_comes_from_its_windows_wheel() {
         !list.contains("x86_64-linux-gnu.so"),
         "Linux modules bundled"
     );
+    // Its SBOM lists the Windows wheel, its OpenBLAS, and python.org's CPython.
+    let document = crate::sbom::sbom_bytes(&exe);
+    crate::sbom::assert_valid_cyclonedx(&document);
+    let doc: serde_json::Value = serde_json::from_slice(&document).unwrap();
+    let components = &doc["components"];
+    let numpy = crate::sbom::component(components, "numpy");
+    assert_eq!(numpy["version"], "1.26.4");
+    let vendored: Vec<&str> = (numpy["components"].as_array().unwrap().iter())
+        .filter(|c| c["type"] == "library")
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert!(
+        vendored.iter().any(|n| n.starts_with("libopenblas")),
+        "{vendored:?}"
+    );
+    let cpython = crate::sbom::component(components, "CPython");
+    assert!(
+        cpython["description"]
+            .as_str()
+            .unwrap()
+            .contains("embeddable"),
+        "{cpython}"
+    );
 }
 
 #[needs(root, windows_x64)]

@@ -12,14 +12,22 @@ use crate::error::Error;
 use super::opened::Opened;
 use super::print_all;
 
-/// `pybundle inspect [PATH] [--why [WHAT]] [--json]`.
-pub fn run(path: Option<PathBuf>, why: Option<String>, json: bool) -> Result<(), Error> {
+/// `pybundle inspect [PATH] [--why [WHAT]] [--json] [--sbom]`.
+pub fn run(
+    path: Option<PathBuf>,
+    why: Option<String>,
+    json: bool,
+    sbom: bool,
+) -> Result<(), Error> {
     // `inspect --why dist/app`: the path was read as --why's value.
     let (path, why) = match (path, why) {
         (Some(path), why) => (path, why),
         (None, Some(path)) if !path.is_empty() => (path.into(), Some(String::new())),
         (None, _) => return Err(Error::NoBundleNamed),
     };
+    if sbom {
+        return inspect_sbom(&path);
+    }
     match (why, json) {
         (_, true) => inspect_json(&path),
         (Some(what), false) => inspect_why(&path, &what),
@@ -203,4 +211,17 @@ pub fn inspect_json(path: &Path) -> Result<(), Error> {
         "record": opened.record()?,
     });
     print_all(&format!("{value}\n"))
+}
+
+/// `inspect --sbom`: the SBOM the bundle carries, as it is.
+fn inspect_sbom(path: &Path) -> Result<(), Error> {
+    let opened = Opened::open(path)?;
+    let Some(document) = opened.read(crate::sbom::PATH)? else {
+        return Err(Error::BadBundle {
+            path: opened.exe,
+            why: "it carries no SBOM (it was made before pybundle wrote one into every bundle); rebuild it"
+                .into(),
+        });
+    };
+    print_all(&String::from_utf8_lossy(&document))
 }

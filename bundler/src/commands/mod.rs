@@ -37,9 +37,12 @@ pub fn run(cli: Cli) -> ExitCode {
             json = args.options.json;
             build::build(&args, &mut json).map(|()| ExitCode::SUCCESS)
         }
-        Command::Inspect { path, why, json } => {
-            inspect::run(path, why, json).map(|()| ExitCode::SUCCESS)
-        }
+        Command::Inspect {
+            path,
+            why,
+            json,
+            sbom,
+        } => inspect::run(path, why, json, sbom).map(|()| ExitCode::SUCCESS),
         Command::Extract { exe, dest } => extract::extract(&exe, &dest).map(|()| ExitCode::SUCCESS),
         Command::Verify { exe } => verify::verify(&exe),
         Command::Cache { action } => match action {

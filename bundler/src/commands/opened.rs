@@ -62,19 +62,21 @@ impl Opened {
         Ok(about)
     }
 
+    /// The bytes of the bundle's file `path` (relative to its root), `None` when it has none.
+    pub(crate) fn read(&self, path: &str) -> Result<Option<Vec<u8>>, Error> {
+        match self.onedir_root() {
+            Some(root) => Ok(fs::read(root.join(path)).ok()),
+            None => self.bundle.read_file(path).map_err(|e| Error::BadBundle {
+                path: self.exe.clone(),
+                why: e.to_string(),
+            }),
+        }
+    }
+
     /// The build's record, from the module store; `None` for a bundle made before pybundle
     /// kept one.
     pub(crate) fn record(&self) -> Result<Option<Record>, Error> {
-        let store = match self.onedir_root() {
-            Some(root) => fs::read(root.join(crate::bundle::layout::MODULE_STORE)).ok(),
-            None => self
-                .bundle
-                .read_file(crate::bundle::layout::MODULE_STORE)
-                .map_err(|e| Error::BadBundle {
-                    path: self.exe.clone(),
-                    why: e.to_string(),
-                })?,
-        };
+        let store = self.read(crate::bundle::layout::MODULE_STORE)?;
         let record = store.and_then(|s| crate::store::read_record(&s));
         Ok(record.and_then(|bytes| serde_json::from_slice(&bytes).ok()))
     }

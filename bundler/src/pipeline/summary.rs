@@ -14,7 +14,7 @@ use crate::analysis::Need;
 
 use crate::output::Written;
 use crate::progress::Progress;
-use crate::settings::BuildSettings;
+use crate::settings::{BuildSettings, OutputMode};
 
 /// The `--json` schema's version.
 pub const SCHEMA: u32 = 1;
@@ -29,6 +29,9 @@ pub struct Summary {
     pub executable: PathBuf,
     /// `"onefile"` or `"onedir"`.
     pub mode: &'static str,
+    /// The file holding the bundle's SBOM: `--sbom FILE`, else a onedir folder's own; `None`
+    /// for a onefile bundle without `--sbom` (`pybundle inspect --sbom` reads it out).
+    pub sbom: Option<PathBuf>,
     /// The executable's size (onefile), or every file's (onedir).
     pub bytes: u64,
     pub files: usize,
@@ -111,6 +114,16 @@ pub(super) fn summarise(
             written.path.join(s.executable_name())
         },
         mode: if s.onefile() { "onefile" } else { "onedir" },
+        sbom: match (&s.output.sbom, &s.output.mode) {
+            (Some(file), _) => Some(file.clone()),
+            (None, OutputMode::Onedir { contents_dir }) if contents_dir == "." => {
+                Some(written.path.join(crate::sbom::PATH))
+            }
+            (None, OutputMode::Onedir { contents_dir }) => {
+                Some(written.path.join(contents_dir).join(crate::sbom::PATH))
+            }
+            (None, OutputMode::Onefile(_)) => None,
+        },
         bytes: written.bytes,
         files: c.contents.len(),
         target: s.pythons.target.to_string(),

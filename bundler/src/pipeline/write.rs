@@ -14,6 +14,7 @@ use crate::output::launcher;
 use crate::output::{self, Plan, Written};
 use crate::progress::Progress;
 use crate::python::runtime::Runtime;
+use crate::sbom;
 use crate::settings::pyproject_table;
 use crate::settings::{BuildSettings, OutputMode};
 
@@ -79,6 +80,19 @@ pub fn write(
             output::onedir(plan, contents_dir, contents, progress)?
         }
     };
+    if let Some(file) = &s.output.sbom {
+        let document = (contents.get(sbom::PATH))
+            .ok_or_else(|| Error::Internal("the bundle has no SBOM".into()))?
+            .read()?;
+        let parent = file.parent().unwrap_or(std::path::Path::new("."));
+        std::fs::create_dir_all(parent)
+            .and_then(|()| crate::bundle::workpath::write_whole(file, &document))
+            .map_err(|source| Error::Write {
+                path: file.clone(),
+                source,
+            })?;
+        progress.detail(&format!("SBOM written to {}", file.display()));
+    }
     if let Some(spec) = &s.output.specpath {
         let file =
             pyproject_table::write(&spec.dir, &s.output.name, &spec.options, &s.input.script)?;

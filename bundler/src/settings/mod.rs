@@ -175,6 +175,8 @@ pub struct Output {
     pub timestamp: Option<SystemTime>,
     /// `--specpath`: where this build's settings are written as a `[tool.pybundle]` table.
     pub specpath: Option<SpecPath>,
+    /// `--sbom FILE`: where a copy of the bundle's SBOM is written.
+    pub sbom: Option<PathBuf>,
 }
 
 /// How the build tells what it does.
@@ -581,6 +583,7 @@ impl Output {
                 dir,
                 options: o.clone(),
             }),
+            sbom: o.sbom.as_deref().map(absolute).transpose()?,
         })
     }
 }

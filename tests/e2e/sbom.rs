@@ -1,0 +1,233 @@
+//! The software bill of materials every bundle carries (docs/sbom.md): valid CycloneDX 1.6 by
+//! the official schema (cyclonedx-python-lib's strict validator), true to what the bundle
+//! holds, and the same bytes from build to build.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::harness::*;
+
+/// The validator's interpreter: a virtualenv with cyclonedx-python-lib and its JSON schemas.
+fn validator() -> PathBuf {
+    venv(&["cyclonedx-python-lib[json-validation]==11.12.0"])
+}
+
+/// Panics with the schema's complaint unless `document` is valid CycloneDX 1.6 JSON.
+pub fn assert_valid_cyclonedx(document: &[u8]) {
+    let mut child = Command::new(validator())
+        .args([
+            "-c",
+            "import sys\n\
+             from cyclonedx.schema import SchemaVersion\n\
+             from cyclonedx.validation.json import JsonStrictValidator\n\
+             error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(sys.stdin.read())\n\
+             sys.exit(f'invalid: {error}' if error else 0)\n",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the validator starts");
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(document)
+        .expect("the document is given");
+    let out = child.wait_with_output().expect("the validator ends");
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// `pybundle inspect --sbom BUNDLE`, as bytes.
+pub fn sbom_bytes(bundle: &Path) -> Vec<u8> {
+    let out = Command::new(env!("CARGO_BIN_EXE_pybundle"))
+        .args(["inspect", "--sbom"])
+        .arg(bundle)
+        .output()
+        .expect("pybundle runs");
+    assert!(out.status.success(), "inspect --sbom: {}", stderr(&out));
+    out.stdout
+}
+
+/// The component named `name` among `components`.
+pub fn component<'a>(components: &'a Value, name: &str) -> &'a Value {
+    (components.as_array().expect("components"))
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no component {name} in {components:#}"))
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn numpys_sbom_is_valid_and_says_what_the_bundle_holds() {
+    let python = venv(&["numpy==2.4.6"]);
+    let dist = tempfile::tempdir().unwrap();
+    let exe = build_with(
+        &repo().join("examples/numpy-app/matmul.py"),
+        dist.path(),
+        &[],
+        &python,
+    );
+    let root = exe.parent().unwrap().join("_internal");
+    let file = std::fs::read(root.join("_pybundle_sbom.cdx.json")).expect("a onedir's own SBOM");
+    assert_eq!(sbom_bytes(&exe), file, "inspect --sbom gives the file");
+    assert_valid_cyclonedx(&file);
+    let doc: Value = serde_json::from_slice(&file).unwrap();
+
+    assert_eq!(doc["metadata"]["component"]["name"], "matmul");
+    let components = &doc["components"];
+    let cpython = component(components, "CPython");
+    let version = cpython["version"].as_str().unwrap();
+    assert!(
+        version.starts_with(&format!("{}.", python_version())),
+        "{version}"
+    );
+
+    // Every distribution the bundle's record lists, with its version and PURL.
+    let listed: Value = serde_json::from_str(&{
+        let out = Command::new(env!("CARGO_BIN_EXE_pybundle"))
+            .args(["inspect", "--json"])
+            .arg(&exe)
+            .output()
+            .unwrap();
+        stdout(&out)
+    })
+    .unwrap();
+    let record = listed["record"]["distributions"]
+        .as_array()
+        .expect("the record");
+    assert!(!record.is_empty());
+    for dist in record {
+        let c = component(components, dist["name"].as_str().unwrap());
+        assert_eq!(c["version"], dist["version"]);
+        assert_eq!(
+            c["purl"],
+            format!(
+                "pkg:pypi/{}@{}",
+                dist["name"].as_str().unwrap(),
+                dist["version"].as_str().unwrap()
+            )
+        );
+    }
+
+    // numpy's vendored libraries are components of numpy, named without auditwheel's hash.
+    let numpy = component(components, "numpy");
+    assert!(numpy["licenses"].is_array(), "numpy declares its licence");
+    let vendored: Vec<&str> = (numpy["components"].as_array().unwrap().iter())
+        .filter(|c| c["type"] == "library")
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert!(vendored.contains(&"libscipy_openblas64_"), "{vendored:?}");
+    assert!(vendored.contains(&"libgfortran"), "{vendored:?}");
+
+    // The runtime's OpenSSL, with its release read from the library.
+    let crypto = component(components, "libcrypto");
+    let version = crypto["version"].as_str().expect("OpenSSL's version");
+    assert!(
+        version.split('.').count() == 3 && version.split('.').all(|p| p.parse::<u32>().is_ok()),
+        "{version}"
+    );
+    assert!(crypto["cpe"]
+        .as_str()
+        .unwrap()
+        .contains(&format!(":openssl:openssl:{version}:")));
+
+    // Each hash is the file's as bundled (the files still on disk in the folder).
+    let mut checked = 0;
+    let mut nested: Vec<&Value> = Vec::new();
+    for c in components.as_array().unwrap() {
+        nested.push(c);
+        nested.extend(c["components"].as_array().into_iter().flatten());
+    }
+    let by_path: BTreeMap<String, &str> = nested
+        .iter()
+        .filter_map(|c| {
+            let path = (c["properties"].as_array().into_iter().flatten())
+                .find(|p| p["name"] == "pybundle:path")
+                .map(|p| p["value"].as_str().unwrap().to_string())
+                .or_else(|| {
+                    (c["type"] == "file").then(|| c["name"].as_str().unwrap().to_string())
+                })?;
+            Some((path, c["hashes"][0]["content"].as_str()?))
+        })
+        .collect();
+    for (path, hash) in &by_path {
+        if let Ok(bytes) = std::fs::read(root.join(path)) {
+            assert_eq!(*hash, sha256(&bytes), "{path}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "only {checked} hashes checked");
+    assert!(by_path.keys().any(|p| p.starts_with("numpy.libs/")));
+}
+
+#[test]
+fn the_sbom_is_the_same_from_build_to_build_and_dated_only_by_source_date_epoch() {
+    let hello = repo().join("examples/hello/hello.py");
+    // Clean: each build with build caches of its own.
+    let clean_build = || {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pybundle"));
+        cmd.arg("build")
+            .arg(&hello)
+            .args(["-F", "-y", "-q", "--compression-level", "1", "--workpath"])
+            .arg(dir.path().join("build"))
+            .arg("--distpath")
+            .arg(dir.path());
+        with_python(&mut cmd);
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        sbom_bytes(&dir.path().join("hello"))
+    };
+    let (first, second) = (clean_build(), clean_build());
+    assert_eq!(first, second, "two clean builds, two SBOMs");
+    let doc: Value = serde_json::from_slice(&first).unwrap();
+    assert!(doc["metadata"].get("timestamp").is_none(), "no clock read");
+    assert!(doc["serialNumber"]
+        .as_str()
+        .unwrap()
+        .starts_with("urn:uuid:"));
+
+    // With SOURCE_DATE_EPOCH, that time; and `--sbom FILE` writes the same document, which
+    // the summary names.
+    let c = tempfile::tempdir().unwrap();
+    let copy = c.path().join("out/hello.cdx.json");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pybundle"));
+    cmd.arg("build")
+        .arg(&hello)
+        .args([
+            "-F",
+            "-y",
+            "--json",
+            "--compression-level",
+            "1",
+            "--workpath",
+        ])
+        .arg(workpath())
+        .arg("--distpath")
+        .arg(c.path())
+        .arg("--sbom")
+        .arg(&copy)
+        .env("SOURCE_DATE_EPOCH", "1700000000");
+    with_python(&mut cmd);
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["sbom"], copy.to_str().unwrap());
+    let written = std::fs::read(&copy).expect("--sbom's copy");
+    assert_eq!(written, sbom_bytes(&c.path().join("hello")));
+    let doc: Value = serde_json::from_slice(&written).unwrap();
+    assert_eq!(doc["metadata"]["timestamp"], "2023-11-14T22:13:20Z");
+    assert_valid_cyclonedx(&written);
+}
