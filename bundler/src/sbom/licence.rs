@@ -41,6 +41,11 @@ pub fn declared(metadata: &str) -> Licence {
         if let Some(id) = spdx_id(field) {
             return Licence::Ids(vec![id]);
         }
+        // A field written as an SPDX expression before PEP 639 gave it a header of its own
+        // (PySide6: `LGPL-3.0-only OR GPL-2.0-only OR GPL-3.0-only`).
+        if is_expression(field) {
+            return Licence::Expression(field.clone());
+        }
     }
     let mut ids: Vec<&'static str> = classifiers
         .iter()
@@ -61,6 +66,45 @@ pub fn declared(metadata: &str) -> Licence {
     } else {
         Licence::Named(named)
     }
+}
+
+/// SPDX identifiers the tables below map to, and the others seen in `License` fields.
+const KNOWN_IDS: &[&str] = &[
+    "MIT",
+    "MIT-0",
+    "Apache-2.0",
+    "BSD-3-Clause",
+    "BSD-2-Clause",
+    "ISC",
+    "PSF-2.0",
+    "MPL-2.0",
+    "LGPL-2.0-only",
+    "LGPL-2.0-or-later",
+    "LGPL-2.1-only",
+    "LGPL-2.1-or-later",
+    "LGPL-3.0-only",
+    "LGPL-3.0-or-later",
+    "GPL-2.0-only",
+    "GPL-2.0-or-later",
+    "GPL-3.0-only",
+    "GPL-3.0-or-later",
+    "Unlicense",
+    "Zlib",
+    "HPND",
+    "CC0-1.0",
+    "BSL-1.0",
+    "EPL-2.0",
+    "0BSD",
+    "Python-2.0",
+];
+
+/// Is `field` an SPDX expression of known identifiers (`MIT OR Apache-2.0`)?
+fn is_expression(field: &str) -> bool {
+    let operands: Vec<&str> = field
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .filter(|t| !t.is_empty() && !matches!(*t, "AND" | "OR" | "WITH"))
+        .collect();
+    !operands.is_empty() && (operands.iter()).all(|t| KNOWN_IDS.contains(&t.trim_end_matches('+')))
 }
 
 /// A short name from a field that may hold a licence's whole text.
@@ -155,5 +199,12 @@ mod tests {
             Licence::Named(vec!["Copyright (c) 2009 Somebody".into()])
         );
         assert_eq!(declared("Name: a\nVersion: 1\n"), Licence::Unknown);
+        let m = "Name: a\nLicense: LGPL-3.0-only OR GPL-2.0-only OR GPL-3.0-only\n";
+        assert_eq!(
+            declared(m),
+            Licence::Expression("LGPL-3.0-only OR GPL-2.0-only OR GPL-3.0-only".into())
+        );
+        let m = "Name: a\nLicense: BSD OR MIT\n";
+        assert_eq!(declared(m), Licence::Named(vec!["BSD OR MIT".into()]));
     }
 }
