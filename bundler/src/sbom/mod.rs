@@ -227,9 +227,6 @@ fn runtime_origin(runtime: &Runtime) -> String {
     let library = runtime.library.to_string_lossy();
     match &runtime.source {
         Source::Interpreter if library.contains("/.pyenv/") => "a pyenv build".into(),
-        Source::Interpreter if library.starts_with("/usr/lib") => {
-            "the system's package (the build interpreter's own)".into()
-        }
         Source::Interpreter => "the build interpreter's own".into(),
         Source::Given { named, .. } => {
             let file = named
