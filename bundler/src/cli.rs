@@ -86,6 +86,10 @@ pub enum Command {
         /// The bundle's software bill of materials, CycloneDX 1.6 JSON (docs/sbom.md).
         #[arg(long, conflicts_with_all = ["why", "json"])]
         sbom: bool,
+        /// Each component of the bundle: its version, its licence as declared, and the
+        /// licence files it ships (docs/sbom.md).
+        #[arg(long, conflicts_with_all = ["why", "json", "sbom"])]
+        licenses: bool,
     },
     /// Write the bundled files of an executable into DEST.
     Extract { exe: PathBuf, dest: PathBuf },

@@ -170,6 +170,35 @@ fn numpys_sbom_is_valid_and_says_what_the_bundle_holds() {
     }
     assert!(checked > 50, "only {checked} hashes checked");
     assert!(by_path.keys().any(|p| p.starts_with("numpy.libs/")));
+
+    // `inspect --licenses`: a row per component, numpy's with its licence and its files.
+    let out = Command::new(env!("CARGO_BIN_EXE_pybundle"))
+        .args(["inspect", "--licenses"])
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = stdout(&out);
+    let row = |name: &str| {
+        (table.lines())
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no row {name}: {table}"))
+            .to_string()
+    };
+    assert!(row("CPython").contains("PSF-2.0"), "{table}");
+    let numpy_row = row("numpy");
+    assert!(numpy_row.contains("BSD-3-Clause"), "{table}");
+    assert!(
+        numpy_row.contains("numpy-2.4.6.dist-info/licenses/LICENSE.txt"),
+        "{table}"
+    );
+    assert!(root
+        .join("numpy-2.4.6.dist-info/licenses/LICENSE.txt")
+        .is_file());
+    assert_eq!(
+        table.lines().count(),
+        components.as_array().unwrap().len() + 1
+    );
 }
 
 #[test]

@@ -12,22 +12,41 @@ use crate::error::Error;
 use super::opened::Opened;
 use super::print_all;
 
-/// `pybundle inspect [PATH] [--why [WHAT]] [--json] [--sbom]`.
-pub fn run(
-    path: Option<PathBuf>,
-    why: Option<String>,
-    json: bool,
-    sbom: bool,
-) -> Result<(), Error> {
+/// What `inspect` shows.
+pub enum Show {
+    /// What the bundle holds: a summary, `--why [WHAT]`, or `--json`.
+    Contents { why: Option<String>, json: bool },
+    /// `--sbom`: the SBOM as it is.
+    Sbom,
+    /// `--licenses`: each component's licence and licence files.
+    Licences,
+}
+
+/// `pybundle inspect [PATH] [--why [WHAT] | --json | --sbom | --licenses]`.
+pub fn run(path: Option<PathBuf>, what: Show) -> Result<(), Error> {
     // `inspect --why dist/app`: the path was read as --why's value.
-    let (path, why) = match (path, why) {
-        (Some(path), why) => (path, why),
-        (None, Some(path)) if !path.is_empty() => (path.into(), Some(String::new())),
+    let (path, what) = match (path, what) {
+        (Some(path), what) => (path, what),
+        (
+            None,
+            Show::Contents {
+                why: Some(path),
+                json,
+            },
+        ) if !path.is_empty() => (
+            path.into(),
+            Show::Contents {
+                why: Some(String::new()),
+                json,
+            },
+        ),
         (None, _) => return Err(Error::NoBundleNamed),
     };
-    if sbom {
-        return inspect_sbom(&path);
-    }
+    let (why, json) = match what {
+        Show::Sbom => return print_all(&String::from_utf8_lossy(&sbom_of(&path)?)),
+        Show::Licences => return inspect_licences(&path),
+        Show::Contents { why, json } => (why, json),
+    };
     match (why, json) {
         (_, true) => inspect_json(&path),
         (Some(what), false) => inspect_why(&path, &what),
@@ -213,15 +232,48 @@ pub fn inspect_json(path: &Path) -> Result<(), Error> {
     print_all(&format!("{value}\n"))
 }
 
-/// `inspect --sbom`: the SBOM the bundle carries, as it is.
-fn inspect_sbom(path: &Path) -> Result<(), Error> {
+/// The SBOM the bundle carries, as it is.
+fn sbom_of(path: &Path) -> Result<Vec<u8>, Error> {
     let opened = Opened::open(path)?;
-    let Some(document) = opened.read(crate::sbom::PATH)? else {
-        return Err(Error::BadBundle {
-            path: opened.exe,
-            why: "it carries no SBOM (it was made before pybundle wrote one into every bundle); rebuild it"
-                .into(),
-        });
-    };
-    print_all(&String::from_utf8_lossy(&document))
+    opened.read(crate::sbom::PATH)?.ok_or_else(|| Error::BadBundle {
+        path: opened.exe,
+        why: "it carries no SBOM (it was made before pybundle wrote one into every bundle); rebuild it"
+            .into(),
+    })
+}
+
+/// `inspect --licenses`: a row per component of the SBOM.
+fn inspect_licences(path: &Path) -> Result<(), Error> {
+    let document: serde_json::Value =
+        serde_json::from_slice(&sbom_of(path)?).map_err(|e| Error::BadBundle {
+            path: path.to_path_buf(),
+            why: format!("its SBOM is not JSON ({e})"),
+        })?;
+    let rows = crate::sbom::licences::rows(&document);
+    let width =
+        |f: &dyn Fn(&crate::sbom::licences::Row) -> usize| rows.iter().map(f).max().unwrap_or(0);
+    let (w_name, w_version) = (
+        width(&|r| r.component.len()).max("component".len()),
+        width(&|r| r.version.len()).max("version".len()),
+    );
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:w_name$}  {:w_version$}  licence; licence files",
+        "component", "version"
+    );
+    for row in &rows {
+        let licence = row.licence.as_deref().unwrap_or("(none declared)");
+        let files = match row.files.as_slice() {
+            [] => String::new(),
+            [one] => format!("; {one}"),
+            [first, rest @ ..] => format!("; {first} (+{} more)", rest.len()),
+        };
+        let _ = writeln!(
+            out,
+            "{:w_name$}  {:w_version$}  {licence}{files}",
+            row.component, row.version
+        );
+    }
+    print_all(&out)
 }

@@ -42,7 +42,15 @@ pub fn run(cli: Cli) -> ExitCode {
             why,
             json,
             sbom,
-        } => inspect::run(path, why, json, sbom).map(|()| ExitCode::SUCCESS),
+            licenses,
+        } => {
+            let what = match (sbom, licenses) {
+                (true, _) => inspect::Show::Sbom,
+                (_, true) => inspect::Show::Licences,
+                _ => inspect::Show::Contents { why, json },
+            };
+            inspect::run(path, what).map(|()| ExitCode::SUCCESS)
+        }
         Command::Extract { exe, dest } => extract::extract(&exe, &dest).map(|()| ExitCode::SUCCESS),
         Command::Verify { exe } => verify::verify(&exe),
         Command::Cache { action } => match action {

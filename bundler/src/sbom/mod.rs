@@ -7,6 +7,7 @@
 //! build gives the same bytes: no clock is read, and the serial number comes from the content.
 
 pub mod licence;
+pub mod licences;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
