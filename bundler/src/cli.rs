@@ -86,6 +86,10 @@ pub enum Command {
         /// The bundle's software bill of materials, CycloneDX 1.6 JSON (docs/sbom.md).
         #[arg(long, conflicts_with_all = ["why", "json"])]
         sbom: bool,
+        /// With --sbom: cyclonedx (as the bundle carries it) or spdx (SPDX 2.3 JSON made from
+        /// it).
+        #[arg(long, value_enum, requires = "sbom", value_name = "FORMAT")]
+        format: Option<SbomFormat>,
         /// Each component of the bundle: its version, its licence as declared, and the
         /// licence files it ships (docs/sbom.md).
         #[arg(long, conflicts_with_all = ["why", "json", "sbom"])]
@@ -111,6 +115,15 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+/// The SBOM's formats (docs/sbom.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SbomFormat {
+    /// CycloneDX 1.6 JSON.
+    Cyclonedx,
+    /// SPDX 2.3 JSON.
+    Spdx,
 }
 
 /// What `pybundle cache` does.
@@ -177,8 +190,9 @@ pub struct BuildOptions {
     /// (PyInstaller writes its .spec file there).
     #[arg(long, value_name = "DIR")]
     pub specpath: Option<PathBuf>,
-    /// Also write the bundle's software bill of materials (CycloneDX 1.6 JSON; every bundle
-    /// carries it, docs/sbom.md) to FILE.
+    /// Also write the bundle's software bill of materials (every bundle carries it,
+    /// docs/sbom.md) to FILE: CycloneDX 1.6 JSON, or SPDX 2.3 JSON when FILE ends in
+    /// .spdx.json.
     #[arg(long, value_name = "FILE")]
     pub sbom: Option<PathBuf>,
     /// A file, folder or glob placed at DEST inside the bundle ('.' = its root). Repeatable.

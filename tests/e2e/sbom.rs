@@ -43,6 +43,30 @@ pub fn assert_valid_cyclonedx(document: &[u8]) {
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
+/// Panics with spdx-tools' complaint unless `document` is a valid SPDX 2.3 JSON document.
+pub fn assert_valid_spdx(document: &[u8]) {
+    let python = venv(&["spdx-tools==0.8.5"]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bundle.spdx.json");
+    std::fs::write(&file, document).unwrap();
+    // Its console script names the folder the virtualenv was made in: run its module.
+    let out = Command::new(python)
+        .args([
+            "-c",
+            "import sys; from spdx_tools.spdx.clitools.pyspdxtools import main; sys.exit(main())",
+            "-i",
+        ])
+        .arg(&file)
+        .output()
+        .expect("pyspdxtools runs");
+    assert!(
+        out.status.success(),
+        "invalid SPDX: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
 /// `pybundle inspect --sbom BUNDLE`, as bytes.
 pub fn sbom_bytes(bundle: &Path) -> Vec<u8> {
     let out = Command::new(env!("CARGO_BIN_EXE_pybundle"))
@@ -199,6 +223,28 @@ fn numpys_sbom_is_valid_and_says_what_the_bundle_holds() {
         table.lines().count(),
         components.as_array().unwrap().len() + 1
     );
+
+    // The same as SPDX 2.3: valid, numpy's package with its licence and PURL.
+    let out = Command::new(env!("CARGO_BIN_EXE_pybundle"))
+        .args(["inspect", "--sbom", "--format", "spdx"])
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_valid_spdx(&out.stdout);
+    let spdx: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let numpy_package = (spdx["packages"].as_array().unwrap().iter())
+        .find(|p| p["name"] == "numpy")
+        .expect("numpy's package");
+    assert_eq!(numpy_package["versionInfo"], "2.4.6");
+    assert_eq!(
+        numpy_package["licenseDeclared"],
+        numpy["licenses"][0]["expression"]
+    );
+    assert_eq!(
+        numpy_package["externalRefs"][0]["referenceLocator"],
+        "pkg:pypi/numpy@2.4.6"
+    );
 }
 
 #[test]
@@ -259,4 +305,25 @@ fn the_sbom_is_the_same_from_build_to_build_and_dated_only_by_source_date_epoch(
     let doc: Value = serde_json::from_slice(&written).unwrap();
     assert_eq!(doc["metadata"]["timestamp"], "2023-11-14T22:13:20Z");
     assert_valid_cyclonedx(&written);
+
+    // A FILE named *.spdx.json gets SPDX, dated the same.
+    let spdx_file = c.path().join("hello.spdx.json");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pybundle"));
+    cmd.arg("build")
+        .arg(&hello)
+        .args(["-F", "-y", "-q", "--compression-level", "1", "--workpath"])
+        .arg(workpath())
+        .arg("--distpath")
+        .arg(c.path())
+        .arg("--sbom")
+        .arg(&spdx_file)
+        .env("SOURCE_DATE_EPOCH", "1700000000");
+    with_python(&mut cmd);
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let written = std::fs::read(&spdx_file).expect("the SPDX copy");
+    assert_valid_spdx(&written);
+    let spdx: Value = serde_json::from_slice(&written).unwrap();
+    assert_eq!(spdx["spdxVersion"], "SPDX-2.3");
+    assert_eq!(spdx["creationInfo"]["created"], "2023-11-14T22:13:20Z");
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use pybundle_archive::{Mode, Signals, Unpack};
 
+use crate::cli::SbomFormat;
 use crate::error::Error;
 
 use super::opened::Opened;
@@ -16,8 +17,8 @@ use super::print_all;
 pub enum Show {
     /// What the bundle holds: a summary, `--why [WHAT]`, or `--json`.
     Contents { why: Option<String>, json: bool },
-    /// `--sbom`: the SBOM as it is.
-    Sbom,
+    /// `--sbom [--format F]`: the SBOM as it is, or as SPDX.
+    Sbom(SbomFormat),
     /// `--licenses`: each component's licence and licence files.
     Licences,
 }
@@ -43,7 +44,10 @@ pub fn run(path: Option<PathBuf>, what: Show) -> Result<(), Error> {
         (None, _) => return Err(Error::NoBundleNamed),
     };
     let (why, json) = match what {
-        Show::Sbom => return print_all(&String::from_utf8_lossy(&sbom_of(&path)?)),
+        Show::Sbom(format) => {
+            let document = crate::sbom::in_format(&sbom_of(&path)?, format)?;
+            return print_all(&String::from_utf8_lossy(&document));
+        }
         Show::Licences => return inspect_licences(&path),
         Show::Contents { why, json } => (why, json),
     };

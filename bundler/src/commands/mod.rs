@@ -25,7 +25,7 @@ use std::process::ExitCode;
 
 use clap::CommandFactory;
 
-use crate::cli::{CacheAction, Cli, Command};
+use crate::cli::{CacheAction, Cli, Command, SbomFormat};
 use crate::error::Error;
 use crate::pipeline::summary;
 
@@ -42,10 +42,11 @@ pub fn run(cli: Cli) -> ExitCode {
             why,
             json,
             sbom,
+            format,
             licenses,
         } => {
             let what = match (sbom, licenses) {
-                (true, _) => inspect::Show::Sbom,
+                (true, _) => inspect::Show::Sbom(format.unwrap_or(SbomFormat::Cyclonedx)),
                 (_, true) => inspect::Show::Licences,
                 _ => inspect::Show::Contents { why, json },
             };

@@ -84,6 +84,7 @@ pub fn write(
         let document = (contents.get(sbom::PATH))
             .ok_or_else(|| Error::Internal("the bundle has no SBOM".into()))?
             .read()?;
+        let document = sbom::in_format(&document, sbom::format_of(file))?;
         let parent = file.parent().unwrap_or(std::path::Path::new("."));
         std::fs::create_dir_all(parent)
             .and_then(|()| crate::bundle::workpath::write_whole(file, &document))

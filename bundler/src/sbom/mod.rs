@@ -8,6 +8,7 @@
 
 pub mod licence;
 pub mod licences;
+pub mod spdx;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -19,6 +20,7 @@ use sha2::{Digest, Sha256};
 use crate::bundle::contents::{Contents, Item};
 use crate::bundle::origin::Origin;
 use crate::bundle::target::Target;
+use crate::cli::SbomFormat;
 use crate::error::Error;
 use crate::packages::distribution::Distribution;
 use crate::python::runtime::cpython::Source;
@@ -126,6 +128,31 @@ pub fn document(
     let body = serde_json::to_vec(&doc).map_err(|e| Error::Internal(e.to_string()))?;
     doc["serialNumber"] = json!(serial_number(&body));
     serde_json::to_vec_pretty(&doc).map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// `cyclonedx` (the document the bundle carries) in `format`.
+pub fn in_format(cyclonedx: &[u8], format: SbomFormat) -> Result<Vec<u8>, Error> {
+    match format {
+        SbomFormat::Cyclonedx => Ok(cyclonedx.to_vec()),
+        SbomFormat::Spdx => {
+            let doc: Value = serde_json::from_slice(cyclonedx)
+                .map_err(|e| Error::Internal(format!("the SBOM is not JSON: {e}")))?;
+            serde_json::to_vec_pretty(&spdx::from_cyclonedx(&doc))
+                .map_err(|e| Error::Internal(e.to_string()))
+        }
+    }
+}
+
+/// The format a file named `name` is written in: SPDX for `*.spdx.json`, else CycloneDX.
+pub fn format_of(name: &Path) -> SbomFormat {
+    let name = name
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase());
+    if name.is_some_and(|n| n.ends_with(".spdx.json")) {
+        SbomFormat::Spdx
+    } else {
+        SbomFormat::Cyclonedx
+    }
 }
 
 /// `pkg:pypi/NAME@VERSION`, the name normalised as the PURL spec asks.
