@@ -182,13 +182,23 @@ pub fn run_tool(name: &str, args: &[&OsStr], env: &[(&str, &OsStr)], hint: &str)
 
 /// What `pybundle inspect` says of `bundle` (it must succeed).
 pub fn inspect(bundle: &Path) -> String {
+    String::from_utf8_lossy(&inspect_with(bundle, &[])).into_owned()
+}
+
+/// What `pybundle inspect BUNDLE ARGS` prints (it must succeed), as bytes.
+pub fn inspect_with(bundle: &Path, args: &[&str]) -> Vec<u8> {
     let out = Command::new(PYBUNDLE)
         .arg("inspect")
         .arg(bundle)
+        .args(args)
         .output()
         .expect("pybundle runs");
-    assert!(out.status.success(), "pybundle inspect: {}", stderr(&out));
-    stdout(&out)
+    assert!(
+        out.status.success(),
+        "pybundle inspect {args:?}: {}",
+        stderr(&out)
+    );
+    out.stdout
 }
 
 /// A probe app built once per mode for the whole test run.

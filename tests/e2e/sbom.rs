@@ -69,13 +69,7 @@ pub fn assert_valid_spdx(document: &[u8]) {
 
 /// `pybundle inspect --sbom BUNDLE`, as bytes.
 pub fn sbom_bytes(bundle: &Path) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_pybundle"))
-        .args(["inspect", "--sbom"])
-        .arg(bundle)
-        .output()
-        .expect("pybundle runs");
-    assert!(out.status.success(), "inspect --sbom: {}", stderr(&out));
-    out.stdout
+    inspect_with(bundle, &["--sbom"])
 }
 
 /// The component named `name` among `components`.
@@ -120,12 +114,7 @@ fn numpys_sbom_is_valid_and_says_what_the_bundle_holds() {
 
     // Every distribution the bundle's record lists, with its version and PURL.
     let listed: Value = serde_json::from_str(&{
-        let out = Command::new(env!("CARGO_BIN_EXE_pybundle"))
-            .args(["inspect", "--json"])
-            .arg(&exe)
-            .output()
-            .unwrap();
-        stdout(&out)
+        String::from_utf8_lossy(&inspect_with(&exe, &["--json"])).into_owned()
     })
     .unwrap();
     let record = listed["record"]["distributions"]
@@ -196,13 +185,7 @@ fn numpys_sbom_is_valid_and_says_what_the_bundle_holds() {
     assert!(by_path.keys().any(|p| p.starts_with("numpy.libs/")));
 
     // `inspect --licenses`: a row per component, numpy's with its licence and its files.
-    let out = Command::new(env!("CARGO_BIN_EXE_pybundle"))
-        .args(["inspect", "--licenses"])
-        .arg(&exe)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let table = stdout(&out);
+    let table = String::from_utf8_lossy(&inspect_with(&exe, &["--licenses"])).into_owned();
     let row = |name: &str| {
         (table.lines())
             .find(|l| l.split_whitespace().next() == Some(name))
@@ -225,14 +208,9 @@ fn numpys_sbom_is_valid_and_says_what_the_bundle_holds() {
     );
 
     // The same as SPDX 2.3: valid, numpy's package with its licence and PURL.
-    let out = Command::new(env!("CARGO_BIN_EXE_pybundle"))
-        .args(["inspect", "--sbom", "--format", "spdx"])
-        .arg(&exe)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_valid_spdx(&out.stdout);
-    let spdx: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let document = inspect_with(&exe, &["--sbom", "--format", "spdx"]);
+    assert_valid_spdx(&document);
+    let spdx: Value = serde_json::from_slice(&document).unwrap();
     let numpy_package = (spdx["packages"].as_array().unwrap().iter())
         .find(|p| p["name"] == "numpy")
         .expect("numpy's package");
@@ -250,19 +228,28 @@ fn numpys_sbom_is_valid_and_says_what_the_bundle_holds() {
 #[test]
 fn the_sbom_is_the_same_from_build_to_build_and_dated_only_by_source_date_epoch() {
     let hello = repo().join("examples/hello/hello.py");
+    // hello -F into `dist` with the tests' defaults and `extra`; what pybundle printed.
+    let build_hello = |dist: &Path, extra: &[&std::ffi::OsStr], env: &[(&str, &str)]| {
+        let mut cmd = pybundle_cmd(dist);
+        with_python(&mut cmd)
+            .arg(&hello)
+            .args(["-F", "-y", "--distpath"])
+            .arg(dist)
+            .args(extra)
+            .envs(env.iter().copied());
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        out
+    };
     // Clean: each build with build caches of its own.
     let clean_build = || {
         let dir = tempfile::tempdir().unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pybundle"));
-        cmd.arg("build")
-            .arg(&hello)
-            .args(["-F", "-y", "-q", "--compression-level", "1", "--workpath"])
-            .arg(dir.path().join("build"))
-            .arg("--distpath")
-            .arg(dir.path());
-        with_python(&mut cmd);
-        let out = cmd.output().unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
+        let work = dir.path().join("build");
+        build_hello(
+            dir.path(),
+            &["-q".as_ref(), "--workpath".as_ref(), work.as_os_str()],
+            &[],
+        );
         sbom_bytes(&dir.path().join("hello"))
     };
     let (first, second) = (clean_build(), clean_build());
@@ -277,27 +264,13 @@ fn the_sbom_is_the_same_from_build_to_build_and_dated_only_by_source_date_epoch(
     // With SOURCE_DATE_EPOCH, that time; and `--sbom FILE` writes the same document, which
     // the summary names.
     let c = tempfile::tempdir().unwrap();
+    let dated = [("SOURCE_DATE_EPOCH", "1700000000")];
     let copy = c.path().join("out/hello.cdx.json");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pybundle"));
-    cmd.arg("build")
-        .arg(&hello)
-        .args([
-            "-F",
-            "-y",
-            "--json",
-            "--compression-level",
-            "1",
-            "--workpath",
-        ])
-        .arg(workpath())
-        .arg("--distpath")
-        .arg(c.path())
-        .arg("--sbom")
-        .arg(&copy)
-        .env("SOURCE_DATE_EPOCH", "1700000000");
-    with_python(&mut cmd);
-    let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = build_hello(
+        c.path(),
+        &["--json".as_ref(), "--sbom".as_ref(), copy.as_os_str()],
+        &dated,
+    );
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["sbom"], copy.to_str().unwrap());
     let written = std::fs::read(&copy).expect("--sbom's copy");
@@ -308,19 +281,11 @@ fn the_sbom_is_the_same_from_build_to_build_and_dated_only_by_source_date_epoch(
 
     // A FILE named *.spdx.json gets SPDX, dated the same.
     let spdx_file = c.path().join("hello.spdx.json");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pybundle"));
-    cmd.arg("build")
-        .arg(&hello)
-        .args(["-F", "-y", "-q", "--compression-level", "1", "--workpath"])
-        .arg(workpath())
-        .arg("--distpath")
-        .arg(c.path())
-        .arg("--sbom")
-        .arg(&spdx_file)
-        .env("SOURCE_DATE_EPOCH", "1700000000");
-    with_python(&mut cmd);
-    let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    build_hello(
+        c.path(),
+        &["-q".as_ref(), "--sbom".as_ref(), spdx_file.as_os_str()],
+        &dated,
+    );
     let written = std::fs::read(&spdx_file).expect("the SPDX copy");
     assert_valid_spdx(&written);
     let spdx: Value = serde_json::from_slice(&written).unwrap();
