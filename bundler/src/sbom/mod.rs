@@ -284,23 +284,23 @@ fn file(path: &str, item: &Item) -> Result<Value, Error> {
 /// A shared library the link stage found outside any distribution (the runtime's libssl,
 /// libffi, a system library the app needs).
 fn library(path: &str, item: &Item) -> Result<Value, Error> {
+    let bytes = item.read()?;
+    let name = library_name(path);
     let mut component = json!({
         "type": "library",
         "bom-ref": format!("file:{path}"),
-        "name": library_name(path),
-        "hashes": [{"alg": "SHA-256", "content": sha256(item)?}],
+        "name": name,
+        "hashes": [{"alg": "SHA-256", "content": hex_sha256(&bytes)}],
         "properties": [{"name": "pybundle:path", "value": path}],
     });
-    let name = library_name(path);
-    if name.starts_with("libssl") || name.starts_with("libcrypto") {
-        if let Some(version) = openssl_version(&item.read()?) {
-            component["version"] = json!(version);
-            component["cpe"] = json!(format!("cpe:2.3:a:openssl:openssl:{version}:*:*:*:*:*:*:*"));
-            component["description"] = json!(format!("OpenSSL {version}"));
-            return Ok(component);
-        }
-    }
-    if let Some(version) = soname_version(path) {
+    let openssl = (name.starts_with("libssl") || name.starts_with("libcrypto"))
+        .then(|| openssl_version(&bytes))
+        .flatten();
+    if let Some(version) = openssl {
+        component["version"] = json!(version);
+        component["cpe"] = json!(format!("cpe:2.3:a:openssl:openssl:{version}:*:*:*:*:*:*:*"));
+        component["description"] = json!(format!("OpenSSL {version}"));
+    } else if let Some(version) = soname_version(path) {
         component["version"] = json!(version);
     }
     Ok(component)
@@ -374,8 +374,14 @@ fn soname_version(path: &str) -> Option<String> {
 }
 
 fn sha256(item: &Item) -> Result<String, Error> {
-    let digest = Sha256::digest(item.read()?);
-    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex_sha256(&item.read()?))
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A UUID made from the document's bytes (the form of RFC 4122's version 5), so the same
