@@ -18,17 +18,28 @@ pub enum Licence {
 /// The licence `metadata` (METADATA or PKG-INFO text) declares.
 pub fn declared(metadata: &str) -> Licence {
     let mut expression = None;
-    let mut field = None;
+    let mut field: Option<String> = None;
+    let mut in_field = false;
     let mut classifiers = Vec::new();
     for line in metadata.lines() {
         if line.is_empty() {
             break; // the description follows the headers
         }
+        if line.starts_with([' ', '\t']) {
+            // A continued field: a `License` that goes on is the licence's whole text. Its
+            // first line names the licence only when it is a title that maps (`BSD 3-Clause
+            // License`); a copyright line or a rule of `=` names nothing.
+            if in_field && field.as_deref().and_then(spdx_id).is_none() {
+                field = None;
+            }
+            continue;
+        }
+        in_field = false;
         if let Some(v) = line.strip_prefix("License-Expression:") {
             expression = Some(v.trim().to_string());
         } else if let Some(v) = line.strip_prefix("License:") {
-            // A continued field (the whole text, indented) is named by its first line.
             field = Some(v.trim().to_string());
+            in_field = true;
         } else if let Some(v) = line.strip_prefix("Classifier: License ::") {
             classifiers.push(v.trim().to_string());
         }
@@ -55,7 +66,10 @@ pub fn declared(metadata: &str) -> Licence {
     if !ids.is_empty() {
         return Licence::Ids(ids);
     }
-    let mut named: Vec<String> = field.into_iter().map(|f| first_line(&f)).collect();
+    let mut named: Vec<String> = field
+        .into_iter()
+        .map(|f| f.chars().take(120).collect())
+        .collect();
     named.extend(
         (classifiers.iter())
             .map(|c| c.rsplit(" :: ").next().unwrap_or(c).to_string())
@@ -107,20 +121,19 @@ fn is_expression(field: &str) -> bool {
     !operands.is_empty() && (operands.iter()).all(|t| KNOWN_IDS.contains(&t.trim_end_matches('+')))
 }
 
-/// A short name from a field that may hold a licence's whole text.
-fn first_line(text: &str) -> String {
-    let line = text.lines().next().unwrap_or(text).trim();
-    line.chars().take(120).collect()
-}
-
 /// The SPDX identifier a `License` field names, in the spellings seen on PyPI.
 fn spdx_id(field: &str) -> Option<&'static str> {
     let key: String = (field.chars())
         .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
         .collect::<String>()
         .to_ascii_lowercase();
-    Some(match key.as_str() {
-        "mit" | "mitlicense" | "thelicensemit" => "MIT",
+    // `MIT License`, `BSD 3-Clause License`: the word adds nothing.
+    let key = match key.strip_suffix("license") {
+        Some(short) if !short.is_empty() && !short.ends_with("un") => short,
+        _ => &key,
+    };
+    Some(match key {
+        "mit" | "thelicensemit" => "MIT",
         "mit0" => "MIT-0",
         "apache2.0"
         | "apache2"
@@ -129,8 +142,8 @@ fn spdx_id(field: &str) -> Option<&'static str> {
         | "apachelicenseversion2.0" => "Apache-2.0",
         "bsd3clause" | "bsd3" | "newbsd" | "modifiedbsd" => "BSD-3-Clause",
         "bsd2clause" | "bsd2" | "simplifiedbsd" => "BSD-2-Clause",
-        "isc" | "isclicense" => "ISC",
-        "psf" | "psf2.0" | "psflicense" | "pythonsoftwarefoundationlicense" => "PSF-2.0",
+        "isc" => "ISC",
+        "psf" | "psf2.0" | "pythonsoftwarefoundation" => "PSF-2.0",
         "mpl2.0" | "mozillapubliclicense2.0" => "MPL-2.0",
         "lgpl3" | "lgplv3" | "lgpl3.0" | "lgpl3.0only" => "LGPL-3.0-only",
         "lgpl3.0orlater" | "lgplv3+" => "LGPL-3.0-or-later",
@@ -193,10 +206,20 @@ mod tests {
     fn what_maps_to_nothing_is_named_and_nothing_is_unknown() {
         let m = "Name: a\nClassifier: License :: OSI Approved :: BSD License\n";
         assert_eq!(declared(m), Licence::Named(vec!["BSD License".into()]));
-        let m = "Name: a\nLicense: Copyright (c) 2009 Somebody\n        All rights reserved.\n";
+        // A field that holds the licence's text names nothing: the classifier does
+        // (cycler, kiwisolver); with no classifier, nothing is declared.
+        let text =
+            "License: Copyright (c) 2015, matplotlib project\n        All rights reserved.\n";
+        let m = format!("Name: a\n{text}Classifier: License :: OSI Approved :: BSD License\n");
+        assert_eq!(declared(&m), Licence::Named(vec!["BSD License".into()]));
+        assert_eq!(declared(&format!("Name: a\n{text}")), Licence::Unknown);
+        let m = "License: BSD 3-Clause License\n        \n        Copyright (c) 2021\n";
+        assert_eq!(declared(m), Licence::Ids(vec!["BSD-3-Clause"]));
+        let m = "Name: a\nLicense: BSD 3-Clause License\n";
+        assert_eq!(declared(m), Licence::Ids(vec!["BSD-3-Clause"]));
         assert_eq!(
-            declared(m),
-            Licence::Named(vec!["Copyright (c) 2009 Somebody".into()])
+            declared("License: The Unlicense\n"),
+            Licence::Ids(vec!["Unlicense"])
         );
         assert_eq!(declared("Name: a\nVersion: 1\n"), Licence::Unknown);
         let m = "Name: a\nLicense: LGPL-3.0-only OR GPL-2.0-only OR GPL-3.0-only\n";
