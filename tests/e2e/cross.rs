@@ -168,6 +168,18 @@ fn numpy_comes_from_its_aarch64_wheel() {
         !list.contains("x86_64-linux-gnu.so"),
         "x86_64 modules bundled"
     );
+    // Its SBOM lists the aarch64 wheel's files and nothing of this machine's packages.
+    let document = crate::sbom::sbom_bytes(&exe);
+    let doc: serde_json::Value = serde_json::from_slice(&document).unwrap();
+    assert_eq!(doc["metadata"]["properties"][0]["value"], "linux-aarch64");
+    let numpy = crate::sbom::component(&doc["components"], "numpy");
+    let files: Vec<&str> = (numpy["components"].as_array().unwrap().iter())
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert!(files.iter().any(|f| f.ends_with("aarch64-linux-gnu.so")));
+    assert!(!files.iter().any(|f| f.contains("x86_64")), "{files:?}");
+    let text = String::from_utf8_lossy(&document);
+    assert!(!text.contains("arch=amd64"), "a host package listed");
 }
 
 #[needs(root, linux_aarch64)]

@@ -74,6 +74,18 @@ fn a_widgets_app_runs_and_carries_no_qml_quick_or_developer_tools() {
             ] {
                 assert!(!pyside.join(absent).exists(), "{absent} was bundled");
             }
+            // Its SBOM: valid; Qt's libraries are PySide6's, the X libraries Debian's.
+            let document = crate::sbom::sbom_bytes(&exe);
+            crate::sbom::assert_valid_cyclonedx(&document);
+            let doc: serde_json::Value = serde_json::from_slice(&document).unwrap();
+            let pyside = crate::sbom::component(&doc["components"], "PySide6_Essentials");
+            let qt = crate::sbom::component(&pyside["components"], "libQt6Widgets");
+            assert_eq!(qt["type"], "library");
+            let xcb = crate::sbom::component(&doc["components"], "libxcb-cursor");
+            assert!(
+                xcb["purl"].as_str().unwrap().starts_with("pkg:deb/"),
+                "{xcb}"
+            );
         }
     }
 }

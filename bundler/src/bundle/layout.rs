@@ -18,6 +18,9 @@
 //!   _pybundle_boot.pyc           the bootstrap the interpreter runs first
 //!   _pybundle_modules.dat        the app's and the distributions' modules, compiled, in one
 //!                                file (each keeps the __file__ it would have as a file)
+//!   _pybundle_sbom.cdx.json      the software bill of materials (docs/sbom.md)
+//!   _pybundle_licenses/P/copyright  the system package P's copyright file, for its libraries
+//!   lib/python3.X/LICENSE.txt    CPython's licence
 //!   lib/libpython3.X.so.1.0      CPython, loaded by the launcher
 //!   lib/                         every bundled shared library beside it
 //!   lib/python3X.zip             the standard library, compiled
@@ -30,6 +33,7 @@
 //! ROOT/                          as above: app, bootstrap, data
 //!   python3X.dll, *.dll          CPython and every DLL the bundle needs (on the DLL path)
 //!   python3X.zip                 the standard library, compiled, beside the DLL
+//!   Lib/LICENSE.txt              CPython's licence (with those of the libraries it ships)
 //!   DLLs/                        its extension modules (.pyd)
 //!   numpy/..., *.dist-info/      third-party distributions, at the root as on Linux
 //! ```
@@ -53,6 +57,15 @@ pub const HOOKS_DIR: &str = "_pybundle_hooks";
 pub fn companion_bootstrap(name: &str) -> String {
     format!("_pybundle_boot-{name}.pyc")
 }
+/// The licences of what came from outside any distribution (a system package's copyright
+/// file), by the package's name.
+pub const LICENCES_DIR: &str = "_pybundle_licenses";
+
+/// Where the copyright file of the system package `name` goes.
+pub fn package_licence(name: &str) -> String {
+    format!("{LICENCES_DIR}/{name}/copyright")
+}
+
 /// The app's and its distributions' compiled modules, in one file (`module_store`).
 pub const MODULE_STORE: &str = "_pybundle_modules.dat";
 
@@ -115,6 +128,11 @@ pub fn stdlib_zip(root: &RootLayout) -> String {
         root,
         &format!("python{}.zip", root.version_short.replace('.', "")),
     )
+}
+
+/// Where CPython's licence goes: in its library's folder, where CPython installs it.
+pub fn python_licence(root: &RootLayout) -> String {
+    format!("{}/LICENSE.txt", stdlib(root))
 }
 
 pub fn dynload(root: &RootLayout) -> String {

@@ -43,6 +43,8 @@ pub enum Origin {
     Runtime(&'static str),
     /// A shared library found for an ELF file of the bundle.
     Library { name: String, needed_by: String },
+    /// The licence of a part that is in no distribution: a system package's copyright file.
+    LicenceOf(String),
 }
 
 impl fmt::Display for Origin {
@@ -57,6 +59,7 @@ impl fmt::Display for Origin {
             Origin::Metadata(name) => write!(f, "metadata of {name}"),
             Origin::Runtime(what) => f.write_str(what),
             Origin::Library { name, needed_by } => write!(f, "{name}, needed by {needed_by}"),
+            Origin::LicenceOf(what) => write!(f, "the licence of {what}"),
         }
     }
 }

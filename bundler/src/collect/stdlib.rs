@@ -53,6 +53,13 @@ pub fn add_runtime(
         ),
     )?;
 
+    if let Some(licence) = licence_file(runtime) {
+        contents.add(
+            layout::python_licence(&root),
+            Item::file(licence, 0o644, Origin::Runtime("CPython's licence")),
+        )?;
+    }
+
     let sources: Vec<String> = (stdlib.kept().into_iter())
         .filter(|rel| {
             ModuleName::from_path_by_name(rel).is_none_or(|m| !excluded.contains(m.as_str()))
@@ -110,6 +117,20 @@ pub fn add_runtime(
         report.tcltk = tcltk::add_libraries(runtime, host, contents)?;
     }
     Ok(report)
+}
+
+/// CPython's licence file: at the top of a Windows runtime (where it holds the licences of the
+/// libraries it ships too), else in its library's folder, where CPython installs it (a pyenv
+/// build, Debian's, python-build-standalone's).
+fn licence_file(runtime: &Runtime) -> Option<std::path::PathBuf> {
+    let at_top = match &runtime.source {
+        Source::Given { prefix, .. } => Some(prefix.join("LICENSE.txt")),
+        Source::Interpreter => None,
+    };
+    // A Windows runtime's `stdlib` is the build interpreter's: only its own file will do.
+    let in_library =
+        (runtime.target.os() != Os::Windows).then(|| runtime.stdlib.join("LICENSE.txt"));
+    at_top.into_iter().chain(in_library).find(|f| f.is_file())
 }
 
 /// The kept standard-library modules (`.py` paths under `root`), compiled by the build

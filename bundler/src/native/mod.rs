@@ -5,3 +5,4 @@
 pub mod closure;
 pub mod elf;
 pub mod pe;
+pub mod system_package;

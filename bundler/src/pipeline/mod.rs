@@ -7,6 +7,7 @@
 mod analyse;
 mod check;
 mod collect;
+mod describe;
 mod link;
 mod store;
 pub mod summary;

@@ -1,16 +1,14 @@
 //! The store stage: the bundle's pure-Python modules packed into the module store, with the
-//! build's record.
+//! build's record; the bundle described in its SBOM first (`describe`).
 
-use super::{Analysis, Collected};
-use crate::bundle::contents::{Contents, Item};
+use super::{describe, Analysis, Collected};
+use crate::bundle::contents::Contents;
 use crate::bundle::layout;
-use crate::bundle::origin::Origin;
 use crate::bundle::target::Os;
 use crate::error::Error;
 use crate::packages::{self, pyi_hooks};
 use crate::progress::Progress;
 use crate::python::runtime::Runtime;
-use crate::sbom;
 use crate::settings::BuildSettings;
 use crate::store;
 use crate::store::record;
@@ -24,8 +22,9 @@ pub fn store(
     progress: &Progress,
 ) -> Result<(), Error> {
     let (rules, contents) = (&collected.rules, &mut collected.contents);
+    let packages = describe::add_package_licences(s, a, contents)?;
     let record = record::build(&a.graph, &a.index, contents);
-    add_sbom(s, a, contents)?;
+    describe::add_sbom(s, a, contents, &packages, progress)?;
     let record = serde_json::to_vec(&record).map_err(|e| Error::Internal(e.to_string()))?;
     let modules = pack_modules(s, &a.runtime, rules, &a.hooks, record, contents)?;
     progress.detail(&format!(
@@ -38,25 +37,6 @@ pub fn store(
         progress.detail(&format!("rule {rule}: {path} stays a file"));
     }
     Ok(())
-}
-
-/// The bundle's SBOM, made from the files as they go in (the compiled modules still apart),
-/// put in its root.
-fn add_sbom(s: &BuildSettings, a: &Analysis, contents: &mut Contents) -> Result<(), Error> {
-    let subject = sbom::Subject {
-        name: &s.output.name,
-        version: crate::settings::project::find(&s.input.script.path)
-            .as_deref()
-            .and_then(sbom::project_version),
-        target: s.pythons.target,
-        timestamp: s.output.timestamp,
-    };
-    let dists: Vec<_> = (a.graph.distributions.iter())
-        .map(|&d| &a.index.dists[d])
-        .collect();
-    let document = sbom::document(&subject, &a.runtime, &dists, contents)?;
-    let origin = Origin::Runtime("the software bill of materials");
-    contents.add(sbom::PATH.to_string(), Item::bytes(document, 0o644, origin))
 }
 
 /// The compiled modules moved into the module store, with `record`: stored as they are in a

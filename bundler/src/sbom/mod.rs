@@ -6,22 +6,26 @@
 //! dependencies are the distributions' `Requires-Dist` among what was bundled. The same
 //! build gives the same bytes: no clock is read, and the serial number comes from the content.
 
+pub mod library;
 pub mod licence;
 pub mod licences;
+pub mod notices;
 pub mod spdx;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::bundle::contents::{Contents, Item};
+use crate::bundle::contents::{self, Contents, Item};
+use crate::bundle::layout;
 use crate::bundle::origin::Origin;
 use crate::bundle::target::Target;
 use crate::cli::SbomFormat;
 use crate::error::Error;
+use crate::native::system_package::SystemPackage;
 use crate::packages::distribution::Distribution;
 use crate::python::runtime::cpython::Source;
 use crate::python::runtime::Runtime;
@@ -41,12 +45,14 @@ pub struct Subject<'a> {
 }
 
 /// The document for `subject`, whose bundle carries `runtime`, the distributions `dists` and
-/// the files `contents`.
+/// the files `contents`, some of which came from the system packages `packages` (by the path
+/// they were read from; their copyright files are in `contents` already).
 pub fn document(
     subject: &Subject,
     runtime: &Runtime,
     dists: &[&Distribution],
     contents: &Contents,
+    packages: &BTreeMap<PathBuf, SystemPackage>,
 ) -> Result<Vec<u8>, Error> {
     let mut files_of: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
     let mut runtime_files = Vec::new();
@@ -54,15 +60,34 @@ pub fn document(
     for (path, item) in contents.iter() {
         match &item.origin {
             Origin::Distribution { name, .. } => {
-                files_of.entry(name).or_default().push(file(path, item)?);
+                let bytes = item.read()?;
+                let mut f = file(path, &bytes);
+                if let Some(version) = (library::is_vendored(path))
+                    .then(|| library::version(path, &bytes))
+                    .flatten()
+                {
+                    f["version"] = json!(version);
+                }
+                files_of.entry(name).or_default().push(f);
             }
-            Origin::Runtime(_) => runtime_files.push(file(path, item)?),
-            Origin::Library { .. } => libraries.push(library(path, item)?),
+            Origin::Runtime(_) => runtime_files.push(file(path, &item.read()?)),
+            Origin::Library { .. } => {
+                let bytes = item.read()?;
+                let package = package_of(item, packages);
+                let licence = package.map(|p| layout::package_licence(&p.name));
+                libraries.push(library::component(
+                    path,
+                    &bytes,
+                    hex_sha256(&bytes),
+                    package.zip(licence.as_deref()),
+                ));
+            }
             _ => {}
         }
     }
     let bundled: BTreeSet<&str> = dists.iter().map(|d| d.key.as_str()).collect();
-    let mut components = vec![cpython(runtime, runtime_files)];
+    let cpython_package = packages.get(&runtime.library);
+    let mut components = vec![cpython(runtime, cpython_package, runtime_files)];
     let mut dependencies = Vec::new();
     for dist in dists {
         let files = files_of.remove(dist.name.as_str()).unwrap_or_default();
@@ -167,17 +192,14 @@ fn distribution(dist: &Distribution, files: Vec<Value>) -> Value {
     let metadata = dist_metadata(dist);
     let (vendored, files): (Vec<Value>, Vec<Value>) = files
         .into_iter()
-        .partition(|f| f["name"].as_str().is_some_and(is_vendored_library));
+        .partition(|f| f["name"].as_str().is_some_and(library::is_vendored));
     let mut nested: Vec<Value> = (vendored.into_iter())
         .map(|mut f| {
             let path = f["name"].as_str().unwrap_or_default().to_string();
             f["type"] = json!("library");
-            f["name"] = json!(library_name(&path));
+            f["name"] = json!(library::name(&path));
             f["bom-ref"] = json!(format!("{}#{path}", purl(dist)));
             f["properties"] = json!([{"name": "pybundle:path", "value": path}]);
-            if let Some(version) = soname_version(&path) {
-                f["version"] = json!(version);
-            }
             f
         })
         .collect();
@@ -233,9 +255,13 @@ fn dist_metadata(dist: &Distribution) -> String {
         .unwrap_or_default()
 }
 
-/// CPython: its version, where it came from, and its files in the bundle.
-fn cpython(runtime: &Runtime, files: Vec<Value>) -> Value {
-    let origin = runtime_origin(runtime);
+/// CPython: its version, where it came from (`package`, when its library is a system
+/// package's), and its files in the bundle.
+fn cpython(runtime: &Runtime, package: Option<&SystemPackage>, files: Vec<Value>) -> Value {
+    let origin = match package {
+        Some(p) => format!("{}'s package {} {}", distro_name(p), p.name, p.version),
+        None => runtime_origin(runtime),
+    };
     json!({
         "type": "framework",
         "bom-ref": "cpython",
@@ -243,11 +269,34 @@ fn cpython(runtime: &Runtime, files: Vec<Value>) -> Value {
         "version": runtime.version,
         "description": format!("CPython {} for {}, {origin}", runtime.version, runtime.target),
         "cpe": format!("cpe:2.3:a:python:python:{}:*:*:*:*:*:*:*", runtime.version),
-        "purl": format!("pkg:generic/cpython@{}", runtime.version),
+        // A distribution's build is patched by it: its advisories are the ones that apply.
+        "purl": package.map_or_else(|| format!("pkg:generic/cpython@{}", runtime.version), SystemPackage::purl),
         "licenses": [{"license": {"id": "PSF-2.0"}}],
         "properties": [{"name": "pybundle:origin", "value": origin}],
         "components": files,
     })
+}
+
+/// `Debian`, as a system package's distribution is named.
+fn distro_name(package: &SystemPackage) -> String {
+    let id = (package.distro.as_deref())
+        .and_then(|d| d.split('-').next())
+        .unwrap_or("the system");
+    let mut chars = id.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+/// The system package `item` was read from, if any.
+fn package_of<'a>(
+    item: &Item,
+    packages: &'a BTreeMap<PathBuf, SystemPackage>,
+) -> Option<&'a SystemPackage> {
+    match &item.source {
+        contents::Source::File(path) => packages.get(path),
+        contents::Source::Bytes(_) => None,
+    }
 }
 
 /// Where the runtime came from, in a few words.
@@ -273,108 +322,12 @@ fn runtime_origin(runtime: &Runtime) -> String {
 }
 
 /// A file of the bundle, with its SHA-256.
-fn file(path: &str, item: &Item) -> Result<Value, Error> {
-    Ok(json!({
+fn file(path: &str, bytes: &[u8]) -> Value {
+    json!({
         "type": "file",
         "name": path,
-        "hashes": [{"alg": "SHA-256", "content": sha256(item)?}],
-    }))
-}
-
-/// A shared library the link stage found outside any distribution (the runtime's libssl,
-/// libffi, a system library the app needs).
-fn library(path: &str, item: &Item) -> Result<Value, Error> {
-    let bytes = item.read()?;
-    let name = library_name(path);
-    let mut component = json!({
-        "type": "library",
-        "bom-ref": format!("file:{path}"),
-        "name": name,
-        "hashes": [{"alg": "SHA-256", "content": hex_sha256(&bytes)}],
-        "properties": [{"name": "pybundle:path", "value": path}],
-    });
-    let openssl = (name.starts_with("libssl") || name.starts_with("libcrypto"))
-        .then(|| openssl_version(&bytes))
-        .flatten();
-    if let Some(version) = openssl {
-        component["version"] = json!(version);
-        component["cpe"] = json!(format!("cpe:2.3:a:openssl:openssl:{version}:*:*:*:*:*:*:*"));
-        component["description"] = json!(format!("OpenSSL {version}"));
-    } else if let Some(version) = soname_version(path) {
-        component["version"] = json!(version);
-    }
-    Ok(component)
-}
-
-/// Is `path` (in a distribution) a shared library it carries, not an extension module?
-fn is_vendored_library(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    let lower = name.to_ascii_lowercase();
-    let shared = lower.ends_with(".dll") || lower.contains(".so.") || lower.ends_with(".so");
-    let extension_module = lower.ends_with(".pyd")
-        || lower.contains(".cpython-")
-        || lower.contains(".abi3.")
-        || (lower.ends_with(".so") && !lower.starts_with("lib"));
-    shared && !extension_module
-}
-
-/// A library's name from its file name: `libssl.so.3` → `libssl`; `libgfortran-040039e1.so.5.0.0`
-/// (auditwheel's copy) → `libgfortran`; `Qt6Core.dll` → `Qt6Core`.
-fn library_name(path: &str) -> String {
-    let file = path.rsplit('/').next().unwrap_or(path);
-    let stem = file
-        .split(".so")
-        .next()
-        .unwrap_or(file)
-        .trim_end_matches(".dll")
-        .trim_end_matches(".DLL");
-    // auditwheel appends `-<8 hex digits>` to the libraries it vendors, delvewheel 8 or 32,
-    // once per wheel that vendored it (numpy's libgfortran came through scipy-openblas's).
-    let mut name = stem;
-    while let Some((base, hash)) = name.rsplit_once('-') {
-        if !matches!(hash.len(), 8 | 32) || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
-            break;
-        }
-        name = base;
-    }
-    name.to_string()
-}
-
-/// The OpenSSL release a libssl or libcrypto carries in its version string
-/// (`OpenSSL 3.0.17 1 Jul 2025`).
-fn openssl_version(bytes: &[u8]) -> Option<String> {
-    const MARK: &[u8] = b"OpenSSL ";
-    let mut at = 0;
-    while let Some(i) = bytes[at..].windows(MARK.len()).position(|w| w == MARK) {
-        let rest = &bytes[at + i + MARK.len()..];
-        let version: Vec<u8> = (rest.iter())
-            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'.')
-            .copied()
-            .collect();
-        let text = String::from_utf8(version).ok()?;
-        let mut parts = text.split('.');
-        let numbered = parts.next().is_some_and(|p| p.parse::<u32>().is_ok())
-            && parts.next().is_some_and(|p| p.parse::<u32>().is_ok());
-        if numbered && rest.get(text.len()) == Some(&b' ') {
-            return Some(text);
-        }
-        at += i + MARK.len();
-    }
-    None
-}
-
-/// The version a shared library's file name carries (`libsqlite3.so.0.8.6` → `0.8.6`).
-fn soname_version(path: &str) -> Option<String> {
-    let file = path.rsplit('/').next().unwrap_or(path);
-    let (_, version) = file.split_once(".so.")?;
-    version
-        .split('.')
-        .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
-        .then(|| version.to_string())
-}
-
-fn sha256(item: &Item) -> Result<String, Error> {
-    Ok(hex_sha256(&item.read()?))
+        "hashes": [{"alg": "SHA-256", "content": hex_sha256(bytes)}],
+    })
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {
@@ -423,58 +376,17 @@ fn rfc3339(time: SystemTime) -> String {
     )
 }
 
-/// The version `[project]` of `pyproject` declares.
-pub fn project_version(pyproject: &Path) -> Option<String> {
+/// The field `key` (`name`, `version`) of `pyproject`'s `[project]`.
+pub fn project_field(pyproject: &Path, key: &str) -> Option<String> {
     let text = std::fs::read_to_string(pyproject).ok()?;
     let doc: toml::Table = text.parse().ok()?;
-    let version = doc.get("project")?.get("version")?.as_str()?;
-    Some(version.to_string())
+    let value = doc.get("project")?.get(key)?.as_str()?;
+    Some(value.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn libraries_are_named_without_their_vendoring_hash() {
-        assert_eq!(library_name("libssl.so.3"), "libssl");
-        assert_eq!(
-            library_name("numpy.libs/libgfortran-040039e1.so.5.0.0"),
-            "libgfortran"
-        );
-        assert_eq!(library_name("PySide6/Qt6Core.dll"), "Qt6Core");
-        assert_eq!(
-            library_name(
-                "numpy.libs/libopenblas64__v0.3.23-gcc_10_3_0-2bde3a66a51006b2b53eb373ff767a3f.dll"
-            ),
-            "libopenblas64__v0.3.23-gcc_10_3_0"
-        );
-        assert_eq!(
-            soname_version("lib/libsqlite3.so.0.8.6").as_deref(),
-            Some("0.8.6")
-        );
-        assert_eq!(soname_version("libffi.so"), None);
-        assert_eq!(
-            library_name("numpy.libs/libgfortran-040039e1-0352e75f.so.5.0.0"),
-            "libgfortran"
-        );
-        let lib = b"\0OpenSSL 1.1.1 x\0OpenSSL 3.0.17 1 Jul 2025\0";
-        assert_eq!(openssl_version(b"OpenSSL version %s\0"), None);
-        assert_eq!(openssl_version(lib).as_deref(), Some("1.1.1"));
-    }
-
-    #[test]
-    fn extension_modules_are_not_vendored_libraries() {
-        assert!(is_vendored_library(
-            "numpy.libs/libscipy_openblas64_-ff651d7f.so"
-        ));
-        assert!(is_vendored_library("PySide6/Qt/lib/libQt6Core.so.6"));
-        assert!(!is_vendored_library(
-            "numpy/_core/_multiarray_umath.cpython-311-x86_64-linux-gnu.so"
-        ));
-        assert!(!is_vendored_library("yaml/_yaml.pyd"));
-        assert!(!is_vendored_library("numpy/__init__.pyc"));
-    }
 
     #[test]
     fn times_and_serial_numbers_are_fixed_by_their_inputs() {
