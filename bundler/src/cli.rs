@@ -94,6 +94,10 @@ pub enum Command {
         /// licence files it ships (docs/sbom.md).
         #[arg(long, conflicts_with_all = ["why", "json", "sbom"])]
         licenses: bool,
+        /// The bundle's third-party notices: each component's licence and the text of every
+        /// licence file it carries (docs/sbom.md).
+        #[arg(long, conflicts_with_all = ["why", "json", "sbom", "licenses"])]
+        notices: bool,
     },
     /// Write the bundled files of an executable into DEST.
     Extract { exe: PathBuf, dest: PathBuf },
@@ -195,6 +199,10 @@ pub struct BuildOptions {
     /// .spdx.json.
     #[arg(long, value_name = "FILE")]
     pub sbom: Option<PathBuf>,
+    /// Also write the bundle's third-party notices to FILE: each part's version and licence,
+    /// and the text of every licence file the bundle carries (docs/sbom.md).
+    #[arg(long, value_name = "FILE")]
+    pub notices: Option<PathBuf>,
     /// A file, folder or glob placed at DEST inside the bundle ('.' = its root). Repeatable.
     #[arg(long = "add-data", value_name = "SRC:DEST")]
     #[serde(deserialize_with = "list")]

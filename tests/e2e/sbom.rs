@@ -292,3 +292,194 @@ fn the_sbom_is_the_same_from_build_to_build_and_dated_only_by_source_date_epoch(
     assert_eq!(spdx["spdxVersion"], "SPDX-2.3");
     assert_eq!(spdx["creationInfo"]["created"], "2023-11-14T22:13:20Z");
 }
+
+/// A licence file of a bundle, as a reviewer would pick them out of the folder: PEP 639's
+/// `licenses/` of a distribution, a system package's copyright file, or a file named LICENSE,
+/// LICENCE, COPYING or NOTICE.
+fn is_licence_file(rel: &str) -> bool {
+    if rel.ends_with('/') {
+        return false; // a folder
+    }
+    let name = rel.rsplit('/').next().unwrap().to_ascii_uppercase();
+    rel.contains(".dist-info/licenses/")
+        || rel.starts_with("_pybundle_licenses/")
+        || (["LICENSE", "LICENCE", "COPYING", "NOTICE"].iter())
+            .any(|stem| name.starts_with(stem) && !name.ends_with(".PY") && !name.ends_with(".PYC"))
+}
+
+/// The pandas + matplotlib example: valid in both formats; each distribution's licence is the
+/// one its metadata declares; CPython's licence and the system libraries' copyright files are
+/// carried; the notices hold the text of every licence file in the bundle.
+#[test]
+fn a_data_apps_licences_are_its_metadatas_and_its_notices_hold_every_text() {
+    let python = venv(&["pandas==3.1.1", "matplotlib==3.11.2", "numpy==2.4.6"]);
+    let dist = tempfile::tempdir().unwrap();
+    let notices_file = dist.path().join("NOTICES.txt");
+    let exe = build_with(
+        &repo().join("examples/data-app/plot.py"),
+        dist.path(),
+        &["--notices", notices_file.to_str().unwrap()],
+        &python,
+    );
+    let root = exe.parent().unwrap().join("_internal");
+    let document = sbom_bytes(&exe);
+    assert_valid_cyclonedx(&document);
+    assert_valid_spdx(&inspect_with(&exe, &["--sbom", "--format", "spdx"]));
+    let doc: Value = serde_json::from_slice(&document).unwrap();
+    let components = doc["components"].as_array().unwrap();
+
+    // What each distribution's METADATA declares, read by the interpreter that installed it.
+    let out = Command::new(&python)
+        .args([
+            "-c",
+            "import json, importlib.metadata as m\n\
+             print(json.dumps({d.metadata['Name']: d.metadata.get('License-Expression')\n\
+                               for d in m.distributions()}))",
+        ])
+        .output()
+        .unwrap();
+    let expressions: BTreeMap<String, Option<String>> =
+        serde_json::from_slice(&out.stdout).unwrap();
+    // Those without PEP 639's expression, as their METADATA was read by hand: a `License`
+    // field that maps, else the classifier; a field that holds the licence's text (cycler,
+    // kiwisolver) names nothing, and "BSD License" names no single BSD licence.
+    let by_field_or_classifier = BTreeMap::from([
+        ("matplotlib", "PSF-2.0"),
+        ("tzdata", "Apache-2.0"),
+        ("cycler", "BSD License"),
+        ("contourpy", "BSD-3-Clause"),
+        ("fonttools", "MIT"),
+        ("kiwisolver", "BSD License"),
+    ]);
+    let mut checked = 0;
+    for c in components {
+        if !c["purl"].as_str().unwrap_or("").starts_with("pkg:pypi/") {
+            continue;
+        }
+        let name = c["name"].as_str().unwrap();
+        let licence = &c["licenses"][0];
+        match &expressions[name] {
+            Some(expression) => assert_eq!(licence["expression"], **expression, "{name}"),
+            None => {
+                let declared =
+                    (licence["license"]["id"].as_str()).or(licence["license"]["name"].as_str());
+                assert_eq!(declared, Some(by_field_or_classifier[name]), "{name}");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, by_field_or_classifier.len());
+
+    // CPython's licence is the interpreter's own file; each system library names the
+    // package it came from and the bundle carries that package's copyright file.
+    let version = python_version();
+    let licence = std::fs::read(root.join(format!("lib/python{version}/LICENSE.txt")))
+        .expect("CPython's licence is carried");
+    let stdlib = Command::new(&python)
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
+        ])
+        .output()
+        .unwrap();
+    let stdlib = PathBuf::from(stdout(&stdlib).trim());
+    assert_eq!(licence, std::fs::read(stdlib.join("LICENSE.txt")).unwrap());
+    let crypto = component(&doc["components"], "libcrypto");
+    let purl = crypto["purl"].as_str().expect("libcrypto's package");
+    assert!(purl.starts_with("pkg:deb/debian/libssl3@"), "{purl}");
+    assert!(root.join("_pybundle_licenses/libssl3/copyright").is_file());
+
+    // The notices: the file --notices wrote is what inspect --notices gives, and it holds the
+    // text of every licence file in the folder.
+    let notices = std::fs::read_to_string(&notices_file).expect("--notices wrote its file");
+    assert_eq!(
+        notices.as_bytes(),
+        inspect_with(&exe, &["--notices"]).as_slice()
+    );
+    let mut texts = 0;
+    for (rel, (bytes, _)) in tree_contents(&root)
+        .iter()
+        .filter(|(rel, _)| is_licence_file(rel))
+    {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(
+            notices.contains(&format!("--- {rel} ---")),
+            "{rel} is not named"
+        );
+        assert!(
+            notices.contains(text.trim_end()),
+            "{rel}'s text is not there"
+        );
+        texts += 1;
+    }
+    assert!(texts > 40, "only {texts} licence files");
+}
+
+/// A distribution that declares no licence and carries no licence file is a warning that
+/// names it; a licence file quiets it, and so does being the app's own project.
+#[test]
+fn a_distribution_with_no_licence_is_a_warning_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let venv = dir.path().join("venv");
+    let made = Command::new(python())
+        .args(["-m", "venv", "--without-pip"])
+        .arg(&venv)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let site = venv.join(format!("lib/python{}/site-packages", python_version()));
+    let info = site.join("quietlib-1.0.dist-info");
+    std::fs::create_dir_all(site.join("quietlib")).unwrap();
+    std::fs::create_dir_all(&info).unwrap();
+    std::fs::write(site.join("quietlib/__init__.py"), "X = 1\n").unwrap();
+    std::fs::write(
+        info.join("METADATA"),
+        "Metadata-Version: 2.1\nName: quietlib\nVersion: 1.0\n",
+    )
+    .unwrap();
+    let record = "quietlib/__init__.py,,\nquietlib-1.0.dist-info/METADATA,,\n\
+                  quietlib-1.0.dist-info/RECORD,,\n";
+    std::fs::write(info.join("RECORD"), record).unwrap();
+    let app = dir.path().join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(app.join("app.py"), "import quietlib\nprint(quietlib.X)\n").unwrap();
+
+    let build = || {
+        let dist = dir.path().join("dist");
+        let out = pybundle_cmd(&app)
+            .arg(app.join("app.py"))
+            .args(["-D", "-y", "--python"])
+            .arg(venv.join("bin/python"))
+            .arg("--distpath")
+            .arg(&dist)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        stderr(&out)
+    };
+    let told = build();
+    assert!(
+        told.contains("warning: quietlib 1.0 declares no licence and carries no licence file"),
+        "{told}"
+    );
+
+    // The app's own project, installed: its licence is its author's to state.
+    std::fs::write(
+        app.join("pyproject.toml"),
+        "[project]\nname = \"QuietLib\"\nversion = \"1.0\"\n",
+    )
+    .unwrap();
+    assert!(!build().contains("warning"), "the app's own project");
+    std::fs::remove_file(app.join("pyproject.toml")).unwrap();
+
+    // A licence file its RECORD lists: no warning, and the text is in the notices.
+    std::fs::write(info.join("LICENSE"), "Quiet licence text.\n").unwrap();
+    std::fs::write(
+        info.join("RECORD"),
+        format!("{record}quietlib-1.0.dist-info/LICENSE,,\n"),
+    )
+    .unwrap();
+    assert!(!build().contains("warning"), "{}", build());
+    let notices = inspect_with(&dir.path().join("dist/app"), &["--notices"]);
+    assert!(String::from_utf8_lossy(&notices).contains("Quiet licence text."));
+}

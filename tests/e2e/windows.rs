@@ -364,6 +364,20 @@ fn numpy_comes_from_its_windows_wheel() {
             .contains("embeddable"),
         "{cpython}"
     );
+    // python.org's licence file, which holds those of the DLLs it ships, is carried; the VC++
+    // runtime's version is read from its version resource.
+    let licences = String::from_utf8_lossy(&inspect_with(&exe, &["--notices"])).into_owned();
+    assert!(licences.contains("--- Lib/LICENSE.txt ---"), "{licences}");
+    assert!(
+        licences.contains("libffi - Copyright"),
+        "the embeddable runtime's own licence file"
+    );
+    let vcruntime = crate::sbom::component(components, "VCRUNTIME140");
+    let version = vcruntime["version"].as_str().unwrap();
+    assert!(
+        version.split('.').count() == 4 && version.starts_with("14."),
+        "{version}"
+    );
 }
 
 #[needs(root, windows_x64)]

@@ -21,9 +21,11 @@ pub enum Show {
     Sbom(SbomFormat),
     /// `--licenses`: each component's licence and licence files.
     Licences,
+    /// `--notices`: the third-party notices, with every licence text.
+    Notices,
 }
 
-/// `pybundle inspect [PATH] [--why [WHAT] | --json | --sbom | --licenses]`.
+/// `pybundle inspect [PATH] [--why [WHAT] | --json | --sbom | --licenses | --notices]`.
 pub fn run(path: Option<PathBuf>, what: Show) -> Result<(), Error> {
     // `inspect --why dist/app`: the path was read as --why's value.
     let (path, what) = match (path, what) {
@@ -49,6 +51,7 @@ pub fn run(path: Option<PathBuf>, what: Show) -> Result<(), Error> {
             return print_all(&String::from_utf8_lossy(&document));
         }
         Show::Licences => return inspect_licences(&path),
+        Show::Notices => return inspect_notices(&path),
         Show::Contents { why, json } => (why, json),
     };
     match (why, json) {
@@ -246,13 +249,26 @@ fn sbom_of(path: &Path) -> Result<Vec<u8>, Error> {
     })
 }
 
+/// The SBOM the bundle carries, read.
+fn sbom_document(path: &Path) -> Result<serde_json::Value, Error> {
+    serde_json::from_slice(&sbom_of(path)?).map_err(|e| Error::BadBundle {
+        path: path.to_path_buf(),
+        why: format!("its SBOM is not JSON ({e})"),
+    })
+}
+
+/// `inspect --notices`: the third-party notices, from the SBOM and the bundle's licence files.
+fn inspect_notices(path: &Path) -> Result<(), Error> {
+    let document = sbom_document(path)?;
+    let opened = Opened::open(path)?;
+    print_all(&crate::sbom::notices::notices(&document, |file| {
+        opened.read(file)
+    })?)
+}
+
 /// `inspect --licenses`: a row per component of the SBOM.
 fn inspect_licences(path: &Path) -> Result<(), Error> {
-    let document: serde_json::Value =
-        serde_json::from_slice(&sbom_of(path)?).map_err(|e| Error::BadBundle {
-            path: path.to_path_buf(),
-            why: format!("its SBOM is not JSON ({e})"),
-        })?;
+    let document = sbom_document(path)?;
     let rows = crate::sbom::licences::rows(&document);
     let width =
         |f: &dyn Fn(&crate::sbom::licences::Row) -> usize| rows.iter().map(f).max().unwrap_or(0);

@@ -44,10 +44,12 @@ pub fn run(cli: Cli) -> ExitCode {
             sbom,
             format,
             licenses,
+            notices,
         } => {
-            let what = match (sbom, licenses) {
-                (true, _) => inspect::Show::Sbom(format.unwrap_or(SbomFormat::Cyclonedx)),
-                (_, true) => inspect::Show::Licences,
+            let what = match (sbom, licenses, notices) {
+                (true, _, _) => inspect::Show::Sbom(format.unwrap_or(SbomFormat::Cyclonedx)),
+                (_, true, _) => inspect::Show::Licences,
+                (_, _, true) => inspect::Show::Notices,
                 _ => inspect::Show::Contents { why, json },
             };
             inspect::run(path, what).map(|()| ExitCode::SUCCESS)

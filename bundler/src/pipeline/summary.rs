@@ -32,6 +32,8 @@ pub struct Summary {
     /// The file holding the bundle's SBOM: `--sbom FILE`, else a onedir folder's own; `None`
     /// for a onefile bundle without `--sbom` (`pybundle inspect --sbom` reads it out).
     pub sbom: Option<PathBuf>,
+    /// `--notices FILE`: the third-party notices written.
+    pub notices: Option<PathBuf>,
     /// The executable's size (onefile), or every file's (onedir).
     pub bytes: u64,
     pub files: usize,
@@ -124,6 +126,7 @@ pub(super) fn summarise(
             }
             (None, OutputMode::Onefile(_)) => None,
         },
+        notices: s.output.notices.clone(),
         bytes: written.bytes,
         files: c.contents.len(),
         target: s.pythons.target.to_string(),

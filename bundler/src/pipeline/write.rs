@@ -81,18 +81,21 @@ pub fn write(
         }
     };
     if let Some(file) = &s.output.sbom {
-        let document = (contents.get(sbom::PATH))
-            .ok_or_else(|| Error::Internal("the bundle has no SBOM".into()))?
-            .read()?;
-        let document = sbom::in_format(&document, sbom::format_of(file))?;
-        let parent = file.parent().unwrap_or(std::path::Path::new("."));
-        std::fs::create_dir_all(parent)
-            .and_then(|()| crate::bundle::workpath::write_whole(file, &document))
-            .map_err(|source| Error::Write {
-                path: file.clone(),
-                source,
-            })?;
+        let document = sbom::in_format(&sbom_of(contents)?, sbom::format_of(file))?;
+        write_beside(file, &document)?;
         progress.detail(&format!("SBOM written to {}", file.display()));
+    }
+    if let Some(file) = &s.output.notices {
+        let document: serde_json::Value = serde_json::from_slice(&sbom_of(contents)?)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let text = sbom::notices::notices(&document, |path| {
+            contents.get(path).map(|item| item.read()).transpose()
+        })?;
+        write_beside(file, text.as_bytes())?;
+        progress.detail(&format!(
+            "third-party notices written to {}",
+            file.display()
+        ));
     }
     if let Some(spec) = &s.output.specpath {
         let file =
@@ -100,4 +103,22 @@ pub fn write(
         progress.detail(&format!("settings written to {}", file.display()));
     }
     Ok(written)
+}
+
+/// The SBOM the bundle carries.
+fn sbom_of(contents: &Contents) -> Result<Vec<u8>, Error> {
+    (contents.get(sbom::PATH))
+        .ok_or_else(|| Error::Internal("the bundle has no SBOM".into()))?
+        .read()
+}
+
+/// `bytes` written whole to `file` (`--sbom FILE`, `--notices FILE`), its folder made.
+fn write_beside(file: &std::path::Path, bytes: &[u8]) -> Result<(), Error> {
+    let parent = file.parent().unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(parent)
+        .and_then(|()| crate::bundle::workpath::write_whole(file, bytes))
+        .map_err(|source| Error::Write {
+            path: file.to_path_buf(),
+            source,
+        })
 }

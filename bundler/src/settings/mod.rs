@@ -177,6 +177,8 @@ pub struct Output {
     pub specpath: Option<SpecPath>,
     /// `--sbom FILE`: where a copy of the bundle's SBOM is written.
     pub sbom: Option<PathBuf>,
+    /// `--notices FILE`: where the bundle's third-party notices are written.
+    pub notices: Option<PathBuf>,
 }
 
 /// How the build tells what it does.
@@ -584,6 +586,7 @@ impl Output {
                 options: o.clone(),
             }),
             sbom: o.sbom.as_deref().map(absolute).transpose()?,
+            notices: o.notices.as_deref().map(absolute).transpose()?,
         })
     }
 }

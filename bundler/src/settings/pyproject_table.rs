@@ -62,6 +62,7 @@ pub fn table(dir: &Path, name: &str, o: &Options) -> Result<String, Error> {
         workpath: o.workpath.as_deref().map(rel_path),
         contents_directory: o.contents_directory.clone(),
         sbom: o.sbom.as_deref().map(rel_path),
+        notices: o.notices.as_deref().map(rel_path),
         add_data: o.add_data.iter().map(spec).collect(),
         add_binary: o.add_binary.iter().map(spec).collect(),
         paths: o.paths.iter().map(|p| rel(p)).collect(),
