@@ -19,7 +19,6 @@ use pybundle_archive::cache;
 use pybundle_archive::Bundle;
 
 use super::sweep::{self, Inherit};
-use super::unpack_dir;
 
 /// The folder holding an intact unpack of `bundle`, made or repaired if needed, and the
 /// shared lock that marks it in use (kept open across exec, so it lasts as long as the app);
@@ -50,7 +49,7 @@ pub fn prepare(bundle: &Bundle) -> Option<(PathBuf, OwnedFd)> {
     let tmp = base.join(format!(
         ".{key}.{}.{:016x}.tmp",
         std::process::id(),
-        unpack_dir::random()
+        super::os::random()
     ));
     DirBuilder::new().mode(0o700).create(&tmp).ok()?;
     // Held until this function returns: a killed launcher's half-filled folder is swept by a

@@ -1,13 +1,13 @@
-//! The command that starts the inner stage: this executable again (`/proc/self/exe`, so a file
-//! replaced meanwhile does not matter), with the caller's `argv[0]` and arguments unchanged,
+//! The command that starts the inner stage: this executable again ([`os::self_exe`]: on Linux
+//! `/proc/self/exe`, so a file replaced meanwhile does not matter), with the caller's `argv[0]` and arguments unchanged,
 //! the [`Handoff`] in its environment and the loader pointed at the bundle's libraries. The
 //! inner stage names its process after the `argv[0]` the user ran (see [`super::python`]).
 
 use std::os::fd::OwnedFd;
 use std::os::unix::process::CommandExt;
-use std::path::Path;
 use std::process::Command;
 
+use super::os;
 use crate::error::LaunchError;
 use crate::handoff::{self, Handoff};
 use crate::launch::Invocation;
@@ -18,7 +18,7 @@ pub fn inner(h: &Handoff, inv: &Invocation) -> Command {
     handoff::set(handoff::LAUNCH, &h.encode());
     handoff::set(handoff::LD_STATE, &handoff::ld_state());
     handoff::set("LD_LIBRARY_PATH", h.root.join(&h.library_dir).as_os_str());
-    let mut cmd = Command::new("/proc/self/exe");
+    let mut cmd = Command::new(os::self_exe());
     cmd.arg0(&inv.argv0).args(&inv.user_args);
     cmd
 }
@@ -29,7 +29,7 @@ pub fn exec_inner(h: &Handoff, inv: &Invocation, _lock: Option<OwnedFd>) -> Laun
     handoff::trace(h.trace, "running from", &h.root);
     let source = inner(h, inv).exec();
     LaunchError::Exec {
-        path: Path::new("/proc/self/exe").to_path_buf(),
+        path: os::self_exe().into(),
         source,
     }
 }
@@ -57,7 +57,7 @@ mod tests {
         };
         assert_eq!(super::super::process_name(&inv), b"my-link");
         let cmd = inner(&h, &inv);
-        assert_eq!(cmd.get_program(), "/proc/self/exe");
+        assert_eq!(cmd.get_program(), os::self_exe().as_os_str());
         let args: Vec<_> = cmd.get_args().collect();
         assert_eq!(args, ["-I", "two words"]);
         assert_eq!(

@@ -1,6 +1,6 @@
-//! The launcher's primitives on Linux (and other Unix systems), for the one launch flow in
-//! [`crate::launch`]: the app is entered by running this executable again as the inner stage,
-//! which loads CPython in its own process. `LD_LIBRARY_PATH` only takes effect when a process
+//! The launcher's primitives on Linux and macOS (where the two differ: [`os`]), for the one
+//! launch flow in [`crate::launch`]: the app is entered by running this executable again as
+//! the inner stage, which loads CPython in its own process. `LD_LIBRARY_PATH` only takes effect when a process
 //! starts, so the inner stage is always a new process here (by `exec` where nothing must
 //! happen afterwards).
 
@@ -8,6 +8,7 @@ mod cached_root;
 mod command;
 mod init_config;
 mod onefile;
+mod os;
 pub mod python;
 mod signals;
 mod sweep;
@@ -33,6 +34,7 @@ pub type Lock = OwnedFd;
 
 /// The inner stage: CPython in this process, from the root the handoff names.
 pub fn run_inner(h: &Handoff, inv: &Invocation, ld_state: &OsStr) -> Result<u8, LaunchError> {
+    os::watch_launcher();
     python::run(h, &inv.argv0, &inv.user_args, ld_state)
 }
 
@@ -47,7 +49,7 @@ pub use workers::join as join_helper;
 /// The cached onefile root, unless its file system cannot load programs (mounted noexec): a
 /// private temporary unpack is then made instead.
 pub fn cached(bundle: &Bundle) -> Option<(PathBuf, Lock)> {
-    cached_root::prepare(bundle).filter(|(root, _)| !unpack_dir::mounted_noexec(root))
+    cached_root::prepare(bundle).filter(|(root, _)| !os::mounted_noexec(root))
 }
 
 /// A onefile app: unpacked, run as a child and supervised.

@@ -7,6 +7,7 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use pybundle_archive::{Bundle, Signals};
 
 use super::command;
+use super::os;
 use super::signals::{self, Group};
 use super::unpack_dir::UnpackDir;
 use crate::error::LaunchError;
@@ -31,13 +32,14 @@ pub fn run(bundle: &Bundle, inv: &Invocation) -> Result<u8, LaunchError> {
     // SAFETY: getpid has no preconditions.
     let parent = unsafe { libc::getpid() };
     let group = Group::for_this_session();
+    os::tie_to_launcher(&mut cmd, parent);
     // SAFETY: the hook only calls async-signal-safe functions.
     unsafe {
         cmd.pre_exec(move || signals::child_setup(parent, group));
     }
     signals::hold();
     let mut child = cmd.spawn().map_err(|source| LaunchError::Exec {
-        path: "/proc/self/exe".into(),
+        path: os::self_exe().into(),
         source,
     })?;
     match launch.signals {

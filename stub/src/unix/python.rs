@@ -45,7 +45,7 @@ pub fn run(
     user_args: &[OsString],
     ld_state: &OsStr,
 ) -> Result<u8, LaunchError> {
-    name_process(&h.name);
+    super::os::name_process(&h.name);
     reset_signals();
     // The app's helpers (multiprocessing) find this root and name through it.
     handoff::set(handoff::TREE, &h.encode());
@@ -213,21 +213,6 @@ fn dl_error() -> String {
     unsafe { CStr::from_ptr(message) }
         .to_string_lossy()
         .into_owned()
-}
-
-/// The process's name as `ps`, `top`, `pgrep` and `/proc/PID/status` show it: the name the
-/// user ran (the kernel keeps 15 bytes). Re-running this executable named it after its file.
-fn name_process(name: &[u8]) {
-    let mut buf = [0u8; 16];
-    let len = name.len().min(15);
-    buf[..len].copy_from_slice(&name[..len]);
-    if len == 0 {
-        return;
-    }
-    // SAFETY: PR_SET_NAME reads a NUL-terminated string of at most 16 bytes.
-    unsafe {
-        libc::prctl(libc::PR_SET_NAME, buf.as_ptr() as libc::c_ulong, 0, 0, 0);
-    }
 }
 
 /// Give the app the signal dispositions a fresh `python` process starts with: Rust's runtime

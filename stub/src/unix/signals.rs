@@ -136,16 +136,14 @@ impl Group {
 /// if asked, die with the launcher (SIGKILL when it goes), and give up if it is already gone.
 pub fn child_setup(parent: libc::pid_t, group: Group) -> std::io::Result<()> {
     let set = forwarded_set();
-    // SAFETY: sigprocmask, setpgid, prctl and getppid are async-signal-safe and touch no Rust
-    // state.
+    // SAFETY: sigprocmask, setpgid, die_with_launcher's prctl and getppid are
+    // async-signal-safe and touch no Rust state.
     unsafe {
         libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
         if group == Group::Own {
             libc::setpgid(0, 0);
         }
-        if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
+        super::os::die_with_launcher()?;
         if libc::getppid() != parent {
             return Err(std::io::Error::other("the launcher is gone"));
         }

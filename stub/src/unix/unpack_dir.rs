@@ -15,13 +15,13 @@
 
 use std::fs::{self, DirBuilder};
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
+use std::os::fd::OwnedFd;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use pybundle_archive::Manifest;
 
+use super::os::{mounted_noexec, random, spread_subfolders};
 use super::sweep;
 use crate::error::LaunchError;
 
@@ -136,35 +136,6 @@ fn remove_when_free(path: &Path, lock: &OwnedFd) {
     unsafe { libc::_exit(0) }
 }
 
-/// ext4's "top of a hierarchy" flag (`chattr +T`, `FS_TOPDIR_FL` in linux/fs.h).
-const FS_TOPDIR_FL: libc::c_long = 0x0002_0000;
-
-/// Mark `dir` as the top of a hierarchy, so that a folder made in it is placed like one made
-/// in `/` (see the module's comment). Best effort: a file system without the flag says no.
-fn spread_subfolders(dir: &OwnedFd) {
-    let mut flags: libc::c_long = 0;
-    // SAFETY: both ioctls read or write one int through a pointer to a live c_long.
-    unsafe {
-        if libc::ioctl(dir.as_raw_fd(), libc::FS_IOC_GETFLAGS, &mut flags) == 0 {
-            flags |= FS_TOPDIR_FL;
-            libc::ioctl(dir.as_raw_fd(), libc::FS_IOC_SETFLAGS, &flags);
-        }
-    }
-}
-
-/// Is the file system holding `dir` mounted `noexec` (so CPython's library cannot be loaded
-/// from it)?
-pub fn mounted_noexec(dir: &Path) -> bool {
-    let Ok(path) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
-        return false;
-    };
-    // SAFETY: statvfs fills the struct it is given.
-    unsafe {
-        let mut info: libc::statvfs = std::mem::zeroed();
-        libc::statvfs(path.as_ptr(), &mut info) == 0 && info.f_flag & libc::ST_NOEXEC != 0
-    }
-}
-
 fn base_dir(manifest: &Manifest) -> PathBuf {
     let from_env = |name| std::env::var_os(name).filter(|v| !v.is_empty());
     from_env(TMPDIR_OVERRIDE)
@@ -172,19 +143,4 @@ fn base_dir(manifest: &Manifest) -> PathBuf {
         .or_else(|| manifest.runtime_tmpdir.as_ref().map(PathBuf::from))
         .or_else(|| from_env("TMPDIR").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("/tmp"))
-}
-
-/// 64 unpredictable bits for folder names.
-pub fn random() -> u64 {
-    let mut bytes = [0u8; 8];
-    // SAFETY: getrandom writes at most `bytes.len()` bytes into the buffer.
-    let n = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };
-    if n == bytes.len() as isize {
-        return u64::from_le_bytes(bytes);
-    }
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0);
-    nanos ^ ((std::process::id() as u64) << 32)
 }
