@@ -12,20 +12,48 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::Command;
 
+/// How a target's stub is linked away from its own kind of machine.
+#[derive(Clone, Copy)]
+enum Linker {
+    /// A C cross compiler on PATH, which `.cargo/config.toml` names for the target.
+    Gcc(&'static str),
+    /// zig's clang and libSystem stubs, through `tools/zig-cc` (the Apple targets).
+    Zig,
+}
+
 /// Targets other than the host's that a stub can be built for here: name, Rust triple, and
-/// the linker `.cargo/config.toml` names for it.
-const CROSS: &[(&str, &str, &str)] = &[
+/// how it is linked.
+const CROSS: &[(&str, &str, Linker)] = &[
     (
         "linux-aarch64",
         "aarch64-unknown-linux-gnu",
-        "aarch64-linux-gnu-gcc",
+        Linker::Gcc("aarch64-linux-gnu-gcc"),
     ),
     (
         "windows-x64",
         "x86_64-pc-windows-gnu",
-        "x86_64-w64-mingw32-gcc",
+        Linker::Gcc("x86_64-w64-mingw32-gcc"),
     ),
+    ("macos-arm64", "aarch64-apple-darwin", Linker::Zig),
+    ("macos-x86_64", "x86_64-apple-darwin", Linker::Zig),
 ];
+
+impl Linker {
+    /// Is it installed? And what to call it in messages.
+    fn found(self, workspace: &std::path::Path) -> (bool, &'static str) {
+        match self {
+            Linker::Gcc(program) => (on_path(program), program),
+            Linker::Zig => (zig(workspace).is_file(), "zig"),
+        }
+    }
+}
+
+/// Where `tools/zig-cc` finds zig: `PYBUNDLE_ZIG`, else where `tools/add-target` puts it.
+fn zig(workspace: &std::path::Path) -> PathBuf {
+    env::var_os("PYBUNDLE_ZIG")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace.join("target/zig/ziglang/zig"))
+}
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
@@ -43,6 +71,9 @@ fn main() {
         );
     }
     println!("cargo:rerun-if-env-changed=PYBUNDLE_TARGETS");
+    println!("cargo:rerun-if-env-changed=PYBUNDLE_ZIG");
+    // zig appearing (tools/add-target macos-arm64) brings the Apple launchers along.
+    println!("cargo:rerun-if-changed={}", zig(workspace).display());
     let sysroot = rust_sysroot();
     if let Some(sysroot) = &sysroot {
         // `rustup target add` changes this folder; the stub for that target then comes along.
@@ -55,17 +86,18 @@ fn main() {
     let mut triples = vec![host.clone()];
     let mut names = Vec::new();
     let wanted = env::var("PYBUNDLE_TARGETS").ok();
+    let mut zig_linked = Vec::new();
     for &(name, triple, linker) in CROSS.iter().filter(|(_, t, _)| *t != host) {
         let installed = sysroot
             .as_ref()
             .is_some_and(|s| s.join("lib/rustlib").join(triple).join("lib").is_dir());
-        let linkable = on_path(linker);
+        let (linkable, linker_name) = linker.found(workspace);
         match &wanted {
             Some(list) if list.split([',', ' ']).any(|w| w == name || w == triple) => {
                 assert!(
                     installed && linkable,
                     "PYBUNDLE_TARGETS names {name}, but {} is not installed; run tools/add-target {name}",
-                    if installed { linker } else { triple }
+                    if installed { linker_name } else { triple }
                 );
             }
             Some(_) => continue,
@@ -73,7 +105,7 @@ fn main() {
                 // Half a toolchain: say so, rather than leave that target's launcher out in
                 // silence (tools/add-target installs the rest).
                 println!(
-                    "cargo:warning=no {name} launcher: the Rust target {triple} is installed but its linker {linker} is not on PATH; run tools/add-target {name}"
+                    "cargo:warning=no {name} launcher: the Rust target {triple} is installed but its linker {linker_name} is not; run tools/add-target {name}"
                 );
                 continue;
             }
@@ -82,6 +114,9 @@ fn main() {
         }
         triples.push(triple.to_string());
         names.push(name);
+        if let Linker::Zig = linker {
+            zig_linked.push(triple);
+        }
     }
 
     let stub_target_dir = out_dir.join("stub-target");
@@ -134,6 +169,14 @@ fn main() {
             cmd.env_remove(key);
         }
     }
+    // The Apple stubs, away from a Mac: zig compiles zstd's C and links.
+    let zig_cc = workspace.join("tools/zig-cc");
+    for triple in &zig_linked {
+        let upper = triple.to_uppercase().replace('-', "_");
+        cmd.env(format!("CARGO_TARGET_{upper}_LINKER"), &zig_cc)
+            .env(format!("CC_{}", triple.replace('-', "_")), &zig_cc)
+            .env("PYBUNDLE_ZIG", zig(workspace));
+    }
     let lld = lld_flags(sysroot.as_deref());
     for triple in &triples {
         let key = format!(
@@ -171,6 +214,7 @@ fn main() {
         "aarch64-unknown-linux-gnu" => "linux-aarch64",
         "x86_64-pc-windows-gnu" | "x86_64-pc-windows-msvc" => "windows-x64",
         "aarch64-apple-darwin" => "macos-arm64",
+        "x86_64-apple-darwin" => "macos-x86_64",
         other => other,
     };
     let carried: Vec<&str> = std::iter::once(host_name)

@@ -142,7 +142,7 @@ pub enum Error {
     WriteOutput { path: PathBuf, source: io::Error },
     #[error("the app uses tkinter, but the interpreter's Tcl/Tk cannot be found ({why}); install Tcl/Tk (Debian: tcl8.6 and tk8.6) or pass --python with an interpreter that has it")]
     TclMissing { why: String },
-    #[error("--target {0:?} is not a platform pybundle builds for; use linux-x86_64, linux-aarch64, windows-x64 or macos-arm64 (or a Rust target triple)")]
+    #[error("--target {0:?} is not a platform pybundle builds for; use linux-x86_64, linux-aarch64, windows-x64, macos-arm64 or macos-x86_64 (or a Rust target triple)")]
     UnknownTarget(String),
     #[error("--target {0} needs that platform's CPython: pass --runtime with {hint}", hint = .0.runtime_hint())]
     TargetNeedsRuntime(Target),

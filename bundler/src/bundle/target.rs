@@ -11,6 +11,7 @@ pub enum Target {
     LinuxAarch64,
     WindowsX64,
     MacosArm64,
+    MacosX86_64,
 }
 
 /// The operating system of a target.
@@ -22,11 +23,12 @@ pub enum Os {
 }
 
 impl Target {
-    pub const ALL: [Target; 4] = [
+    pub const ALL: [Target; 5] = [
         Target::LinuxX86_64,
         Target::LinuxAarch64,
         Target::WindowsX64,
         Target::MacosArm64,
+        Target::MacosX86_64,
     ];
 
     /// The target of the machine pybundle runs on, if it can build for it at all.
@@ -36,6 +38,7 @@ impl Target {
             ("linux", "aarch64") => Some(Target::LinuxAarch64),
             ("windows", "x86_64") => Some(Target::WindowsX64),
             ("macos", "aarch64") => Some(Target::MacosArm64),
+            ("macos", "x86_64") => Some(Target::MacosX86_64),
             _ => None,
         }
     }
@@ -56,6 +59,7 @@ impl Target {
             Target::LinuxAarch64 => "linux-aarch64",
             Target::WindowsX64 => "windows-x64",
             Target::MacosArm64 => "macos-arm64",
+            Target::MacosX86_64 => "macos-x86_64",
         }
     }
 
@@ -66,6 +70,7 @@ impl Target {
             Target::LinuxAarch64 => "aarch64-unknown-linux-gnu",
             Target::WindowsX64 => "x86_64-pc-windows-gnu",
             Target::MacosArm64 => "aarch64-apple-darwin",
+            Target::MacosX86_64 => "x86_64-apple-darwin",
         }
     }
 
@@ -84,6 +89,7 @@ impl Target {
             Target::LinuxAarch64 => &["linux-arm64", "aarch64-linux-gnu"],
             Target::WindowsX64 => &["windows-x86_64", "windows-amd64", "x86_64-pc-windows-msvc"],
             Target::MacosArm64 => &["macos-aarch64", "darwin-arm64"],
+            Target::MacosX86_64 => &["macos-x64", "macos-amd64", "darwin-x86_64"],
         }
     }
 
@@ -91,7 +97,7 @@ impl Target {
         match self {
             Target::LinuxX86_64 | Target::LinuxAarch64 => Os::Linux,
             Target::WindowsX64 => Os::Windows,
-            Target::MacosArm64 => Os::Macos,
+            Target::MacosArm64 | Target::MacosX86_64 => Os::Macos,
         }
     }
 
@@ -102,6 +108,7 @@ impl Target {
             Target::LinuxAarch64 => "aarch64",
             Target::WindowsX64 => "AMD64",
             Target::MacosArm64 => "arm64",
+            Target::MacosX86_64 => "x86_64",
         }
     }
 
@@ -114,6 +121,15 @@ impl Target {
         }
     }
 
+    /// The CPU type of its Mach-O files (macOS targets only).
+    pub fn macho_cputype(self) -> Option<u32> {
+        match self {
+            Target::MacosArm64 => Some(goblin::mach::constants::cputype::CPU_TYPE_ARM64),
+            Target::MacosX86_64 => Some(goblin::mach::constants::cputype::CPU_TYPE_X86_64),
+            _ => None,
+        }
+    }
+
     /// The multiarch tuple of its extension modules' names (`_ssl.cpython-311-aarch64-linux-gnu.so`)
     /// and of Debian's library folders.
     pub fn multiarch(self) -> &'static str {
@@ -121,7 +137,7 @@ impl Target {
             Target::LinuxX86_64 => "x86_64-linux-gnu",
             Target::LinuxAarch64 => "aarch64-linux-gnu",
             Target::WindowsX64 => "win_amd64",
-            Target::MacosArm64 => "darwin",
+            Target::MacosArm64 | Target::MacosX86_64 => "darwin",
         }
     }
 
@@ -146,6 +162,16 @@ impl Target {
                 return (11..=15)
                     .map(|v| format!("macosx_{v}_0_arm64"))
                     .chain(["macosx_11_0_universal2".into()])
+                    .collect()
+            }
+            Target::MacosX86_64 => {
+                return (9..=15)
+                    .map(|v| format!("macosx_10_{v}_x86_64"))
+                    .chain((11..=15).map(|v| format!("macosx_{v}_0_x86_64")))
+                    .chain([
+                        "macosx_10_9_universal2".into(),
+                        "macosx_11_0_universal2".into(),
+                    ])
                     .collect()
             }
         };

@@ -30,6 +30,7 @@ pub fn carried() -> Vec<Target> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bundle::target::Os;
 
     #[test]
     fn the_host_stub_is_the_one_built_for_this_machine() {
@@ -53,12 +54,30 @@ mod tests {
                 stub.len()
             );
             let target = Target::parse(triple).unwrap();
-            match target.elf_machine() {
-                Some(machine) => {
+            match target.os() {
+                Os::Linux => {
                     let elf = goblin::elf::Elf::parse(stub).unwrap();
-                    assert_eq!(elf.header.e_machine, machine, "{triple}");
+                    assert_eq!(Some(elf.header.e_machine), target.elf_machine(), "{triple}");
                 }
-                None => {
+                Os::Macos => {
+                    use goblin::mach::load_command::CommandVariant;
+                    let macho = goblin::mach::MachO::parse(stub, 0).unwrap();
+                    assert_eq!(Some(macho.header.cputype()), target.macho_cputype());
+                    // Only what every Mac has. An arm64 Mac runs nothing unsigned: that
+                    // launcher carries the linker's ad hoc signature (zig signs arm64 only).
+                    assert_eq!(
+                        macho.libs,
+                        ["self", "/usr/lib/libSystem.B.dylib"],
+                        "{triple}"
+                    );
+                    let signed = (macho.load_commands.iter())
+                        .any(|c| matches!(c.command, CommandVariant::CodeSignature(_)));
+                    assert!(
+                        signed || target != Target::MacosArm64,
+                        "{triple} is not signed"
+                    );
+                }
+                Os::Windows => {
                     let pe = goblin::pe::PE::parse(stub).unwrap();
                     assert!(pe.is_64 && !pe.is_lib, "{triple}");
                     // No link time: the same sources give the same launcher from any build.

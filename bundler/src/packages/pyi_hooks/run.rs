@@ -143,6 +143,7 @@ impl TargetFacts {
             },
             machine: match target {
                 Target::LinuxAarch64 | Target::MacosArm64 => "aarch64",
+                Target::MacosX86_64 => "x86_64",
                 Target::LinuxX86_64 | Target::WindowsX64 => "x86_64",
             },
         }
