@@ -4,5 +4,6 @@
 
 pub mod closure;
 pub mod elf;
+pub mod macho;
 pub mod pe;
 pub mod system_package;

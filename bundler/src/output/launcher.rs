@@ -61,15 +61,15 @@ mod tests {
                 }
                 Os::Macos => {
                     use goblin::mach::load_command::CommandVariant;
-                    let macho = goblin::mach::MachO::parse(stub, 0).unwrap();
-                    assert_eq!(Some(macho.header.cputype()), target.macho_cputype());
+                    let cputype = target.macho_cputype().unwrap();
+                    let info = crate::native::macho::read::read(stub, cputype).unwrap();
+                    assert_eq!(info.cputype, cputype, "{triple}");
                     // Only what every Mac has. An arm64 Mac runs nothing unsigned: that
                     // launcher carries the linker's ad hoc signature (zig signs arm64 only).
-                    assert_eq!(
-                        macho.libs,
-                        ["self", "/usr/lib/libSystem.B.dylib"],
-                        "{triple}"
-                    );
+                    let needed: Vec<&str> = info.needed.iter().map(|n| n.name.as_str()).collect();
+                    assert_eq!(needed, ["/usr/lib/libSystem.B.dylib"], "{triple}");
+                    assert!(info.install_name.is_none() && info.rpaths.is_empty());
+                    let macho = goblin::mach::MachO::parse(stub, 0).unwrap();
                     let signed = (macho.load_commands.iter())
                         .any(|c| matches!(c.command, CommandVariant::CodeSignature(_)));
                     assert!(

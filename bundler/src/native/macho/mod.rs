@@ -1,0 +1,7 @@
+//! macOS executables and libraries: reading what a Mach-O file asks of the loader ([`read`]),
+//! where the loader would look for each library it names ([`search`]), and which libraries
+//! are macOS's own and stay out of a bundle ([`system`]).
+
+pub mod read;
+pub mod search;
+pub mod system;
