@@ -307,6 +307,28 @@ fn is_licence_file(rel: &str) -> bool {
             .any(|stem| name.starts_with(stem) && !name.ends_with(".PY") && !name.ends_with(".PYC"))
 }
 
+/// Panics unless `notices` names and holds the text of every licence file in the bundle folder
+/// `root`; their count.
+fn assert_notices_hold_every_licence_file(root: &Path, notices: &str) -> usize {
+    let mut texts = 0;
+    for (rel, (bytes, _)) in tree_contents(root)
+        .iter()
+        .filter(|(rel, _)| is_licence_file(rel))
+    {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(
+            notices.contains(&format!("--- {rel} ---")),
+            "{rel} is not named"
+        );
+        assert!(
+            notices.contains(text.trim_end()),
+            "{rel}'s text is not there"
+        );
+        texts += 1;
+    }
+    texts
+}
+
 /// The pandas + matplotlib example: valid in both formats; each distribution's licence is the
 /// one its metadata declares; CPython's licence and the system libraries' copyright files are
 /// carried; the notices hold the text of every licence file in the bundle.
@@ -396,22 +418,7 @@ fn a_data_apps_licences_are_its_metadatas_and_its_notices_hold_every_text() {
         notices.as_bytes(),
         inspect_with(&exe, &["--notices"]).as_slice()
     );
-    let mut texts = 0;
-    for (rel, (bytes, _)) in tree_contents(&root)
-        .iter()
-        .filter(|(rel, _)| is_licence_file(rel))
-    {
-        let text = String::from_utf8_lossy(bytes);
-        assert!(
-            notices.contains(&format!("--- {rel} ---")),
-            "{rel} is not named"
-        );
-        assert!(
-            notices.contains(text.trim_end()),
-            "{rel}'s text is not there"
-        );
-        texts += 1;
-    }
+    let texts = assert_notices_hold_every_licence_file(&root, &notices);
     assert!(texts > 40, "only {texts} licence files");
 }
 
@@ -482,4 +489,34 @@ fn a_distribution_with_no_licence_is_a_warning_naming_it() {
     assert!(!build().contains("warning"), "{}", build());
     let notices = inspect_with(&dir.path().join("dist/app"), &["--notices"]);
     assert!(String::from_utf8_lossy(&notices).contains("Quiet licence text."));
+}
+
+/// Debian's own CPython: the SBOM names its package (whose advisories apply to its patched
+/// build) and the bundle carries the package's copyright file beside CPython's licence.
+#[test]
+fn debians_cpython_is_named_by_its_package_and_its_copyright_carried() {
+    let python = Path::new("/usr/bin/python3");
+    let owner = Command::new("dpkg").arg("-S").arg(python).output();
+    assert!(
+        owner.is_ok_and(|o| o.status.success()),
+        "this test runs on Debian, with its python3 installed"
+    );
+    let dist = tempfile::tempdir().unwrap();
+    let exe = build_with(
+        &repo().join("examples/hello/hello.py"),
+        dist.path(),
+        &[],
+        python,
+    );
+    let doc: Value = serde_json::from_slice(&sbom_bytes(&exe)).unwrap();
+    let cpython = component(&doc["components"], "CPython");
+    let purl = cpython["purl"].as_str().unwrap();
+    assert!(purl.starts_with("pkg:deb/debian/libpython3."), "{purl}");
+    let root = exe.parent().unwrap().join("_internal");
+    let notices = String::from_utf8(inspect_with(&exe, &["--notices"])).unwrap();
+    assert!(
+        notices.contains("--- _pybundle_licenses/libpython3."),
+        "{notices}"
+    );
+    assert!(assert_notices_hold_every_licence_file(&root, &notices) >= 3);
 }

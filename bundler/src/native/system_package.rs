@@ -33,13 +33,19 @@ impl SystemPackage {
         v.rsplit_once('-').map_or(v, |(upstream, _)| upstream)
     }
 
+    /// The distribution it belongs to (`debian`, `ubuntu`): dpkg's own when
+    /// `/etc/os-release` says nothing.
+    pub fn vendor(&self) -> &str {
+        (self.distro.as_deref())
+            .and_then(|d| d.split('-').next())
+            .unwrap_or("debian")
+    }
+
     /// Its package URL: `pkg:deb/debian/libssl3@3.0.22-1~deb12u2?arch=amd64&distro=debian-12&upstream=openssl`.
     pub fn purl(&self) -> String {
-        let vendor = (self.distro.as_deref())
-            .and_then(|d| d.split('-').next())
-            .unwrap_or("debian");
         let mut purl = format!(
-            "pkg:deb/{vendor}/{}@{}?arch={}",
+            "pkg:deb/{}/{}@{}?arch={}",
+            self.vendor(),
             self.name,
             percent_encoded(&self.version),
             self.arch
@@ -188,6 +194,7 @@ mod tests {
             distro: Some("debian-12".into()),
         };
         assert_eq!(zlib.upstream_version(), "1.2.13.dfsg");
+        assert_eq!(zlib.vendor(), "debian");
         assert_eq!(percent_encoded("1.0.8-5+b1"), "1.0.8-5%2Bb1");
         assert_eq!(
             zlib.purl(),

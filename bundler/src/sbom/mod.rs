@@ -262,6 +262,11 @@ fn cpython(runtime: &Runtime, package: Option<&SystemPackage>, files: Vec<Value>
         Some(p) => format!("{}'s package {} {}", distro_name(p), p.name, p.version),
         None => runtime_origin(runtime),
     };
+    let mut properties = vec![json!({"name": "pybundle:origin", "value": origin})];
+    if let Some(p) = package {
+        let licence = layout::package_licence(&p.name);
+        properties.push(json!({"name": "pybundle:licence-file", "value": licence}));
+    }
     json!({
         "type": "framework",
         "bom-ref": "cpython",
@@ -272,17 +277,14 @@ fn cpython(runtime: &Runtime, package: Option<&SystemPackage>, files: Vec<Value>
         // A distribution's build is patched by it: its advisories are the ones that apply.
         "purl": package.map_or_else(|| format!("pkg:generic/cpython@{}", runtime.version), SystemPackage::purl),
         "licenses": [{"license": {"id": "PSF-2.0"}}],
-        "properties": [{"name": "pybundle:origin", "value": origin}],
+        "properties": properties,
         "components": files,
     })
 }
 
 /// `Debian`, as a system package's distribution is named.
 fn distro_name(package: &SystemPackage) -> String {
-    let id = (package.distro.as_deref())
-        .and_then(|d| d.split('-').next())
-        .unwrap_or("the system");
-    let mut chars = id.chars();
+    let mut chars = package.vendor().chars();
     chars
         .next()
         .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
