@@ -1,10 +1,10 @@
 //! `--runtime`: the CPython a bundle for `--target` carries, given as a folder or an archive
 //! laid out as an installed Python (a prefix: `bin/python3.X`, `lib/python3.X/`,
-//! `lib/libpython3.X.so*`), as python-build-standalone's `install_only` archives, Debian's
-//! packages unpacked together (under `usr/`) and `make install` have it. Archives are unpacked
-//! once into the user's cache. What is found is checked against the target (the ELF machine
-//! of its libpython) and the build interpreter (the same minor version), and what is missing
-//! or wrong is said in one line.
+//! `lib/libpython3.X.so*`, `lib/libpython3.X.dylib` on macOS), as python-build-standalone's
+//! `install_only` archives, Debian's packages unpacked together (under `usr/`) and `make
+//! install` have it. Archives are unpacked once into the user's cache. What is found is
+//! checked against the target (the CPU its libpython is built for) and the build interpreter
+//! (the same minor version), and what is missing or wrong is said in one line.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -51,8 +51,9 @@ pub fn open(named: &Path, target: Target, interp: &Interpreter) -> Result<Runtim
         )));
     }
     let library_dirs = library_dirs(&root, &prefix, target);
-    let library = find_library(&library_dirs, &version_short).ok_or_else(|| {
-        bad(format!("it has no shared library libpython{version_short}.so, which a bundle's launcher loads; use a CPython built with --enable-shared (python-build-standalone's install_only archives and Debian's libpython{version_short} package have it)"))
+    let library = find_library(&library_dirs, &version_short, target).ok_or_else(|| {
+        let file = library_names(&version_short, target).pop().unwrap_or_default();
+        bad(format!("it has no shared library {file}, which a bundle's launcher loads; use a CPython built with --enable-shared (python-build-standalone's install_only archives and Debian's libpython{version_short} package have it)"))
     })?;
     let bytes = fs::read(&library).map_err(|source| Error::Read {
         path: library.clone(),
@@ -176,28 +177,48 @@ fn library_dirs(root: &Path, prefix: &Path, target: Target) -> Vec<PathBuf> {
     dirs
 }
 
-/// `libpython3.X.so.1.0` (else `libpython3.X.so`) in the first of `dirs` that has it.
-fn find_library(dirs: &[PathBuf], version_short: &str) -> Option<PathBuf> {
-    let names = [
-        format!("libpython{version_short}.so.1.0"),
-        format!("libpython{version_short}.so"),
-    ];
-    names
-        .iter()
+/// The file names of CPython's shared library for `target`, the preferred first:
+/// `libpython3.X.so.1.0`, `libpython3.X.so`; `libpython3.X.dylib` on macOS.
+fn library_names(version_short: &str, target: Target) -> Vec<String> {
+    match target.os() {
+        Os::Macos => vec![format!("libpython{version_short}.dylib")],
+        _ => vec![
+            format!("libpython{version_short}.so.1.0"),
+            format!("libpython{version_short}.so"),
+        ],
+    }
+}
+
+/// CPython's shared library for `target` in the first of `dirs` that has it.
+fn find_library(dirs: &[PathBuf], version_short: &str, target: Target) -> Option<PathBuf> {
+    (library_names(version_short, target).iter())
         .flat_map(|name| dirs.iter().map(move |dir| dir.join(name)))
         .find(|path| path.is_file())
 }
 
-/// Check that `bytes`, a libpython, is an ELF shared library for `target`; its soname.
+/// Check that `bytes`, a libpython, is a shared library for `target`; its soname (ELF).
 fn check_library(bytes: &[u8], target: Target) -> Result<Option<String>, String> {
     if bytes.starts_with(b"MZ") {
         return Err("it is a Windows build of CPython".into());
     }
-    if [b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe"]
-        .iter()
-        .any(|m| bytes.starts_with(*m))
-    {
-        return Err("it is a macOS build of CPython".into());
+    let is_macho = crate::native::macho::read::looks_like_macho(bytes);
+    match (target.macho_cputype(), is_macho) {
+        (None, true) => return Err("it is a macOS build of CPython".into()),
+        (Some(_), false) => {
+            return Err(format!(
+                "it is not a macOS build of CPython, which {target} needs"
+            ))
+        }
+        (Some(cputype), true) => {
+            let info = crate::native::macho::read::read(bytes, cputype).ok_or_else(|| {
+                format!("its libpython has no {target} part (a universal build of other CPUs)")
+            })?;
+            if info.cputype != cputype {
+                return Err(format!("it is built for another CPU than {target}'s"));
+            }
+            return Ok(None);
+        }
+        (None, false) => {}
     }
     let elf = goblin::elf::Elf::parse(bytes)
         .map_err(|e| format!("its libpython is not a shared library pybundle can read ({e})"))?;
@@ -270,5 +291,36 @@ mod tests {
         assert!(check_library(b"MZ\x90\0", other)
             .unwrap_err()
             .contains("Windows"));
+    }
+
+    #[test]
+    fn a_macos_runtime_is_checked_by_its_cpu() {
+        use crate::native::macho::read::tests::dylib;
+        use goblin::mach::constants::cputype::{CPU_TYPE_ARM64, CPU_TYPE_X86_64};
+        let arm = dylib(CPU_TYPE_ARM64, "@rpath/libpython3.12.dylib", &[], &[]);
+        assert_eq!(check_library(&arm, Target::MacosArm64), Ok(None));
+        let why = check_library(&arm, Target::MacosX86_64).unwrap_err();
+        assert!(why.contains("macos-x86_64"), "{why}");
+        assert!(check_library(&arm, Target::LinuxX86_64)
+            .unwrap_err()
+            .contains("macOS build"));
+        let x86 = dylib(CPU_TYPE_X86_64, "@rpath/libpython3.12.dylib", &[], &[]);
+        assert_eq!(check_library(&x86, Target::MacosX86_64), Ok(None));
+        let host_lib = fs::read(std::env::current_exe().unwrap()).unwrap();
+        assert!(check_library(&host_lib, Target::MacosArm64)
+            .unwrap_err()
+            .contains("not a macOS build"));
+
+        // python-build-standalone's macOS layout: python/lib/libpython3.12.dylib.
+        let dir = tempfile::tempdir().unwrap();
+        touch(dir.path(), "python/lib/python3.12/os.py");
+        touch(dir.path(), "python/lib/libpython3.12.dylib");
+        let (prefix, version) = find_prefix(dir.path(), "3.12").unwrap();
+        let dirs = library_dirs(dir.path(), &prefix, Target::MacosArm64);
+        assert_eq!(
+            find_library(&dirs, &version, Target::MacosArm64).unwrap(),
+            dir.path().join("python/lib/libpython3.12.dylib")
+        );
+        assert!(find_library(&dirs, &version, Target::LinuxX86_64).is_none());
     }
 }
