@@ -495,12 +495,17 @@ fn a_distribution_with_no_licence_is_a_warning_naming_it() {
 /// build) and the bundle carries the package's copyright file beside CPython's licence.
 #[test]
 fn debians_cpython_is_named_by_its_package_and_its_copyright_carried() {
-    let python = Path::new("/usr/bin/python3");
-    let owner = Command::new("dpkg").arg("-S").arg(python).output();
-    assert!(
-        owner.is_ok_and(|o| o.status.success()),
-        "this test runs on Debian, with its python3 installed"
+    // Where Debian's package put its python3, as dpkg lists it.
+    let listed = Command::new("dpkg-query")
+        .args(["-L", "python3-minimal"])
+        .output()
+        .expect("this test runs on Debian, with its python3 installed");
+    let python = PathBuf::from(
+        (stdout(&listed).lines())
+            .find(|l| l.ends_with("/bin/python3"))
+            .expect("python3-minimal installs bin/python3"),
     );
+    let python = python.as_path();
     let dist = tempfile::tempdir().unwrap();
     let exe = build_with(
         &repo().join("examples/hello/hello.py"),
