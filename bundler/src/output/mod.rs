@@ -4,6 +4,7 @@
 
 mod frames;
 pub mod launcher;
+pub mod macos;
 mod replace;
 pub mod windows;
 
