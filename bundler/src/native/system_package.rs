@@ -82,6 +82,22 @@ fn percent_encoded(text: &str) -> String {
 
 /// The package each of `files` came from, for those a package owns.
 pub fn owners(files: &[PathBuf]) -> BTreeMap<PathBuf, SystemPackage> {
+    let package_of = package_names(files);
+    let mut names: Vec<&str> = package_of.values().map(String::as_str).collect();
+    names.sort();
+    names.dedup();
+    let packages = describe(&names);
+    (package_of.into_iter())
+        .filter_map(|(file, name)| {
+            let package =
+                (packages.get(&name)).or_else(|| packages.values().find(|p| p.name == name))?;
+            Some((file, package.clone()))
+        })
+        .collect()
+}
+
+/// The name of the package (`libssl3:amd64`) that installed each of `files` (`dpkg -S`).
+fn package_names(files: &[PathBuf]) -> BTreeMap<PathBuf, String> {
     // dpkg knows a file by the path its package installed it at: on a merged-/usr system
     // `/lib/x86_64-linux-gnu/libz.so.1` is also `/usr/lib/...`, and a link's target is not
     // always listed where the link is.
@@ -100,7 +116,7 @@ pub fn owners(files: &[PathBuf]) -> BTreeMap<PathBuf, SystemPackage> {
     let Some(found) = run("dpkg", &["-S"], asked.keys().map(|p| p.as_os_str())) else {
         return BTreeMap::new();
     };
-    let mut package_of: BTreeMap<&PathBuf, String> = BTreeMap::new();
+    let mut package_of = BTreeMap::new();
     for line in found.lines() {
         // `libssl3:amd64: /usr/lib/x86_64-linux-gnu/libssl.so.3`; `a, b: /path` when shared.
         let Some((packages, path)) = line.split_once(": /") else {
@@ -111,12 +127,15 @@ pub fn owners(files: &[PathBuf]) -> BTreeMap<PathBuf, SystemPackage> {
             continue;
         };
         package_of
-            .entry(file)
+            .entry((*file).clone())
             .or_insert_with(|| package.to_string());
     }
-    let mut names: Vec<&str> = package_of.values().map(String::as_str).collect();
-    names.sort();
-    names.dedup();
+    package_of
+}
+
+/// The packages `names` as `dpkg-query` describes them, by their name as given and as
+/// `name:arch`.
+fn describe(names: &[&str]) -> BTreeMap<String, SystemPackage> {
     let format = "${binary:Package}\t${Version}\t${Architecture}\t${source:Package}\n";
     let Some(listed) = run(
         "dpkg-query",
@@ -126,7 +145,7 @@ pub fn owners(files: &[PathBuf]) -> BTreeMap<PathBuf, SystemPackage> {
         return BTreeMap::new();
     };
     let distro = distro();
-    let mut packages: BTreeMap<String, SystemPackage> = BTreeMap::new();
+    let mut packages = BTreeMap::new();
     for line in listed.lines() {
         let fields: Vec<&str> = line.split('\t').collect();
         let [qualified, version, arch, source] = fields[..] else {
@@ -143,13 +162,7 @@ pub fn owners(files: &[PathBuf]) -> BTreeMap<PathBuf, SystemPackage> {
         packages.insert(qualified.to_string(), package.clone());
         packages.insert(format!("{name}:{arch}"), package);
     }
-    (package_of.into_iter())
-        .filter_map(|(file, name)| {
-            let package =
-                (packages.get(&name)).or_else(|| packages.values().find(|p| p.name == name))?;
-            Some((file.clone(), package.clone()))
-        })
-        .collect()
+    packages
 }
 
 /// `program args... paths...`'s standard output, when it ran; it exits non-zero when some
