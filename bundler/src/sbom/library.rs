@@ -51,6 +51,26 @@ pub fn component(
     component
 }
 
+/// libssl carries no version string of its own: give it the release and CPE libcrypto's
+/// names, among `libraries` (components).
+pub fn date_libssl(libraries: &mut [Value]) {
+    let openssl = (libraries.iter())
+        .find(|l| l["cpe"].as_str().is_some_and(|c| c.contains(":openssl:")))
+        .map(|l| (l["version"].clone(), l["cpe"].clone()));
+    let Some((version, cpe)) = openssl else {
+        return;
+    };
+    for lib in libraries.iter_mut().filter(|l| l["cpe"].is_null()) {
+        if lib["name"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("libssl"))
+        {
+            lib["version"] = version.clone();
+            lib["cpe"] = cpe.clone();
+        }
+    }
+}
+
 /// The version a library's own bytes or file name carry: a DLL's version resource, else the
 /// soname's numbers.
 pub fn version(path: &str, bytes: &[u8]) -> Option<String> {

@@ -54,37 +54,11 @@ pub fn document(
     contents: &Contents,
     packages: &BTreeMap<PathBuf, SystemPackage>,
 ) -> Result<Vec<u8>, Error> {
-    let mut files_of: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
-    let mut runtime_files = Vec::new();
-    let mut libraries = Vec::new();
-    for (path, item) in contents.iter() {
-        match &item.origin {
-            Origin::Distribution { name, .. } => {
-                let bytes = item.read()?;
-                let mut f = file(path, &bytes);
-                if let Some(version) = (library::is_vendored(path))
-                    .then(|| library::version(path, &bytes))
-                    .flatten()
-                {
-                    f["version"] = json!(version);
-                }
-                files_of.entry(name).or_default().push(f);
-            }
-            Origin::Runtime(_) => runtime_files.push(file(path, &item.read()?)),
-            Origin::Library { .. } => {
-                let bytes = item.read()?;
-                let package = package_of(item, packages);
-                let licence = package.map(|p| layout::package_licence(&p.name));
-                libraries.push(library::component(
-                    path,
-                    &bytes,
-                    hex_sha256(&bytes),
-                    package.zip(licence.as_deref()),
-                ));
-            }
-            _ => {}
-        }
-    }
+    let Sorted {
+        mut files_of,
+        runtime_files,
+        mut libraries,
+    } = sort(contents, packages)?;
     let bundled: BTreeSet<&str> = dists.iter().map(|d| d.key.as_str()).collect();
     let cpython_package = packages.get(&runtime.library);
     let mut components = vec![cpython(runtime, cpython_package, runtime_files)];
@@ -101,21 +75,7 @@ pub fn document(
         on.dedup();
         dependencies.push(json!({"ref": purl(dist), "dependsOn": on}));
     }
-    // libssl carries no version string of its own: it is the release libcrypto names.
-    let openssl = (libraries.iter())
-        .find(|l| l["cpe"].as_str().is_some_and(|c| c.contains(":openssl:")))
-        .map(|l| (l["version"].clone(), l["cpe"].clone()));
-    if let Some((version, cpe)) = openssl {
-        for lib in libraries.iter_mut().filter(|l| l["cpe"].is_null()) {
-            if lib["name"]
-                .as_str()
-                .is_some_and(|n| n.starts_with("libssl"))
-            {
-                lib["version"] = version.clone();
-                lib["cpe"] = cpe.clone();
-            }
-        }
-    }
+    library::date_libssl(&mut libraries);
     components.extend(libraries);
     let mut app_on: Vec<String> = dists.iter().map(|d| purl(d)).collect();
     app_on.sort();
@@ -153,6 +113,56 @@ pub fn document(
     let body = serde_json::to_vec(&doc).map_err(|e| Error::Internal(e.to_string()))?;
     doc["serialNumber"] = json!(serial_number(&body));
     serde_json::to_vec_pretty(&doc).map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// The bundle's files as the document lists them: each distribution's, CPython's, and the
+/// shared libraries from outside any distribution (as components).
+struct Sorted<'a> {
+    files_of: BTreeMap<&'a str, Vec<Value>>,
+    runtime_files: Vec<Value>,
+    libraries: Vec<Value>,
+}
+
+/// Every file of `contents` with its hash, sorted by what put it there; a vendored library's
+/// version read from it; a library from the system packages `packages` with its package.
+fn sort<'a>(
+    contents: &'a Contents,
+    packages: &BTreeMap<PathBuf, SystemPackage>,
+) -> Result<Sorted<'a>, Error> {
+    let mut sorted = Sorted {
+        files_of: BTreeMap::new(),
+        runtime_files: Vec::new(),
+        libraries: Vec::new(),
+    };
+    for (path, item) in contents.iter() {
+        match &item.origin {
+            Origin::Distribution { name, .. } => {
+                let bytes = item.read()?;
+                let mut f = file(path, &bytes);
+                if let Some(version) = (library::is_vendored(path))
+                    .then(|| library::version(path, &bytes))
+                    .flatten()
+                {
+                    f["version"] = json!(version);
+                }
+                sorted.files_of.entry(name).or_default().push(f);
+            }
+            Origin::Runtime(_) => sorted.runtime_files.push(file(path, &item.read()?)),
+            Origin::Library { .. } => {
+                let bytes = item.read()?;
+                let package = package_of(item, packages);
+                let licence = package.map(|p| layout::package_licence(&p.name));
+                sorted.libraries.push(library::component(
+                    path,
+                    &bytes,
+                    hex_sha256(&bytes),
+                    package.zip(licence.as_deref()),
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(sorted)
 }
 
 /// `cyclonedx` (the document the bundle carries) in `format`.
