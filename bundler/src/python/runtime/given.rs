@@ -201,24 +201,18 @@ fn check_library(bytes: &[u8], target: Target) -> Result<Option<String>, String>
     if bytes.starts_with(b"MZ") {
         return Err("it is a Windows build of CPython".into());
     }
-    let is_macho = crate::native::macho::read::looks_like_macho(bytes);
-    match (target.macho_cputype(), is_macho) {
-        (None, true) => return Err("it is a macOS build of CPython".into()),
-        (Some(_), false) => {
+    match (target.macho_cputype(), macho_cpus(bytes)) {
+        (None, Some(_)) => return Err("it is a macOS build of CPython".into()),
+        (Some(_), None) => {
             return Err(format!(
                 "it is not a macOS build of CPython, which {target} needs"
             ))
         }
-        (Some(cputype), true) => {
-            let info = crate::native::macho::read::read(bytes, cputype).ok_or_else(|| {
-                format!("its libpython has no {target} part (a universal build of other CPUs)")
-            })?;
-            if info.cputype != cputype {
-                return Err(format!("it is built for another CPU than {target}'s"));
-            }
-            return Ok(None);
+        (Some(cputype), Some(cpus)) if !cpus.contains(&cputype) => {
+            return Err(format!("it is built for another CPU than {target}'s"));
         }
-        (None, false) => {}
+        (Some(_), Some(_)) => return Ok(None),
+        (None, None) => {}
     }
     let elf = goblin::elf::Elf::parse(bytes)
         .map_err(|e| format!("its libpython is not a shared library pybundle can read ({e})"))?;
@@ -230,6 +224,17 @@ fn check_library(bytes: &[u8], target: Target) -> Result<Option<String>, String>
         ));
     }
     Ok(elf.soname.map(str::to_string))
+}
+
+/// The CPUs a Mach-O file is built for (each slice of a universal one); `None` when `bytes`
+/// is not Mach-O.
+fn macho_cpus(bytes: &[u8]) -> Option<Vec<u32>> {
+    match goblin::mach::Mach::parse(bytes).ok()? {
+        goblin::mach::Mach::Binary(macho) => Some(vec![macho.header.cputype()]),
+        goblin::mach::Mach::Fat(fat) => {
+            Some((fat.iter_arches().flatten()).map(|a| a.cputype()).collect())
+        }
+    }
 }
 
 /// A person's name for an ELF machine.
