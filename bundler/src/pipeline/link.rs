@@ -6,6 +6,7 @@ use crate::bundle::target::{Os, Target};
 use crate::error::Error;
 use crate::native::elf;
 use crate::native::elf::glibc::GlibcVersion;
+use crate::native::macho;
 use crate::native::pe;
 use crate::output::launcher;
 use crate::packages::{self};
@@ -13,8 +14,9 @@ use crate::progress::Progress;
 use crate::python::runtime::{Runtime, Source};
 use crate::settings::{BuildSettings, Strip};
 
-/// The shared libraries the bundle's ELF files need, added; every ELF file stripped and
-/// pointed at the bundle's library folder.
+/// The shared libraries the bundle's native files need, added: ELF files stripped and pointed
+/// at the bundle's library folder, DLLs found by their imports, Mach-O files pointed at the
+/// bundle's copies.
 pub fn link(
     s: &BuildSettings,
     runtime: &Runtime,
@@ -23,12 +25,13 @@ pub fn link(
     progress: &Progress,
 ) -> Result<crate::native::closure::Closure, Error> {
     progress.step("Resolving shared libraries");
+    let given_dirs = || match &runtime.source {
+        Source::Given { library_dirs, .. } => library_dirs.clone(),
+        Source::Interpreter => Vec::new(),
+    };
     let closure = match runtime.target.os() {
         Os::Windows => {
-            let dirs = match &runtime.source {
-                Source::Given { library_dirs, .. } => library_dirs.clone(),
-                Source::Interpreter => Vec::new(),
-            };
+            let dirs = given_dirs();
             let is_dll_dir = |dir: &str| {
                 (dir.strip_prefix(layout::SITE_PACKAGES))
                     .map(|d| d.trim_start_matches('/'))
@@ -41,7 +44,8 @@ pub fn link(
             };
             pe::closure::resolve(contents, &dirs, &search)?
         }
-        _ => elf::closure::resolve(
+        Os::Macos => macho::closure::resolve(contents, runtime.target, &given_dirs())?,
+        Os::Linux => elf::closure::resolve(
             contents,
             &elf::search::Searcher::for_runtime(runtime),
             match s.output.strip {
