@@ -257,3 +257,103 @@ fn a_runtime_of_another_python_version_is_refused() {
         "{err}"
     );
 }
+
+/// Real macOS wheels from PyPI, fetched for macos-arm64 as a build would fetch them (Pillow's
+/// and numpy's, delocated: their libraries in `.dylibs/`, named through `@loader_path` and
+/// `@rpath`), through the Mach-O closure: every library found, and every name each file
+/// gives a library leads to a file of the bundle, or is macOS's own.
+#[test]
+fn real_macos_wheels_resolve_through_the_macho_closure() {
+    use pybundle::bundle::contents::{Contents, Item, Origin};
+    use pybundle::bundle::target::Target;
+    use pybundle::native::macho::{closure, read, search, system};
+    use pybundle::packages::wheels::Fetcher;
+    use pybundle::python::interpreter::Interpreter;
+    use pybundle::python::runtime::Runtime;
+
+    let target = Target::MacosArm64;
+    let cputype = target.macho_cputype().unwrap();
+    let interp = Interpreter::find(Some(Path::new(&python()))).unwrap();
+    let runtime = Runtime::of_interpreter(&interp, target).unwrap();
+    let fetcher = Fetcher::new(&interp, &runtime).unwrap();
+    let mut contents = Contents::default();
+    let mut files = 0;
+    for (name, spec) in [("pillow", "==13.0.0"), ("numpy", "==2.4.6")] {
+        let site = fetcher
+            .site_of(name, spec)
+            .expect("the macOS wheel is fetched");
+        for entry in walkdir(&site) {
+            let rel = entry
+                .strip_prefix(&site)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let head = std::fs::read(&entry).unwrap_or_default();
+            if !read::looks_like_macho(&head) {
+                continue;
+            }
+            let item = Item::file(
+                entry.clone(),
+                0o755,
+                Origin::Distribution {
+                    name: name.into(),
+                    file: rel.clone(),
+                },
+            );
+            if rel.contains(".dylibs/") {
+                contents.offer(rel, item);
+            } else {
+                contents.add(rel, item).unwrap();
+                files += 1;
+            }
+        }
+    }
+    assert!(files > 20, "only {files} extension modules");
+
+    let report = closure::resolve(&mut contents, target, &[]).unwrap();
+    assert!(report.missing.is_empty(), "{:?}", report.missing);
+    assert!(report.unpatched.is_empty(), "{:?}", report.unpatched);
+    let taken = (contents.iter())
+        .filter(|(d, _)| d.contains(".dylibs/"))
+        .count();
+    assert!(taken >= 5, "only {taken} of the wheels' libraries taken");
+    for (dest, item) in contents.iter() {
+        let info = read::read(&item.read().unwrap(), cputype).unwrap();
+        let dir = Path::new(dest).parent().unwrap();
+        for needed in &info.needed {
+            if system::is_system(&needed.name) {
+                continue;
+            }
+            let rel = needed
+                .name
+                .strip_prefix("@loader_path/")
+                .unwrap_or_else(|| panic!("{dest} names {}", needed.name));
+            let at = search::lexical(&dir.join(rel));
+            assert!(
+                contents.contains(&at.to_string_lossy()),
+                "{dest} loads {}, which the bundle lacks",
+                needed.name
+            );
+        }
+        assert!(
+            info.rpaths.iter().all(|r| r.starts_with('@')),
+            "{dest} keeps {:?}",
+            info.rpaths
+        );
+    }
+}
+
+/// Every file under `dir`.
+fn walkdir(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
