@@ -266,7 +266,7 @@ fn a_runtime_of_another_python_version_is_refused() {
 fn real_macos_wheels_resolve_through_the_macho_closure() {
     use pybundle::bundle::contents::{Contents, Item, Origin};
     use pybundle::bundle::target::Target;
-    use pybundle::native::macho::{closure, read, search, system};
+    use pybundle::native::macho::{closure, read, search, sign, system};
     use pybundle::packages::wheels::Fetcher;
     use pybundle::python::interpreter::Interpreter;
     use pybundle::python::runtime::Runtime;
@@ -313,6 +313,7 @@ fn real_macos_wheels_resolve_through_the_macho_closure() {
     let report = closure::resolve(&mut contents, target, &[]).unwrap();
     assert!(report.missing.is_empty(), "{:?}", report.missing);
     assert!(report.unpatched.is_empty(), "{:?}", report.unpatched);
+    assert!(report.unsigned.is_empty(), "{:?}", report.unsigned);
     let taken = (contents.iter())
         .filter(|(d, _)| d.contains(".dylibs/"))
         .count();
@@ -340,6 +341,12 @@ fn real_macos_wheels_resolve_through_the_macho_closure() {
             "{dest} keeps {:?}",
             info.rpaths
         );
+        // Rewritten or not, its signature holds for what it now is (a universal file's
+        // slices are checked on a Mac).
+        let bytes = item.read().unwrap();
+        if bytes.starts_with(&[0xcf, 0xfa, 0xed, 0xfe]) {
+            assert_eq!(sign::check(&bytes), Ok(()), "{dest}");
+        }
     }
 }
 

@@ -21,6 +21,8 @@ pub struct Closure {
     pub unloadable: Vec<(String, String)>,
     /// Files whose search path could not be rewritten (too short to hold the new one).
     pub unpatched: Vec<String>,
+    /// Mach-O files rewritten that could not be signed again (no `__LINKEDIT` to hold it).
+    pub unsigned: Vec<String>,
     pub clashes: Vec<Clash>,
     /// The newest glibc a bundled file needs, and the first file that needs it.
     pub glibc: Option<(GlibcVersion, String)>,

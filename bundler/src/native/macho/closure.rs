@@ -4,7 +4,9 @@
 //! bundle goes into its library folder and is walked in turn. Then every file is rewritten to
 //! name each library by where the bundle has it, relative to itself (`@loader_path/...`), its
 //! install name made `@rpath/NAME`, and no run path left that names a folder of the build
-//! machine ([`patch`]). A file whose header has no room for that is named in the report.
+//! machine ([`patch`]), and signed again ([`sign`]). A universal file keeps the target's slice
+//! only. A file whose header has no room for that, or that cannot be signed, is named in the
+//! report.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fs;
@@ -12,7 +14,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::patch::{self, Edit, PatchError};
-use super::{read, search, system};
+use super::{read, search, sign, system};
 use crate::bundle::contents::{Contents, Item, Origin, Source};
 use crate::bundle::layout;
 use crate::bundle::target::Target;
@@ -49,8 +51,21 @@ pub fn resolve(
     }
     for (dest, mut file) in files.into_iter().filter(|(d, _)| !dead.contains(d)) {
         let edit = file.edit(&dest);
+        let thinned = file.thinned;
         match patch::rewrite(&mut file.bytes, cputype, &edit) {
-            Ok(true) => contents.replace_bytes(&dest, file.bytes),
+            // Rewritten, its signature no longer holds: signed again, ad hoc.
+            Ok(true) => {
+                let name = dest.rsplit('/').next().unwrap_or(&dest);
+                match sign::ad_hoc(&file.bytes, name) {
+                    Ok(signed) => contents.replace_bytes(&dest, signed),
+                    Err(_) => {
+                        report.unsigned.push(dest.clone());
+                        contents.replace_bytes(&dest, file.bytes);
+                    }
+                }
+            }
+            // A slice keeps its own signature, which holds on its own.
+            Ok(false) if thinned => contents.replace_bytes(&dest, file.bytes),
             Ok(false) | Err(PatchError::Unreadable) => {}
             Err(PatchError::NoRoom { .. }) => report.unpatched.push(dest),
         }
@@ -58,9 +73,12 @@ pub fn resolve(
     Ok(report)
 }
 
-/// A bundled Mach-O file, read once: its bytes, and what its load commands say.
+/// A bundled Mach-O file, read once: its bytes (the target's slice of a universal file), and
+/// what its load commands say.
 struct File {
     bytes: Vec<u8>,
+    /// It was a universal file, of which the bundle keeps the target's slice only.
+    thinned: bool,
     install_name: Option<String>,
     rpaths: Vec<String>,
     /// Each library it loads that the bundle has: (as its load command spells it, where the
@@ -188,8 +206,11 @@ impl Walk {
                 }
             }
         }
+        let range = read::slice_range(&bytes, self.cputype).unwrap_or(0..bytes.len());
+        let thinned = range.len() != bytes.len();
         let file = self.files.entry(dest).or_insert_with(|| File {
-            bytes,
+            bytes: bytes[range].to_vec(),
+            thinned,
             install_name: info.install_name.clone(),
             rpaths: info.rpaths.clone(),
             links: BTreeMap::new(),

@@ -35,26 +35,8 @@ const LOADS: [u32; 5] = [0xc, 0x8000_0018, 0x8000_001f, 0x20, 0x8000_0023];
 /// Apply `edit` to `bytes` (a thin file, or the `cputype` slice of a universal one). Returns
 /// whether anything changed.
 pub fn rewrite(bytes: &mut [u8], cputype: u32, edit: &Edit) -> Result<bool, PatchError> {
-    let range = slice_of(bytes, cputype).ok_or(PatchError::Unreadable)?;
+    let range = read::slice_range(bytes, cputype).ok_or(PatchError::Unreadable)?;
     rewrite_thin(&mut bytes[range], edit)
-}
-
-/// The byte range of the `cputype` slice: the whole file when it is thin.
-fn slice_of(bytes: &[u8], cputype: u32) -> Option<std::ops::Range<usize>> {
-    if bytes.get(..4)? != [0xca, 0xfe, 0xba, 0xbe] {
-        return Some(0..bytes.len());
-    }
-    let word = |at: usize| -> Option<u32> {
-        Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
-    };
-    let count = word(4)? as usize;
-    (0..count.min(20)).find_map(|i| {
-        let at = 8 + i * 20;
-        (word(at)? == cputype).then(|| {
-            let (offset, size) = (word(at + 8)? as usize, word(at + 12)? as usize);
-            (offset + size <= bytes.len()).then_some(offset..offset + size)
-        })?
-    })
 }
 
 fn rewrite_thin(bytes: &mut [u8], edit: &Edit) -> Result<bool, PatchError> {

@@ -69,6 +69,25 @@ pub fn read(bytes: &[u8], cputype: u32) -> Option<MachInfo> {
     }
 }
 
+/// The byte range of the `cputype` slice of `bytes`: the whole file when it is thin; `None`
+/// when a universal file has no such slice.
+pub fn slice_range(bytes: &[u8], cputype: u32) -> Option<std::ops::Range<usize>> {
+    if bytes.get(..4)? != [0xca, 0xfe, 0xba, 0xbe] {
+        return Some(0..bytes.len());
+    }
+    let word = |at: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+    };
+    let count = word(4)? as usize;
+    (0..count.min(20)).find_map(|i| {
+        let at = 8 + i * 20;
+        (word(at)? == cputype).then(|| {
+            let (offset, size) = (word(at + 8)? as usize, word(at + 12)? as usize);
+            (offset + size <= bytes.len()).then_some(offset..offset + size)
+        })?
+    })
+}
+
 fn info(macho: &MachO, bytes: &[u8]) -> MachInfo {
     let string_at = |at: usize| -> Option<String> {
         let rest = bytes.get(at..)?;

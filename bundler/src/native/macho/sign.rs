@@ -15,6 +15,10 @@ pub enum SignError {
     NoLinkedit,
     #[error("its load commands have no room for a code signature's")]
     NoRoom,
+    #[error("it carries no code signature")]
+    Unsigned,
+    #[error("its code signature does not match its contents (page {0})")]
+    Mismatch(usize),
 }
 
 const LC_SEGMENT_64: u32 = 0x19;
@@ -145,6 +149,48 @@ pub fn ad_hoc(bytes: &[u8], identifier: &str) -> Result<Vec<u8>, SignError> {
     Ok(out)
 }
 
+/// Check that `bytes` (a thin 64-bit file) carries a code signature whose CodeDirectory
+/// hashes every page before it as the file is now.
+pub fn check(bytes: &[u8]) -> Result<(), SignError> {
+    let (_, dataoff) = layout(bytes)?.signature.ok_or(SignError::Unsigned)?;
+    let end = dataoff as usize;
+    let superblob = bytes.get(end..).ok_or(SignError::Unsigned)?;
+    let be = |b: &[u8], at: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+    };
+    let cd = (|| {
+        if be(superblob, 0)? != 0xfade_0cc0 {
+            return None;
+        }
+        let at = (0..be(superblob, 8)? as usize)
+            .find(|i| be(superblob, 12 + 8 * i) == Some(0))
+            .and_then(|i| be(superblob, 16 + 8 * i))?;
+        superblob.get(at as usize..)
+    })()
+    .ok_or(SignError::Unsigned)?;
+    let (hash_at, pages) = (
+        be(cd, 16).ok_or(SignError::Unsigned)? as usize,
+        be(cd, 28).ok_or(SignError::Unsigned)? as usize,
+    );
+    // Pages of 2^n bytes: 4 KiB as codesign makes them, 16 KiB as Apple's linker signs arm64.
+    let page_size = 1usize
+        << cd
+            .get(39)
+            .copied()
+            .filter(|n| (9..=16).contains(n))
+            .ok_or(SignError::Unsigned)?;
+    if pages != end.div_ceil(page_size) {
+        return Err(SignError::Mismatch(pages));
+    }
+    for (page, chunk) in bytes[..end].chunks(page_size).enumerate() {
+        let recorded = cd.get(hash_at + 32 * page..hash_at + 32 * (page + 1));
+        if recorded != Some(Sha256::digest(chunk).as_slice()) {
+            return Err(SignError::Mismatch(page));
+        }
+    }
+    Ok(())
+}
+
 /// A blob: its magic, its length (header included), then `body`.
 fn blob(magic: u32, body: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(8 + body.len());
@@ -262,9 +308,11 @@ mod tests {
         );
         assert_eq!(hashes.len(), zig_hashes.len());
         assert_eq!(hashes[1..], zig_hashes[1..], "every page after the first");
-        for (page, hash) in signed[..end].chunks(PAGE).zip(&hashes) {
-            assert_eq!(Sha256::digest(page).as_slice(), hash.as_slice());
-        }
+        assert_eq!(check(&signed), Ok(()));
+        assert_eq!(check(stub), Ok(()), "zig's own");
+        let mut damaged = signed.clone();
+        damaged[300_000] ^= 0xff;
+        assert_eq!(check(&damaged), Err(SignError::Mismatch(300_000 / PAGE)));
         let macho = goblin::mach::MachO::parse(&signed, 0).unwrap();
         let linkedit = (macho.segments.iter())
             .find(|s| s.name().ok() == Some("__LINKEDIT"))
@@ -284,13 +332,11 @@ mod tests {
     fn an_unsigned_file_gets_a_signature_command() {
         let stub =
             crate::output::launcher::bytes_for(crate::bundle::target::Target::MacosX86_64).unwrap();
-        assert!(layout(stub).unwrap().signature.is_none());
+        assert_eq!(check(stub), Err(SignError::Unsigned));
         let signed = ad_hoc(stub, "launcher").unwrap();
-        let (fields, _, hashes, end) = code_directory(&signed);
+        let (fields, _, _, end) = code_directory(&signed);
         assert_eq!(fields[8] as usize, end);
-        for (page, hash) in signed[..end].chunks(PAGE).zip(&hashes) {
-            assert_eq!(Sha256::digest(page).as_slice(), hash.as_slice());
-        }
+        assert_eq!(check(&signed), Ok(()));
         assert!(goblin::mach::MachO::parse(&signed, 0).is_ok());
         assert!(signed.len() < 512 * 1024, "{} bytes", signed.len());
     }
