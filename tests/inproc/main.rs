@@ -260,8 +260,10 @@ fn a_runtime_of_another_python_version_is_refused() {
 
 /// Real macOS wheels from PyPI, fetched for macos-arm64 as a build would fetch them (Pillow's
 /// and numpy's, delocated: their libraries in `.dylibs/`, named through `@loader_path` and
-/// `@rpath`), through the Mach-O closure: every library found, and every name each file
-/// gives a library leads to a file of the bundle, or is macOS's own.
+/// `@rpath`; PySide6's, universal, with Qt's frameworks), through the Mach-O closure: every
+/// library found (a Qt plugin whose libraries are in another wheel left out), every name each
+/// file gives a library leads to a file of the bundle or to macOS, and every file's signature
+/// holds for what it now is.
 #[test]
 fn real_macos_wheels_resolve_through_the_macho_closure() {
     use pybundle::bundle::contents::{Contents, Item, Origin};
@@ -278,7 +280,12 @@ fn real_macos_wheels_resolve_through_the_macho_closure() {
     let fetcher = Fetcher::new(&interp, &runtime).unwrap();
     let mut contents = Contents::default();
     let mut files = 0;
-    for (name, spec) in [("pillow", "==13.0.0"), ("numpy", "==2.4.6")] {
+    for (name, spec) in [
+        ("pillow", "==13.0.0"),
+        ("numpy", "==2.4.6"),
+        ("PySide6-Essentials", "==6.12.0"),
+        ("shiboken6", "==6.12.0"),
+    ] {
         let site = fetcher
             .site_of(name, spec)
             .expect("the macOS wheel is fetched");
@@ -302,6 +309,9 @@ fn real_macos_wheels_resolve_through_the_macho_closure() {
             );
             if rel.contains(".dylibs/") {
                 contents.offer(rel, item);
+            } else if rel.contains("/plugins/") || rel.contains("/qml/") {
+                // Qt's plugins go only if what they load can be had, as the rules say.
+                contents.add_optional(rel, item).unwrap();
             } else {
                 contents.add(rel, item).unwrap();
                 files += 1;
@@ -341,10 +351,11 @@ fn real_macos_wheels_resolve_through_the_macho_closure() {
             "{dest} keeps {:?}",
             info.rpaths
         );
-        // Rewritten or not, its signature holds for what it now is (a universal file's
-        // slices are checked on a Mac).
+        // Rewritten or not, a program's or library's signature holds for what it now is (an
+        // object file, which Qt's wheel carries among its QML files, has none to hold).
         let bytes = item.read().unwrap();
-        if bytes.starts_with(&[0xcf, 0xfa, 0xed, 0xfe]) {
+        let filetype = u32::from_le_bytes(bytes[12..16].try_into().unwrap());
+        if bytes.starts_with(&[0xcf, 0xfa, 0xed, 0xfe]) && filetype != 1 {
             assert_eq!(sign::check(&bytes), Ok(()), "{dest}");
         }
     }

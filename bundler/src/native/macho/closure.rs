@@ -35,6 +35,7 @@ pub fn resolve(
     while let Some((dest, host, inherited)) = walk.queue.pop_front() {
         walk.visit(contents, library_dirs, dest, host, inherited)?;
     }
+    walk.link_by_name();
     let Walk {
         mut report,
         files,
@@ -125,6 +126,9 @@ struct Walk {
     bundled: HashMap<PathBuf, String>,
     visited: HashSet<(PathBuf, Vec<PathBuf>)>,
     needs: Needs,
+    /// (file, the library as it names it, that library's file name) where dyld's paths from
+    /// that file lead nowhere.
+    unresolved: Vec<(String, String, String)>,
 }
 
 impl Walk {
@@ -149,6 +153,27 @@ impl Walk {
             bundled,
             visited: HashSet::new(),
             needs: Needs::default(),
+            unresolved: Vec::new(),
+        }
+    }
+
+    /// A library no dyld path from its file leads to, but that the bundle has by the same
+    /// name (Qt's plugins name `@rpath/QtCore.framework/...` with run paths that only hold
+    /// from another folder): the file is pointed at the bundle's copy. Else it is missing.
+    fn link_by_name(&mut self) {
+        for (dest, spelled, name) in std::mem::take(&mut self.unresolved) {
+            match self.needs.dest_of.get(&name) {
+                Some(at) => {
+                    if let Some(file) = self.files.get_mut(&dest) {
+                        file.links.insert(spelled, at.clone());
+                    }
+                }
+                None => {
+                    if !self.report.missing.iter().any(|(n, _)| *n == name) {
+                        self.report.missing.push((name, dest));
+                    }
+                }
+            }
         }
     }
 
@@ -199,11 +224,9 @@ impl Walk {
                     links.insert(needed.name.clone(), at);
                 }
                 None if needed.weak => {}
-                None => {
-                    if !self.report.missing.iter().any(|(n, _)| n == name) {
-                        self.report.missing.push((name.to_string(), dest.clone()));
-                    }
-                }
+                None => self
+                    .unresolved
+                    .push((dest.clone(), needed.name.clone(), name.to_string())),
             }
         }
         let range = read::slice_range(&bytes, self.cputype).unwrap_or(0..bytes.len());
