@@ -1,13 +1,42 @@
-//! What resolving a bundle's native libraries found, for ELF and PE files alike
-//! ([`Closure`]), and which optional files (a package's plugins) go out again because a
-//! library they load cannot be had ([`Needs`]). Where the libraries are looked for is each
-//! format's own: `elf/closure.rs`, `pe/closure.rs`.
+//! What resolving a bundle's native libraries found, for every format alike ([`Closure`]),
+//! which optional files (a package's plugins) go out again because a library they load cannot
+//! be had ([`Needs`]), and what the walks share: each file read once per way it is reached
+//! ([`Visits`]) and told apart by its first bytes ([`starts_with`]). Where the libraries are
+//! looked for is each format's own: `elf/closure.rs`, `pe/closure.rs`, `macho/closure.rs`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use crate::bundle::contents::Contents;
+use crate::error::Error;
 use crate::native::elf::glibc::GlibcVersion;
+
+/// The files a walk has read, each with the search path its loaders passed on to it: a file
+/// reached again the same way is not read again.
+#[derive(Debug, Default)]
+pub struct Visits(HashSet<(PathBuf, Vec<PathBuf>)>);
+
+impl Visits {
+    /// The bytes of `host`, the first time it is reached through `chain`; `None` after.
+    pub fn first(&mut self, host: &Path, chain: &[PathBuf]) -> Result<Option<Vec<u8>>, Error> {
+        if !self.0.insert((host.to_path_buf(), chain.to_vec())) {
+            return Ok(None);
+        }
+        std::fs::read(host).map(Some).map_err(|source| Error::Read {
+            path: host.to_path_buf(),
+            source,
+        })
+    }
+}
+
+/// Does the file at `path` start with `N` bytes that `looks_like` accepts?
+pub fn starts_with<const N: usize>(path: &Path, looks_like: impl Fn(&[u8]) -> bool) -> bool {
+    let mut head = [0u8; N];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| looks_like(&head))
+}
 
 /// What resolving the bundle's shared libraries found.
 #[derive(Debug, Default)]

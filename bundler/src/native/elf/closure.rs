@@ -5,8 +5,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs;
-use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::patch::{self, Patched};
 use super::read;
@@ -16,7 +15,7 @@ use super::system;
 use crate::bundle::contents::{Contents, Item, Origin, Source};
 use crate::bundle::layout;
 use crate::error::Error;
-use crate::native::closure::{Clash, Closure, Needs};
+use crate::native::closure::{starts_with, Clash, Closure, Needs, Visits};
 
 /// Add every library the bundle's ELF files need, strip them all, and point their search
 /// paths at the bundle's library folder.
@@ -69,7 +68,7 @@ struct Walk {
     /// library is looked at again when reached through a loader chain, whose DT_RPATH
     /// folders may find what its own search path does not.
     already_bundled: HashMap<PathBuf, String>,
-    visited: HashSet<(PathBuf, Vec<PathBuf>)>,
+    visited: Visits,
     /// Who needs which library (by name), where each library found went, and which files
     /// this closure put in: what is needed only by plugins that cannot load goes out again.
     needs: Needs,
@@ -99,7 +98,7 @@ impl Walk {
             queue,
             elf_files: Vec::new(),
             already_bundled,
-            visited: HashSet::new(),
+            visited: Visits::default(),
             needs: Needs::default(),
             read_once: HashSet::new(),
         }
@@ -115,13 +114,9 @@ impl Walk {
         host_path: PathBuf,
         loaders: Vec<PathBuf>,
     ) -> Result<(), Error> {
-        if !self.visited.insert((host_path.clone(), loaders.clone())) {
+        let Some(bytes) = self.visited.first(&host_path, &loaders)? else {
             return Ok(());
-        }
-        let bytes = fs::read(&host_path).map_err(|source| Error::Read {
-            path: host_path.clone(),
-            source,
-        })?;
+        };
         let Some(info) = read::read(&bytes) else {
             return Ok(());
         };
@@ -251,9 +246,6 @@ fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
     }
 }
 
-fn starts_like_elf(path: &PathBuf) -> bool {
-    let mut head = [0u8; 4];
-    fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok_and(|()| read::looks_like_elf(&head))
+fn starts_like_elf(path: &Path) -> bool {
+    starts_with::<4>(path, read::looks_like_elf)
 }

@@ -8,9 +8,7 @@
 //! only. A file whose header has no room for that, or that cannot be signed, is named in the
 //! report.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
-use std::fs;
-use std::io::Read;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 
 use super::patch::{self, Edit, PatchError};
@@ -19,7 +17,7 @@ use crate::bundle::contents::{Contents, Item, Origin, Source};
 use crate::bundle::layout;
 use crate::bundle::target::Target;
 use crate::error::Error;
-use crate::native::closure::{Closure, Needs};
+use crate::native::closure::{starts_with, Closure, Needs, Visits};
 
 /// Add every library the bundle's Mach-O files load, for `target`, looking for bare names in
 /// `library_dirs` (the runtime's); point every file at the bundle's copies.
@@ -124,7 +122,7 @@ struct Walk {
     /// Every file of the bundle by its real path: a library a wheel carries is found where
     /// the bundle already has it and is never copied again.
     bundled: HashMap<PathBuf, String>,
-    visited: HashSet<(PathBuf, Vec<PathBuf>)>,
+    visited: Visits,
     needs: Needs,
     /// (file, the library as it names it, that library's file name) where dyld's paths from
     /// that file lead nowhere.
@@ -151,7 +149,7 @@ impl Walk {
             queue,
             files: BTreeMap::new(),
             bundled,
-            visited: HashSet::new(),
+            visited: Visits::default(),
             needs: Needs::default(),
             unresolved: Vec::new(),
         }
@@ -187,13 +185,9 @@ impl Walk {
         host: PathBuf,
         inherited: Vec<PathBuf>,
     ) -> Result<(), Error> {
-        if !self.visited.insert((host.clone(), inherited.clone())) {
+        let Some(bytes) = self.visited.first(&host, &inherited)? else {
             return Ok(());
-        }
-        let bytes = fs::read(&host).map_err(|source| Error::Read {
-            path: host.clone(),
-            source,
-        })?;
+        };
         let Some(info) = read::read(&bytes, self.cputype) else {
             return Ok(());
         };
@@ -292,10 +286,7 @@ fn relative(dir: &str, to: &str) -> String {
 }
 
 fn starts_like_macho(path: &Path) -> bool {
-    let mut head = [0u8; 8];
-    fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok_and(|()| read::looks_like_macho(&head))
+    starts_with::<8>(path, read::looks_like_macho)
 }
 
 #[cfg(test)]
@@ -304,6 +295,7 @@ mod tests {
     use crate::bundle::origin::Origin;
     use crate::native::macho::read::tests::dylib;
     use goblin::mach::constants::cputype::CPU_TYPE_ARM64;
+    use std::fs;
 
     #[test]
     fn paths_between_bundle_folders() {
