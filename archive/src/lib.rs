@@ -7,13 +7,13 @@
 //! launch the app and where each file's bytes live in the payload's zstd chunks. Nothing here is
 //! target-specific: the same format carries Linux, Windows and macOS payloads.
 
-mod authenticode;
 pub mod cache;
 pub mod entry_path;
 pub mod error;
 pub mod manifest;
 mod platform;
 pub mod reader;
+mod signed;
 pub mod trailer;
 #[cfg(feature = "write")]
 pub mod writer;

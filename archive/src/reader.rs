@@ -290,7 +290,7 @@ fn read_trailer(file: &mut File) -> Result<Trailer, FormatError> {
     if file_len < TRAILER_LEN as u64 {
         return Err(FormatError::NoTrailer);
     }
-    let end = crate::authenticode::archive_end(file, file_len, &crate::trailer::MAGIC)?;
+    let end = crate::signed::archive_end(file, file_len, &crate::trailer::MAGIC)?;
     if end < TRAILER_LEN as u64 {
         return Err(FormatError::NoTrailer);
     }

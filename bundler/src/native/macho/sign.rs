@@ -19,8 +19,11 @@ pub enum SignError {
     Unsigned,
     #[error("its code signature does not match its contents (page {0})")]
     Mismatch(usize),
+    #[error("it is over 4 GiB, more than a Mach-O signature can cover")]
+    TooLarge,
 }
 
+const LC_SYMTAB: u32 = 0x2;
 const LC_SEGMENT_64: u32 = 0x19;
 const LC_CODE_SIGNATURE: u32 = 0x1d;
 const MH_EXECUTE: u32 = 2;
@@ -43,16 +46,61 @@ struct Layout {
     text: (u64, u64),
     /// The offset of `LC_CODE_SIGNATURE`, and the signature's file offset.
     signature: Option<(usize, u32)>,
+    /// The offset of `LC_SYMTAB`.
+    symtab: Option<usize>,
 }
 
 /// `bytes` signed ad hoc as `identifier` (a bundle's name for it: `org.example.app`, or the
 /// file's name). An existing signature is replaced.
 pub fn ad_hoc(bytes: &[u8], identifier: &str) -> Result<Vec<u8>, SignError> {
     let layout = layout(bytes)?;
-    let code_end = match layout.signature {
-        Some((_, dataoff)) => dataoff as usize,
+    sign(bytes, code_end(bytes, &layout), layout, identifier)
+}
+
+/// A program's bytes before its signature, if it has one: what a payload goes after.
+pub fn code(bytes: &[u8]) -> Result<&[u8], SignError> {
+    let end = code_end(bytes, &layout(bytes)?);
+    bytes.get(..end).ok_or(SignError::NotThin64)
+}
+
+/// `bytes`, a program's [`code`] of `code_len` bytes with a payload after it (the archive),
+/// signed ad hoc as `identifier`. The payload becomes the end of `__LINKEDIT`, and of the
+/// string table when that ended the code, so that no byte of the file lies outside what its
+/// load commands describe (`codesign --strict` refuses such bytes) and the signature's page
+/// hashes cover every byte of the payload: macOS then refuses a changed archive as it
+/// refuses changed code. PyInstaller places its archive the same way.
+pub fn ad_hoc_with_payload(
+    mut bytes: Vec<u8>,
+    code_len: usize,
+    identifier: &str,
+) -> Result<Vec<u8>, SignError> {
+    let layout = layout(&bytes)?;
+    if let Some(at) = layout.symtab {
+        let (stroff, strsize) = (word_at(&bytes, at + 16)?, word_at(&bytes, at + 20)?);
+        if (stroff as usize).checked_add(strsize as usize) == Some(code_len) {
+            let grown =
+                u32::try_from(bytes.len() - stroff as usize).map_err(|_| SignError::TooLarge)?;
+            put32(&mut bytes, at + 20, grown);
+        }
+    }
+    let end = bytes.len();
+    sign(&bytes, end, layout, identifier)
+}
+
+fn code_end(bytes: &[u8], layout: &Layout) -> usize {
+    match layout.signature {
+        Some((_, dataoff)) => (dataoff as usize).min(bytes.len()),
         None => bytes.len(),
-    };
+    }
+}
+
+/// `bytes[..code_end]` signed: a signature's load command added if there is none.
+fn sign(
+    bytes: &[u8],
+    code_end: usize,
+    layout: Layout,
+    identifier: &str,
+) -> Result<Vec<u8>, SignError> {
     let sig_off = code_end.div_ceil(16) * 16;
     let mut out = bytes.get(..code_end).ok_or(SignError::NotThin64)?.to_vec();
     out.resize(sig_off, 0);
@@ -61,6 +109,9 @@ pub fn ad_hoc(bytes: &[u8], identifier: &str) -> Result<Vec<u8>, SignError> {
     let requirements = blob(0xfade_0c01, &0u32.to_be_bytes());
     let cd_len = CD_HEADER + identifier.len() + 1 + 2 * 32 + pages * 32;
     let sig_len = (12 + 3 * 8 + cd_len + requirements.len() + 8).div_ceil(16) * 16;
+    if u32::try_from(sig_off + sig_len).is_err() {
+        return Err(SignError::TooLarge);
+    }
 
     // The load commands first: the page hashes cover them.
     let command = match layout.signature {
@@ -200,11 +251,13 @@ fn blob(magic: u32, body: &[u8]) -> Vec<u8> {
     out
 }
 
+fn word_at(bytes: &[u8], at: usize) -> Result<u32, SignError> {
+    let b = bytes.get(at..at + 4).ok_or(SignError::NotThin64)?;
+    Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
 fn layout(bytes: &[u8]) -> Result<Layout, SignError> {
-    let word = |at: usize| -> Result<u32, SignError> {
-        let b = bytes.get(at..at + 4).ok_or(SignError::NotThin64)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    };
+    let word = |at: usize| word_at(bytes, at);
     let quad = |at: usize| -> Result<u64, SignError> {
         Ok(u64::from(word(at)?) | (u64::from(word(at + 4)?) << 32))
     };
@@ -212,7 +265,7 @@ fn layout(bytes: &[u8]) -> Result<Layout, SignError> {
         return Err(SignError::NotThin64);
     }
     let (cputype, filetype, ncmds, sizeofcmds) = (word(4)?, word(12)?, word(16)?, word(20)?);
-    let (mut linkedit, mut text, mut signature) = (None, (0, 0), None);
+    let (mut linkedit, mut text, mut signature, mut symtab) = (None, (0, 0), None, None);
     let mut at = 32;
     for _ in 0..ncmds {
         let (cmd, size) = (word(at)?, word(at + 4)? as usize);
@@ -226,6 +279,8 @@ fn layout(bytes: &[u8]) -> Result<Layout, SignError> {
             }
         } else if cmd == LC_CODE_SIGNATURE {
             signature = Some((at, word(at + 8)?));
+        } else if cmd == LC_SYMTAB {
+            symtab = Some(at);
         }
         at += size.max(8);
     }
@@ -237,6 +292,7 @@ fn layout(bytes: &[u8]) -> Result<Layout, SignError> {
         linkedit: linkedit.ok_or(SignError::NoLinkedit)?,
         text,
         signature,
+        symtab,
     })
 }
 
@@ -339,5 +395,50 @@ mod tests {
         assert_eq!(check(&signed), Ok(()));
         assert!(goblin::mach::MachO::parse(&signed, 0).is_ok());
         assert!(signed.len() < 512 * 1024, "{} bytes", signed.len());
+    }
+
+    /// A payload after either launcher's code is covered by the signature, inside
+    /// `__LINKEDIT` and its string table; a byte changed in it breaks the signature.
+    #[cfg(any(pybundle_stub = "macos-arm64", pybundle_stub = "macos-x86_64"))]
+    #[test]
+    fn a_payload_after_the_code_is_inside_linkedit_and_signed() {
+        use crate::bundle::target::Os;
+        for target in crate::output::launcher::carried() {
+            if target.os() != Os::Macos {
+                continue;
+            }
+            let stub = crate::output::launcher::bytes_for(target).unwrap();
+            let code = code(stub).unwrap();
+            let payload = vec![0x5a; 100_003];
+            let mut bytes = code.to_vec();
+            bytes.extend(&payload);
+            let signed = ad_hoc_with_payload(bytes, code.len(), "app").unwrap();
+            assert_eq!(check(&signed), Ok(()), "{target}");
+            assert_eq!(
+                &signed[code.len()..code.len() + payload.len()],
+                &payload[..]
+            );
+            let end = code.len() + payload.len();
+            let macho = goblin::mach::MachO::parse(&signed, 0).unwrap();
+            let linkedit = (macho.segments.iter())
+                .find(|s| s.name().ok() == Some("__LINKEDIT"))
+                .unwrap();
+            assert_eq!(
+                (linkedit.fileoff + linkedit.filesize) as usize,
+                signed.len()
+            );
+            let symtab = (macho.load_commands.iter())
+                .find_map(|c| match c.command {
+                    goblin::mach::load_command::CommandVariant::Symtab(s) => Some(s),
+                    _ => None,
+                })
+                .unwrap();
+            assert_eq!((symtab.stroff + symtab.strsize) as usize, end, "{target}");
+            let (_, dataoff) = layout(&signed).unwrap().signature.unwrap();
+            assert_eq!(dataoff as usize, end.div_ceil(16) * 16);
+            let mut damaged = signed.clone();
+            damaged[code.len() + 50_000] ^= 1;
+            assert!(matches!(check(&damaged), Err(SignError::Mismatch(_))));
+        }
     }
 }

@@ -1,8 +1,7 @@
-//! Where the archive ends in a signed Windows executable. Authenticode signing (signtool,
+//! Where an Authenticode signature starts in a signed Windows executable. Signing (signtool,
 //! osslsigncode) appends the signature after everything else in the file, pads the file to a
 //! multiple of 8 bytes before it, and records the signature's place in the PE header's
-//! certificate-table entry. The archive's trailer then sits just before that padding: this
-//! finds it, so a signed program still runs and a damaged one is still refused.
+//! certificate-table entry.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -10,31 +9,10 @@ use std::io::{self, Read, Seek, SeekFrom};
 /// The certificate table is data directory 4 of the optional header.
 const SECURITY_DIRECTORY: u64 = 4;
 /// Signers pad to 8 bytes before the signature.
-const MAX_PADDING: u64 = 7;
-
-/// The offset where the archive's trailer ends in `file` of `file_len` bytes: the start of an
-/// Authenticode signature (less the zero padding before it) in a signed PE file, else the end
-/// of the file.
-pub fn archive_end(file: &mut File, file_len: u64, magic: &[u8; 8]) -> io::Result<u64> {
-    let Some(signature) = signature_start(file, file_len)? else {
-        return Ok(file_len);
-    };
-    let from = signature.saturating_sub(MAX_PADDING + magic.len() as u64);
-    let mut tail = vec![0u8; (signature - from) as usize];
-    file.seek(SeekFrom::Start(from))?;
-    file.read_exact(&mut tail)?;
-    for pad in 0..=MAX_PADDING.min(signature - from) as usize {
-        let end = tail.len() - pad;
-        let padding_is_zero = tail[end..].iter().all(|&b| b == 0);
-        if padding_is_zero && end >= magic.len() && &tail[end - magic.len()..end] == magic {
-            return Ok(signature - pad as u64);
-        }
-    }
-    Ok(file_len)
-}
+pub const MAX_PADDING: u64 = 7;
 
 /// Where a PE file's certificate table starts, when it has one that fills the file's end.
-fn signature_start(file: &mut File, file_len: u64) -> io::Result<Option<u64>> {
+pub fn signature_start(file: &mut File, file_len: u64) -> io::Result<Option<u64>> {
     let mut dos = [0u8; 64];
     file.seek(SeekFrom::Start(0))?;
     if file.read(&mut dos)? < dos.len() || &dos[..2] != b"MZ" {
@@ -70,8 +48,7 @@ fn signature_start(file: &mut File, file_len: u64) -> io::Result<Option<u64>> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use std::io::Write;
+    use crate::signed::end_of;
 
     /// A minimal PE32+ header whose certificate table is `(offset, size)`.
     fn pe_header(security: (u32, u32)) -> Vec<u8> {
@@ -87,12 +64,6 @@ mod tests {
         pe[entry + 4..entry + 8].copy_from_slice(&security.1.to_le_bytes());
         out.extend(pe);
         out
-    }
-
-    fn end_of(bytes: &[u8]) -> u64 {
-        let mut file = tempfile::tempfile().expect("a temporary file");
-        file.write_all(bytes).expect("written");
-        archive_end(&mut file, bytes.len() as u64, b"pybundle").expect("read")
     }
 
     #[test]
