@@ -1,7 +1,12 @@
 //! What a finished bundle is for, read from its files: the platform (its launcher's ELF
-//! machine, or a PE launcher: Windows), the CPython it carries (the version its libpython or
-//! `python3XY.dll` holds) and the newest glibc any of its ELF files needs, the launcher's
-//! included. `pybundle inspect` prints these.
+//! machine, a PE launcher: Windows, or a Mach-O one's CPU: macOS), the CPython it carries (the
+//! version its libpython or `python3XY.dll` holds), and the oldest system it runs on: the
+//! newest glibc any of its ELF files needs, or the newest macOS any Mach-O file is built for,
+//! the launcher's included. `pybundle inspect` prints these.
+
+use std::fmt;
+
+use goblin::mach::load_command::CommandVariant;
 
 use crate::bundle::target::Target;
 use crate::native::elf::glibc::{self, GlibcVersion};
@@ -13,6 +18,36 @@ pub struct About {
     pub target: Option<Target>,
     pub python: Option<String>,
     pub glibc: Option<GlibcVersion>,
+    /// The newest macOS a Mach-O file asks for (`LC_BUILD_VERSION`'s `minos`).
+    pub macos: Option<MacosVersion>,
+}
+
+/// A macOS version as Mach-O load commands hold it: `xxxx.yy.zz` in nibbles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MacosVersion(pub u32);
+
+impl fmt::Display for MacosVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (major, minor, patch) = (self.0 >> 16, (self.0 >> 8) & 0xff, self.0 & 0xff);
+        match patch {
+            0 => write!(f, "{major}.{minor}"),
+            _ => write!(f, "{major}.{minor}.{patch}"),
+        }
+    }
+}
+
+/// The macOS a thin Mach-O file is built for at the oldest, and its CPU type. Read leniently:
+/// a launcher read without its archive has segments that reach past its end.
+fn macho(bytes: &[u8]) -> Option<(u32, Option<MacosVersion>)> {
+    let goblin::mach::Mach::Binary(macho) = goblin::mach::Mach::parse_lossy(bytes).ok()? else {
+        return None;
+    };
+    let min = (macho.load_commands.iter()).find_map(|c| match c.command {
+        CommandVariant::BuildVersion(v) => Some(MacosVersion(v.minos)),
+        CommandVariant::VersionMinMacosx(v) => Some(MacosVersion(v.version)),
+        _ => None,
+    });
+    Some((macho.header.cputype, min))
 }
 
 impl About {
@@ -26,6 +61,13 @@ impl About {
                 ..About::default()
             };
         }
+        if let Some((cputype, macos)) = macho(launcher) {
+            return About {
+                target: (Target::ALL.into_iter()).find(|t| t.macho_cputype() == Some(cputype)),
+                macos,
+                ..About::default()
+            };
+        }
         let parsed = goblin::elf::Elf::parse(launcher).ok();
         About {
             target: parsed.as_ref().and_then(|elf| {
@@ -34,7 +76,7 @@ impl About {
                     .find(|t| t.elf_machine() == Some(elf.header.e_machine))
             }),
             glibc: parsed.as_ref().and_then(glibc::needed),
-            python: None,
+            ..About::default()
         }
     }
 
@@ -47,6 +89,16 @@ impl About {
                 .and_then(|rest| rest.strip_suffix(".dll").map(str::to_string));
             let short = digits.map(|d| format!("3.{d}"));
             self.python = short.and_then(|s| full_version(bytes, &s));
+            return;
+        }
+        if let Some((_, macos)) = macho(bytes) {
+            self.macos = self.macos.max(macos);
+            if path == python {
+                let short = (python.rsplit('/').next())
+                    .and_then(|name| name.strip_prefix("libpython"))
+                    .and_then(|rest| rest.strip_suffix(".dylib"));
+                self.python = short.and_then(|s| full_version(bytes, s));
+            }
             return;
         }
         let Ok(elf) = goblin::elf::Elf::parse(bytes) else {
@@ -66,7 +118,8 @@ impl About {
     }
 }
 
-/// Could the file at `path` (with `mode`) be an ELF file? Shared libraries and executables.
-pub fn may_be_elf(path: &str, mode: u32) -> bool {
+/// Could the file at `path` (with `mode`) be an ELF or Mach-O file? Shared libraries and
+/// executables.
+pub fn may_be_native(path: &str, mode: u32) -> bool {
     is_compiled_file(path) || mode & 0o111 != 0
 }

@@ -87,10 +87,11 @@ pub fn inspect(path: &Path) -> Result<(), Error> {
         about.python.unwrap_or_else(unknown),
         m.launch.python
     );
-    let is_linux = about
-        .target
-        .is_none_or(|t| t.os() == crate::bundle::target::Os::Linux);
-    if is_linux {
+    let os = about.target.map(|t| t.os());
+    if os == Some(crate::bundle::target::Os::Macos) {
+        let macos = about.macos.map(|v| format!("{v} or newer"));
+        let _ = writeln!(out, "macOS: {}", macos.unwrap_or_else(unknown));
+    } else if os.is_none_or(|os| os == crate::bundle::target::Os::Linux) {
         let glibc = about.glibc.map(|g| format!("{g} or newer"));
         let _ = writeln!(
             out,
@@ -233,6 +234,7 @@ pub fn inspect_json(path: &Path) -> Result<(), Error> {
         "target": about.target.map(|t| t.to_string()),
         "python": about.python,
         "glibc": about.glibc.map(|g| g.to_string()),
+        "macos": about.macos.map(|v| v.to_string()),
         "files": files,
         "record": opened.record()?,
     });

@@ -44,7 +44,7 @@ impl Opened {
         let mut about = about::About::of_launcher(&launcher);
         let m = &self.bundle.manifest;
         let root = self.onedir_root();
-        for f in (m.files.iter()).filter(|f| about::may_be_elf(&f.path, f.mode)) {
+        for f in (m.files.iter()).filter(|f| about::may_be_native(&f.path, f.mode)) {
             let bytes = match &root {
                 Some(root) => fs::read(root.join(&f.path)).ok(),
                 None => self
