@@ -64,7 +64,14 @@ fn main() {
     let host = env::var("TARGET").expect("set by cargo");
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
 
-    for watched in ["stub", "archive", "Cargo.toml", "Cargo.lock", ".cargo"] {
+    for watched in [
+        "stub",
+        "archive",
+        "Cargo.toml",
+        "Cargo.lock",
+        ".cargo",
+        "tools/zig-cc",
+    ] {
         println!(
             "cargo:rerun-if-changed={}",
             workspace.join(watched).display()
@@ -183,7 +190,11 @@ fn main() {
             "CARGO_TARGET_{}_RUSTFLAGS",
             triple.to_uppercase().replace('-', "_")
         );
-        if triple.contains("-linux-") {
+        if zig_linked.contains(&triple.as_str()) {
+            // Cargo does not see the linker's script change; a flag that names its content
+            // makes the launcher link again when it does (the deployment target it passes).
+            cmd.env(key, format!("-Cmetadata=zig-cc-{:016x}", fnv1a(&zig_cc)));
+        } else if triple.contains("-linux-") {
             cmd.env(key, &lld);
         } else if triple.contains("-windows-gnu") {
             // MinGW's linker stamps the link time into the PE header: without it, the same
@@ -287,4 +298,12 @@ fn effective_uid() -> Option<u32> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("Uid:"))?;
     line.split_whitespace().nth(2)?.parse().ok()
+}
+
+/// FNV-1a of the file at `path` (empty if unreadable): a fingerprint, not a checksum.
+fn fnv1a(path: &std::path::Path) -> u64 {
+    let bytes = std::fs::read(path).unwrap_or_default();
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }

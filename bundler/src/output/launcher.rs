@@ -76,6 +76,15 @@ mod tests {
                         signed || target != Target::MacosArm64,
                         "{triple} is not signed"
                     );
+                    // The macOS it runs on is Rust's floor for the target, not the newest
+                    // one zig knows.
+                    let about = crate::commands::about::About::of_launcher(stub);
+                    let oldest = match target {
+                        Target::MacosArm64 => "11.0",
+                        _ => "10.12",
+                    };
+                    let found = about.macos.map(|v| v.to_string());
+                    assert_eq!(found.as_deref(), Some(oldest), "{triple}");
                 }
                 Os::Windows => {
                     let pe = goblin::pe::PE::parse(stub).unwrap();
