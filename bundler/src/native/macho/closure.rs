@@ -4,9 +4,9 @@
 //! bundle goes into its library folder and is walked in turn. Then every file is rewritten to
 //! name each library by where the bundle has it, relative to itself (`@loader_path/...`), its
 //! install name made `@rpath/NAME`, and no run path left that names a folder of the build
-//! machine ([`patch`]), and signed again ([`sign`]). A universal file keeps the target's slice
-//! only. A file whose header has no room for that, or that cannot be signed, is named in the
-//! report.
+//! machine ([`patch`]), and signed again ([`sign`]), as is a file that came unsigned. A
+//! universal file keeps the target's slice only. A file whose header has no room for that, or
+//! that cannot be signed, is named in the report.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -50,23 +50,29 @@ pub fn resolve(
     }
     for (dest, mut file) in files.into_iter().filter(|(d, _)| !dead.contains(d)) {
         let edit = file.edit(&dest);
-        let thinned = file.thinned;
-        match patch::rewrite(&mut file.bytes, cputype, &edit) {
-            // Rewritten, its signature no longer holds: signed again, ad hoc.
-            Ok(true) => {
-                let name = dest.rsplit('/').next().unwrap_or(&dest);
-                match sign::ad_hoc(&file.bytes, name) {
-                    Ok(signed) => contents.replace_bytes(&dest, signed),
-                    Err(_) => {
-                        report.unsigned.push(dest.clone());
-                        contents.replace_bytes(&dest, file.bytes);
-                    }
-                }
+        let rewritten = match patch::rewrite(&mut file.bytes, cputype, &edit) {
+            Ok(rewritten) => rewritten,
+            Err(PatchError::Unreadable) => continue,
+            Err(PatchError::NoRoom { .. }) => {
+                report.unpatched.push(dest);
+                continue;
             }
-            // A slice keeps its own signature, which holds on its own.
-            Ok(false) if thinned => contents.replace_bytes(&dest, file.bytes),
-            Ok(false) | Err(PatchError::Unreadable) => {}
-            Err(PatchError::NoRoom { .. }) => report.unpatched.push(dest),
+        };
+        // A signature that still holds is kept (a slice's holds on its own); a file that was
+        // rewritten, or came with none (arm64 macOS runs no unsigned code), is signed ad hoc.
+        if !rewritten && sign::check(&file.bytes).is_ok() {
+            if file.thinned {
+                contents.replace_bytes(&dest, file.bytes);
+            }
+            continue;
+        }
+        let name = dest.rsplit('/').next().unwrap_or(&dest);
+        match sign::ad_hoc(&file.bytes, name) {
+            Ok(signed) => contents.replace_bytes(&dest, signed),
+            Err(_) => {
+                report.unsigned.push(dest.clone());
+                contents.replace_bytes(&dest, file.bytes);
+            }
         }
     }
     Ok(report)
