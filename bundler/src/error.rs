@@ -146,10 +146,6 @@ pub enum Error {
     UnknownTarget(String),
     #[error("--target {0} needs that platform's CPython: pass --runtime with {hint}", hint = .0.runtime_hint())]
     TargetNeedsRuntime(Target),
-    #[error(
-        "--target {0} is not supported yet; build for linux-x86_64, linux-aarch64 or windows-x64"
-    )]
-    TargetNotYet(Target),
     #[error("this pybundle carries no launcher for {0} (`pybundle --version` lists those it carries); build one into it from pybundle's source folder with `tools/add-target {0}`, or install a pybundle wheel, which carries every launcher")]
     NoStub(Target),
     #[error("--runtime {path} is not a CPython pybundle can use for {target}: {why}")]

@@ -15,6 +15,7 @@ mod damage;
 mod examples;
 mod faults;
 mod lifecycle;
+mod macos;
 mod output;
 mod packages;
 mod projects;

@@ -6,6 +6,7 @@ mod frames;
 pub mod launcher;
 pub mod macos;
 mod replace;
+pub mod signing;
 pub mod windows;
 
 use std::fs::{self, DirBuilder, OpenOptions};
@@ -25,6 +26,7 @@ use crate::error::Error;
 use crate::progress::Progress;
 
 pub use replace::check_replaceable;
+pub use signing::Signing;
 
 /// What every archive of a build shares.
 pub struct Plan<'a> {
@@ -38,6 +40,8 @@ pub struct Plan<'a> {
     /// each one's file name, name and bootstrap.
     pub companions: Vec<(String, String, String)>,
     pub stub: &'a [u8],
+    /// How each launcher is signed once its archive or listing is in it.
+    pub signing: Signing,
     pub launch: Launch,
     pub runtime_tmpdir: Option<String>,
     pub level: i32,
@@ -106,9 +110,19 @@ pub fn onefile(
             .mode(0o755)
             .open(tmp)?;
         let mut out = std::io::BufWriter::new(file);
-        bytes = archive
-            .write_to(&mut out, plan.stub)
-            .map_err(std::io::Error::other)?;
+        bytes = match &plan.signing {
+            // Streamed: a onefile may be larger than is wise to hold.
+            Signing::Unsigned => archive
+                .write_to(&mut out, plan.stub)
+                .map_err(std::io::Error::other)?,
+            signing => {
+                let signed = signing
+                    .launcher(plan.stub, |out, code| archive.write_to(out, code))
+                    .map_err(std::io::Error::other)?;
+                out.write_all(&signed)?;
+                signed.len() as u64
+            }
+        };
         let file = out.into_inner().map_err(|e| e.into_error())?;
         if let Some(time) = plan.timestamp {
             file.set_times(fs::FileTimes::new().set_modified(time).set_accessed(time))?;
@@ -180,8 +194,10 @@ pub fn onedir(
             executables.push((file.clone(), header));
         }
         for (file, header) in executables {
-            let mut launcher = Vec::new();
-            writer::write_listing(&mut launcher, plan.stub, header, listing.clone())
+            let launcher = (plan.signing)
+                .launcher(plan.stub, |out, code| {
+                    writer::write_listing(out, code, header, listing.clone())
+                })
                 .map_err(std::io::Error::other)?;
             bytes += launcher.len() as u64;
             let mut exe = OpenOptions::new()

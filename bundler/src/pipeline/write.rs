@@ -11,7 +11,7 @@ use crate::bundle::target::Os;
 use crate::bundle::workpath::Bucket;
 use crate::error::Error;
 use crate::output::launcher;
-use crate::output::{self, Plan, Written};
+use crate::output::{self, Plan, Signing, Written};
 use crate::progress::Progress;
 use crate::python::runtime::Runtime;
 use crate::sbom;
@@ -54,6 +54,12 @@ pub fn write(
         folder: s.folder(),
         companions,
         stub: &launcher,
+        signing: match s.pythons.target.os() {
+            Os::Macos => Signing::MachoAdHoc {
+                identifier: executable.clone(),
+            },
+            _ => Signing::Unsigned,
+        },
         launch: Launch {
             python: layout::python_library(&runtime.layout()),
             bootstrap: layout::BOOTSTRAP.to_string(),

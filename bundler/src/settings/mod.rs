@@ -915,9 +915,6 @@ fn resolve_target(name: Option<&str>, runtime: Option<&Path>) -> Result<Target, 
         Some(name) => Target::parse(name).ok_or_else(|| Error::UnknownTarget(name.into()))?,
         None => host.ok_or_else(|| Error::UnknownTarget(std::env::consts::ARCH.into()))?,
     };
-    if target.os() == Os::Macos {
-        return Err(Error::TargetNotYet(target));
-    }
     if Some(target) != host && runtime.is_none() {
         return Err(Error::TargetNeedsRuntime(target));
     }
@@ -992,9 +989,11 @@ mod tests {
             resolved(&["--target", "linux-aarch64"]),
             Err(Error::TargetNeedsRuntime(Target::LinuxAarch64))
         ));
+        let s = resolved(&["--target", "macos-arm64", "--runtime", "r"]).unwrap();
+        assert_eq!(s.pythons.target, Target::MacosArm64);
         assert!(matches!(
-            resolved(&["--target", "macos-arm64", "--runtime", "r"]),
-            Err(Error::TargetNotYet(Target::MacosArm64))
+            resolved(&["--target", "macos-x86_64"]),
+            Err(Error::TargetNeedsRuntime(Target::MacosX86_64))
         ));
     }
 

@@ -5,7 +5,7 @@
 //! launcher it built). `.ci/run` fails on any ignored test, so on CI every need is met.
 //!
 //! `#[needs(root)]`, `#[needs(root, linux_aarch64)]`, `#[needs(root, windows_x64)]`,
-//! `#[needs(windows_x64)]`. Only the proc_macro API: no dependency.
+//! `#[needs(windows_x64)]`, `#[needs(macos)]`. Only the proc_macro API: no dependency.
 
 use proc_macro::TokenStream;
 
@@ -35,9 +35,14 @@ pub fn needs(args: TokenStream, item: TokenStream) -> TokenStream {
                 cfgs.push("pybundle_stub = \"windows-x64\"".to_string());
                 why.push("the windows-x64 launcher (tools/add-target windows-x64) and wine64");
             }
+            "macos" => {
+                cfgs.push("pybundle_stub = \"macos-arm64\"".to_string());
+                cfgs.push("pybundle_stub = \"macos-x86_64\"".to_string());
+                why.push("the macOS launchers and zig (tools/add-target macos-arm64)");
+            }
             other => {
                 let message = format!(
-                    "compile_error!(\"#[needs({other})]: the needs are root, linux_aarch64 and windows_x64\");"
+                    "compile_error!(\"#[needs({other})]: the needs are root, linux_aarch64, windows_x64 and macos\");"
                 );
                 return message.parse().unwrap_or_default();
             }
