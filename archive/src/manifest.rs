@@ -8,7 +8,8 @@
 //! "PBMF" u8:mode u8:flags u8[2]:0     mode 1 onefile, 2 onedir; flags below
 //! str:name str:python str:bootstrap str:library_dir
 //! u32:option_count { str:option }*    interpreter options (-O, -v, -X dev, ...)
-//! [onedir] str:contents_dir           the folder beside the executable ("." = its own)
+//! [onedir] str:contents_dir           the folder beside the executable ("." = its own,
+//!                                      "../NAME" beside its folder)
 //! u8:has_runtime_tmpdir [str:runtime_tmpdir]
 //! u32:chunk_count  { u64:offset u64:compressed_len u64:raw_len }*
 //! u32:file_count   { str:path u32:mode u32:chunk u64:offset u64:size u64:xxh3 }*
@@ -237,7 +238,7 @@ impl Manifest {
             },
             2 if flags & FLAG_CACHED == 0 => {
                 let contents_dir = r.string()?;
-                if contents_dir != "." && !entry_path::is_safe(&contents_dir) {
+                if !is_contents_dir(&contents_dir) {
                     return Err(FormatError::UnsafePath(contents_dir));
                 }
                 Mode::Onedir { contents_dir }
@@ -435,6 +436,13 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// May a onedir manifest name `dir` as its root, beside the executable? `.` (the executable's
+/// own folder), a safe relative path (`_internal`), or one beside the executable's folder
+/// (`../Resources`: a macOS app's root, seen from `Contents/MacOS`).
+pub fn is_contents_dir(dir: &str) -> bool {
+    dir == "." || entry_path::is_safe(dir.strip_prefix("../").unwrap_or(dir))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -525,7 +533,12 @@ mod tests {
             contents_dir: ".".into(),
         };
         assert_eq!(Manifest::decode(&dot.encode(), 0).unwrap(), dot);
-        for bad in ["..", "/abs", "a/../b", ""] {
+        let mut app = onedir_sample();
+        app.mode = Mode::Onedir {
+            contents_dir: "../Resources".into(),
+        };
+        assert_eq!(Manifest::decode(&app.encode(), 0).unwrap(), app);
+        for bad in ["..", "/abs", "a/../b", "", "../..", "../../x", "../", "./x"] {
             let mut m = onedir_sample();
             m.mode = Mode::Onedir {
                 contents_dir: bad.into(),
