@@ -373,6 +373,16 @@ pub struct BuildOptions {
     /// Windows: the manifest asks for UI access.
     #[arg(long = "uac-uiaccess", hide = true)]
     pub uac_uiaccess: bool,
+    /// macOS: the app's bundle identifier, reverse-DNS (org.example.app) [default: the name].
+    #[arg(long = "osx-bundle-identifier", value_name = "ID")]
+    pub osx_bundle_identifier: Option<String>,
+    /// macOS: sign with this Developer ID certificate and its key, a .p12 file (its password
+    /// in PYBUNDLE_CODESIGN_PASSWORD), with the hardened runtime; ad hoc without it.
+    #[arg(long = "codesign-identity", value_name = "FILE.p12")]
+    pub codesign_identity: Option<PathBuf>,
+    /// macOS: the entitlements the signature grants, a property list file.
+    #[arg(long = "osx-entitlements-file", value_name = "FILE")]
+    pub osx_entitlements_file: Option<PathBuf>,
 }
 
 /// How one of PyInstaller's no-effect options is given.
@@ -421,13 +431,10 @@ pub const NO_EFFECT: &[NoEffect] = &[
         ..no_effect("resource", Shape::Values("RESOURCE"))
     },
     no_effect("argv-emulation", Shape::Flag),
-    no_effect("osx-bundle-identifier", Shape::Value("ID")),
     NoEffect {
         alias: Some("target-arch"),
         ..no_effect("target-architecture", Shape::Value("ARCH"))
     },
-    no_effect("codesign-identity", Shape::Value("IDENTITY")),
-    no_effect("osx-entitlements-file", Shape::Value("FILE")),
 ];
 
 /// The [`NO_EFFECT`] options given on the command line, by their long names.

@@ -154,12 +154,17 @@ pub enum Error {
         target: Target,
         why: String,
     },
+    /// A file an option names (`--version-file`, `--codesign-identity`) that cannot be used.
     #[error("{flag} {path}: {why}")]
-    WindowsInput {
+    BadOptionFile {
         flag: &'static str,
         path: PathBuf,
         why: String,
     },
+    #[error("--osx-bundle-identifier {0:?} is not a bundle identifier; use letters, digits, '-' and '.', reverse-DNS style (org.example.app)")]
+    BadBundleIdentifier(String),
+    #[error("--codesign-identity needs the .p12 file's password in the environment variable PYBUNDLE_CODESIGN_PASSWORD (empty if it has none)")]
+    NoCodesignPassword,
     #[error("the package rules in {path} cannot be used: {why}")]
     BadRules { path: PathBuf, why: String },
     #[error("--target-package {0:?} is not a requirement; give a distribution's name, with a version if you like (pywin32, pywin32==311)")]

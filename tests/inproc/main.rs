@@ -320,7 +320,7 @@ fn real_macos_wheels_resolve_through_the_macho_closure() {
     }
     assert!(files > 20, "only {files} extension modules");
 
-    let report = closure::resolve(&mut contents, target, &[]).unwrap();
+    let report = closure::resolve(&mut contents, target, &[], &Default::default()).unwrap();
     assert!(report.missing.is_empty(), "{:?}", report.missing);
     assert!(report.unpatched.is_empty(), "{:?}", report.unpatched);
     assert!(report.unsigned.is_empty(), "{:?}", report.unsigned);

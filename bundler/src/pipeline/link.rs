@@ -44,7 +44,11 @@ pub fn link(
             };
             pe::closure::resolve(contents, &dirs, &search)?
         }
-        Os::Macos => macho::closure::resolve(contents, runtime.target, &given_dirs())?,
+        Os::Macos => {
+            let ad_hoc = macho::signer::Signer::default();
+            let signer = s.apple.as_ref().map_or(&ad_hoc, |apple| &apple.signer);
+            macho::closure::resolve(contents, runtime.target, &given_dirs(), signer)?
+        }
         Os::Linux => elf::closure::resolve(
             contents,
             &elf::search::Searcher::for_runtime(runtime),

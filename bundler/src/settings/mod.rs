@@ -6,6 +6,7 @@
 
 pub mod data;
 pub mod entry;
+pub mod macos;
 pub mod options;
 pub mod project;
 pub mod pyinstaller_spec;
@@ -92,6 +93,8 @@ pub struct BuildSettings {
     /// What a Windows launcher carries (icon, subsystem, version information, manifest),
     /// resolved and checked here; `None` for other targets.
     pub windows: Option<windows::Resources>,
+    /// A macOS build's app bundle and signing (`settings::macos`).
+    pub apple: Option<macos::Apple>,
     /// How the build tells what it does.
     pub report: Report,
 }
@@ -425,11 +428,16 @@ impl BuildSettings {
             launch,
             output,
             windows: None,
+            apple: None,
             report,
         };
         if settings.pythons.target.os() == Os::Windows {
             // A mistake in the version information or manifest is told now, before the build.
             settings.windows = Some(windows::resolve(&settings, &o)?);
+        }
+        if settings.pythons.target.os() == Os::Macos {
+            // A wrong icon, identifier, certificate or password is told now, before the build.
+            settings.apple = Some(macos::resolve(&settings, &o)?);
         }
         Ok(settings)
     }
@@ -594,6 +602,13 @@ impl Output {
 /// PyInstaller's Windows options that a build for Windows honours (crate::output::windows).
 const WINDOWS_RESOURCES: &[&str] = &["version-file", "manifest", "uac-admin", "uac-uiaccess"];
 
+/// PyInstaller's macOS options that a build for macOS honours (`settings::macos`).
+const MACOS_OPTIONS: &[&str] = &[
+    "osx-bundle-identifier",
+    "codesign-identity",
+    "osx-entitlements-file",
+];
+
 /// Why an option of PyInstaller's changes nothing in a pybundle build for `os`.
 pub fn why_nothing(option: &str, os: Os) -> &'static str {
     match option {
@@ -605,6 +620,12 @@ pub fn why_nothing(option: &str, os: Os) -> &'static str {
         }
         "resource" if os == Os::Windows => {
             "pybundle adds the icon, version information and manifest, and no other resources"
+        }
+        "argv-emulation" if os == Os::Macos => {
+            "the app gets no files as arguments from Finder's Apple events; sys.argv is what it was started with"
+        }
+        "target-architecture" if os == Os::Macos => {
+            "a bundle is built for one CPU: choose it with --target macos-arm64 or macos-x86_64"
         }
         "upx-dir" | "noupx" | "upx-exclude" => {
             "pybundle compresses the whole bundle with zstd and never runs UPX"
@@ -743,6 +764,7 @@ fn interpreter_options(
 fn notes_elsewhere(o: &Options, os: Os) -> Vec<String> {
     (o.elsewhere.iter())
         .filter(|name| !(os == Os::Windows && WINDOWS_RESOURCES.contains(*name)))
+        .filter(|name| !(os == Os::Macos && MACOS_OPTIONS.contains(*name)))
         .map(|name| format!("--{name} changes nothing here: {}", why_nothing(name, os)))
         .collect()
 }

@@ -110,6 +110,11 @@ pub struct Options {
     pub manifest: Option<String>,
     pub uac_admin: Option<bool>,
     pub uac_uiaccess: Option<bool>,
+    /// PyInstaller's macOS options: the bundle identifier, the Developer ID certificate (a
+    /// .p12 file) and the entitlements the signature grants.
+    pub osx_bundle_identifier: Option<String>,
+    pub codesign_identity: Option<PathBuf>,
+    pub osx_entitlements_file: Option<PathBuf>,
     /// PyInstaller options that change nothing here, by their long names, for notes.
     pub elsewhere: Vec<&'static str>,
 }
@@ -144,6 +149,7 @@ impl Options {
         let paths = |list: &[PathBuf]| list.iter().map(|p| base.join(p)).collect();
         let mut elsewhere = no_effect;
         elsewhere.extend(windows_resources_given(o));
+        elsewhere.extend(macos_options_given(o));
         Ok(Options {
             entry_point: o.entry_point.clone(),
             all_entry_points: flag(o.all_entry_points),
@@ -194,6 +200,9 @@ impl Options {
             manifest: o.manifest.clone(),
             uac_admin: flag(o.uac_admin),
             uac_uiaccess: flag(o.uac_uiaccess),
+            osx_bundle_identifier: o.osx_bundle_identifier.clone(),
+            codesign_identity: path(&o.codesign_identity),
+            osx_entitlements_file: path(&o.osx_entitlements_file),
             elsewhere,
         })
     }
@@ -224,6 +233,19 @@ fn windows_resources_given(o: &BuildOptions) -> Vec<&'static str> {
         ("manifest", o.manifest.is_some()),
         ("uac-admin", o.uac_admin),
         ("uac-uiaccess", o.uac_uiaccess),
+    ];
+    given
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect()
+}
+
+/// PyInstaller's macOS options given: honoured for macOS, noted elsewhere.
+fn macos_options_given(o: &BuildOptions) -> Vec<&'static str> {
+    let given = [
+        ("osx-bundle-identifier", o.osx_bundle_identifier.is_some()),
+        ("codesign-identity", o.codesign_identity.is_some()),
+        ("osx-entitlements-file", o.osx_entitlements_file.is_some()),
     ];
     given
         .into_iter()

@@ -42,6 +42,13 @@ pub fn requires(file: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The version `file` gives its project (`[project].version`), when it gives one.
+pub fn version(file: &Path) -> Option<String> {
+    let doc = fs::read_to_string(file).ok()?.parse::<toml::Table>().ok()?;
+    let version = doc.get("project")?.get("version")?.as_str()?;
+    Some(version.to_string())
+}
+
 /// The settings of `file`'s `[tool.pybundle]`, `None` when it has no such table.
 pub fn load(file: &Path) -> Result<Option<Options>, Error> {
     let bad = |why: String| Error::Config {

@@ -93,6 +93,9 @@ pub fn table(dir: &Path, name: &str, o: &Options) -> Result<String, Error> {
         manifest: o.manifest.clone(),
         uac_admin: o.uac_admin == Some(true),
         uac_uiaccess: o.uac_uiaccess == Some(true),
+        osx_bundle_identifier: o.osx_bundle_identifier.clone(),
+        codesign_identity: o.codesign_identity.as_deref().map(rel_path),
+        osx_entitlements_file: o.osx_entitlements_file.as_deref().map(rel_path),
         // What the app is built for, and the user's hook folders: part of rebuilding it.
         target: o.target.clone(),
         runtime: o.runtime.as_deref().map(rel_path),

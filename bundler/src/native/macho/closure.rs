@@ -4,7 +4,7 @@
 //! bundle goes into its library folder and is walked in turn. Then every file is rewritten to
 //! name each library by where the bundle has it, relative to itself (`@loader_path/...`), its
 //! install name made `@rpath/NAME`, and no run path left that names a folder of the build
-//! machine ([`patch`]), and signed again ([`sign`]), as is a file that came unsigned. A
+//! machine ([`patch`]), and signed again ([`super::signer`]), as is a file that came unsigned. A
 //! universal file keeps the target's slice only. A file whose header has no room for that, or
 //! that cannot be signed, is named in the report.
 
@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 
 use super::patch::{self, Edit, PatchError};
+use super::signer::{Role, Signer};
 use super::{read, search, sign, system};
 use crate::bundle::contents::{Contents, Item, Origin, Source};
 use crate::bundle::layout;
@@ -20,11 +21,13 @@ use crate::error::Error;
 use crate::native::closure::{starts_with, Closure, Needs, Visits};
 
 /// Add every library the bundle's Mach-O files load, for `target`, looking for bare names in
-/// `library_dirs` (the runtime's); point every file at the bundle's copies.
+/// `library_dirs` (the runtime's); point every file at the bundle's copies, signed by
+/// `signer`.
 pub fn resolve(
     contents: &mut Contents,
     target: Target,
     library_dirs: &[PathBuf],
+    signer: &Signer,
 ) -> Result<Closure, Error> {
     let cputype = target
         .macho_cputype()
@@ -58,16 +61,18 @@ pub fn resolve(
                 continue;
             }
         };
-        // A signature that still holds is kept (a slice's holds on its own); a file that was
-        // rewritten, or came with none (arm64 macOS runs no unsigned code), is signed ad hoc.
-        if !rewritten && sign::check(&file.bytes).is_ok() {
+        // A signature that still holds is kept (a slice's holds on its own), unless a
+        // Developer ID signs everything; a file that was rewritten, or came with none (arm64
+        // macOS runs no unsigned code), is signed again.
+        let holds = !rewritten && sign::check(&file.bytes).is_ok();
+        if holds && !signer.replaces_every_signature() {
             if file.thinned {
                 contents.replace_bytes(&dest, file.bytes);
             }
             continue;
         }
         let name = dest.rsplit('/').next().unwrap_or(&dest);
-        match sign::ad_hoc(&file.bytes, name) {
+        match signer.sign(&file.bytes, name, Role::Library) {
             Ok(signed) => contents.replace_bytes(&dest, signed),
             Err(_) => {
                 report.unsigned.push(dest.clone());
@@ -393,7 +398,7 @@ mod tests {
             Item::file(unused, 0o755, from("u")),
         );
 
-        let report = resolve(&mut contents, Target::MacosArm64, &[]).unwrap();
+        let report = resolve(&mut contents, Target::MacosArm64, &[], &Signer::default()).unwrap();
 
         // Taken from the wheel where it offered them, and from outside into lib/.
         assert!(contents.contains("pkg.dylibs/libfoo.1.dylib"));

@@ -1,12 +1,13 @@
 //! macOS executables and libraries: reading what a Mach-O file asks of the loader ([`read`]),
 //! where the loader would look for each library it names ([`search`]), which libraries are
 //! macOS's own and stay out of a bundle ([`system`]), rewriting a file to find its libraries
-//! in the bundle ([`patch`]) and signing it again, ad hoc ([`sign`]), and the whole closure for a
-//! bundle ([`closure`]).
+//! in the bundle ([`patch`]) and signing it again, ad hoc ([`sign`]) or with a Developer ID
+//! ([`signer`]), and the whole closure for a bundle ([`closure`]).
 
 pub mod closure;
 pub mod patch;
 pub mod read;
 pub mod search;
 pub mod sign;
+pub mod signer;
 pub mod system;

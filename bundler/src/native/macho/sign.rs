@@ -21,6 +21,9 @@ pub enum SignError {
     Mismatch(usize),
     #[error("it is over 4 GiB, more than a Mach-O signature can cover")]
     TooLarge,
+    /// Signing with a Developer ID, or sealing an app (`super::signer`), failed.
+    #[error("{0}")]
+    Codesign(String),
 }
 
 const LC_SYMTAB: u32 = 0x2;

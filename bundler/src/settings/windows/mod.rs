@@ -44,23 +44,22 @@ pub fn resolve(s: &BuildSettings, o: &Options) -> Result<Resources, Error> {
     if let Some(file) = &o.version_file {
         version.from_version_file(file)?;
     }
-    let manifest = match &o.manifest {
-        Some(xml) if xml.trim_start().starts_with('<') => Manifest::Given(xml.clone()),
-        Some(file) => {
-            Manifest::Given(
-                std::fs::read_to_string(file).map_err(|e| Error::WindowsInput {
+    let manifest =
+        match &o.manifest {
+            Some(xml) if xml.trim_start().starts_with('<') => Manifest::Given(xml.clone()),
+            Some(file) => Manifest::Given(std::fs::read_to_string(file).map_err(|e| {
+                Error::BadOptionFile {
                     flag: "--manifest",
                     path: PathBuf::from(file),
                     why: format!("is neither XML nor a file that can be read ({e})"),
-                })?,
-            )
-        }
-        None => Manifest::Generated {
-            name: s.output.name.clone(),
-            admin: o.uac_admin.unwrap_or(false),
-            ui_access: o.uac_uiaccess.unwrap_or(false),
-        },
-    };
+                }
+            })?),
+            None => Manifest::Generated {
+                name: s.output.name.clone(),
+                admin: o.uac_admin.unwrap_or(false),
+                ui_access: o.uac_uiaccess.unwrap_or(false),
+            },
+        };
     Ok(Resources {
         icon: s.launch.icon.clone(),
         windowed: s.launch.windowed,

@@ -132,7 +132,7 @@ impl VersionStrings {
 
     /// Add what PyInstaller's version file says (`pyi-grab_version` writes one).
     pub fn from_version_file(&mut self, file: &Path) -> Result<(), Error> {
-        let bad = |why: String| Error::WindowsInput {
+        let bad = |why: String| Error::BadOptionFile {
             flag: "--version-file",
             path: file.to_path_buf(),
             why,
