@@ -95,21 +95,28 @@ impl Opened {
     }
 }
 
-/// A onefile executable, a onedir executable, or a onedir folder → the executable to open. In
-/// a folder: `FOLDER/FOLDER` when that is a bundle, else the one file in it that is.
+/// A onefile executable, a onedir executable, a onedir folder or a macOS `.app` → the
+/// executable to open. In a folder: `FOLDER/FOLDER` when that is a bundle, else the one file
+/// in it that is; in `NAME.app`, the same in `Contents/MacOS` with `NAME`.
 pub(crate) fn executable_of(path: &Path) -> Result<PathBuf, Error> {
     if !path.is_dir() {
         return Ok(path.to_path_buf());
     }
-    if let Some(name) = path.file_name() {
-        let same_name = path.join(name);
+    let macos = path.join("Contents/MacOS");
+    let (dir, name) = if macos.is_dir() {
+        (macos, path.file_stem())
+    } else {
+        (path.to_path_buf(), path.file_name())
+    };
+    if let Some(name) = name {
+        let same_name = dir.join(name);
         if pybundle_archive::trailer_of(&same_name).is_ok() {
             return Ok(same_name);
         }
     }
-    let mut found: Vec<PathBuf> = fs::read_dir(path)
+    let mut found: Vec<PathBuf> = fs::read_dir(&dir)
         .map_err(|source| Error::Read {
-            path: path.to_path_buf(),
+            path: dir.clone(),
             source,
         })?
         .flatten()

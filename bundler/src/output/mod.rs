@@ -41,7 +41,9 @@ pub struct Plan<'a> {
     pub companions: Vec<(String, String, String)>,
     pub stub: &'a [u8],
     /// How each launcher is signed once its archive or listing is in it.
-    pub signing: Signing,
+    pub signing: Signing<'a>,
+    /// macOS `--windowed`: the output is `FOLDER.app`.
+    pub app: Option<macos::app::App<'a>>,
     pub launch: Launch,
     pub runtime_tmpdir: Option<String>,
     pub level: i32,
@@ -54,7 +56,12 @@ pub struct Plan<'a> {
 
 /// Where the output went and how big it is.
 pub struct Written {
+    /// The executable (onefile), the folder (onedir) or the `.app`.
     pub path: PathBuf,
+    /// The executable to run: `path` itself, or the launcher inside it.
+    pub executable: PathBuf,
+    /// A onedir's root, which holds its files.
+    pub root: Option<PathBuf>,
     pub bytes: u64,
 }
 
@@ -101,14 +108,25 @@ pub fn onefile(
         .map_err(|e| Error::Internal(format!("writing the archive failed: {e}")))?;
     store.trim();
     progress.step("Writing");
-    let path = plan.dist.join(plan.executable);
+    let path = match &plan.app {
+        Some(app) => app.path(plan.dist, plan.folder),
+        None => plan.dist.join(plan.executable),
+    };
     let mut bytes = 0u64;
     replace::install(plan.dist, &path, |tmp| {
+        let exe = match &plan.app {
+            Some(_) => {
+                let dir = tmp.join(macos::app::EXECUTABLES);
+                DirBuilder::new().recursive(true).mode(0o755).create(&dir)?;
+                dir.join(plan.executable)
+            }
+            None => tmp.to_path_buf(),
+        };
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o755)
-            .open(tmp)?;
+            .open(&exe)?;
         let mut out = std::io::BufWriter::new(file);
         bytes = match &plan.signing {
             // Streamed: a onefile may be larger than is wise to hold.
@@ -124,12 +142,28 @@ pub fn onefile(
             }
         };
         let file = out.into_inner().map_err(|e| e.into_error())?;
-        if let Some(time) = plan.timestamp {
-            file.set_times(fs::FileTimes::new().set_modified(time).set_accessed(time))?;
+        file.sync_all()?;
+        drop(file);
+        if let Some(app) = &plan.app {
+            app.write_parts(tmp, plan.executable, false)?;
+            app.seal(tmp)?;
         }
-        file.sync_all()
+        match plan.timestamp {
+            Some(time) if plan.app.is_some() => stamp_tree(tmp, time),
+            Some(time) => stamp(tmp, time),
+            None => Ok(()),
+        }
     })?;
-    Ok(Written { path, bytes })
+    let executable = match &plan.app {
+        Some(_) => path.join(macos::app::EXECUTABLES).join(plan.executable),
+        None => path.clone(),
+    };
+    Ok(Written {
+        path,
+        executable,
+        root: None,
+        bytes,
+    })
 }
 
 /// Write `NAME/NAME` (`NAME/NAME.exe`: the launcher, listing every file with its hash) and the root beside it,
@@ -141,7 +175,16 @@ pub fn onedir(
     progress: &Progress,
 ) -> Result<Written, Error> {
     progress.step("Writing");
-    let path = plan.dist.join(plan.folder);
+    // An `.app` has its executables in `Contents/MacOS` and its root in `Contents/Resources`.
+    let (path, executables_dir, root_dir, contents_dir) = match &plan.app {
+        Some(app) => (
+            app.path(plan.dist, plan.folder),
+            macos::app::EXECUTABLES,
+            macos::app::ROOT,
+            macos::app::ROOT_FROM_EXECUTABLE,
+        ),
+        None => (plan.dist.join(plan.folder), ".", contents_dir, contents_dir),
+    };
     let mode = Mode::Onedir {
         contents_dir: contents_dir.to_string(),
     };
@@ -149,16 +192,16 @@ pub fn onedir(
     let mut bytes = 0u64;
     replace::install(plan.dist, &path, |tmp| {
         DirBuilder::new().mode(0o755).create(tmp)?;
-        let root = if contents_dir == "." {
-            tmp.to_path_buf()
-        } else {
-            let root = tmp.join(contents_dir);
-            DirBuilder::new()
-                .recursive(true)
-                .mode(0o755)
-                .create(&root)?;
-            root
+        let made = |rel: &str| -> std::io::Result<PathBuf> {
+            if rel == "." {
+                return Ok(tmp.to_path_buf());
+            }
+            let dir = tmp.join(rel);
+            DirBuilder::new().recursive(true).mode(0o755).create(&dir)?;
+            Ok(dir)
         };
+        let root = made(root_dir)?;
+        let exe_dir = made(executables_dir)?;
         let mut listing = Vec::with_capacity(contents.len());
         for (dest, item) in contents.iter() {
             let target = root.join(dest);
@@ -186,6 +229,24 @@ pub fn onedir(
                 hash,
             });
         }
+        // An app's icon is beside its files, and listed with them.
+        if let Some((name, icon)) = plan.app.as_ref().and_then(|a| a.icon_file(plan.executable)) {
+            let target = root.join(&name);
+            OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&target)?
+                .write_all(icon)?;
+            bytes += icon.len() as u64;
+            listing.push(FileEntry {
+                path: name,
+                mode: 0o644,
+                chunk: 0,
+                offset: 0,
+                size: icon.len() as u64,
+                hash: xxhash_rust::xxh3::xxh3_64(icon),
+            });
+        }
         let mut executables = vec![(plan.executable.to_string(), header)];
         for (file, name, bootstrap) in &plan.companions {
             let mut header = plan.header(mode.clone());
@@ -204,15 +265,27 @@ pub fn onedir(
                 .write(true)
                 .create_new(true)
                 .mode(0o755)
-                .open(tmp.join(file))?;
+                .open(exe_dir.join(file))?;
             exe.write_all(&launcher)?;
+        }
+        if let Some(app) = &plan.app {
+            app.write_parts(tmp, plan.executable, true)?;
+            app.seal(tmp)?;
         }
         match plan.timestamp {
             Some(time) => stamp_tree(tmp, time),
             None => Ok(()),
         }
     })?;
-    Ok(Written { path, bytes })
+    Ok(Written {
+        executable: path.join(executables_dir).join(plan.executable),
+        root: Some(match root_dir {
+            "." => path.clone(),
+            dir => path.join(dir),
+        }),
+        path,
+        bytes,
+    })
 }
 
 /// Copy `src` to a new file `dst`; returns its size and XXH3-64.
@@ -235,6 +308,12 @@ fn copy_hashed(src: &Path, dst: &Path) -> std::io::Result<(u64, u64)> {
         size += n as u64;
     }
     Ok((size, hasher.digest()))
+}
+
+/// Give the file at `path` modification and access time `time`.
+fn stamp(path: &Path, time: SystemTime) -> std::io::Result<()> {
+    let times = fs::FileTimes::new().set_modified(time).set_accessed(time);
+    fs::File::open(path)?.set_times(times)
 }
 
 /// Give `dir`, and everything in it, modification and access time `time` (children first:

@@ -7,18 +7,21 @@ use pybundle_archive::FormatError;
 
 use crate::error::Error;
 use crate::native::macho::sign;
+use crate::native::macho::signer::Signer;
 
 /// How the launchers of a build are signed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Signing {
+#[derive(Debug, Clone, Copy)]
+pub enum Signing<'a> {
     /// As the launcher came: Linux, and Windows (signed afterwards with signtool).
     Unsigned,
-    /// macOS: an ad hoc signature (no certificate) covering the launcher and its archive,
-    /// named `identifier`.
-    MachoAdHoc { identifier: String },
+    /// macOS: by `signer`, as `identifier`, covering the launcher and its archive.
+    Macho {
+        identifier: &'a str,
+        signer: &'a Signer,
+    },
 }
 
-impl Signing {
+impl Signing<'_> {
     /// `stub` with what `append` writes after it (given the stub's code), signed as this says.
     pub fn launcher(
         &self,
@@ -32,10 +35,10 @@ impl Signing {
                 append(&mut bytes, stub).map_err(|e| failed(e.to_string()))?;
                 Ok(bytes)
             }
-            Signing::MachoAdHoc { identifier } => {
+            Signing::Macho { identifier, signer } => {
                 let code = sign::code(stub).map_err(|e| failed(e.to_string()))?;
                 append(&mut bytes, code).map_err(|e| failed(e.to_string()))?;
-                sign::ad_hoc_with_payload(bytes, code.len(), identifier)
+                (signer.sign_launcher(bytes, code.len(), identifier))
                     .map_err(|e| failed(e.to_string()))
             }
         }

@@ -14,7 +14,7 @@ use crate::analysis::Need;
 
 use crate::output::Written;
 use crate::progress::Progress;
-use crate::settings::{BuildSettings, OutputMode};
+use crate::settings::BuildSettings;
 
 /// The `--json` schema's version.
 pub const SCHEMA: u32 = 1;
@@ -110,21 +110,12 @@ pub(super) fn summarise(
         schema: SCHEMA,
         status: "ok",
         output: written.path.clone(),
-        executable: if s.onefile() {
-            written.path.clone()
-        } else {
-            written.path.join(s.executable_name())
-        },
+        executable: written.executable.clone(),
         mode: if s.onefile() { "onefile" } else { "onedir" },
-        sbom: match (&s.output.sbom, &s.output.mode) {
+        sbom: match (&s.output.sbom, &written.root) {
             (Some(file), _) => Some(file.clone()),
-            (None, OutputMode::Onedir { contents_dir }) if contents_dir == "." => {
-                Some(written.path.join(crate::sbom::PATH))
-            }
-            (None, OutputMode::Onedir { contents_dir }) => {
-                Some(written.path.join(contents_dir).join(crate::sbom::PATH))
-            }
-            (None, OutputMode::Onefile(_)) => None,
+            (None, Some(root)) => Some(root.join(crate::sbom::PATH)),
+            (None, None) => None,
         },
         notices: s.output.notices.clone(),
         bytes: written.bytes,

@@ -11,6 +11,7 @@ use crate::bundle::target::Os;
 use crate::bundle::workpath::Bucket;
 use crate::error::Error;
 use crate::output::launcher;
+use crate::output::macos::app::{self, App};
 use crate::output::{self, Plan, Signing, Written};
 use crate::progress::Progress;
 use crate::python::runtime::Runtime;
@@ -41,6 +42,16 @@ pub fn write(
         s.pythons.target
     ));
     let executable = s.executable_name();
+    let app = match &s.apple {
+        Some(apple) if apple.app => Some(App {
+            name: &s.output.name,
+            identifier: &apple.identifier,
+            version: apple.version.as_deref(),
+            icon: apple.icon.as_deref().map(app::icon).transpose()?,
+            signer: &apple.signer,
+        }),
+        _ => None,
+    };
     let companions = (s.input.companions.iter())
         .map(|c| {
             let file = s.executable_file(&c.name);
@@ -54,12 +65,14 @@ pub fn write(
         folder: s.folder(),
         companions,
         stub: &launcher,
-        signing: match s.pythons.target.os() {
-            Os::Macos => Signing::MachoAdHoc {
-                identifier: executable.clone(),
+        signing: match &s.apple {
+            Some(apple) => Signing::Macho {
+                identifier: &apple.identifier,
+                signer: &apple.signer,
             },
-            _ => Signing::Unsigned,
+            None => Signing::Unsigned,
         },
+        app,
         launch: Launch {
             python: layout::python_library(&runtime.layout()),
             bootstrap: layout::BOOTSTRAP.to_string(),
@@ -82,6 +95,15 @@ pub fn write(
                     first: "the executable (--contents-directory .)".into(),
                     second: "a bundled file".into(),
                 });
+            }
+            if let Some((icon, _)) = plan.app.as_ref().and_then(|a| a.icon_file(&executable)) {
+                if contents.contains(&icon) {
+                    return Err(Error::Collision {
+                        dest: icon,
+                        first: "the app's icon (--icon)".into(),
+                        second: "a bundled file".into(),
+                    });
+                }
             }
             output::onedir(plan, contents_dir, contents, progress)?
         }
