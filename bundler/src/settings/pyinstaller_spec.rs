@@ -467,8 +467,35 @@ impl Reader<'_> {
                 }
             }
         }
+        if let Some(bundle) = self.calls.get("BUNDLE") {
+            for (key, value, line) in &bundle.keywords {
+                match (key.as_str(), value) {
+                    ("bundle_identifier", Value::Str(id)) => out
+                        .args
+                        .extend(["--osx-bundle-identifier".into(), id.clone()]),
+                    ("icon", Value::Str(icon)) if icon != "NONE" => {
+                        out.args.extend(["--icon".into(), self.path(icon)])
+                    }
+                    ("name", _) | ("icon", _) | ("bundle_identifier", Value::None) => {}
+                    ("version", _) => self.note(
+                        *line,
+                        "BUNDLE",
+                        key,
+                        value,
+                        "the version is [project].version",
+                    ),
+                    ("info_plist", _) => self.note(
+                        *line,
+                        "BUNDLE",
+                        key,
+                        value,
+                        "pybundle writes Info.plist's keys itself (docs/macos.md)",
+                    ),
+                    _ => self.note(*line, "BUNDLE", key, value, "pybundle has no such setting"),
+                }
+            }
+        }
         for (other, why) in [
-            ("BUNDLE", "pybundle makes no macOS app bundles"),
             ("MERGE", "pybundle has no multipackage builds"),
             (
                 "Splash",
@@ -601,9 +628,19 @@ impl Reader<'_> {
                 Some(Value::Str(_)) => {}
                 _ => self.note(line, "EXE", key, value, "computed"),
             },
+            ("entitlements_file", Value::Str(file)) => out
+                .args
+                .extend(["--osx-entitlements-file".into(), self.path(file)]),
+            ("codesign_identity", Value::Str(_)) => self.note(
+                line,
+                "EXE",
+                key,
+                value,
+                "pybundle signs with a certificate's .p12 file, not a keychain identity: pass --codesign-identity FILE.p12",
+            ),
             ("argv_emulation" | "target_arch" | "codesign_identity" | "entitlements_file", _) => {
                 if !matches!(value, Value::None | Value::Bool(false)) {
-                    self.note(line, "EXE", key, value, "macOS only");
+                    self.note(line, "EXE", key, value, "changes nothing in a pybundle build");
                 }
             }
             (_, Value::Computed(_)) => self.note(line, "EXE", key, value, "computed"),
@@ -950,6 +987,39 @@ exe = EXE(
         assert_eq!(got.warnings.len(), 1, "{:?}", got.warnings);
         assert_eq!(got.warnings[0].0, 34);
         assert!(got.warnings[0].1.contains("Splash"), "{:?}", got.warnings);
+    }
+
+    /// A macOS spec: the BUNDLE's identifier and icon, and the EXE's entitlements, carry
+    /// over; a keychain identity's name is named with what pybundle takes instead.
+    #[test]
+    fn a_macos_spec_carries_its_app_bundle_settings() {
+        let spec = r#"
+a = Analysis(['app.py'])
+exe = EXE(PYZ(a.pure), a.scripts, name='App', console=False,
+          codesign_identity='Developer ID Application: Me (TEAM)',
+          entitlements_file='app.entitlements')
+coll = COLLECT(exe, a.binaries, a.datas, name='App')
+app = BUNDLE(coll, name='App.app', icon='app.icns', bundle_identifier='org.example.app',
+             version='1.0.0', info_plist={'LSUIElement': True})
+"#;
+        let got = import(spec, Path::new("/p")).unwrap();
+        let args = got.args.join(" ");
+        for expected in [
+            "--windowed",
+            "--osx-entitlements-file /p/app.entitlements",
+            "--osx-bundle-identifier org.example.app",
+            "--icon /p/app.icns",
+            "-D",
+        ] {
+            assert!(args.contains(expected), "{expected} is not in {args}");
+        }
+        let said: Vec<(usize, &str)> = (got.warnings.iter())
+            .map(|(line, text)| (*line, text.as_str()))
+            .collect();
+        assert_eq!(said.len(), 3, "{said:?}");
+        assert!(said[0].1.contains(".p12"), "{said:?}");
+        assert!(said[1].1.contains("Info.plist's keys"), "{said:?}");
+        assert!(said[2].1.contains("[project].version"), "{said:?}");
     }
 
     #[test]
