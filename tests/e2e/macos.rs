@@ -122,6 +122,19 @@ fn check_tree(root: &Path, target: &str) -> usize {
     files.len()
 }
 
+/// What apple-codesign's verifier finds wrong with the Mach-O file `bytes`, less what it says
+/// of every ad hoc signature (there is no CMS signature to check; its own ad hoc output
+/// says the same).
+fn apple_problems(bytes: &[u8]) -> Vec<String> {
+    (apple_codesign::verify_macho_data(bytes).iter())
+        .map(|p| p.to_string())
+        .filter(|p| {
+            !p.contains("no cryptographic signature present")
+                && !p.contains("CMS error: missing further values")
+        })
+        .collect()
+}
+
 /// The launcher `exe`, checked: its signature holds and starts where its archive (or a
 /// onedir's listing) ends, so that it covers it. Its bytes and archive trailer.
 fn signed_with_its_archive(exe: &Path, target: &str) -> (Vec<u8>, pybundle_archive::Trailer) {
@@ -171,6 +184,14 @@ fn macos_bundles_are_signed_throughout_and_find_their_libraries_inside() {
         assert!(internal.join(&libpython).is_file(), "{target}: {libpython}");
         let count = check_tree(folder, target);
         assert!(count >= 5, "{target}: {count} Mach-O files");
+        for (path, bytes) in macho_files(folder) {
+            assert_eq!(
+                apple_problems(&bytes),
+                Vec::<String>::new(),
+                "{}",
+                path.display()
+            );
+        }
         signed_with_its_archive(&exe, target);
         assert!(inspect(&exe).contains(&format!("target: {target}")));
 
@@ -227,4 +248,330 @@ fn numpy_for_macos_arm64_carries_its_wheel_libraries_signed() {
     assert!(check_tree(folder, "macos-arm64") > 20);
     let about = inspect(&exe);
     assert!(about.contains("macOS: 1"), "{about}");
+}
+
+/// The `.app` `app`'s `Info.plist`, read by Python's plistlib, as JSON.
+fn info_plist(app: &Path) -> serde_json::Value {
+    let out = Command::new(python())
+        .args([
+            "-c",
+            "import json, plistlib, sys; print(json.dumps(plistlib.load(open(sys.argv[1], 'rb'))))",
+        ])
+        .arg(app.join("Contents/Info.plist"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Check the sealed `.app` `app` as `codesign --verify` would: its executable's signature binds
+/// the `Info.plist` and `_CodeSignature/CodeResources`, which holds the SHA-256 of every
+/// other file; every Mach-O file is signed and finds its libraries inside. Returns the
+/// executable's bytes.
+fn check_app(app: &Path, name: &str, target: &str) -> Vec<u8> {
+    use apple_codesign::{CodeSigningSlot, MachFile};
+    use sha2::{Digest, Sha256};
+    let contents = app.join("Contents");
+    let exe = fs::read(contents.join("MacOS").join(name)).unwrap();
+    let file = MachFile::parse(&exe).unwrap();
+    let signature = file
+        .nth_macho(0)
+        .unwrap()
+        .code_signature()
+        .unwrap()
+        .unwrap();
+    let cd = signature.code_directory().unwrap().unwrap();
+    let slot = |s: CodeSigningSlot| cd.special_digests.get(&s).map(|d| d.to_vec());
+    let file_hash = |rel: &str| Sha256::digest(fs::read(contents.join(rel)).unwrap()).to_vec();
+    assert_eq!(
+        slot(CodeSigningSlot::Info),
+        Some(file_hash("Info.plist")),
+        "{target}"
+    );
+    let sealed = "_CodeSignature/CodeResources";
+    assert_eq!(
+        slot(CodeSigningSlot::ResourceDir),
+        Some(file_hash(sealed)),
+        "{target}"
+    );
+
+    // Every other file but the seal itself, with its hash.
+    let out = Command::new(python())
+        .args(["-c", "import json, plistlib, sys; r = plistlib.load(open(sys.argv[1], 'rb')); print(json.dumps({k: v['hash2'].hex() for k, v in r['files2'].items() if 'hash2' in v}))"])
+        .arg(contents.join(sealed))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed: std::collections::BTreeMap<String, String> =
+        serde_json::from_slice(&out.stdout).unwrap();
+    let mut files = Vec::new();
+    walk_files(&contents, &contents, &mut files);
+    for rel in files {
+        if rel.starts_with("MacOS/") || rel.starts_with("_CodeSignature/") || rel == "Info.plist" {
+            continue;
+        }
+        let hex: String = file_hash(&rel).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            listed.get(&rel),
+            Some(&hex),
+            "{target}: {rel} is not sealed as it is"
+        );
+    }
+    check_tree(&contents, target);
+    exe
+}
+
+fn walk_files(base: &Path, dir: &Path, out: &mut Vec<String>) {
+    for entry in fs::read_dir(dir).unwrap().flatten() {
+        if entry.file_type().unwrap().is_dir() {
+            walk_files(base, &entry.path(), out);
+        } else {
+            let rel = entry.path().strip_prefix(base).unwrap().to_path_buf();
+            out.push(rel.to_string_lossy().into_owned());
+        }
+    }
+}
+
+/// A square PNG of `size` pixels, written to `path`.
+fn png(path: &Path, size: u32) {
+    let script = "import struct, sys, zlib\n\
+        n = int(sys.argv[2]); raw = b''.join(b'\\0' + b'\\x20\\x80\\xc0\\xff' * n for _ in range(n))\n\
+        chunk = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d))\n\
+        open(sys.argv[1], 'wb').write(b'\\x89PNG\\r\\n\\x1a\\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', n, n, 8, 6, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))\n";
+    let out = Command::new(python())
+        .args(["-c", script])
+        .arg(path)
+        .arg(size.to_string())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// `--windowed` for macOS: an `.app` laid out as Finder expects, its Info.plist from the
+/// options and `[project]`, sealed, in both modes; `pybundle verify` takes the `.app`.
+#[needs(macos)]
+fn a_windowed_macos_build_is_a_sealed_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = app(dir.path());
+    fs::write(
+        dir.path().join("pyproject.toml"),
+        "[project]\nname = \"compress\"\nversion = \"1.2.3\"\n",
+    )
+    .unwrap();
+    let icon = dir.path().join("icon.png");
+    png(&icon, 128);
+    for (target, mode) in [
+        ("macos-arm64", "-D"),
+        ("macos-arm64", "-F"),
+        ("macos-x86_64", "-D"),
+    ] {
+        let dist = dir.path().join(format!("{target}{mode}"));
+        let icon = icon.to_string_lossy();
+        let args = [
+            "-w",
+            mode,
+            "-i",
+            &icon,
+            "--osx-bundle-identifier",
+            "org.example.compress",
+        ];
+        let exe = build_mac(target, &script, &dist, Path::new(&python()), &args);
+        let app = dist.join("compress.app");
+        assert_eq!(
+            exe,
+            app.join("Contents/MacOS/compress"),
+            "--json names the executable"
+        );
+        let plist = info_plist(&app);
+        assert_eq!(plist["CFBundleExecutable"], "compress");
+        assert_eq!(plist["CFBundleIdentifier"], "org.example.compress");
+        assert_eq!(plist["CFBundleShortVersionString"], "1.2.3");
+        assert_eq!(plist["CFBundlePackageType"], "APPL");
+        let icns = app
+            .join("Contents/Resources")
+            .join(plist["CFBundleIconFile"].as_str().unwrap());
+        assert!(
+            fs::read(&icns).unwrap().starts_with(b"icns"),
+            "{target}{mode}"
+        );
+        let launcher = check_app(&app, "compress", target);
+        assert_eq!(
+            apple_problems(&launcher),
+            Vec::<String>::new(),
+            "{target}{mode}"
+        );
+        signed_with_its_archive(&exe, target);
+        let out = Command::new(PYBUNDLE)
+            .arg("verify")
+            .arg(&app)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{target}{mode}: {}",
+            stderr(&out)
+        );
+        // A changed resource breaks the seal.
+        if mode == "-D" {
+            let boot = app.join("Contents/Resources/_pybundle_boot.pyc");
+            let mut bytes = fs::read(&boot).unwrap();
+            bytes[100] ^= 1;
+            fs::write(&boot, bytes).unwrap();
+            let sealed = std::panic::catch_unwind(|| check_app(&app, "compress", target));
+            assert!(
+                sealed.is_err(),
+                "{target}: a changed file still passes the seal check"
+            );
+        }
+    }
+}
+
+/// A test Developer ID: a self-signed code-signing certificate and its key in a `.p12` file
+/// (3DES, as Keychain Access exports), made with openssl; its password is `secret`.
+fn developer_id(dir: &Path) -> PathBuf {
+    let (key, cert, p12) = (
+        dir.join("key.pem"),
+        dir.join("cert.pem"),
+        dir.join("id.p12"),
+    );
+    let subject =
+        "/CN=Developer ID Application: pybundle tests (TEST123456)/OU=TEST123456/O=pybundle tests";
+    let mut req = Command::new("openssl");
+    req.args([
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650",
+    ])
+    .args(["-subj", subject, "-addext", "extendedKeyUsage=codeSigning"])
+    .arg("-keyout")
+    .arg(&key)
+    .arg("-out")
+    .arg(&cert);
+    let mut export = Command::new("openssl");
+    export
+        .args([
+            "pkcs12",
+            "-export",
+            "-passout",
+            "pass:secret",
+            "-macalg",
+            "sha1",
+        ])
+        .args(["-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES"])
+        .arg("-inkey")
+        .arg(&key)
+        .arg("-in")
+        .arg(&cert)
+        .arg("-out")
+        .arg(&p12);
+    for mut step in [req, export] {
+        let out = step.output().expect("openssl runs");
+        assert!(out.status.success(), "openssl: {}", stderr(&out));
+    }
+    p12
+}
+
+/// `--codesign-identity`: every Mach-O file, in the folder and inside a onefile's archive,
+/// carries a CMS signature by the certificate, with the hardened runtime; the executable
+/// carries the entitlements; apple-codesign's verifier finds nothing wrong. A wrong or
+/// missing password stops the build in one line, before anything is written.
+#[needs(macos)]
+fn a_developer_id_signs_every_file_with_the_hardened_runtime() {
+    use apple_codesign::{CodeSignatureFlags, MachFile};
+    let dir = tempfile::tempdir().unwrap();
+    let script = app(dir.path());
+    let p12 = developer_id(dir.path());
+    let entitlements = dir.path().join("entitlements.plist");
+    fs::write(
+        &entitlements,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\"><dict>\
+         <key>com.apple.security.cs.allow-unsigned-executable-memory</key><true/></dict></plist>\n",
+    )
+    .unwrap();
+    let (p12_arg, entitlements_arg) = (p12.to_string_lossy(), entitlements.to_string_lossy());
+    let signed = |mode: &str, dist: &Path, password: &str| {
+        let mut cmd = pybundle_cmd(dir.path());
+        with_python(&mut cmd)
+            .arg(&script)
+            .args(["--target", "macos-arm64", mode, "-w", "-y", "--json"])
+            .arg("--runtime")
+            .arg(standin("macos-arm64"))
+            .args(["--codesign-identity", &p12_arg])
+            .args(["--osx-entitlements-file", &entitlements_arg])
+            .arg("--distpath")
+            .arg(dist)
+            .env(
+                "PYBUNDLE_CACHE_DIR",
+                PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("macos/cache"),
+            )
+            .env("PYBUNDLE_CODESIGN_TIMESTAMP_URL", "none");
+        if !password.is_empty() {
+            cmd.env("PYBUNDLE_CODESIGN_PASSWORD", password);
+        }
+        cmd.output().unwrap()
+    };
+    let by_identity = |path: &Path, bytes: &[u8], program: bool| {
+        let shown = path.display();
+        assert_eq!(apple_problems(bytes), Vec::<String>::new(), "{shown}");
+        let file = MachFile::parse(bytes).unwrap();
+        let signature = file
+            .nth_macho(0)
+            .unwrap()
+            .code_signature()
+            .unwrap()
+            .unwrap();
+        let cms = signature.signed_data().unwrap().expect("a CMS signature");
+        assert_eq!(cms.signers().count(), 1, "{shown}");
+        let names: Vec<String> = (cms.certificates())
+            .filter_map(|c| c.subject_common_name())
+            .collect();
+        let ours = "Developer ID Application: pybundle tests (TEST123456)";
+        assert_eq!(names, [ours], "{shown}");
+        let cd = signature.code_directory().unwrap().unwrap();
+        assert!(
+            cd.flags.contains(CodeSignatureFlags::RUNTIME),
+            "{shown}: no hardened runtime"
+        );
+        // The team is named only from a certificate Apple issued; this one is self-signed.
+        assert_eq!(cd.team_name, None, "{shown}");
+        let entitled = signature.entitlements().unwrap().is_some();
+        assert_eq!(entitled, program, "{shown}: entitlements");
+    };
+
+    for mode in ["-D", "-F"] {
+        let dist = dir.path().join(format!("dist{mode}"));
+        let out = signed(mode, &dist, "secret");
+        assert!(out.status.success(), "{}", stderr(&out));
+        let app = dist.join("compress.app");
+        let exe = check_app(&app, "compress", "macos-arm64");
+        by_identity(&app.join("Contents/MacOS/compress"), &exe, true);
+        let files = if mode == "-D" {
+            macho_files(&app.join("Contents/Resources"))
+        } else {
+            let unpacked = dir.path().join("unpacked");
+            let out = Command::new(PYBUNDLE)
+                .arg("extract")
+                .arg(app.join("Contents/MacOS/compress"))
+                .arg(&unpacked)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", stderr(&out));
+            macho_files(&unpacked)
+        };
+        assert!(files.len() >= 4, "{mode}: {} files", files.len());
+        for (path, bytes) in &files {
+            by_identity(path, bytes, false);
+        }
+    }
+
+    for (password, says) in [
+        ("wrong", "does not open it"),
+        ("", "PYBUNDLE_CODESIGN_PASSWORD"),
+    ] {
+        let dist = dir.path().join("refused");
+        let out = signed("-D", &dist, password);
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(err.contains(says) && err.lines().count() == 1, "{err}");
+        assert!(!dist.exists(), "nothing is written");
+    }
 }
