@@ -436,6 +436,17 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// A onedir's root: `contents_dir` in `exe_dir`, the executable's folder, with a leading `../`
+/// taken as its parent (`Contents/Resources` for `Contents/MacOS` of an app), so that
+/// `sys._MEIPASS` and what pybundle prints name it plainly.
+pub fn onedir_root(exe_dir: &std::path::Path, contents_dir: &str) -> std::path::PathBuf {
+    match contents_dir.strip_prefix("../") {
+        _ if contents_dir == "." => exe_dir.to_path_buf(),
+        Some(rest) => exe_dir.parent().unwrap_or(exe_dir).join(rest),
+        None => exe_dir.join(contents_dir),
+    }
+}
+
 /// May a onedir manifest name `dir` as its root, beside the executable? `.` (the executable's
 /// own folder), a safe relative path (`_internal`), or one beside the executable's folder
 /// (`../Resources`: a macOS app's root, seen from `Contents/MacOS`).
@@ -538,6 +549,17 @@ mod tests {
             contents_dir: "../Resources".into(),
         };
         assert_eq!(Manifest::decode(&app.encode(), 0).unwrap(), app);
+        let root = |exe_dir: &str, dir: &str| onedir_root(std::path::Path::new(exe_dir), dir);
+        assert_eq!(
+            root("/a/App.app/Contents/MacOS", "../Resources"),
+            std::path::Path::new("/a/App.app/Contents/Resources")
+        );
+        assert_eq!(
+            root("/a/app", "_internal"),
+            std::path::Path::new("/a/app/_internal")
+        );
+        assert_eq!(root("/a/app", "."), std::path::Path::new("/a/app"));
+        assert_eq!(root("/", "../x"), std::path::Path::new("/x"));
         for bad in ["..", "/abs", "a/../b", "", "../..", "../../x", "../", "./x"] {
             let mut m = onedir_sample();
             m.mode = Mode::Onedir {

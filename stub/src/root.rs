@@ -34,11 +34,7 @@ pub fn onedir(exe: &Path, contents_dir: &str, launch: &Launch) -> Result<PathBuf
     let dir = exe
         .parent()
         .ok_or_else(|| LaunchError::NoFolder(contents_dir.into()))?;
-    let root = if contents_dir == "." {
-        dir.to_path_buf()
-    } else {
-        dir.join(contents_dir)
-    };
+    let root = pybundle_archive::manifest::onedir_root(dir, contents_dir);
     if !root.join(&launch.python).is_file() {
         return Err(LaunchError::NoFolder(root));
     }

@@ -87,11 +87,7 @@ impl Opened {
             return None;
         };
         let dir = self.exe.parent()?;
-        Some(if contents_dir == "." {
-            dir.to_path_buf()
-        } else {
-            dir.join(contents_dir)
-        })
+        Some(pybundle_archive::manifest::onedir_root(dir, contents_dir))
     }
 }
 
