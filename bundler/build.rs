@@ -126,6 +126,13 @@ fn main() {
         }
     }
 
+    // pybundle itself built for a Mac away from one (a release binary made on Linux): its own
+    // launcher is linked by zig too.
+    let build_machine = env::var("HOST").unwrap_or_default();
+    if host.contains("-apple-") && !build_machine.contains("-apple-") {
+        zig_linked.push(host.as_str());
+    }
+
     let stub_target_dir = out_dir.join("stub-target");
     let mut cflags =
         String::from("-DZSTD_FORCE_DECOMPRESS_SEQUENCES_SHORT -DHUF_FORCE_DECOMPRESS_X1 -DZSTD_STRIP_ERROR_STRINGS -DDYNAMIC_BMI2=0");

@@ -172,9 +172,9 @@ fn first_words(text: &str) -> String {
 }
 
 /// CPython's shared library, as its build recorded it: `INSTSONAME` (else `LDLIBRARY`) in
-/// `LIBDIR` (or its multiarch folder, as Debian keeps it). Debian's own `python3.X` binary
-/// has the interpreter linked in, but the same build's library ships beside it in the
-/// `libpython3.X` package.
+/// `LIBDIR` (or its multiarch folder, as Debian keeps it); `libpython3.X.dylib` on macOS.
+/// Debian's own `python3.X` binary has the interpreter linked in, but the same build's
+/// library ships beside it in the `libpython3.X` package.
 fn shared_library<'a>(fact: &dyn Fn(&str) -> &'a str) -> Option<(PathBuf, String)> {
     let libdir = PathBuf::from(fact("libdir"));
     let mut dirs = vec![libdir.clone()];
@@ -182,13 +182,14 @@ fn shared_library<'a>(fact: &dyn Fn(&str) -> &'a str) -> Option<(PathBuf, String
         dirs.push(libdir.join(fact("multiarch")));
     }
     dirs.push(PathBuf::from(fact("base_prefix")).join("lib"));
+    let shared = |name: &str| name.contains(".so") || name.ends_with(".dylib");
     let names = [fact("instsoname"), fact("ldlibrary")];
-    for name in names.into_iter().filter(|n| n.contains(".so")) {
+    for name in names.into_iter().filter(|n| shared(n)) {
         for dir in &dirs {
             let candidate = dir.join(name);
             if candidate.is_file() {
                 let soname = fact("instsoname");
-                let soname = if soname.contains(".so") { soname } else { name };
+                let soname = if shared(soname) { soname } else { name };
                 return Some((candidate, soname.to_string()));
             }
         }
