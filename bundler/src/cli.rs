@@ -23,8 +23,9 @@ lists them all):
   --add-data SRC:DEST       Files, folders or globs at DEST in the bundle
   --hidden-import MODULE    A module analysis cannot see
   --collect-all PACKAGE     A package whole: its modules, data and binaries
-  --target TARGET           The platform it runs on: linux-x86_64, linux-aarch64, windows-x64
-  -w, --windowed            Windows: no console window
+  --target TARGET           The platform it runs on: linux-x86_64, linux-aarch64, windows-x64,
+                            macos-arm64, macos-x86_64
+  -w, --windowed            Windows: no console window; macOS: an .app
   --runtime-cache           Onefile: unpack once into the user's cache, then reuse
   --json                    A summary on stdout when the build ends
 
@@ -32,6 +33,7 @@ Examples:
   pybundle app.py -F                        One executable: dist/app
   pybundle app.py --add-data assets:assets  One folder, dist/app/, with the app's data
   pybundle app.py -F --target windows-x64 --runtime python-3.11.9-embed-amd64.zip
+  pybundle app.py -w --target macos-arm64 --runtime cpython-3.11.14+20251120-aarch64-apple-darwin-install_only.tar.gz
   pybundle inspect dist/app                 What a bundle holds, and for which platform
   pybundle completions bash > ~/.local/share/bash-completion/completions/pybundle";
 
@@ -278,7 +280,7 @@ pub struct BuildOptions {
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
     /// The platform the bundle runs on: linux-x86_64 (the default here), linux-aarch64,
-    /// windows-x64, macos-arm64, or a Rust target triple.
+    /// windows-x64, macos-arm64, macos-x86_64, or a Rust target triple.
     #[arg(long, value_name = "NAME")]
     pub target: Option<String>,
     /// The CPython for --target: a folder or a .tar.gz/.tar.zst/.zip archive laid out as an
@@ -309,8 +311,8 @@ pub struct BuildOptions {
     )]
     #[serde(alias = "nowindowed")]
     pub console: bool,
-    /// A GUI app: no console window. Linux executables never open one, so this changes
-    /// nothing there; accepted so one command line serves every target.
+    /// A GUI app: no console window (Windows), an .app (macOS). Linux executables never open
+    /// one, so this changes nothing there; accepted so one command line serves every target.
     #[arg(
         short = 'w',
         long = "windowed",
@@ -319,8 +321,8 @@ pub struct BuildOptions {
     )]
     #[serde(alias = "noconsole")]
     pub windowed: bool,
-    /// The executable's icon (.ico or .png for Windows, .icns for macOS); the file's content
-    /// is checked. Linux executables carry no icon.
+    /// The executable's icon (.ico or .png for Windows, .icns or a square .png for a macOS
+    /// .app); the file's content is checked. Linux executables carry no icon.
     #[arg(short = 'i', long = "icon", value_name = "FILE")]
     pub icon: Option<PathBuf>,
     /// Also strip the static symbol tables of bundled executables and shared libraries (debug

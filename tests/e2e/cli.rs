@@ -18,6 +18,7 @@ fn help_shows_the_build_options_and_examples() {
         "--onefile",
         "--add-data",
         "--target",
+        "macos-arm64",
         "Examples:",
         "pybundle build --help",
     ] {
@@ -25,6 +26,7 @@ fn help_shows_the_build_options_and_examples() {
     }
     let build = pybundle(&["build", "--help"]);
     assert!(stdout(&build).contains("--collect-submodules"));
+    assert!(stdout(&build).contains("--codesign-identity"));
     assert!(stdout(&build).contains("Examples:"));
 }
 

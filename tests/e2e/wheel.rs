@@ -84,7 +84,9 @@ fn the_wheel_installs_without_a_toolchain_and_builds_for_every_target() {
     let (ok, version, err) = shell("pybundle --version");
     assert!(ok, "{err}");
     assert!(
-        version.contains("launchers: linux-x86_64, linux-aarch64, windows-x64"),
+        version.contains(
+            "launchers: linux-x86_64, linux-aarch64, windows-x64, macos-arm64, macos-x86_64"
+        ),
         "{version}"
     );
 
