@@ -391,7 +391,11 @@ pub fn default_signals(cmd: &mut Command) {
     unsafe {
         cmd.pre_exec(|| {
             // SIGKILL and SIGSTOP cannot be changed; the call fails harmlessly for them.
-            for sig in 1..libc::SIGRTMIN() {
+            #[cfg(target_os = "linux")]
+            let last = libc::SIGRTMIN();
+            #[cfg(not(target_os = "linux"))]
+            let last = 32; // macOS: NSIG, which libc does not name
+            for sig in 1..last {
                 libc::signal(sig, libc::SIG_DFL);
             }
             Ok(())

@@ -104,7 +104,15 @@ fn a_killed_launcher_takes_its_app_down_and_a_later_launch_sweeps_its_folder() {
 /// ext4's "top of a hierarchy" inode flag (`chattr +T`).
 const FS_TOPDIR_FL: libc::c_long = 0x0002_0000;
 
+/// The inode flags of a folder (`lsattr -d`), or `None` where the file system has none (and
+/// off Linux, which has no such flags).
+#[cfg(not(target_os = "linux"))]
+fn inode_flags(_dir: &Path) -> Option<libc::c_long> {
+    None
+}
+
 /// The inode flags of a folder (`lsattr -d`), or `None` where the file system has none.
+#[cfg(target_os = "linux")]
 fn inode_flags(dir: &Path) -> Option<libc::c_long> {
     use std::os::fd::AsRawFd;
     let file = std::fs::File::open(dir).unwrap();

@@ -528,8 +528,8 @@ fn ctrl_c_at_a_terminal(exe: &Path, mode: &str) -> (String, std::process::ExitSt
                 &mut m,
                 &mut s,
                 std::ptr::null_mut(),
-                std::ptr::null(),
-                std::ptr::null(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
             )
         };
         assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
@@ -547,7 +547,7 @@ fn ctrl_c_at_a_terminal(exe: &Path, mode: &str) -> (String, std::process::ExitSt
     unsafe {
         std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
             libc::setsid();
-            if libc::ioctl(0, libc::TIOCSCTTY, 0) != 0 {
+            if libc::ioctl(0, libc::TIOCSCTTY as _, 0) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
             libc::signal(libc::SIGINT, libc::SIG_DFL);

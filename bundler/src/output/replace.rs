@@ -141,10 +141,13 @@ fn swap_in(tmp: &Path, path: &Path) -> io::Result<()> {
     moved
 }
 
+/// Exchange `a` and `b` in one step: Linux's `renameat2(RENAME_EXCHANGE)`, macOS's
+/// `renamex_np(RENAME_SWAP)`.
 fn exchange(a: &Path, b: &Path) -> io::Result<()> {
     let a = CString::new(a.as_os_str().as_bytes())?;
     let b = CString::new(b.as_os_str().as_bytes())?;
-    // SAFETY: both are valid NUL-terminated paths; renameat2 does not keep them.
+    // SAFETY: both are valid NUL-terminated paths; the call does not keep them.
+    #[cfg(target_os = "linux")]
     let rc = unsafe {
         libc::renameat2(
             libc::AT_FDCWD,
@@ -154,6 +157,9 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
             libc::RENAME_EXCHANGE,
         )
     };
+    // SAFETY: as above.
+    #[cfg(target_os = "macos")]
+    let rc = unsafe { libc::renamex_np(a.as_ptr(), b.as_ptr(), libc::RENAME_SWAP) };
     if rc == 0 {
         Ok(())
     } else {
