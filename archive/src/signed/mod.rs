@@ -3,9 +3,13 @@
 //! signature and the few zero bytes that align it: on Windows, Authenticode's certificate
 //! table ([`authenticode`]); on macOS, the code signature at the end of `__LINKEDIT`
 //! ([`macho`]), which pybundle writes after the archive so that its page hashes cover it. This
-//! finds the trailer in both, so a signed program still runs and a damaged one is refused.
+//! finds the trailer in both, so a signed program still runs and a damaged one is refused. A
+//! launcher looks only in its own platform's kind of file; pybundle (feature `all-platforms`)
+//! in every kind.
 
+#[cfg(any(test, windows, feature = "all-platforms"))]
 mod authenticode;
+#[cfg(any(test, target_os = "macos", feature = "all-platforms"))]
 mod macho;
 
 use std::fs::File;
@@ -14,11 +18,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 /// The offset where the archive's trailer ends in `file` of `file_len` bytes: the start of a
 /// signature that ends the file (less the zero padding before it), else the end of the file.
 pub fn archive_end(file: &mut File, file_len: u64, magic: &[u8; 8]) -> io::Result<u64> {
-    let found = match authenticode::signature_start(file, file_len)? {
-        Some(start) => Some((start, authenticode::MAX_PADDING)),
-        None => macho::signature_start(file, file_len)?.map(|start| (start, macho::MAX_PADDING)),
-    };
-    let Some((signature, max_padding)) = found else {
+    let Some((signature, max_padding)) = signature(file, file_len)? else {
         return Ok(file_len);
     };
     let from = signature.saturating_sub(max_padding + magic.len() as u64);
@@ -33,6 +33,22 @@ pub fn archive_end(file: &mut File, file_len: u64, magic: &[u8; 8]) -> io::Resul
         }
     }
     Ok(file_len)
+}
+
+/// Where a signature that ends the file starts, and how much zero padding may come before it.
+#[allow(unused_variables, unused_mut)] // A Linux launcher looks for none.
+fn signature(file: &mut File, file_len: u64) -> io::Result<Option<(u64, u64)>> {
+    let mut found = None;
+    #[cfg(any(test, windows, feature = "all-platforms"))]
+    if found.is_none() {
+        found = authenticode::signature_start(file, file_len)?
+            .map(|start| (start, authenticode::MAX_PADDING));
+    }
+    #[cfg(any(test, target_os = "macos", feature = "all-platforms"))]
+    if found.is_none() {
+        found = macho::signature_start(file, file_len)?.map(|start| (start, macho::MAX_PADDING));
+    }
+    Ok(found)
 }
 
 #[cfg(test)]
