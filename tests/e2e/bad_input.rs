@@ -338,7 +338,7 @@ fn a_script_that_does_not_compile() {
 }
 
 #[test]
-fn a_target_pybundle_does_not_know_or_cannot_build_yet() {
+fn a_target_pybundle_does_not_know_or_without_its_runtime() {
     let err = refused(
         &probe_dir(),
         &[s("probe.py"), s("--target"), s("linux-riscv64")],
@@ -351,7 +351,11 @@ fn a_target_pybundle_does_not_know_or_cannot_build_yet() {
         &[s("probe.py"), s("--target"), s("macos-arm64")],
         true,
     );
-    assert!(err.contains("macos-arm64 is not supported yet"), "{err}");
+    assert!(
+        err.contains("--target macos-arm64 needs that platform's CPython")
+            && err.contains("python-build-standalone"),
+        "{err}"
+    );
 }
 
 #[test]
