@@ -277,12 +277,13 @@ pub fn onedir(
             None => Ok(()),
         }
     })?;
+    let inside = |rel: &str| match rel {
+        "." => path.clone(),
+        rel => path.join(rel),
+    };
     Ok(Written {
-        executable: path.join(executables_dir).join(plan.executable),
-        root: Some(match root_dir {
-            "." => path.clone(),
-            dir => path.join(dir),
-        }),
+        executable: inside(executables_dir).join(plan.executable),
+        root: Some(inside(root_dir)),
         path,
         bytes,
     })
