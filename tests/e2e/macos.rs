@@ -60,19 +60,12 @@ fn build_mac(target: &str, script: &Path, dist: &Path, python: &Path, extra: &[&
 
 /// Every Mach-O file under `dir`.
 fn macho_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    for entry in fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if entry.file_type().unwrap().is_dir() {
-            out.extend(macho_files(&path));
-        } else {
-            let bytes = fs::read(&path).unwrap();
-            if read::looks_like_macho(&bytes) {
-                out.push((path, bytes));
-            }
-        }
-    }
-    out
+    (tree_contents(dir).into_iter())
+        .filter(|(rel, (bytes, mode))| {
+            !rel.ends_with('/') && *mode != 0 && read::looks_like_macho(bytes)
+        })
+        .map(|(rel, (bytes, _))| (dir.join(rel), bytes))
+        .collect()
 }
 
 /// Check every Mach-O file under `root` as macOS would before running it: the target's CPU,
@@ -304,13 +297,19 @@ fn check_app(app: &Path, name: &str, target: &str) -> Vec<u8> {
     assert!(out.status.success(), "{}", stderr(&out));
     let listed: std::collections::BTreeMap<String, String> =
         serde_json::from_slice(&out.stdout).unwrap();
-    let mut files = Vec::new();
-    walk_files(&contents, &contents, &mut files);
-    for rel in files {
-        if rel.starts_with("MacOS/") || rel.starts_with("_CodeSignature/") || rel == "Info.plist" {
+    for (rel, (bytes, mode)) in tree_contents(&contents) {
+        let skipped = rel.ends_with('/') || mode == 0; // folders, symbolic links
+        if skipped
+            || rel.starts_with("MacOS/")
+            || rel.starts_with("_CodeSignature/")
+            || rel == "Info.plist"
+        {
             continue;
         }
-        let hex: String = file_hash(&rel).iter().map(|b| format!("{b:02x}")).collect();
+        let hex: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         assert_eq!(
             listed.get(&rel),
             Some(&hex),
@@ -319,17 +318,6 @@ fn check_app(app: &Path, name: &str, target: &str) -> Vec<u8> {
     }
     check_tree(&contents, target);
     exe
-}
-
-fn walk_files(base: &Path, dir: &Path, out: &mut Vec<String>) {
-    for entry in fs::read_dir(dir).unwrap().flatten() {
-        if entry.file_type().unwrap().is_dir() {
-            walk_files(base, &entry.path(), out);
-        } else {
-            let rel = entry.path().strip_prefix(base).unwrap().to_path_buf();
-            out.push(rel.to_string_lossy().into_owned());
-        }
-    }
 }
 
 /// A square PNG of `size` pixels, written to `path`.
