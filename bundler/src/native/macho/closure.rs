@@ -63,9 +63,11 @@ pub fn resolve(
         };
         // A signature that still holds is kept (a slice's holds on its own), unless a
         // Developer ID signs everything; a file that was rewritten, or came with none (arm64
-        // macOS runs no unsigned code), is signed again.
-        let holds = !rewritten && sign::check(&file.bytes).is_ok();
-        if holds && !signer.replaces_every_signature() {
+        // macOS runs no unsigned code), is signed again. An object file (`.o`, which wheels
+        // sometimes carry) is never loaded, and never signed.
+        let loaded = sign::is_loaded(&file.bytes);
+        let holds = !rewritten && (!loaded || sign::check(&file.bytes).is_ok());
+        if holds && (!loaded || !signer.replaces_every_signature()) {
             if file.thinned {
                 contents.replace_bytes(&dest, file.bytes);
             }

@@ -203,6 +203,14 @@ fn sign(
     Ok(out)
 }
 
+/// Is `bytes` a thin file dyld loads (a program, a library or a bundle), and so one macOS
+/// wants signed? An object file (`MH_OBJECT`) is not.
+pub fn is_loaded(bytes: &[u8]) -> bool {
+    const MH_DYLIB: u32 = 6;
+    const MH_BUNDLE: u32 = 8;
+    layout(bytes).is_ok_and(|l| matches!(l.filetype, MH_EXECUTE | MH_DYLIB | MH_BUNDLE))
+}
+
 /// Check that `bytes` (a thin 64-bit file) carries a code signature whose CodeDirectory
 /// hashes every page before it as the file is now.
 pub fn check(bytes: &[u8]) -> Result<(), SignError> {
@@ -337,6 +345,22 @@ mod tests {
             hashes,
             dataoff as usize,
         )
+    }
+
+    /// An object file is not loaded, so nothing signs it; the launchers are.
+    #[test]
+    fn object_files_are_not_loaded_programs_are() {
+        let mut object = Vec::new();
+        for word in [0xfeed_facfu32, CPU_TYPE_ARM64, 0, 1, 0, 0, 0, 0] {
+            object.extend(word.to_le_bytes());
+        }
+        assert!(!is_loaded(&object));
+        for target in crate::output::launcher::carried() {
+            if let Some(cputype) = target.macho_cputype() {
+                let stub = crate::output::launcher::bytes_for(target).unwrap();
+                assert!(is_loaded(stub), "{target} ({cputype:#x})");
+            }
+        }
     }
 
     #[test]
