@@ -161,6 +161,8 @@ pub enum Error {
         path: PathBuf,
         why: String,
     },
+    #[error("{} has no room in its load commands for the names of the bundle's libraries{}; relink it with -headerpad_max_install_names (or ask its maintainers to), or leave it out with --exclude-module", .0.first().map(String::as_str).unwrap_or_default(), match .0.len() { 0 | 1 => String::new(), n => format!(" (and {} more files)", n - 1) })]
+    MachoNoRoom(Vec<String>),
     #[error("--osx-bundle-identifier {0:?} is not a bundle identifier; use letters, digits, '-' and '.', reverse-DNS style (org.example.app)")]
     BadBundleIdentifier(String),
     #[error("--codesign-identity needs the .p12 file's password in the environment variable PYBUNDLE_CODESIGN_PASSWORD (empty if it has none)")]

@@ -566,3 +566,59 @@ fn a_developer_id_signs_every_file_with_the_hardened_runtime() {
         assert!(!dist.exists(), "nothing is written");
     }
 }
+
+/// A module whose load commands have no room for the bundle's names (linked with no header
+/// padding) stops the build in one line naming it and the fix; nothing is written.
+#[needs(macos)]
+fn a_file_with_no_room_for_the_bundles_names_stops_the_build() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("tight.c"),
+        "int lzma_version_number(void);\nvoid *PyInit__tight(void) { return (void *)(long)lzma_version_number(); }\n",
+    )
+    .unwrap();
+    let lzma = standin("macos-arm64").join("python/lib/liblzma.5.dylib");
+    let out = Command::new(repo().join("tools/zig-cc"))
+        .current_dir(dir.path())
+        .args(["-arch", "arm64", "-mmacosx-version-min=11.0", "-shared"])
+        .args(["-undefined", "dynamic_lookup", "-Wl,-headerpad,0"])
+        .args(["-o", "_tight.cpython-311-darwin.so", "tight.c"])
+        .arg(&lzma)
+        .arg("-Wl,-rpath,@loader_path/../lib")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "zig: {}", stderr(&out));
+    let name = format!(
+        "_tight.cpython-{}-darwin.so",
+        python_version().replace('.', "")
+    );
+    fs::rename(
+        dir.path().join("_tight.cpython-311-darwin.so"),
+        dir.path().join(&name),
+    )
+    .unwrap();
+    let script = dir.path().join("app.py");
+    fs::write(&script, "import _tight\n").unwrap();
+    let dist = dir.path().join("dist");
+    let mut cmd = pybundle_cmd(dir.path());
+    with_python(&mut cmd)
+        .arg(&script)
+        .args(["-D", "--target", "macos-arm64", "--runtime"])
+        .arg(standin("macos-arm64"))
+        .arg("--distpath")
+        .arg(&dist)
+        .env(
+            "PYBUNDLE_CACHE_DIR",
+            PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("macos/cache"),
+        );
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    let error: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(error.len(), 1, "{err}");
+    assert!(
+        error[0].contains(&name) && error[0].contains("-headerpad_max_install_names"),
+        "{err}"
+    );
+    assert!(!dist.exists(), "nothing is written");
+}

@@ -108,9 +108,18 @@ pub fn link(
     if let Some((floor, file)) = &closure.glibc {
         progress.detail(&format!("newest glibc needed: {floor}, by {file}"));
     }
+    if runtime.target.os() == Os::Macos && !closure.unpatched.is_empty() {
+        // Left as it is, it would look for its libraries where the build machine had them.
+        return Err(Error::MachoNoRoom(closure.unpatched.clone()));
+    }
     for file in &closure.unpatched {
         progress.warn(&format!(
             "{file} keeps a search path pybundle could not rewrite"
+        ));
+    }
+    for file in &closure.unsigned {
+        progress.warn(&format!(
+            "{file} could not be signed; macOS on Apple silicon will refuse to load it"
         ));
     }
     Ok(closure)
