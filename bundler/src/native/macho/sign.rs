@@ -348,6 +348,16 @@ mod tests {
         )
     }
 
+    /// Where `bytes`' `__LINKEDIT` segment ends in the file.
+    #[cfg(any(pybundle_stub = "macos-arm64", pybundle_stub = "macos-x86_64"))]
+    fn linkedit_end(bytes: &[u8]) -> usize {
+        let macho = goblin::mach::MachO::parse(bytes, 0).unwrap();
+        let linkedit = (macho.segments.iter())
+            .find(|s| s.name().ok() == Some("__LINKEDIT"))
+            .unwrap();
+        (linkedit.fileoff + linkedit.filesize) as usize
+    }
+
     /// An object file is not loaded, so nothing signs it; the launchers are.
     #[test]
     fn object_files_are_not_loaded_programs_are() {
@@ -397,12 +407,8 @@ mod tests {
         let mut damaged = signed.clone();
         damaged[300_000] ^= 0xff;
         assert_eq!(check(&damaged), Err(SignError::Mismatch(300_000 / PAGE)));
-        let macho = goblin::mach::MachO::parse(&signed, 0).unwrap();
-        let linkedit = (macho.segments.iter())
-            .find(|s| s.name().ok() == Some("__LINKEDIT"))
-            .unwrap();
         assert_eq!(
-            (linkedit.fileoff + linkedit.filesize) as usize,
+            linkedit_end(&signed),
             signed.len(),
             "__LINKEDIT ends with the signature"
         );
@@ -447,14 +453,8 @@ mod tests {
                 &payload[..]
             );
             let end = code.len() + payload.len();
+            assert_eq!(linkedit_end(&signed), signed.len());
             let macho = goblin::mach::MachO::parse(&signed, 0).unwrap();
-            let linkedit = (macho.segments.iter())
-                .find(|s| s.name().ok() == Some("__LINKEDIT"))
-                .unwrap();
-            assert_eq!(
-                (linkedit.fileoff + linkedit.filesize) as usize,
-                signed.len()
-            );
             let symtab = (macho.load_commands.iter())
                 .find_map(|c| match c.command {
                     goblin::mach::load_command::CommandVariant::Symtab(s) => Some(s),
