@@ -1,6 +1,7 @@
-//! Where the code signature starts in a signed Mach-O executable (a thin, 64-bit one, as every
-//! launcher is). `LC_CODE_SIGNATURE` names the signature's offset and size; it is the last
-//! thing in `__LINKEDIT`, and so in the file, and starts on a 16-byte boundary.
+//! Where the code signature starts in a signed Mach-O executable (a 64-bit one, as every
+//! launcher is; in a universal launcher, the last slice's, which holds the archive).
+//! `LC_CODE_SIGNATURE` names the signature's offset and size; it is the last thing in
+//! `__LINKEDIT`, and so in the file, and starts on a 16-byte boundary.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -8,15 +9,53 @@ use std::io::{self, Read, Seek, SeekFrom};
 /// The signature starts 16-aligned; the zero bytes before it align the archive's end.
 pub const MAX_PADDING: u64 = 15;
 const MH_MAGIC_64: u32 = 0xfeed_facf;
+/// A universal file's magic, big-endian, and its most slices.
+const FAT_MAGIC: u32 = 0xcafe_babe;
+const MAX_SLICES: u32 = 20;
 const LC_CODE_SIGNATURE: u32 = 0x1d;
 /// More load commands than this is not a launcher.
 const MAX_COMMANDS_LEN: u64 = 1 << 20;
 
-/// Where a thin 64-bit Mach-O file's code signature starts, when it has one that fills the
-/// file's end.
+/// Where a 64-bit Mach-O file's code signature starts, when it has one that fills the file's
+/// end: a thin file's, or that of the slice of a universal file that ends it.
 pub fn signature_start(file: &mut File, file_len: u64) -> io::Result<Option<u64>> {
-    let mut header = [0u8; 32];
+    let mut magic = [0u8; 8];
     file.seek(SeekFrom::Start(0))?;
+    if file.read(&mut magic)? < magic.len() {
+        return Ok(None);
+    }
+    let be =
+        |at: usize| u32::from_be_bytes([magic[at], magic[at + 1], magic[at + 2], magic[at + 3]]);
+    if be(0) != FAT_MAGIC {
+        return thin_signature_start(file, 0, file_len);
+    }
+    let count = be(4);
+    if count == 0 || count > MAX_SLICES {
+        return Ok(None);
+    }
+    let mut arches = vec![0u8; count as usize * 20];
+    file.read_exact(&mut arches)?;
+    for arch in arches.chunks_exact(20) {
+        let word = |at: usize| {
+            u64::from(u32::from_be_bytes([
+                arch[at],
+                arch[at + 1],
+                arch[at + 2],
+                arch[at + 3],
+            ]))
+        };
+        let (offset, size) = (word(8), word(12));
+        if offset + size == file_len {
+            return thin_signature_start(file, offset, file_len);
+        }
+    }
+    Ok(None)
+}
+
+/// The same, for the thin file that starts at `base` and ends the file.
+fn thin_signature_start(file: &mut File, base: u64, file_len: u64) -> io::Result<Option<u64>> {
+    let mut header = [0u8; 32];
+    file.seek(SeekFrom::Start(base))?;
     if file.read(&mut header)? < header.len() || u32_at(&header, 0) != Some(MH_MAGIC_64) {
         return Ok(None);
     }
@@ -24,7 +63,7 @@ pub fn signature_start(file: &mut File, file_len: u64) -> io::Result<Option<u64>
         (Some(count), Some(len)) => (count, u64::from(len)),
         _ => return Ok(None),
     };
-    if len > MAX_COMMANDS_LEN || 32 + len > file_len {
+    if len > MAX_COMMANDS_LEN || base + 32 + len > file_len {
         return Ok(None);
     }
     let mut commands = vec![0u8; len as usize];
@@ -40,7 +79,7 @@ pub fn signature_start(file: &mut File, file_len: u64) -> io::Result<Option<u64>
             else {
                 return Ok(None);
             };
-            let (offset, size) = (u64::from(offset), u64::from(size));
+            let (offset, size) = (base + u64::from(offset), u64::from(size));
             return Ok((size > 0 && offset + size == file_len).then_some(offset));
         }
         if size < 8 {
@@ -84,6 +123,41 @@ mod tests {
         bytes[..header.len()].copy_from_slice(&header);
         assert_ne!(signature_at, archive_end_at, "the test pads");
         assert_eq!(end_of(&bytes), archive_end_at as u64);
+    }
+
+    /// A universal launcher: the archive ends its last slice, before that slice's signature.
+    #[test]
+    fn a_universal_file_ends_its_archive_before_the_last_slices_signature() {
+        let first = macho_header((0, 0));
+        let mut last = macho_header((0, 0));
+        last.extend_from_slice(b"code, then the archive-pybundle");
+        let archive_end_in_slice = last.len();
+        last.resize(last.len().div_ceil(16) * 16, 0);
+        let signature_at = last.len() as u32;
+        last.extend_from_slice(&[0xfa; 48]);
+        let header = macho_header((signature_at, 48));
+        last[..header.len()].copy_from_slice(&header);
+        let (at_first, at_last) = (4096u32, 16384u32);
+        let mut bytes = Vec::new();
+        for word in [0xcafe_babeu32, 2] {
+            bytes.extend(word.to_be_bytes());
+        }
+        for (offset, len, align) in [(at_first, first.len(), 12), (at_last, last.len(), 14)] {
+            for word in [0x0100_0007u32, 3, offset, len as u32, align] {
+                bytes.extend(word.to_be_bytes());
+            }
+        }
+        bytes.resize(at_first as usize, 0);
+        bytes.extend(&first);
+        bytes.resize(at_last as usize, 0);
+        bytes.extend(&last);
+        assert_eq!(
+            end_of(&bytes),
+            (at_last as usize + archive_end_in_slice) as u64
+        );
+        // A header whose slices do not reach the file's end is not followed.
+        bytes.push(0);
+        assert_eq!(end_of(&bytes), bytes.len() as u64);
     }
 
     #[test]
