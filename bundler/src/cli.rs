@@ -24,7 +24,7 @@ lists them all):
   --hidden-import MODULE    A module analysis cannot see
   --collect-all PACKAGE     A package whole: its modules, data and binaries
   --target TARGET           The platform it runs on: linux-x86_64, linux-aarch64, windows-x64,
-                            macos-arm64, macos-x86_64
+                            macos-arm64, macos-x86_64, macos-universal2
   -w, --windowed            Windows: no console window; macOS: an .app
   --runtime-cache           Onefile: unpack once into the user's cache, then reuse
   --json                    A summary on stdout when the build ends
@@ -280,9 +280,19 @@ pub struct BuildOptions {
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
     /// The platform the bundle runs on: linux-x86_64 (the default here), linux-aarch64,
-    /// windows-x64, macos-arm64, macos-x86_64, or a Rust target triple.
+    /// windows-x64, macos-arm64, macos-x86_64, macos-universal2 (both Mac CPUs), or a Rust
+    /// target triple.
     #[arg(long, value_name = "NAME")]
     pub target: Option<String>,
+    /// macOS: the CPUs the bundle runs on, as PyInstaller says them: arm64, x86_64, or
+    /// universal2 (both, in every file: the runtime and the wheels must be universal2).
+    #[arg(
+        long = "target-arch",
+        visible_alias = "target-architecture",
+        value_name = "ARCH"
+    )]
+    #[serde(alias = "target-architecture")]
+    pub target_arch: Option<String>,
     /// The CPython for --target: a folder or a .tar.gz/.tar.zst/.zip archive laid out as an
     /// installed Python (python-build-standalone's install_only, Debian packages unpacked
     /// together, a `make install`).
@@ -433,10 +443,6 @@ pub const NO_EFFECT: &[NoEffect] = &[
         ..no_effect("resource", Shape::Values("RESOURCE"))
     },
     no_effect("argv-emulation", Shape::Flag),
-    NoEffect {
-        alias: Some("target-arch"),
-        ..no_effect("target-architecture", Shape::Value("ARCH"))
-    },
 ];
 
 /// The [`NO_EFFECT`] options given on the command line, by their long names.

@@ -144,6 +144,12 @@ pub enum Error {
     TclMissing { why: String },
     #[error("--target {0:?} is not a platform pybundle builds for; use linux-x86_64, linux-aarch64, windows-x64, macos-arm64 or macos-x86_64 (or a Rust target triple)")]
     UnknownTarget(String),
+    #[error("--target-arch {0:?} is not a Mac CPU; give arm64, x86_64 or universal2")]
+    BadTargetArch(String),
+    #[error("--target-arch chooses the CPUs of a macOS bundle, and this build is for {0}; give --target macos-arm64 (or leave --target-arch out)")]
+    TargetArchNotMac(Target),
+    #[error("--target {target} and --target-arch {} disagree; give one of them", .arch.name().trim_start_matches("macos-"))]
+    TargetArchDisagrees { target: Target, arch: Target },
     #[error("--target {0} needs that platform's CPython: pass --runtime with {hint}", hint = .0.runtime_hint())]
     TargetNeedsRuntime(Target),
     #[error("this pybundle carries no launcher for {0} (`pybundle --version` lists those it carries); build one into it from pybundle's source folder with `tools/add-target {0}`, or install a pybundle wheel, which carries every launcher")]
@@ -163,6 +169,13 @@ pub enum Error {
     },
     #[error("{} has no room in its load commands for the names of the bundle's libraries{}; relink it with -headerpad_max_install_names (or ask its maintainers to), or leave it out with --exclude-module", .0.first().map(String::as_str).unwrap_or_default(), match .0.len() { 0 | 1 => String::new(), n => format!(" (and {} more files)", n - 1) })]
     MachoNoRoom(Vec<String>),
+    #[error("{file} has no {cpu} code, which a {target} bundle needs{}; {}", match more { 0 => String::new(), n => format!(" (nor have {n} more files)") }, if *target == Target::MacosUniversal2 { "a universal2 bundle takes universal2 wheels and runtime only (tools/macos-runtime macos-universal2 makes the runtime); else build one bundle for macos-arm64 and one for macos-x86_64" } else { "it was built for another Mac: take the package's wheel for this target, or leave it out with --exclude-module" })]
+    MachoWrongCpu {
+        file: String,
+        cpu: &'static str,
+        target: Target,
+        more: usize,
+    },
     #[error("--osx-bundle-identifier {0:?} is not a bundle identifier; use letters, digits, '-' and '.', reverse-DNS style (org.example.app)")]
     BadBundleIdentifier(String),
     #[error("--codesign-identity needs the .p12 file's password in the environment variable PYBUNDLE_CODESIGN_PASSWORD (empty if it has none)")]
@@ -184,7 +197,7 @@ pub enum Error {
         python: String,
         host: String,
     },
-    #[error("{distribution} {version} has no wheel for {target} (CPython {python}) on the package index; pick a version of it that has one, or leave its modules out with --exclude-module")]
+    #[error("{distribution} {version} has no wheel for {target} (CPython {python}) on the package index; {}", if *target == Target::MacosUniversal2 { "its project publishes one wheel per Mac CPU, so build one bundle for macos-arm64 and one for macos-x86_64 (or leave its modules out with --exclude-module)" } else { "pick a version of it that has one, or leave its modules out with --exclude-module" })]
     NoTargetWheel {
         distribution: String,
         version: String,

@@ -96,6 +96,20 @@ impl Build {
         self
     }
 
+    /// Run it, expecting it to fail: exit status 1, a `--json` summary that says so, and its
+    /// stderr returned.
+    pub fn fails(mut self) -> String {
+        if !self.cmd.get_args().any(|a| a == "--python") {
+            with_python(&mut self.cmd);
+        }
+        let out = self.cmd.output().expect("pybundle runs");
+        assert_eq!(out.status.code(), Some(1), "pybundle: {}", stderr(&out));
+        let summary: serde_json::Value =
+            serde_json::from_slice(&out.stdout).expect("a --json summary");
+        assert_eq!(summary["status"], "error", "{summary}");
+        stderr(&out)
+    }
+
     /// Run it; panics with pybundle's stderr on failure.
     pub fn run(mut self) -> Built {
         let has_python = self.cmd.get_args().any(|a| a == "--python");

@@ -13,16 +13,16 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use crate::harness::*;
-use pybundle::native::macho::{read, sign};
+use pybundle::native::macho::{fat, read, sign};
 use pybundle_e2e_macros::needs;
 
 const TARGETS: [&str; 2] = ["macos-arm64", "macos-x86_64"];
 
-/// The stand-in runtime for `target`, made once per test run from the test interpreter.
+/// The stand-in runtime for `target` (a universal2 one joins the other two), made once per
+/// test run from the test interpreter.
 fn standin(target: &str) -> &'static Path {
-    static RUNTIMES: [OnceLock<PathBuf>; 2] = [OnceLock::new(), OnceLock::new()];
-    let slot = TARGETS
-        .iter()
+    static RUNTIMES: [OnceLock<PathBuf>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let slot = (TARGETS.iter().chain([&"macos-universal2"]))
         .position(|t| *t == target)
         .expect("a macOS target");
     RUNTIMES[slot].get_or_init(|| {
@@ -40,10 +40,18 @@ fn standin(target: &str) -> &'static Path {
     })
 }
 
-fn cpu(target: &str) -> u32 {
-    pybundle::bundle::target::Target::parse(target)
-        .and_then(|t| t.macho_cputype())
-        .expect("a macOS target")
+/// The CPUs each Mach-O file of a `target` bundle holds code for.
+fn cpus(target: &str) -> Vec<u32> {
+    let cpus = (pybundle::bundle::target::Target::parse(target))
+        .map(|t| t.macho_cputypes())
+        .unwrap_or_default();
+    assert!(!cpus.is_empty(), "{target} is a macOS target");
+    cpus
+}
+
+/// The slices of a Mach-O file: each CPU's of a universal one, or the file itself.
+fn slices(bytes: &[u8]) -> Vec<fat::Slice> {
+    fat::slices(bytes).expect("a Mach-O file")
 }
 
 /// Build `script` for `target` with `python` into `dist`; the executable.
@@ -76,42 +84,54 @@ fn check_tree(root: &Path, target: &str) -> usize {
     let files = macho_files(&root);
     for (path, bytes) in &files {
         let shown = path.strip_prefix(&root).unwrap().display();
-        if !sign::is_loaded(bytes) {
+        let slices = slices(bytes);
+        if !slices.iter().any(|s| sign::is_loaded(&s.bytes)) {
             continue; // an object file, never loaded
         }
-        assert_eq!(sign::check(bytes), Ok(()), "{shown} is not signed as it is");
-        let info = read::read(bytes, cpu(target)).expect("a Mach-O file for the target");
-        assert_eq!(info.cputype, cpu(target), "{shown}");
-        let here = path.parent().unwrap();
-        let rpaths: Vec<PathBuf> = (info.rpaths.iter())
-            .map(|r| {
-                let rest = r.strip_prefix("@loader_path").unwrap_or_else(|| {
-                    panic!("{shown} has the rpath {r}, not one relative to itself")
-                });
-                here.join(rest.trim_start_matches('/'))
-            })
-            .collect();
-        for needed in &info.needed {
-            let name = &needed.name;
-            if name.starts_with("/usr/lib/") || name.starts_with("/System/") {
-                continue;
-            }
-            let candidates: Vec<PathBuf> = if let Some(rest) = name.strip_prefix("@loader_path/") {
-                vec![here.join(rest)]
-            } else if let Some(rest) = name.strip_prefix("@rpath/") {
-                rpaths.iter().map(|r| r.join(rest)).collect()
-            } else {
-                panic!("{shown} names {name}, which is neither macOS's nor in the bundle")
-            };
-            let found = (candidates.iter())
-                .filter_map(|c| c.canonicalize().ok())
-                .find(|c| c.is_file());
-            match found {
-                Some(file) => assert!(file.starts_with(&root), "{shown}: {name} leads outside"),
-                None => assert!(
-                    needed.weak,
-                    "{shown} needs {name}, which is not in the bundle"
-                ),
+        let held: Vec<u32> = slices.iter().map(|s| s.cputype).collect();
+        assert_eq!(held, cpus(target), "{shown}: the target's CPUs, no other");
+        for slice in &slices {
+            assert_eq!(
+                sign::check(&slice.bytes),
+                Ok(()),
+                "{shown} is not signed as it is"
+            );
+        }
+        for cpu in cpus(target) {
+            let info = read::read(bytes, cpu).expect("a Mach-O file for the target");
+            assert_eq!(info.cputype, cpu, "{shown}");
+            let here = path.parent().unwrap();
+            let rpaths: Vec<PathBuf> = (info.rpaths.iter())
+                .map(|r| {
+                    let rest = r.strip_prefix("@loader_path").unwrap_or_else(|| {
+                        panic!("{shown} has the rpath {r}, not one relative to itself")
+                    });
+                    here.join(rest.trim_start_matches('/'))
+                })
+                .collect();
+            for needed in &info.needed {
+                let name = &needed.name;
+                if name.starts_with("/usr/lib/") || name.starts_with("/System/") {
+                    continue;
+                }
+                let candidates: Vec<PathBuf> =
+                    if let Some(rest) = name.strip_prefix("@loader_path/") {
+                        vec![here.join(rest)]
+                    } else if let Some(rest) = name.strip_prefix("@rpath/") {
+                        rpaths.iter().map(|r| r.join(rest)).collect()
+                    } else {
+                        panic!("{shown} names {name}, which is neither macOS's nor in the bundle")
+                    };
+                let found = (candidates.iter())
+                    .filter_map(|c| c.canonicalize().ok())
+                    .find(|c| c.is_file());
+                match found {
+                    Some(file) => assert!(file.starts_with(&root), "{shown}: {name} leads outside"),
+                    None => assert!(
+                        needed.weak,
+                        "{shown} needs {name}, which is not in the bundle"
+                    ),
+                }
             }
         }
     }
@@ -135,10 +155,23 @@ fn apple_problems(bytes: &[u8]) -> Vec<String> {
 /// onedir's listing) ends, so that it covers it. Its bytes and archive trailer.
 fn signed_with_its_archive(exe: &Path, target: &str) -> (Vec<u8>, pybundle_archive::Trailer) {
     let bytes = fs::read(exe).unwrap();
-    assert_eq!(sign::check(&bytes), Ok(()), "{target}: the launcher");
+    let slices = slices(&bytes);
+    let held: Vec<u32> = slices.iter().map(|s| s.cputype).collect();
+    assert_eq!(held, cpus(target), "{target}: the launcher's CPUs");
+    for slice in &slices {
+        assert_eq!(sign::check(&slice.bytes), Ok(()), "{target}: the launcher");
+    }
     let trailer = pybundle_archive::trailer_of(exe).expect("the archive is found");
-    let archive_end = trailer.manifest_offset() + trailer.manifest_len + 64;
-    let macho = goblin::mach::MachO::parse(&bytes, 0).unwrap();
+    // The archive ends the last slice (the only one, in a thin file).
+    let last = slices.last().unwrap();
+    let last_at = (bytes.len() - last.bytes.len()) as u64;
+    assert_eq!(
+        &bytes[last_at as usize..],
+        &last.bytes[..],
+        "{target}: the last slice ends the file"
+    );
+    let archive_end = trailer.manifest_offset() + trailer.manifest_len + 64 - last_at;
+    let macho = goblin::mach::MachO::parse(&last.bytes, 0).unwrap();
     let signature = (macho.load_commands.iter())
         .find_map(|c| match c.command {
             goblin::mach::load_command::CommandVariant::CodeSignature(s) => Some(s),
@@ -227,6 +260,130 @@ fn macos_bundles_are_signed_throughout_and_find_their_libraries_inside() {
         assert_eq!(out.status.code(), Some(1), "{target}");
         assert!(stderr(&out).contains("checksum"), "{}", stderr(&out));
     }
+}
+
+/// `--target-arch universal2` (PyInstaller's flag): one bundle for both Mac CPUs, from a
+/// universal2 runtime (the stand-ins joined by tools/macos-universal2-runtime, as that tool
+/// joins python-build-standalone's two archives) and a universal2 wheel from PyPI. Every
+/// Mach-O file holds an x86_64 and an arm64 slice, each signed and each finding its
+/// libraries inside; the onefile's archive ends the last slice, under its signature. A
+/// package with no universal2 wheel (numpy) stops the build naming it.
+#[needs(macos)]
+fn a_universal2_bundle_holds_both_cpus_in_every_file() {
+    let target = "macos-universal2";
+    let python = venv(&["MarkupSafe==3.0.2"]);
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("escape.py");
+    fs::write(
+        &script,
+        "import lzma, zlib\nimport markupsafe._speedups\nprint(markupsafe.escape('<pybundle>'))\n",
+    )
+    .unwrap();
+    let runtime = standin(target);
+    let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("macos/cache");
+    let build = |dist: &str, extra: &[&str]| {
+        let dist = dir.path().join(dist);
+        let runtime = runtime.to_string_lossy().into_owned();
+        let mut args = vec!["--runtime", &runtime];
+        args.extend_from_slice(extra);
+        Build::new(&script, &dist)
+            .python(&python)
+            .args(&args)
+            .env("PYBUNDLE_CACHE_DIR", &cache)
+            .run()
+            .exe
+    };
+
+    let exe = build("onedir", &["--target", target, "-D"]);
+    let folder = exe.parent().unwrap();
+    let speedups = (fs::read_dir(folder.join("_internal/markupsafe")).unwrap())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|n| n.starts_with("_speedups") && n.ends_with(".so"));
+    assert!(
+        speedups.is_some(),
+        "markupsafe's compiled module is bundled"
+    );
+    assert!(check_tree(folder, target) >= 6);
+    for (path, bytes) in macho_files(folder) {
+        assert_eq!(
+            apple_problems(&bytes),
+            Vec::<String>::new(),
+            "{}",
+            path.display()
+        );
+    }
+    signed_with_its_archive(&exe, target);
+    let about = inspect(&exe);
+    assert!(about.contains("target: macos-universal2"), "{about}");
+
+    // PyInstaller's spelling, onefile: the archive inside the last slice's signed code.
+    let exe = build(
+        "onefile",
+        &[
+            "--target",
+            "macos-arm64",
+            "--target-arch",
+            "universal2",
+            "-F",
+        ],
+    );
+    let (bytes, trailer) = signed_with_its_archive(&exe, target);
+    assert_eq!(apple_problems(&bytes), Vec::<String>::new());
+    let out = Command::new(PYBUNDLE)
+        .arg("verify")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut damaged = bytes.clone();
+    damaged[(trailer.archive_offset + trailer.payload_len / 2) as usize] ^= 0x10;
+    let last = slices(&damaged).pop().unwrap();
+    assert!(matches!(
+        sign::check(&last.bytes),
+        Err(sign::SignError::Mismatch(_))
+    ));
+    let bad = dir.path().join("damaged");
+    fs::write(&bad, &damaged).unwrap();
+    let out = Command::new(PYBUNDLE)
+        .arg("verify")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+
+    // A library with code for one CPU only, given by hand: named, and no bundle.
+    let thin = standin("macos-arm64").join("python/lib/liblzma.5.dylib");
+    let add = format!("{}:extra", thin.display());
+    let out = Build::new(&script, &dir.path().join("thin"))
+        .python(&python)
+        .args(&["--target", target, "--runtime", &runtime.to_string_lossy()])
+        .args(&["--add-binary", &add])
+        .env("PYBUNDLE_CACHE_DIR", &cache)
+        .fails();
+    assert!(
+        out.contains("extra/liblzma.5.dylib has no x86_64 code"),
+        "{out}"
+    );
+    assert!(!dir.path().join("thin/escape").exists());
+
+    // numpy publishes a wheel per CPU and none for both.
+    let numpy = venv(&["numpy==2.4.6"]);
+    let numpy_app = repo().join("examples/numpy-app/matmul.py");
+    let out = Build::new(&numpy_app, &dir.path().join("numpy"))
+        .python(&numpy)
+        .args(&["--target", target, "--runtime", &runtime.to_string_lossy()])
+        .env("PYBUNDLE_CACHE_DIR", &cache)
+        .fails();
+    assert!(out.contains("numpy"), "{out}");
+    assert!(out.contains("universal2"), "{out}");
+    assert_eq!(
+        out.trim()
+            .lines()
+            .filter(|l| l.starts_with("error"))
+            .count(),
+        1,
+        "{out}"
+    );
 }
 
 /// numpy from its macOS arm64 wheel: its own libraries (OpenBLAS, gfortran) come from the

@@ -12,6 +12,8 @@ pub enum Target {
     WindowsX64,
     MacosArm64,
     MacosX86_64,
+    /// Both Mac CPUs in one bundle: every Mach-O file carries an x86_64 and an arm64 slice.
+    MacosUniversal2,
 }
 
 /// The operating system of a target.
@@ -23,12 +25,13 @@ pub enum Os {
 }
 
 impl Target {
-    pub const ALL: [Target; 5] = [
+    pub const ALL: [Target; 6] = [
         Target::LinuxX86_64,
         Target::LinuxAarch64,
         Target::WindowsX64,
         Target::MacosArm64,
         Target::MacosX86_64,
+        Target::MacosUniversal2,
     ];
 
     /// The target of the machine pybundle runs on, if it can build for it at all.
@@ -45,6 +48,9 @@ impl Target {
 
     /// Where a CPython for this target comes from, for the message that asks for one.
     pub fn runtime_hint(self) -> &'static str {
+        if self == Target::MacosUniversal2 {
+            return "a universal2 CPython: `tools/macos-runtime macos-universal2 DIR` joins python-build-standalone's two archives into one (docs/macos.md)";
+        }
         match self.os() {
             Os::Windows => "python.org's embeddable CPython, a zip that `tools/windows-runtime` fetches and checks (docs/windows.md)",
             Os::Linux => "a folder or archive of it: python-build-standalone's install_only archive, Debian's packages unpacked together (`tools/debian-runtime`, docs/targets.md), or your own `make install`",
@@ -60,10 +66,12 @@ impl Target {
             Target::WindowsX64 => "windows-x64",
             Target::MacosArm64 => "macos-arm64",
             Target::MacosX86_64 => "macos-x86_64",
+            Target::MacosUniversal2 => "macos-universal2",
         }
     }
 
-    /// The Rust target triple its launcher is built for.
+    /// The Rust target triple its launcher is built for; a universal bundle's launcher joins
+    /// its CPUs' ([`Target::slices`]).
     pub fn triple(self) -> &'static str {
         match self {
             Target::LinuxX86_64 => "x86_64-unknown-linux-gnu",
@@ -71,6 +79,21 @@ impl Target {
             Target::WindowsX64 => "x86_64-pc-windows-gnu",
             Target::MacosArm64 => "aarch64-apple-darwin",
             Target::MacosX86_64 => "x86_64-apple-darwin",
+            Target::MacosUniversal2 => "universal2-apple-darwin",
+        }
+    }
+
+    /// The targets whose launchers and files a bundle for this one joins: itself, but for
+    /// `macos-universal2`, whose files hold an x86_64 slice and then an arm64 one (the order
+    /// of Apple's own universal files; a onefile's archive ends the last slice).
+    pub fn slices(self) -> &'static [Target] {
+        match self {
+            Target::LinuxX86_64 => &[Target::LinuxX86_64],
+            Target::LinuxAarch64 => &[Target::LinuxAarch64],
+            Target::WindowsX64 => &[Target::WindowsX64],
+            Target::MacosArm64 => &[Target::MacosArm64],
+            Target::MacosX86_64 => &[Target::MacosX86_64],
+            Target::MacosUniversal2 => &[Target::MacosX86_64, Target::MacosArm64],
         }
     }
 
@@ -90,6 +113,7 @@ impl Target {
             Target::WindowsX64 => &["windows-x86_64", "windows-amd64", "x86_64-pc-windows-msvc"],
             Target::MacosArm64 => &["macos-aarch64", "darwin-arm64"],
             Target::MacosX86_64 => &["macos-x64", "macos-amd64", "darwin-x86_64"],
+            Target::MacosUniversal2 => &["macos-universal", "darwin-universal2"],
         }
     }
 
@@ -97,11 +121,12 @@ impl Target {
         match self {
             Target::LinuxX86_64 | Target::LinuxAarch64 => Os::Linux,
             Target::WindowsX64 => Os::Windows,
-            Target::MacosArm64 | Target::MacosX86_64 => Os::Macos,
+            Target::MacosArm64 | Target::MacosX86_64 | Target::MacosUniversal2 => Os::Macos,
         }
     }
 
-    /// `platform.machine()` there, as environment markers see it.
+    /// `platform.machine()` there, as environment markers see it. A universal bundle's
+    /// packages are chosen once, for both CPUs: as on Apple silicon.
     pub fn machine(self) -> &'static str {
         match self {
             Target::LinuxX86_64 => "x86_64",
@@ -109,6 +134,7 @@ impl Target {
             Target::WindowsX64 => "AMD64",
             Target::MacosArm64 => "arm64",
             Target::MacosX86_64 => "x86_64",
+            Target::MacosUniversal2 => "arm64",
         }
     }
 
@@ -121,13 +147,21 @@ impl Target {
         }
     }
 
-    /// The CPU type of its Mach-O files (macOS targets only).
+    /// The CPU type of its Mach-O files (thin macOS targets only).
     pub fn macho_cputype(self) -> Option<u32> {
         match self {
             Target::MacosArm64 => Some(goblin::mach::constants::cputype::CPU_TYPE_ARM64),
             Target::MacosX86_64 => Some(goblin::mach::constants::cputype::CPU_TYPE_X86_64),
             _ => None,
         }
+    }
+
+    /// The CPU types each of its Mach-O files holds a slice for, in the order they are kept
+    /// (empty off macOS).
+    pub fn macho_cputypes(self) -> Vec<u32> {
+        (self.slices().iter())
+            .filter_map(|t| t.macho_cputype())
+            .collect()
     }
 
     /// The multiarch tuple of its extension modules' names (`_ssl.cpython-311-aarch64-linux-gnu.so`)
@@ -137,7 +171,7 @@ impl Target {
             Target::LinuxX86_64 => "x86_64-linux-gnu",
             Target::LinuxAarch64 => "aarch64-linux-gnu",
             Target::WindowsX64 => "win_amd64",
-            Target::MacosArm64 | Target::MacosX86_64 => "darwin",
+            Target::MacosArm64 | Target::MacosX86_64 | Target::MacosUniversal2 => "darwin",
         }
     }
 
@@ -174,10 +208,29 @@ impl Target {
                     ])
                     .collect()
             }
+            // Only a wheel whose every file holds both slices: a thin wheel's files would
+            // run on one CPU.
+            Target::MacosUniversal2 => {
+                return (9..=15)
+                    .map(|v| format!("macosx_10_{v}_universal2"))
+                    .chain((11..=15).map(|v| format!("macosx_{v}_0_universal2")))
+                    .collect()
+            }
         };
         let mut tags = vec![format!("manylinux2014_{arch}")];
         tags.extend((17..=39).map(|minor| format!("manylinux_2_{minor}_{arch}")));
         tags
+    }
+}
+
+/// The name `lipo` and `arch` give a Mach-O CPU type.
+pub fn macho_cpu_name(cputype: u32) -> &'static str {
+    use goblin::mach::constants::cputype::{CPU_TYPE_ARM64, CPU_TYPE_X86, CPU_TYPE_X86_64};
+    match cputype {
+        CPU_TYPE_ARM64 => "arm64",
+        CPU_TYPE_X86_64 => "x86_64",
+        CPU_TYPE_X86 => "i386",
+        _ => "another CPU's",
     }
 }
 

@@ -10,6 +10,7 @@ use goblin::mach::load_command::CommandVariant;
 
 use crate::bundle::target::Target;
 use crate::native::elf::glibc::{self, GlibcVersion};
+use crate::native::macho::fat;
 use crate::packages::distribution::is_compiled_file;
 use crate::python::runtime::prefix::full_version;
 
@@ -36,9 +37,26 @@ impl fmt::Display for MacosVersion {
     }
 }
 
-/// The macOS a thin Mach-O file is built for at the oldest, and its CPU type. Read leniently:
-/// a launcher read without its archive has segments that reach past its end.
-fn macho(bytes: &[u8]) -> Option<(u32, Option<MacosVersion>)> {
+/// The macOS a Mach-O file is built for at the oldest (the newest of its slices'), and its
+/// CPU types. Read leniently: a launcher read without its archive has segments, and a
+/// universal one a last slice, that reach past its end.
+fn macho(bytes: &[u8]) -> Option<(Vec<u32>, Option<MacosVersion>)> {
+    if !fat::is_fat(bytes) {
+        return thin_macho(bytes).map(|(cputype, min)| (vec![cputype], min));
+    }
+    let arches = goblin::mach::MultiArch::new(bytes).ok()?;
+    let slices: Vec<_> = (arches.iter_arches().flatten())
+        .filter_map(|arch| {
+            let start = (arch.offset as usize).min(bytes.len());
+            let end = (start + arch.size as usize).min(bytes.len());
+            thin_macho(&bytes[start..end])
+        })
+        .collect();
+    let min = slices.iter().filter_map(|(_, min)| *min).max();
+    (!slices.is_empty()).then(|| (slices.iter().map(|(c, _)| *c).collect(), min))
+}
+
+fn thin_macho(bytes: &[u8]) -> Option<(u32, Option<MacosVersion>)> {
     let goblin::mach::Mach::Binary(macho) = goblin::mach::Mach::parse_lossy(bytes).ok()? else {
         return None;
     };
@@ -61,9 +79,14 @@ impl About {
                 ..About::default()
             };
         }
-        if let Some((cputype, macos)) = macho(launcher) {
+        if let Some((mut cputypes, macos)) = macho(launcher) {
+            cputypes.sort_unstable();
             return About {
-                target: (Target::ALL.into_iter()).find(|t| t.macho_cputype() == Some(cputype)),
+                target: (Target::ALL.into_iter()).find(|t| {
+                    let mut wanted = t.macho_cputypes();
+                    wanted.sort_unstable();
+                    !wanted.is_empty() && wanted == cputypes
+                }),
                 macos,
                 ..About::default()
             };

@@ -52,6 +52,8 @@ pub struct Closure {
     pub unpatched: Vec<String>,
     /// Mach-O files rewritten that could not be signed again (no `__LINKEDIT` to hold it).
     pub unsigned: Vec<String>,
+    /// Mach-O files with no code for one of the target's CPUs, and that CPU's name.
+    pub wrong_cpu: Vec<(String, &'static str)>,
     pub clashes: Vec<Clash>,
     /// The newest glibc a bundled file needs, and the first file that needs it.
     pub glibc: Option<(GlibcVersion, String)>,

@@ -2,16 +2,33 @@
 //! stub goes with which platform. `build.rs` builds the host's stub, and one for each other
 //! target whose toolchain is installed (`tools/add-target`).
 
+use std::borrow::Cow;
+
 use crate::bundle::target::Target;
 use crate::error::Error;
+use crate::native::macho::fat;
 
 /// The target triple of the machine this pybundle was built for.
 pub const HOST_TARGET: &str = env!("PYBUNDLE_STUB_TARGET");
 
 include!(concat!(env!("OUT_DIR"), "/stubs.rs"));
 
-/// The launcher for bundles that run on `target`, or how to get one.
-pub fn bytes_for(target: Target) -> Result<&'static [u8], Error> {
+/// The launcher for bundles that run on `target`, or how to get one: a universal bundle's is
+/// its CPUs' launchers joined into one universal file.
+pub fn bytes_for(target: Target) -> Result<Cow<'static, [u8]>, Error> {
+    match target.slices() {
+        [one] => built(*one).map(Cow::Borrowed),
+        slices => {
+            let slices = (slices.iter())
+                .map(|t| Ok(fat::slices(built(*t)?).map_err(internal)?.remove(0)))
+                .collect::<Result<Vec<_>, Error>>()?;
+            Ok(Cow::Owned(fat::join(&slices).map_err(internal)?))
+        }
+    }
+}
+
+/// The launcher `build.rs` built for `target`.
+fn built(target: Target) -> Result<&'static [u8], Error> {
     STUBS
         .iter()
         .find(|(triple, _)| *triple == target.triple())
@@ -19,11 +36,14 @@ pub fn bytes_for(target: Target) -> Result<&'static [u8], Error> {
         .ok_or(Error::NoStub(target))
 }
 
+fn internal(e: fat::FatError) -> Error {
+    Error::Internal(format!("joining the Mac launchers failed: {e}"))
+}
+
 /// The targets this pybundle has a launcher for.
 pub fn carried() -> Vec<Target> {
-    STUBS
-        .iter()
-        .filter_map(|(triple, _)| Target::parse(triple))
+    (Target::ALL.into_iter())
+        .filter(|t| t.slices().iter().all(|s| built(*s).is_ok()))
         .collect()
 }
 
@@ -37,7 +57,7 @@ mod tests {
         let host = Target::host().expect("a supported build machine");
         assert_eq!(host.triple(), HOST_TARGET);
         let stub = bytes_for(host).unwrap();
-        let elf = goblin::elf::Elf::parse(stub).unwrap();
+        let elf = goblin::elf::Elf::parse(&stub).unwrap();
         assert_eq!(Some(elf.header.e_machine), host.elf_machine());
     }
 
@@ -104,6 +124,20 @@ mod tests {
     }
 
     #[test]
+    fn the_universal_launcher_is_both_mac_launchers_joined() {
+        if !carried().contains(&Target::MacosUniversal2) {
+            return;
+        }
+        let joined = bytes_for(Target::MacosUniversal2).unwrap();
+        let slices = fat::slices(&joined).unwrap();
+        assert_eq!(slices.len(), 2);
+        for (slice, target) in slices.iter().zip([Target::MacosX86_64, Target::MacosArm64]) {
+            assert_eq!(Some(slice.cputype), target.macho_cputype());
+            assert_eq!(slice.bytes, built(target).unwrap());
+        }
+    }
+
+    #[test]
     fn a_target_without_a_stub_says_how_to_get_one() {
         // Every target's message, whether or not this build carries its launcher.
         for t in Target::ALL {
@@ -115,7 +149,7 @@ mod tests {
         }
         // And for_target gives it for each target it carries no launcher for.
         for t in Target::ALL.into_iter().filter(|t| !carried().contains(t)) {
-            assert!(matches!(bytes_for(t), Err(Error::NoStub(x)) if x == t));
+            assert!(matches!(bytes_for(t), Err(Error::NoStub(x)) if t.slices().contains(&x)));
         }
     }
 }

@@ -167,7 +167,7 @@ mod tests {
             .save(&ico)
             .unwrap();
         let stub = crate::output::launcher::bytes_for(Target::WindowsX64).unwrap();
-        let written = apply(stub, &resources(Some(&ico), false)).unwrap();
+        let written = apply(&stub, &resources(Some(&ico), false)).unwrap();
         let image = Image::parse(&written[..]).unwrap();
         assert_eq!(image.subsystem(), 3, "the console subsystem");
         let found = image.resource_directory().unwrap();
@@ -185,7 +185,7 @@ mod tests {
         let png = dir.path().join("broken.png");
         std::fs::write(&png, b"\x89PNG\r\n\x1a\nnot really").unwrap();
         let stub = crate::output::launcher::bytes_for(Target::WindowsX64).unwrap();
-        let err = apply(stub, &resources(Some(&png), true))
+        let err = apply(&stub, &resources(Some(&png), true))
             .unwrap_err()
             .to_string();
         assert!(err.contains("broken.png") && !err.contains('\n'), "{err}");

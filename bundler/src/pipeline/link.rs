@@ -108,6 +108,15 @@ pub fn link(
     if let Some((floor, file)) = &closure.glibc {
         progress.detail(&format!("newest glibc needed: {floor}, by {file}"));
     }
+    if let Some((file, cpu)) = closure.wrong_cpu.first() {
+        // It would not load on the Mac it is for.
+        return Err(Error::MachoWrongCpu {
+            file: file.clone(),
+            cpu,
+            target: runtime.target,
+            more: closure.wrong_cpu.len() - 1,
+        });
+    }
     if runtime.target.os() == Os::Macos && !closure.unpatched.is_empty() {
         // Left as it is, it would look for its libraries where the build machine had them.
         return Err(Error::MachoNoRoom(closure.unpatched.clone()));
@@ -130,7 +139,9 @@ pub(super) fn glibc_floor(
     closure: &crate::native::closure::Closure,
     target: Target,
 ) -> Option<(GlibcVersion, String)> {
-    let launcher = launcher::bytes_for(target).ok().and_then(elf::read::read);
+    let launcher = launcher::bytes_for(target)
+        .ok()
+        .and_then(|l| elf::read::read(&l));
     let launcher = launcher
         .and_then(|info| info.glibc)
         .map(|v| (v, "the launcher".to_string()));

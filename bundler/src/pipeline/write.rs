@@ -29,12 +29,12 @@ pub fn write(
     let stub = launcher::bytes_for(s.pythons.target)?;
     let launcher: Cow<[u8]> = match s.pythons.target.os() {
         Os::Windows => Cow::Owned(output::windows::apply(
-            stub,
+            &stub,
             s.windows.as_ref().ok_or_else(|| {
                 Error::Internal("a Windows build's resources were not resolved".into())
             })?,
         )?),
-        _ => Cow::Borrowed(stub),
+        _ => stub,
     };
     progress.detail(&format!(
         "launcher: {} bytes, for {}",

@@ -520,7 +520,11 @@ impl Input {
 impl Pythons {
     /// The target, the CPython it needs, and the bytecode level, checked.
     fn resolve(o: &Options) -> Result<Self, Error> {
-        let target = resolve_target(o.target.as_deref(), o.runtime.as_deref())?;
+        let target = resolve_target(
+            o.target.as_deref(),
+            o.target_arch.as_deref(),
+            o.runtime.as_deref(),
+        )?;
         let optimize = o.optimize.unwrap_or(0);
         if optimize > 2 {
             return Err(Error::BadOptimize(optimize));
@@ -624,9 +628,6 @@ pub fn why_nothing(option: &str, os: Os) -> &'static str {
         "argv-emulation" if os == Os::Macos => {
             "the app gets no files as arguments from Finder's Apple events; sys.argv is what it was started with"
         }
-        "target-architecture" if os == Os::Macos => {
-            "a bundle is built for one CPU: choose it with --target macos-arm64 or macos-x86_64"
-        }
         "upx-dir" | "noupx" | "upx-exclude" => {
             "pybundle compresses the whole bundle with zstd and never runs UPX"
         }
@@ -642,7 +643,6 @@ pub fn why_nothing(option: &str, os: Os) -> &'static str {
         | "uac-uiaccess" => "it is for Windows executables, and this build is not for Windows",
         "argv-emulation"
         | "osx-bundle-identifier"
-        | "target-architecture"
         | "codesign-identity"
         | "osx-entitlements-file" => "it is for macOS app bundles, and this build is not for macOS",
         _ => "it has no meaning here",
@@ -929,18 +929,49 @@ fn absolute(path: &Path) -> Result<PathBuf, Error> {
     })
 }
 
-/// `--target` (default: this machine's platform), which needs `--runtime` unless it is this
-/// machine's; the runtime's own checks come when it is opened.
-fn resolve_target(name: Option<&str>, runtime: Option<&Path>) -> Result<Target, Error> {
+/// `--target` (default: this machine's platform) and `--target-arch`, which needs `--runtime`
+/// unless it is this machine's; the runtime's own checks come when it is opened.
+fn resolve_target(
+    name: Option<&str>,
+    arch: Option<&str>,
+    runtime: Option<&Path>,
+) -> Result<Target, Error> {
     let host = Target::host();
-    let target = match name {
-        Some(name) => Target::parse(name).ok_or_else(|| Error::UnknownTarget(name.into()))?,
-        None => host.ok_or_else(|| Error::UnknownTarget(std::env::consts::ARCH.into()))?,
+    let named = match name {
+        Some(name) => Some(Target::parse(name).ok_or_else(|| Error::UnknownTarget(name.into()))?),
+        None => None,
+    };
+    let target = match (named, arch) {
+        (named, Some(arch)) => mac_cpus(named.or(host.filter(|h| h.os() == Os::Macos)), arch)?,
+        (Some(named), None) => named,
+        (None, None) => host.ok_or_else(|| Error::UnknownTarget(std::env::consts::ARCH.into()))?,
     };
     if Some(target) != host && runtime.is_none() {
         return Err(Error::TargetNeedsRuntime(target));
     }
     Ok(target)
+}
+
+/// The macOS target `--target-arch ARCH` makes of `target` (PyInstaller's flag, which chooses
+/// the Mac CPUs): universal2 makes any Mac target a universal one; a single CPU must be the
+/// one `--target` names. Given alone away from a Mac, it makes the build one for macOS.
+fn mac_cpus(target: Option<Target>, arch: &str) -> Result<Target, Error> {
+    let wanted = match arch.trim().to_ascii_lowercase().as_str() {
+        "universal2" => Target::MacosUniversal2,
+        "arm64" | "aarch64" => Target::MacosArm64,
+        "x86_64" => Target::MacosX86_64,
+        _ => return Err(Error::BadTargetArch(arch.to_string())),
+    };
+    match target {
+        Some(t) if t.os() != Os::Macos => Err(Error::TargetArchNotMac(t)),
+        Some(t) if t == wanted || wanted == Target::MacosUniversal2 => Ok(wanted),
+        Some(t) if t == Target::host().unwrap_or(t) => Ok(wanted),
+        Some(t) => Err(Error::TargetArchDisagrees {
+            target: t,
+            arch: wanted,
+        }),
+        None => Ok(wanted),
+    }
 }
 
 /// `--icon` must name an icon file a target could use, even though Linux executables carry
@@ -1016,6 +1047,65 @@ mod tests {
         assert!(matches!(
             resolved(&["--target", "macos-x86_64"]),
             Err(Error::TargetNeedsRuntime(Target::MacosX86_64))
+        ));
+    }
+
+    #[test]
+    fn target_arch_chooses_the_mac_cpus_as_pyinstallers_flag_does() {
+        let target = |args: &[&str]| resolved(args).map(|s| s.pythons.target);
+        let r = ["--runtime", "r"];
+        let with = |extra: &[&'static str]| [extra, &r[..]].concat();
+        assert!(matches!(
+            target(&with(&[
+                "--target",
+                "macos-arm64",
+                "--target-arch",
+                "universal2"
+            ])),
+            Ok(Target::MacosUniversal2)
+        ));
+        assert!(matches!(
+            target(&with(&["--target-architecture", "universal2"])),
+            Ok(Target::MacosUniversal2)
+        ));
+        assert!(matches!(
+            target(&with(&["--target", "macos-universal2"])),
+            Ok(Target::MacosUniversal2)
+        ));
+        assert!(matches!(
+            target(&with(&[
+                "--target",
+                "macos-x86_64",
+                "--target-arch",
+                "x86_64"
+            ])),
+            Ok(Target::MacosX86_64)
+        ));
+        assert!(matches!(
+            target(&with(&[
+                "--target",
+                "macos-x86_64",
+                "--target-arch",
+                "arm64"
+            ])),
+            Err(Error::TargetArchDisagrees { .. })
+        ));
+        assert!(matches!(
+            target(&with(&[
+                "--target",
+                "windows-x64",
+                "--target-arch",
+                "universal2"
+            ])),
+            Err(Error::TargetArchNotMac(Target::WindowsX64))
+        ));
+        assert!(matches!(
+            target(&with(&["--target-arch", "fat"])),
+            Err(Error::BadTargetArch(_))
+        ));
+        assert!(matches!(
+            target(&["--target-arch", "universal2"]),
+            Err(Error::TargetNeedsRuntime(Target::MacosUniversal2))
         ));
     }
 

@@ -87,6 +87,8 @@ pub struct Options {
     pub additional_hooks_dir: Vec<PathBuf>,
     pub python: Option<PathBuf>,
     pub target: Option<String>,
+    /// `--target-arch`: the Mac CPUs, which makes `target` a macOS one.
+    pub target_arch: Option<String>,
     pub runtime: Option<PathBuf>,
     pub optimize: Option<u8>,
     pub python_option: Vec<String>,
@@ -179,6 +181,7 @@ impl Options {
             additional_hooks_dir: paths(&o.additional_hooks_dir),
             python: path(&o.python),
             target: o.target.clone(),
+            target_arch: o.target_arch.clone(),
             runtime: path(&o.runtime),
             optimize: o.optimize,
             python_option: o.python_option.clone(),
@@ -292,10 +295,9 @@ mod tests {
             "app.py",
             "--noupx",
             "--uac-admin",
-            "--target-arch",
-            "arm64",
+            "--argv-emulation",
         ]))
         .unwrap();
-        assert_eq!(o.elsewhere, ["noupx", "target-architecture", "uac-admin"]);
+        assert_eq!(o.elsewhere, ["noupx", "argv-emulation", "uac-admin"]);
     }
 }

@@ -169,7 +169,8 @@ mod tests {
         assert_eq!(o.distpath.as_deref(), Some(Path::new("out")));
         assert_eq!(o.hidden_import, ["six"]);
         assert_eq!(o.windowed, Some(true));
-        assert_eq!(o.elsewhere, ["upx-dir", "target-architecture", "manifest"]);
+        assert_eq!(o.elsewhere, ["upx-dir", "manifest"]);
+        assert_eq!(o.target_arch.as_deref(), Some("arm64"));
         assert_eq!(o.target.as_deref(), Some("linux-aarch64"));
         assert_eq!(o.runtime.as_deref(), Some(Path::new("runtimes/arm64")));
     }

@@ -638,6 +638,9 @@ impl Reader<'_> {
                 value,
                 "pybundle signs with a certificate's .p12 file, not a keychain identity: pass --codesign-identity FILE.p12",
             ),
+            ("target_arch", Value::Str(arch)) => {
+                out.args.extend(["--target-arch".into(), arch.clone()])
+            }
             ("argv_emulation" | "target_arch" | "codesign_identity" | "entitlements_file", _) => {
                 if !matches!(value, Value::None | Value::Bool(false)) {
                     self.note(line, "EXE", key, value, "changes nothing in a pybundle build");

@@ -98,6 +98,7 @@ pub fn table(dir: &Path, name: &str, o: &Options) -> Result<String, Error> {
         osx_entitlements_file: o.osx_entitlements_file.as_deref().map(rel_path),
         // What the app is built for, and the user's hook folders: part of rebuilding it.
         target: o.target.clone(),
+        target_arch: o.target_arch.clone(),
         runtime: o.runtime.as_deref().map(rel_path),
         additional_hooks_dir: (o.additional_hooks_dir.iter())
             .map(|p| rel_path(p))

@@ -5,18 +5,20 @@
 //! name each library by where the bundle has it, relative to itself (`@loader_path/...`), its
 //! install name made `@rpath/NAME`, and no run path left that names a folder of the build
 //! machine ([`patch`]), and signed again ([`super::signer`]), as is a file that came unsigned. A
-//! universal file keeps the target's slice only. A file whose header has no room for that, or
-//! that cannot be signed, is named in the report.
+//! universal file keeps the target's slices only ([`fat`]: one, or both for `macos-universal2`),
+//! each rewritten and signed on its own. A file whose header has no room for that, that cannot
+//! be signed, or that lacks code for one of the target's CPUs, is named in the report.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 
+use super::fat;
 use super::patch::{self, Edit, PatchError};
 use super::signer::{Role, Signer};
 use super::{read, search, sign, system};
 use crate::bundle::contents::{Contents, Item, Origin, Source};
 use crate::bundle::layout;
-use crate::bundle::target::Target;
+use crate::bundle::target::{macho_cpu_name, Target};
 use crate::error::Error;
 use crate::native::closure::{starts_with, Closure, Needs, Visits};
 
@@ -29,10 +31,11 @@ pub fn resolve(
     library_dirs: &[PathBuf],
     signer: &Signer,
 ) -> Result<Closure, Error> {
-    let cputype = target
-        .macho_cputype()
-        .ok_or_else(|| Error::Internal(format!("{target} has no Mach-O files")))?;
-    let mut walk = Walk::new(contents, cputype);
+    let cputypes = target.macho_cputypes();
+    if cputypes.is_empty() {
+        return Err(Error::Internal(format!("{target} has no Mach-O files")));
+    }
+    let mut walk = Walk::new(contents, cputypes.clone());
     while let Some((dest, host, inherited)) = walk.queue.pop_front() {
         walk.visit(contents, library_dirs, dest, host, inherited)?;
     }
@@ -53,20 +56,28 @@ pub fn resolve(
     }
     for (dest, mut file) in files.into_iter().filter(|(d, _)| !dead.contains(d)) {
         let edit = file.edit(&dest);
-        let rewritten = match patch::rewrite(&mut file.bytes, cputype, &edit) {
-            Ok(rewritten) => rewritten,
-            Err(PatchError::Unreadable) => continue,
-            Err(PatchError::NoRoom { .. }) => {
-                report.unpatched.push(dest);
-                continue;
+        let (mut rewritten, mut readable, mut unpatched) = (false, false, false);
+        for cputype in &cputypes {
+            match patch::rewrite(&mut file.bytes, *cputype, &edit) {
+                Ok(changed) => (rewritten, readable) = (rewritten | changed, true),
+                Err(PatchError::Unreadable) => {}
+                Err(PatchError::NoRoom { .. }) => unpatched = true,
             }
-        };
+        }
+        if !readable && !unpatched {
+            continue;
+        }
+        if unpatched {
+            report.unpatched.push(dest);
+            continue;
+        }
         // A signature that still holds is kept (a slice's holds on its own), unless a
         // Developer ID signs everything; a file that was rewritten, or came with none (arm64
         // macOS runs no unsigned code), is signed again. An object file (`.o`, which wheels
         // sometimes carry) is never loaded, and never signed.
-        let loaded = sign::is_loaded(&file.bytes);
-        let holds = !rewritten && (!loaded || sign::check(&file.bytes).is_ok());
+        let slices = fat::slices(&file.bytes).unwrap_or_default();
+        let loaded = slices.iter().any(|s| sign::is_loaded(&s.bytes));
+        let holds = !rewritten && (!loaded || slices.iter().all(|s| sign::check(&s.bytes).is_ok()));
         if holds && (!loaded || !signer.replaces_every_signature()) {
             if file.thinned {
                 contents.replace_bytes(&dest, file.bytes);
@@ -74,7 +85,10 @@ pub fn resolve(
             continue;
         }
         let name = dest.rsplit('/').next().unwrap_or(&dest);
-        match signer.sign(&file.bytes, name, Role::Library) {
+        let signed = fat::each_slice(&file.bytes, &cputypes, |slice| {
+            signer.sign(&slice.bytes, name, Role::Library)
+        });
+        match signed {
             Ok(signed) => contents.replace_bytes(&dest, signed),
             Err(_) => {
                 report.unsigned.push(dest.clone());
@@ -85,11 +99,11 @@ pub fn resolve(
     Ok(report)
 }
 
-/// A bundled Mach-O file, read once: its bytes (the target's slice of a universal file), and
+/// A bundled Mach-O file, read once: its bytes (the target's slices of a universal file), and
 /// what its load commands say.
 struct File {
     bytes: Vec<u8>,
-    /// It was a universal file, of which the bundle keeps the target's slice only.
+    /// It was a universal file with slices the target does not run, which the bundle drops.
     thinned: bool,
     install_name: Option<String>,
     rpaths: Vec<String>,
@@ -127,7 +141,8 @@ impl File {
 
 /// The breadth-first walk over the bundle's Mach-O files and the libraries they load.
 struct Walk {
-    cputype: u32,
+    /// The CPUs whose slices every file keeps.
+    cputypes: Vec<u32>,
     report: Closure,
     /// (bundle path, file, run paths inherited from the files that load it).
     queue: VecDeque<(String, PathBuf, Vec<PathBuf>)>,
@@ -143,7 +158,7 @@ struct Walk {
 }
 
 impl Walk {
-    fn new(contents: &Contents, cputype: u32) -> Walk {
+    fn new(contents: &Contents, cputypes: Vec<u32>) -> Walk {
         let mut queue = VecDeque::new();
         let mut bundled = HashMap::new();
         for (dest, item) in contents.iter() {
@@ -157,7 +172,7 @@ impl Walk {
             }
         }
         Walk {
-            cputype,
+            cputypes,
             report: Closure::default(),
             queue,
             files: BTreeMap::new(),
@@ -201,9 +216,28 @@ impl Walk {
         let Some(bytes) = self.visited.first(&host, &inherited)? else {
             return Ok(());
         };
-        let Some(info) = read::read(&bytes, self.cputype) else {
+        let infos: Vec<_> = (self.cputypes.iter())
+            .map(|cpu| read::read(&bytes, *cpu).filter(|info| info.cputype == *cpu))
+            .collect();
+        let Some(info) = infos.iter().flatten().next().cloned() else {
+            if let Some(lacking) = lacks_code(&bytes, &self.cputypes) {
+                self.report.wrong_cpu.push((dest, lacking));
+            }
             return Ok(());
         };
+        if let Some(lacking) = lacks_code(&bytes, &self.cputypes) {
+            self.report.wrong_cpu.push((dest, lacking));
+            return Ok(());
+        }
+        // What any slice loads (they seldom differ).
+        let mut needed = info.needed.clone();
+        for other in infos.iter().flatten().skip(1) {
+            for n in &other.needed {
+                if !needed.iter().any(|m| m.name == n.name) {
+                    needed.push(n.clone());
+                }
+            }
+        }
         let loader_dir = host.parent().unwrap_or(Path::new("/"));
         let origin = search::Origin {
             loader_dir,
@@ -214,7 +248,7 @@ impl Walk {
             .collect();
         rpaths.extend(inherited);
         let mut links = BTreeMap::new();
-        for needed in info.needed.iter().filter(|n| !system::is_system(&n.name)) {
+        for needed in needed.iter().filter(|n| !system::is_system(&n.name)) {
             let name = needed.name.rsplit('/').next().unwrap_or(&needed.name);
             let found = search::candidates(&needed.name, &origin, &rpaths, library_dirs)
                 .into_iter()
@@ -236,10 +270,11 @@ impl Walk {
                     .push((dest.clone(), needed.name.clone(), name.to_string())),
             }
         }
-        let range = read::slice_range(&bytes, self.cputype).unwrap_or(0..bytes.len());
-        let thinned = range.len() != bytes.len();
+        let kept = fat::each_slice::<fat::FatError>(&bytes, &self.cputypes, |s| Ok(s.bytes))
+            .unwrap_or_else(|_| bytes.to_vec());
+        let thinned = kept.len() != bytes.len();
         let file = self.files.entry(dest).or_insert_with(|| File {
-            bytes: bytes[range].to_vec(),
+            bytes: kept,
             thinned,
             install_name: info.install_name.clone(),
             rpaths: info.rpaths.clone(),
@@ -296,6 +331,18 @@ fn relative(dir: &str, to: &str) -> String {
     let mut parts: Vec<&str> = vec![".."; from.len() - common];
     parts.extend(&target[common..]);
     parts.join("/")
+}
+
+/// The first of `cputypes` that the Mach-O file `bytes` has no code for, if it is one dyld
+/// loads (an object file, never loaded, may be for any CPU).
+fn lacks_code(bytes: &[u8], cputypes: &[u32]) -> Option<&'static str> {
+    let slices = fat::slices(bytes).ok()?;
+    if !slices.iter().any(|s| sign::is_loaded(&s.bytes)) {
+        return None;
+    }
+    (cputypes.iter())
+        .find(|cpu| !slices.iter().any(|s| s.cputype == **cpu))
+        .map(|cpu| macho_cpu_name(*cpu))
 }
 
 fn starts_like_macho(path: &Path) -> bool {
@@ -458,5 +505,61 @@ mod tests {
             assert!(!text.contains(&root_text), "{dest} names {root_text}");
             assert!(!text.contains("/build/"), "{dest} names /build/");
         }
+    }
+    /// For macos-universal2, each slice of a universal file is rewritten; a file with code
+    /// for one CPU only is named with the CPU it lacks.
+    #[test]
+    fn a_universal_bundle_rewrites_every_slice_and_names_a_thin_file() {
+        use goblin::mach::constants::cputype::CPU_TYPE_X86_64;
+        let dir = tempfile::tempdir().unwrap();
+        let both = |cpu_first: u32, cpu_second: u32, needs: &[(&str, bool)]| {
+            let slices: Vec<fat::Slice> = [cpu_first, cpu_second]
+                .iter()
+                .map(|cpu| {
+                    fat::slices(&dylib(*cpu, "/build/x", needs, &[]))
+                        .unwrap()
+                        .remove(0)
+                })
+                .collect();
+            fat::join(&slices).unwrap()
+        };
+        let lib = dir.path().join("libdep.dylib");
+        fs::write(&lib, both(CPU_TYPE_X86_64, CPU_TYPE_ARM64, &[])).unwrap();
+        let ext = dir.path().join("_ext.so");
+        let needs = [(lib.to_str().unwrap(), false)];
+        // The arm64 slice first: the bundle keeps x86_64's first, as Apple orders them.
+        fs::write(&ext, both(CPU_TYPE_ARM64, CPU_TYPE_X86_64, &needs)).unwrap();
+        let thin = dir.path().join("_thin.so");
+        fs::write(&thin, dylib(CPU_TYPE_ARM64, "/build/t", &[], &[])).unwrap();
+        let mut contents = Contents::default();
+        let origin = |file: &str| Origin::Distribution {
+            name: "pkg".into(),
+            file: file.into(),
+        };
+        for (dest, path) in [("pkg/_ext.so", &ext), ("pkg/_thin.so", &thin)] {
+            (contents.add(dest.into(), Item::file(path.clone(), 0o755, origin(dest)))).unwrap();
+        }
+        let report = resolve(
+            &mut contents,
+            Target::MacosUniversal2,
+            &[],
+            &Signer::default(),
+        )
+        .unwrap();
+        assert_eq!(report.wrong_cpu, [("pkg/_thin.so".to_string(), "x86_64")]);
+        let bytes = contents.get("pkg/_ext.so").unwrap().read().unwrap();
+        let kept: Vec<u32> = fat::slices(&bytes)
+            .unwrap()
+            .iter()
+            .map(|s| s.cputype)
+            .collect();
+        assert_eq!(kept, [CPU_TYPE_X86_64, CPU_TYPE_ARM64]);
+        for cpu in kept {
+            let info = read::read(&bytes, cpu).unwrap();
+            assert_eq!(info.cputype, cpu);
+            assert_eq!(info.needed[0].name, "@loader_path/../lib/libdep.dylib");
+            assert_eq!(info.install_name.as_deref(), Some("@rpath/_ext.so"));
+        }
+        assert!(contents.contains("lib/libdep.dylib"));
     }
 }

@@ -5,6 +5,7 @@
 //! ([`signer`]), and the whole closure for a bundle ([`closure`]).
 
 pub mod closure;
+pub mod fat;
 pub mod patch;
 pub mod read;
 pub mod search;

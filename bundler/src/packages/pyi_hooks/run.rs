@@ -142,7 +142,8 @@ impl TargetFacts {
                 Os::Macos => "macos",
             },
             machine: match target {
-                Target::LinuxAarch64 | Target::MacosArm64 => "aarch64",
+                // A universal bundle's hooks run as for Apple silicon, as its markers are judged.
+                Target::LinuxAarch64 | Target::MacosArm64 | Target::MacosUniversal2 => "aarch64",
                 Target::MacosX86_64 => "x86_64",
                 Target::LinuxX86_64 | Target::WindowsX64 => "x86_64",
             },

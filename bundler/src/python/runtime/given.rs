@@ -13,7 +13,7 @@ use xxhash_rust::xxh3::Xxh3;
 
 use super::cpython::{Runtime, Source};
 use super::prefix::{full_version, same_minor, subdirs};
-use crate::bundle::target::{Os, Target};
+use crate::bundle::target::{macho_cpu_name, Os, Target};
 use crate::error::Error;
 use crate::python::interpreter::Interpreter;
 use crate::python::unpack::{self, Kind};
@@ -201,18 +201,27 @@ fn check_library(bytes: &[u8], target: Target) -> Result<Option<String>, String>
     if bytes.starts_with(b"MZ") {
         return Err("it is a Windows build of CPython".into());
     }
-    match (target.macho_cputype(), macho_cpus(bytes)) {
-        (None, Some(_)) => return Err("it is a macOS build of CPython".into()),
-        (Some(_), None) => {
+    let wanted = target.macho_cputypes();
+    match (wanted.is_empty(), macho_cpus(bytes)) {
+        (true, Some(_)) => return Err("it is a macOS build of CPython".into()),
+        (false, None) => {
             return Err(format!(
                 "it is not a macOS build of CPython, which {target} needs"
             ))
         }
-        (Some(cputype), Some(cpus)) if !cpus.contains(&cputype) => {
-            return Err(format!("it is built for another CPU than {target}'s"));
+        (false, Some(cpus)) => {
+            return match wanted.iter().find(|c| !cpus.contains(c)) {
+                Some(_) if wanted.len() > 1 => {
+                    Err(format!(
+                    "its libpython is not universal2 (it has {} code only), which {target} needs; tools/macos-universal2-runtime joins an arm64 and an x86_64 CPython into one",
+                    (cpus.iter()).map(|c| macho_cpu_name(*c)).collect::<Vec<_>>().join(" and ")
+                ))
+                }
+                Some(_) => Err(format!("it is built for another CPU than {target}'s")),
+                None => Ok(None),
+            }
         }
-        (Some(_), Some(_)) => return Ok(None),
-        (None, None) => {}
+        (true, None) => {}
     }
     let elf = goblin::elf::Elf::parse(bytes)
         .map_err(|e| format!("its libpython is not a shared library pybundle can read ({e})"))?;
