@@ -146,8 +146,6 @@ pub enum Error {
     UnknownTarget(String),
     #[error("--target-arch {0:?} is not a Mac CPU; give arm64, x86_64 or universal2")]
     BadTargetArch(String),
-    #[error("--target-arch chooses the CPUs of a macOS bundle, and this build is for {0}; give --target macos-arm64 (or leave --target-arch out)")]
-    TargetArchNotMac(Target),
     #[error("--target {target} and --target-arch {} disagree; give one of them", .arch.name().trim_start_matches("macos-"))]
     TargetArchDisagrees { target: Target, arch: Target },
     #[error("--target {0} needs that platform's CPython: pass --runtime with {hint}", hint = .0.runtime_hint())]

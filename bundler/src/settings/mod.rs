@@ -416,6 +416,10 @@ impl BuildSettings {
         let mut notes = Vec::new();
         let launch = Launch::resolve(&o, pythons.optimize, &mut notes)?;
         notes.extend(notes_elsewhere(&o, pythons.target.os()));
+        if o.target_arch.is_some() && pythons.target.os() != Os::Macos {
+            let why = why_nothing("target-architecture", pythons.target.os());
+            notes.push(format!("--target-architecture changes nothing here: {why}"));
+        }
         let input = Input::resolve(script, &o, project_file)?;
         let report = Report {
             verbosity: verbosity(&o)?,
@@ -641,6 +645,9 @@ pub fn why_nothing(option: &str, os: Os) -> &'static str {
         | "resource"
         | "uac-admin"
         | "uac-uiaccess" => "it is for Windows executables, and this build is not for Windows",
+        "target-architecture" => {
+            "it chooses the CPUs of a macOS bundle, and this build is not for macOS (--target macos-universal2 builds one for both Mac CPUs)"
+        }
         "argv-emulation"
         | "osx-bundle-identifier"
         | "codesign-identity"
@@ -942,7 +949,11 @@ fn resolve_target(
         None => None,
     };
     let target = match (named, arch) {
-        (named, Some(arch)) => mac_cpus(named.or(host.filter(|h| h.os() == Os::Macos)), arch)?,
+        (Some(named), _) if named.os() != Os::Macos => named,
+        (None, _) if host.is_none_or(|h| h.os() != Os::Macos) => {
+            host.ok_or_else(|| Error::UnknownTarget(std::env::consts::ARCH.into()))?
+        }
+        (named, Some(arch)) => mac_cpus(named.or(host), arch)?,
         (Some(named), None) => named,
         (None, None) => host.ok_or_else(|| Error::UnknownTarget(std::env::consts::ARCH.into()))?,
     };
@@ -952,9 +963,10 @@ fn resolve_target(
     Ok(target)
 }
 
-/// The macOS target `--target-arch ARCH` makes of `target` (PyInstaller's flag, which chooses
-/// the Mac CPUs): universal2 makes any Mac target a universal one; a single CPU must be the
-/// one `--target` names. Given alone away from a Mac, it makes the build one for macOS.
+/// The macOS target `--target-arch ARCH` makes of the Mac target `target` (PyInstaller's flag,
+/// which chooses the Mac CPUs): universal2 makes it a universal one; a single CPU must be the
+/// one `--target` names. For another platform it changes nothing (a note says so), as in
+/// PyInstaller, so that one command line serves a CI matrix.
 fn mac_cpus(target: Option<Target>, arch: &str) -> Result<Target, Error> {
     let wanted = match arch.trim().to_ascii_lowercase().as_str() {
         "universal2" => Target::MacosUniversal2,
@@ -963,7 +975,6 @@ fn mac_cpus(target: Option<Target>, arch: &str) -> Result<Target, Error> {
         _ => return Err(Error::BadTargetArch(arch.to_string())),
     };
     match target {
-        Some(t) if t.os() != Os::Macos => Err(Error::TargetArchNotMac(t)),
         Some(t) if t == wanted || wanted == Target::MacosUniversal2 => Ok(wanted),
         Some(t) if t == Target::host().unwrap_or(t) => Ok(wanted),
         Some(t) => Err(Error::TargetArchDisagrees {
@@ -1065,7 +1076,11 @@ mod tests {
             Ok(Target::MacosUniversal2)
         ));
         assert!(matches!(
-            target(&with(&["--target-architecture", "universal2"])),
+            target(&with(&[
+                "--target=macos-x86_64",
+                "--target-architecture",
+                "universal2"
+            ])),
             Ok(Target::MacosUniversal2)
         ));
         assert!(matches!(
@@ -1091,22 +1106,27 @@ mod tests {
             Err(Error::TargetArchDisagrees { .. })
         ));
         assert!(matches!(
-            target(&with(&[
-                "--target",
-                "windows-x64",
-                "--target-arch",
-                "universal2"
-            ])),
-            Err(Error::TargetArchNotMac(Target::WindowsX64))
-        ));
-        assert!(matches!(
-            target(&with(&["--target-arch", "fat"])),
+            target(&with(&["--target", "macos-arm64", "--target-arch", "fat"])),
             Err(Error::BadTargetArch(_))
         ));
         assert!(matches!(
-            target(&["--target-arch", "universal2"]),
+            target(&["--target", "macos-arm64", "--target-arch", "universal2"]),
             Err(Error::TargetNeedsRuntime(Target::MacosUniversal2))
         ));
+        // Another platform's build: unchanged, and told why.
+        let s = resolved(&with(&[
+            "--target",
+            "windows-x64",
+            "--target-arch",
+            "universal2",
+        ]));
+        let s = s.unwrap();
+        assert_eq!(s.pythons.target, Target::WindowsX64);
+        assert!(
+            (s.report.notes.iter()).any(|n| n.starts_with("--target-architecture changes nothing")),
+            "{:?}",
+            s.report.notes
+        );
     }
 
     #[test]
