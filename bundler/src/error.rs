@@ -167,7 +167,7 @@ pub enum Error {
     },
     #[error("{} has no room in its load commands for the names of the bundle's libraries{}; relink it with -headerpad_max_install_names (or ask its maintainers to), or leave it out with --exclude-module", .0.first().map(String::as_str).unwrap_or_default(), match .0.len() { 0 | 1 => String::new(), n => format!(" (and {} more files)", n - 1) })]
     MachoNoRoom(Vec<String>),
-    #[error("{file} has no {cpu} code, which a {target} bundle needs{}; {}", match more { 0 => String::new(), n => format!(" (nor have {n} more files)") }, if *target == Target::MacosUniversal2 { "a universal2 bundle takes universal2 wheels and runtime only (tools/macos-runtime macos-universal2 makes the runtime); else build one bundle for macos-arm64 and one for macos-x86_64" } else { "it was built for another Mac: take the package's wheel for this target, or leave it out with --exclude-module" })]
+    #[error("{file} has no {cpu} code, which a {target} bundle needs{}; {}", match more { 0 => String::new(), n => format!(" (nor have {n} more files)") }, if *target == Target::MacosUniversal2 { "every library of a universal2 bundle needs both CPUs' code: use a universal2 runtime (tools/macos-runtime macos-universal2), leave out the package that carries this file for one CPU only, or build one bundle for macos-arm64 and one for macos-x86_64" } else { "it was built for another Mac: take the package's wheel for this target, or leave it out with --exclude-module" })]
     MachoWrongCpu {
         file: String,
         cpu: &'static str,
@@ -195,7 +195,7 @@ pub enum Error {
         python: String,
         host: String,
     },
-    #[error("{distribution} {version} has no wheel for {target} (CPython {python}) on the package index; {}", if *target == Target::MacosUniversal2 { "its project publishes one wheel per Mac CPU, so build one bundle for macos-arm64 and one for macos-x86_64 (or leave its modules out with --exclude-module)" } else { "pick a version of it that has one, or leave its modules out with --exclude-module" })]
+    #[error("{distribution} {version} has no wheel for {target} (CPython {python}) on the package index; pick a version of it that has one, or leave its modules out with --exclude-module")]
     NoTargetWheel {
         distribution: String,
         version: String,

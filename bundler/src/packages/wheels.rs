@@ -8,6 +8,10 @@
 //! Cache: `wheels/TARGET/cpXY/` holds the downloaded `.whl` files and, in `sites/`, one
 //! unpacked folder per wheel. A pinned version (`==2.4.6`) found there is not asked of the
 //! index again.
+//!
+//! For `macos-universal2`, a distribution with no universal2 wheel is taken from its arm64
+//! and x86_64 wheels of the same version, joined file by file into one site folder (by
+//! [`JoinSites`], which the pipeline gives: `native::macho::join`), kept beside the others.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -20,6 +24,9 @@ use crate::python::runtime::Runtime;
 use crate::python::unpack::{self, Kind};
 use crate::python::user_cache;
 
+/// Join a distribution's arm64 site folder and its x86_64 one into `into`, for both Mac CPUs.
+pub type JoinSites = fn(arm64: &Path, x86_64: &Path, into: &Path) -> Result<(), Error>;
+
 pub struct Fetcher<'a> {
     interp: &'a Interpreter,
     target: Target,
@@ -27,38 +34,88 @@ pub struct Fetcher<'a> {
     python: String,
     downloads: PathBuf,
     sites: PathBuf,
+    join: Option<JoinSites>,
 }
 
 impl<'a> Fetcher<'a> {
     /// Fetch wheels for `runtime`'s target and Python with `interp`'s pip.
     pub fn new(interp: &'a Interpreter, runtime: &Runtime) -> Result<Self, Error> {
-        let tag = format!("cp{}", runtime.version_short.replace('.', ""));
-        let base = user_cache::dir("wheels")?
-            .join(runtime.target.name())
-            .join(tag);
+        Fetcher::for_target(interp, runtime.target, &runtime.version_short)
+    }
+
+    fn for_target(interp: &'a Interpreter, target: Target, python: &str) -> Result<Self, Error> {
+        let tag = format!("cp{}", python.replace('.', ""));
+        let base = user_cache::dir("wheels")?.join(target.name()).join(tag);
         Ok(Fetcher {
             interp,
-            target: runtime.target,
-            python: runtime.version_short.clone(),
+            target,
+            python: python.to_string(),
             downloads: base.clone(),
             sites: base.join("sites"),
+            join: None,
         })
+    }
+
+    /// Make a universal2 site of a distribution's two thin wheels with `join` when it has no
+    /// universal2 wheel.
+    pub fn joining(self, join: JoinSites) -> Self {
+        Fetcher {
+            join: Some(join),
+            ..self
+        }
     }
 
     /// The site folder holding the target's wheel of `name` at a version `spec` accepts
     /// (`==2.4.6`, `>=1.2,<2`, or empty for the newest).
     pub fn site_of(&self, name: &str, spec: &str) -> Result<PathBuf, Error> {
-        let wheel = match pinned(spec).and_then(|v| self.cached(name, v)) {
-            Some(wheel) => wheel,
-            None => self.download(name, spec)?,
-        };
+        match (self.wheel_of(name, spec), self.join) {
+            (Err(Error::NoTargetWheel { .. }), Some(join))
+                if self.target == Target::MacosUniversal2 =>
+            {
+                self.joined_site(name, spec, join)
+            }
+            (wheel, _) => self.unpacked(&wheel?),
+        }
+    }
+
+    /// The wheel of `name` that `spec` accepts: from the cache when pinned, else from pip.
+    fn wheel_of(&self, name: &str, spec: &str) -> Result<PathBuf, Error> {
+        match pinned(spec).and_then(|v| self.cached(name, v)) {
+            Some(wheel) => Ok(wheel),
+            None => self.download(name, spec),
+        }
+    }
+
+    /// The arm64 and x86_64 wheels of `name` at one version (the newest `spec` accepts for
+    /// arm64), joined into one site folder.
+    fn joined_site(&self, name: &str, spec: &str, join: JoinSites) -> Result<PathBuf, Error> {
+        let arm = Fetcher::for_target(self.interp, Target::MacosArm64, &self.python)?;
+        let arm_wheel = arm.wheel_of(name, spec)?;
+        let file_name = |p: &Path| p.file_name().and_then(|n| n.to_str()).map(str::to_string);
+        let arm_name = file_name(&arm_wheel).ok_or_else(|| Error::BadPath(arm_wheel.clone()))?;
+        let version = arm_name.split('-').nth(1).unwrap_or_default();
+        let x86 = Fetcher::for_target(self.interp, Target::MacosX86_64, &self.python)?;
+        let x86_wheel = x86.wheel_of(name, &format!("=={version}"))?;
+        let (arm_site, x86_site) = (arm.unpacked(&arm_wheel)?, x86.unpacked(&x86_wheel)?);
+        let x86_name = file_name(&x86_wheel).ok_or_else(|| Error::BadPath(x86_wheel.clone()))?;
+        let x86_tag = x86_name.rsplit('-').next().unwrap_or_default();
+        let stem = arm_name.strip_suffix(".whl").unwrap_or(&arm_name);
+        let site = self
+            .sites
+            .join(format!("{stem}+{}", x86_tag.trim_end_matches(".whl")));
+        user_cache::once(&site, |fresh| join(&arm_site, &x86_site, fresh))?;
+        Ok(site)
+    }
+
+    /// The site folder of `wheel`, unpacked once.
+    fn unpacked(&self, wheel: &Path) -> Result<PathBuf, Error> {
         let stem = wheel
             .file_stem()
             .and_then(|s| s.to_str())
-            .ok_or_else(|| Error::BadPath(wheel.clone()))?;
+            .ok_or_else(|| Error::BadPath(wheel.to_path_buf()))?;
         let site = self.sites.join(stem);
         user_cache::once(&site, |fresh| {
-            unpack::unpack(&wheel, Kind::Zip, fresh)?;
+            unpack::unpack(wheel, Kind::Zip, fresh)?;
             lift_data(fresh)
         })?;
         Ok(site)

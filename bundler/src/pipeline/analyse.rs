@@ -3,7 +3,7 @@
 //! what is missing is reported here.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::analysis::graph::app::AppFinder;
@@ -63,7 +63,7 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
         // again, over the target's files. Their compiled modules cannot be loaded here: what
         // the same distributions' modules import from C here stands in.
         progress.step(&format!("Fetching wheels for {}", runtime.target));
-        let fetcher = packages::wheels::Fetcher::new(&interp, &runtime)?;
+        let fetcher = packages::wheels::Fetcher::new(&interp, &runtime)?.joining(join_sites);
         let retargeted = packages::retarget::for_target(
             &graph.distributions,
             &for_target_only,
@@ -118,6 +118,16 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
 }
 
 /// The build interpreter, and the runtime the bundle carries (its own, or `--runtime`'s).
+/// A distribution's arm64 and x86_64 wheels joined into one site for a universal2 bundle.
+fn join_sites(arm64: &Path, x86_64: &Path, into: &Path) -> Result<(), Error> {
+    crate::native::macho::join::join(arm64, x86_64, into)
+        .map(drop)
+        .map_err(|source| Error::Cache {
+            path: into.to_path_buf(),
+            source,
+        })
+}
+
 fn open_pythons(s: &BuildSettings, progress: &Progress) -> Result<(Interpreter, Runtime), Error> {
     progress.step("Inspecting the interpreter");
     let interp = match &s.pythons.queried {
