@@ -295,9 +295,11 @@ pub struct BuildOptions {
     pub target_arch: Option<String>,
     /// The CPython for --target: a folder or a .tar.gz/.tar.zst/.zip archive laid out as an
     /// installed Python (python-build-standalone's install_only, Debian packages unpacked
-    /// together, a `make install`).
+    /// together, a `make install`). For macos-universal2, a universal2 one, or given twice:
+    /// the arm64 and the x86_64 CPython, joined.
     #[arg(long, value_name = "PATH")]
-    pub runtime: Option<PathBuf>,
+    #[serde(deserialize_with = "list", serialize_with = "one_or_list")]
+    pub runtime: Vec<PathBuf>,
     /// Bytecode optimization: 0, 1 (-O: no asserts) or 2 (-OO: no docstrings either), for
     /// the bundled modules and the interpreter that runs them.
     #[arg(long, value_name = "LEVEL")]
@@ -508,6 +510,14 @@ where
             OneOrMany::Many(list) => list.into_iter().map(T::from).collect(),
         })
         .map_err(|_| serde::de::Error::custom("must be a string or a list of strings"))
+}
+
+/// A list of one written as its one value, as a person would write it in the table.
+fn one_or_list<S: serde::Serializer>(list: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
+    match list {
+        [one] => one.serialize(s),
+        many => many.serialize(s),
+    }
 }
 
 /// The subcommands, and what else may come first.

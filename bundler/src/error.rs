@@ -144,6 +144,8 @@ pub enum Error {
     TclMissing { why: String },
     #[error("--target {0:?} is not a platform pybundle builds for; use linux-x86_64, linux-aarch64, windows-x64, macos-arm64 or macos-x86_64 (or a Rust target triple)")]
     UnknownTarget(String),
+    #[error("--runtime was given more than once; a {0} build takes one CPython (only macos-universal2 takes two: its arm64 and its x86_64 one, to join)")]
+    TooManyRuntimes(Target),
     #[error("--target-arch {0:?} is not a Mac CPU; give arm64, x86_64 or universal2")]
     BadTargetArch(String),
     #[error("--target {target} and --target-arch {} disagree; give one of them", .arch.name().trim_start_matches("macos-"))]
@@ -167,7 +169,7 @@ pub enum Error {
     },
     #[error("{} has no room in its load commands for the names of the bundle's libraries{}; relink it with -headerpad_max_install_names (or ask its maintainers to), or leave it out with --exclude-module", .0.first().map(String::as_str).unwrap_or_default(), match .0.len() { 0 | 1 => String::new(), n => format!(" (and {} more files)", n - 1) })]
     MachoNoRoom(Vec<String>),
-    #[error("{file} has no {cpu} code, which a {target} bundle needs{}; {}", match more { 0 => String::new(), n => format!(" (nor have {n} more files)") }, if *target == Target::MacosUniversal2 { "every library of a universal2 bundle needs both CPUs' code: use a universal2 runtime (tools/macos-runtime macos-universal2), leave out the package that carries this file for one CPU only, or build one bundle for macos-arm64 and one for macos-x86_64" } else { "it was built for another Mac: take the package's wheel for this target, or leave it out with --exclude-module" })]
+    #[error("{file} has no {cpu} code, which a {target} bundle needs{}; {}", match more { 0 => String::new(), n => format!(" (nor have {n} more files)") }, if *target == Target::MacosUniversal2 { "every library of a universal2 bundle needs both CPUs' code: give a universal2 runtime (or both CPUs', --runtime twice), leave out the package that carries this file for one CPU only, or build one bundle for macos-arm64 and one for macos-x86_64" } else { "it was built for another Mac: take the package's wheel for this target, or leave it out with --exclude-module" })]
     MachoWrongCpu {
         file: String,
         cpu: &'static str,

@@ -18,11 +18,11 @@ use pybundle_e2e_macros::needs;
 
 const TARGETS: [&str; 2] = ["macos-arm64", "macos-x86_64"];
 
-/// The stand-in runtime for `target` (a universal2 one joins the other two), made once per
-/// test run from the test interpreter.
+/// The stand-in runtime for `target`, made once per test run from the test interpreter.
 fn standin(target: &str) -> &'static Path {
-    static RUNTIMES: [OnceLock<PathBuf>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
-    let slot = (TARGETS.iter().chain([&"macos-universal2"]))
+    static RUNTIMES: [OnceLock<PathBuf>; 2] = [OnceLock::new(), OnceLock::new()];
+    let slot = TARGETS
+        .iter()
         .position(|t| *t == target)
         .expect("a macOS target");
     RUNTIMES[slot].get_or_init(|| {
@@ -262,9 +262,9 @@ fn macos_bundles_are_signed_throughout_and_find_their_libraries_inside() {
     }
 }
 
-/// `--target-arch universal2` (PyInstaller's flag): one bundle for both Mac CPUs, from a
-/// universal2 runtime (the stand-ins joined by tools/macos-universal2-runtime, as that tool
-/// joins python-build-standalone's two archives), a universal2 wheel from PyPI, and numpy,
+/// `--target-arch universal2` (PyInstaller's flag): one bundle for both Mac CPUs, from the
+/// two CPUs' runtimes (the stand-ins, given as python-build-standalone's two archives would
+/// be: `--runtime` twice, joined), a universal2 wheel from PyPI, and numpy,
 /// which has none: its two thin wheels are joined. Every Mach-O file holds an x86_64 and an
 /// arm64 slice, each signed and each finding its libraries inside; the onefile's archive
 /// ends the last slice, under its signature. A library with one CPU's code stops the build.
@@ -279,12 +279,16 @@ fn a_universal2_bundle_holds_both_cpus_in_every_file() {
         "import lzma, zlib\nimport markupsafe._speedups\nprint(markupsafe.escape('<pybundle>'))\n",
     )
     .unwrap();
-    let runtime = standin(target);
+    let (arm, x86) = (
+        standin("macos-arm64").to_string_lossy().into_owned(),
+        standin("macos-x86_64").to_string_lossy().into_owned(),
+    );
+    // In either order.
+    let runtimes = ["--runtime", &x86, "--runtime", &arm];
     let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("macos/cache");
     let build = |dist: &str, extra: &[&str]| {
         let dist = dir.path().join(dist);
-        let runtime = runtime.to_string_lossy().into_owned();
-        let mut args = vec!["--runtime", &runtime];
+        let mut args = runtimes.to_vec();
         args.extend_from_slice(extra);
         Build::new(&script, &dist)
             .python(&python)
@@ -295,6 +299,13 @@ fn a_universal2_bundle_holds_both_cpus_in_every_file() {
     };
 
     let exe = build("onedir", &["--target", target, "-D"]);
+    let lib = exe.parent().unwrap().join("_internal/lib");
+    let libpython = lib.join(format!("libpython{}.dylib", python_version()));
+    assert_eq!(
+        slices(&fs::read(libpython).unwrap()).len(),
+        2,
+        "the runtime joined"
+    );
     let folder = exe.parent().unwrap();
     let speedups = (fs::read_dir(folder.join("_internal/markupsafe")).unwrap())
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -356,7 +367,8 @@ fn a_universal2_bundle_holds_both_cpus_in_every_file() {
     let add = format!("{}:extra", thin.display());
     let out = Build::new(&script, &dir.path().join("thin"))
         .python(&python)
-        .args(&["--target", target, "--runtime", &runtime.to_string_lossy()])
+        .args(&["--target", target])
+        .args(&runtimes)
         .args(&["--add-binary", &add])
         .env("PYBUNDLE_CACHE_DIR", &cache)
         .fails();
@@ -372,13 +384,8 @@ fn a_universal2_bundle_holds_both_cpus_in_every_file() {
     let numpy_app = repo().join("examples/numpy-app/matmul.py");
     let exe = Build::new(&numpy_app, &dir.path().join("numpy"))
         .python(&numpy)
-        .args(&[
-            "--target",
-            target,
-            "--runtime",
-            &runtime.to_string_lossy(),
-            "-D",
-        ])
+        .args(&["--target", target, "-D"])
+        .args(&runtimes)
         .env("PYBUNDLE_CACHE_DIR", &cache)
         .run()
         .exe;

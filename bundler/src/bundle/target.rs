@@ -49,7 +49,7 @@ impl Target {
     /// Where a CPython for this target comes from, for the message that asks for one.
     pub fn runtime_hint(self) -> &'static str {
         if self == Target::MacosUniversal2 {
-            return "a universal2 CPython: `tools/macos-runtime macos-universal2 DIR` joins python-build-standalone's two archives into one (docs/macos.md)";
+            return "python-build-standalone's install_only archives for both Mac CPUs (--runtime twice: arm64's and x86_64's, which pybundle joins), or a universal2 CPython";
         }
         match self.os() {
             Os::Windows => "python.org's embeddable CPython, a zip that `tools/windows-runtime` fetches and checks (docs/windows.md)",

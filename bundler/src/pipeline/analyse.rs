@@ -118,7 +118,8 @@ pub fn analyse(s: &BuildSettings, progress: &Progress) -> Result<Analysis, Error
 }
 
 /// The build interpreter, and the runtime the bundle carries (its own, or `--runtime`'s).
-/// A distribution's arm64 and x86_64 wheels joined into one site for a universal2 bundle.
+/// A distribution's arm64 and x86_64 wheels, or the two CPUs' CPythons, joined into one tree
+/// for a universal2 bundle.
 fn join_sites(arm64: &Path, x86_64: &Path, into: &Path) -> Result<(), Error> {
     crate::native::macho::join::join(arm64, x86_64, into)
         .map(drop)
@@ -139,12 +140,17 @@ fn open_pythons(s: &BuildSettings, progress: &Progress) -> Result<(Interpreter, 
         interp.real_executable.display(),
         interp.version
     ));
-    let runtime = match &s.pythons.runtime {
-        None => Runtime::of_interpreter(&interp, s.pythons.target)?,
-        Some(named) => {
+    let runtime = match s.pythons.runtime.as_slice() {
+        [] => Runtime::of_interpreter(&interp, s.pythons.target)?,
+        [named] => {
             progress.step("Opening the runtime");
             runtime::given::open(named, s.pythons.target, &interp)?
         }
+        [one, other] => {
+            progress.step("Joining the two runtimes for both Mac CPUs");
+            runtime::given::open_joined([one, other], s.pythons.target, &interp, join_sites)?
+        }
+        _ => return Err(Error::Internal("more than two runtimes".into())),
     };
     if let Source::Given { prefix, .. } = &runtime.source {
         progress.detail(&format!(

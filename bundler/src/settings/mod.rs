@@ -137,7 +137,8 @@ pub struct Pythons {
     /// scripts); the build then asks it nothing again.
     pub queried: Option<Interpreter>,
     /// `--runtime`: the CPython the bundle carries, when not the interpreter's own.
-    pub runtime: Option<PathBuf>,
+    /// `--runtime`: none (the interpreter's own), one, or a Mac CPU's each for universal2.
+    pub runtime: Vec<PathBuf>,
     /// The platform the bundle runs on.
     pub target: Target,
     /// Bytecode optimization level, 0 to 2.
@@ -527,8 +528,12 @@ impl Pythons {
         let target = resolve_target(
             o.target.as_deref(),
             o.target_arch.as_deref(),
-            o.runtime.as_deref(),
+            !o.runtime.is_empty(),
         )?;
+        let two_allowed = target == Target::MacosUniversal2;
+        if o.runtime.len() > 2 || (o.runtime.len() == 2 && !two_allowed) {
+            return Err(Error::TooManyRuntimes(target));
+        }
         let optimize = o.optimize.unwrap_or(0);
         if optimize > 2 {
             return Err(Error::BadOptimize(optimize));
@@ -941,7 +946,7 @@ fn absolute(path: &Path) -> Result<PathBuf, Error> {
 fn resolve_target(
     name: Option<&str>,
     arch: Option<&str>,
-    runtime: Option<&Path>,
+    runtime_given: bool,
 ) -> Result<Target, Error> {
     let host = Target::host();
     let named = match name {
@@ -957,7 +962,7 @@ fn resolve_target(
         (Some(named), None) => named,
         (None, None) => host.ok_or_else(|| Error::UnknownTarget(std::env::consts::ARCH.into()))?,
     };
-    if Some(target) != host && runtime.is_none() {
+    if Some(target) != host && !runtime_given {
         return Err(Error::TargetNeedsRuntime(target));
     }
     Ok(target)
@@ -1048,7 +1053,7 @@ mod tests {
         assert_eq!(Some(resolved(&[]).unwrap().pythons.target), Target::host());
         let s = resolved(&["--target", "aarch64-unknown-linux-gnu", "--runtime", "r"]).unwrap();
         assert_eq!(s.pythons.target, Target::LinuxAarch64);
-        assert_eq!(s.pythons.runtime.as_deref(), Some(Path::new("r")));
+        assert_eq!(s.pythons.runtime, [Path::new("r")]);
         assert!(matches!(
             resolved(&["--target", "linux-aarch64"]),
             Err(Error::TargetNeedsRuntime(Target::LinuxAarch64))
@@ -1112,6 +1117,16 @@ mod tests {
         assert!(matches!(
             target(&["--target", "macos-arm64", "--target-arch", "universal2"]),
             Err(Error::TargetNeedsRuntime(Target::MacosUniversal2))
+        ));
+        // Two runtimes: a CPU's each, for universal2 only.
+        let two = ["--runtime", "a", "--runtime", "b"];
+        assert!(matches!(
+            target(&[&["--target", "macos-universal2"], &two[..]].concat()),
+            Ok(Target::MacosUniversal2)
+        ));
+        assert!(matches!(
+            target(&[&["--target", "macos-arm64"], &two[..]].concat()),
+            Err(Error::TooManyRuntimes(Target::MacosArm64))
         ));
         // Another platform's build: unchanged, and told why.
         let s = resolved(&with(&[

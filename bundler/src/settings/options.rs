@@ -89,7 +89,8 @@ pub struct Options {
     pub target: Option<String>,
     /// `--target-arch`: the Mac CPUs, which makes `target` a macOS one.
     pub target_arch: Option<String>,
-    pub runtime: Option<PathBuf>,
+    /// One CPython; two for macos-universal2 (its CPUs', to be joined).
+    pub runtime: Vec<PathBuf>,
     pub optimize: Option<u8>,
     pub python_option: Vec<String>,
     pub debug: Vec<String>,
@@ -182,7 +183,7 @@ impl Options {
             python: path(&o.python),
             target: o.target.clone(),
             target_arch: o.target_arch.clone(),
-            runtime: path(&o.runtime),
+            runtime: paths(&o.runtime),
             optimize: o.optimize,
             python_option: o.python_option.clone(),
             debug: o.debug.clone(),

@@ -146,7 +146,7 @@ mod tests {
                 }
             };
             o.distpath.as_mut().map(strip);
-            o.runtime.as_mut().map(strip);
+            o.runtime.iter_mut().for_each(strip);
             o.add_data.iter_mut().for_each(|d| strip(&mut d.source));
         }
         Ok(options)
@@ -172,7 +172,7 @@ mod tests {
         assert_eq!(o.elsewhere, ["upx-dir", "manifest"]);
         assert_eq!(o.target_arch.as_deref(), Some("arm64"));
         assert_eq!(o.target.as_deref(), Some("linux-aarch64"));
-        assert_eq!(o.runtime.as_deref(), Some(Path::new("runtimes/arm64")));
+        assert_eq!(o.runtime, [Path::new("runtimes/arm64")]);
     }
 
     #[test]

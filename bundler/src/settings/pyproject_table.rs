@@ -99,7 +99,7 @@ pub fn table(dir: &Path, name: &str, o: &Options) -> Result<String, Error> {
         // What the app is built for, and the user's hook folders: part of rebuilding it.
         target: o.target.clone(),
         target_arch: o.target_arch.clone(),
-        runtime: o.runtime.as_deref().map(rel_path),
+        runtime: o.runtime.iter().map(|p| rel_path(p)).collect(),
         additional_hooks_dir: (o.additional_hooks_dir.iter())
             .map(|p| rel_path(p))
             .collect(),
@@ -136,7 +136,7 @@ mod tests {
         let dir = Path::new("/project");
         let options = Options {
             target: Some("linux-aarch64".into()),
-            runtime: Some(dir.join("runtimes/arm64")),
+            runtime: vec![dir.join("runtimes/arm64")],
             additional_hooks_dir: vec![dir.join("hooks")],
             noconfirm: Some(true),
             ..Options::default()

@@ -41,6 +41,13 @@ pub fn join(arm64: &Path, x86_64: &Path, into: &Path) -> io::Result<Joined> {
         let source = if in_arm { &a } else { &x };
         if !(in_arm && in_x86) {
             joined.alone.push(rel.clone());
+        }
+        // A symbolic link (a runtime's `bin/python3`) stays one, as the arm64 tree has it.
+        if let Ok(link) = fs::read_link(source) {
+            std::os::unix::fs::symlink(link, &dest)?;
+            continue;
+        }
+        if !(in_arm && in_x86) {
             fs::copy(source, &dest)?;
             continue;
         }
@@ -76,7 +83,7 @@ fn universal(x86: &[u8], arm: &[u8]) -> Option<Vec<u8>> {
     fat::join(&slices).ok()
 }
 
-/// Every regular file under `root`, by its path relative to it.
+/// Every regular file and symbolic link under `root`, by its path relative to it.
 fn files(root: &Path) -> io::Result<std::collections::BTreeSet<String>> {
     let mut found = std::collections::BTreeSet::new();
     let mut stack = vec![root.to_path_buf()];
@@ -86,7 +93,7 @@ fn files(root: &Path) -> io::Result<std::collections::BTreeSet<String>> {
             let kind = entry.file_type()?;
             if kind.is_dir() {
                 stack.push(entry.path());
-            } else if kind.is_file() {
+            } else if kind.is_file() || kind.is_symlink() {
                 if let Some(rel) = entry
                     .path()
                     .strip_prefix(root)
@@ -136,6 +143,9 @@ mod tests {
             b"Tag: cp311-cp311-macosx_10_9_x86_64\n",
         );
         put(&x86, "pkg/.dylibs/libonly.dylib", &x86_lib);
+        for root in [&arm, &x86] {
+            std::os::unix::fs::symlink("python3.11", root.join("pkg/python3")).unwrap();
+        }
         // A universal file of one slice, as numpy's wheels carry gfortran's libraries.
         let one = |lib: &[u8]| fat::join(&fat::slices(lib).unwrap()).unwrap();
         put(&arm, "pkg/.dylibs/libgcc_s.1.1.dylib", &one(&arm_lib));
@@ -156,6 +166,8 @@ mod tests {
             .collect();
         assert_eq!(cpus, [CPU_TYPE_X86_64, CPU_TYPE_ARM64]);
         assert_eq!(fs::read(out.join("pkg/__init__.py")).unwrap(), b"same");
+        let link = fs::read_link(out.join("pkg/python3")).unwrap();
+        assert_eq!(link, Path::new("python3.11"));
         assert!(fs::read(out.join("pkg-1.0.dist-info/WHEEL"))
             .unwrap()
             .ends_with(b"arm64\n"));

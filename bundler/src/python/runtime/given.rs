@@ -19,22 +19,102 @@ use crate::python::interpreter::Interpreter;
 use crate::python::unpack::{self, Kind};
 use crate::python::user_cache;
 
+/// Join a CPython for arm64 Macs and one for Intel Macs into `into`, for both: the pipeline's
+/// `native::macho::join`.
+pub type JoinTrees = fn(arm64: &Path, x86_64: &Path, into: &Path) -> Result<(), Error>;
+
 /// Open the runtime `named` for `target`, to be built with `interp`.
 pub fn open(named: &Path, target: Target, interp: &Interpreter) -> Result<Runtime, Error> {
+    let root = root_of(named, target)?;
+    open_root(named, root, target, interp)
+}
+
+/// Open `named`, a CPython for each Mac CPU (in either order), as one universal2 runtime for
+/// `target`: joined by `join` once, into the cache.
+pub fn open_joined(
+    named: [&Path; 2],
+    target: Target,
+    interp: &Interpreter,
+    join: JoinTrees,
+) -> Result<Runtime, Error> {
+    use goblin::mach::constants::cputype::{CPU_TYPE_ARM64, CPU_TYPE_X86_64};
+    let mut found = Vec::new();
+    let mut key = Xxh3::new();
+    for path in named {
+        let root = root_of(path, target)?;
+        let bad = |why: &str| Error::BadRuntime {
+            path: path.to_path_buf(),
+            target,
+            why: format!(
+                "{why}; a universal2 bundle joins one CPython for arm64 and one for x86_64 Macs"
+            ),
+        };
+        let (prefix, short) = find_prefix(&root, &interp.version_short)
+            .ok_or_else(|| bad("it holds no standard library (lib/python3.X/os.py)"))?;
+        let library = find_library(&library_dirs(&root, &prefix, target), &short, target)
+            .ok_or_else(|| bad("it has no libpython3.X.dylib"))?;
+        let bytes = fs::read(&library).map_err(|source| Error::Read {
+            path: library.clone(),
+            source,
+        })?;
+        let cpu = match macho_cpus(&bytes).as_deref() {
+            Some([cpu]) if [CPU_TYPE_ARM64, CPU_TYPE_X86_64].contains(cpu) => *cpu,
+            _ => return Err(bad("it is not a macOS CPython for one CPU")),
+        };
+        // A folder may change under the same name: its library's size and time say when.
+        let stamp = fs::metadata(&library).and_then(|m| m.modified()).ok();
+        key.update(format!("{}\0{}\0{stamp:?}\0", root.display(), bytes.len()).as_bytes());
+        found.push((cpu, root));
+    }
+    found.sort_by_key(|(cpu, _)| *cpu != CPU_TYPE_ARM64);
+    let [(arm_cpu, arm), (x86_cpu, x86)] = <[_; 2]>::try_from(found)
+        .map_err(|_| Error::Internal("two runtimes were expected".into()))?;
+    if (arm_cpu, x86_cpu) != (CPU_TYPE_ARM64, CPU_TYPE_X86_64) {
+        return Err(Error::BadRuntime {
+            path: named[1].to_path_buf(),
+            target,
+            why: format!(
+                "it is for {} Macs, as is {}; give one CPython for arm64 and one for x86_64",
+                macho_cpu_name(x86_cpu),
+                named[0].display()
+            ),
+        });
+    }
+    let dest = user_cache::dir("runtimes")?.join(format!("universal2-{:032x}", key.digest128()));
+    user_cache::once(&dest, |fresh| join(&arm, &x86, fresh))?;
+    open_root(named[0], dest, target, interp)
+}
+
+/// The folder `named` is, or that its archive is unpacked into.
+fn root_of(named: &Path, target: Target) -> Result<PathBuf, Error> {
     let bad = |why: String| Error::BadRuntime {
         path: named.to_path_buf(),
         target,
         why,
     };
-    let root = if named.is_dir() {
-        named.to_path_buf()
+    if named.is_dir() {
+        Ok(named.to_path_buf())
     } else if !named.exists() {
-        return Err(bad("it does not exist".into()));
+        Err(bad("it does not exist".into()))
     } else {
         let kind = Kind::of(named).ok_or_else(|| {
             bad("it is neither a folder nor a .tar.gz, .tar.zst or .zip archive".into())
         })?;
-        unpacked(named, kind)?
+        unpacked(named, kind)
+    }
+}
+
+/// Open the runtime `named`, found at `root`.
+fn open_root(
+    named: &Path,
+    root: PathBuf,
+    target: Target,
+    interp: &Interpreter,
+) -> Result<Runtime, Error> {
+    let bad = |why: String| Error::BadRuntime {
+        path: named.to_path_buf(),
+        target,
+        why,
     };
     if target.os() == Os::Windows {
         return super::windows::open(named, root, target, interp);
@@ -213,7 +293,7 @@ fn check_library(bytes: &[u8], target: Target) -> Result<Option<String>, String>
             return match wanted.iter().find(|c| !cpus.contains(c)) {
                 Some(_) if wanted.len() > 1 => {
                     Err(format!(
-                    "its libpython is not universal2 (it has {} code only), which {target} needs; tools/macos-universal2-runtime joins an arm64 and an x86_64 CPython into one",
+                    "its libpython is not universal2 (it has {} code only), which {target} needs; give --runtime twice, with the arm64 and the x86_64 CPython, to have them joined",
                     (cpus.iter()).map(|c| macho_cpu_name(*c)).collect::<Vec<_>>().join(" and ")
                 ))
                 }
