@@ -13,12 +13,11 @@ use crate::harness::*;
 use pybundle_e2e_macros::needs;
 
 fn cached_probe() -> &'static Path {
-    static EXE: OnceLock<(PathBuf, tempfile::TempDir)> = OnceLock::new();
-    &EXE.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let exe = build(
+    static EXE: OnceLock<PathBuf> = OnceLock::new();
+    EXE.get_or_init(|| {
+        build(
             &fixture("probe").join("probe.py"),
-            dir.path(),
+            &kept_dir("cached-probe"),
             &[
                 "-F",
                 "--runtime-cache",
@@ -27,10 +26,8 @@ fn cached_probe() -> &'static Path {
                 "-n",
                 "cached",
             ],
-        );
-        (exe, dir)
+        )
     })
-    .0
 }
 
 /// Run the cached probe with `cache` as XDG_CACHE_HOME and a fresh TMPDIR; returns the output

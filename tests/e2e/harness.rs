@@ -215,25 +215,38 @@ pub fn inspect_with(bundle: &Path, args: &[&str]) -> Vec<u8> {
     out.stdout
 }
 
-/// A probe app built once per mode for the whole test run.
-pub struct Kept {
-    pub exe: PathBuf,
-    _dir: tempfile::TempDir,
+/// A folder for what the whole test run builds once and keeps, named `name`. A static is never
+/// dropped, so a `TempDir` held by one would outlive the run in /tmp; these live under the
+/// target folder instead, one folder per test process, and a later run removes those of
+/// processes that have ended.
+pub fn kept_dir(name: &str) -> PathBuf {
+    static MINE: OnceLock<PathBuf> = OnceLock::new();
+    let mine = MINE.get_or_init(|| {
+        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kept");
+        for entry in fs::read_dir(&base).into_iter().flatten().flatten() {
+            let pid = entry.file_name().to_string_lossy().into_owned();
+            if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(&pid).exists() {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+        base.join(std::process::id().to_string())
+    });
+    let dir = mine.join(name);
+    fs::create_dir_all(&dir).expect("a folder kept for the test run");
+    dir
 }
 
+/// A probe app built once per mode for the whole test run.
 pub fn probe(onefile: bool) -> &'static Path {
-    static ONEFILE: OnceLock<Kept> = OnceLock::new();
-    static ONEDIR: OnceLock<Kept> = OnceLock::new();
+    static ONEFILE: OnceLock<PathBuf> = OnceLock::new();
+    static ONEDIR: OnceLock<PathBuf> = OnceLock::new();
     let cell = if onefile { &ONEFILE } else { &ONEDIR };
-    &cell
-        .get_or_init(|| {
-            let dir = tempfile::tempdir().expect("tempdir");
-            let script = fixture("probe").join("probe.py");
-            let mode = if onefile { "-F" } else { "-D" };
-            let exe = build(&script, dir.path(), &[mode, "--add-data", "data.txt:."]);
-            Kept { exe, _dir: dir }
-        })
-        .exe
+    cell.get_or_init(|| {
+        let mode = if onefile { "-F" } else { "-D" };
+        let dir = kept_dir(&format!("probe{mode}"));
+        let script = fixture("probe").join("probe.py");
+        build(&script, &dir, &[mode, "--add-data", "data.txt:."])
+    })
 }
 
 /// What must disappear for a run to prove the bundle needs no Python: the interpreter's whole
