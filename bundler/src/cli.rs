@@ -296,7 +296,7 @@ pub struct BuildOptions {
     /// The CPython for --target: a folder or a .tar.gz/.tar.zst/.zip archive laid out as an
     /// installed Python (python-build-standalone's install_only, Debian packages unpacked
     /// together, a `make install`). For macos-universal2, a universal2 one, or given twice:
-    /// the arm64 and the x86_64 CPython, joined.
+    /// the arm64 and the x86_64 CPython, joined (for other targets, the last one counts).
     #[arg(long, value_name = "PATH")]
     #[serde(deserialize_with = "list", serialize_with = "one_or_list")]
     pub runtime: Vec<PathBuf>,

@@ -142,10 +142,10 @@ pub enum Error {
     WriteOutput { path: PathBuf, source: io::Error },
     #[error("the app uses tkinter, but the interpreter's Tcl/Tk cannot be found ({why}); install Tcl/Tk (Debian: tcl8.6 and tk8.6) or pass --python with an interpreter that has it")]
     TclMissing { why: String },
-    #[error("--target {0:?} is not a platform pybundle builds for; use linux-x86_64, linux-aarch64, windows-x64, macos-arm64 or macos-x86_64 (or a Rust target triple)")]
+    #[error("--target {0:?} is not a platform pybundle builds for; use linux-x86_64, linux-aarch64, windows-x64, macos-arm64, macos-x86_64 or macos-universal2 (or a Rust target triple)")]
     UnknownTarget(String),
-    #[error("--runtime was given more than once; a {0} build takes one CPython (only macos-universal2 takes two: its arm64 and its x86_64 one, to join)")]
-    TooManyRuntimes(Target),
+    #[error("--runtime was given {0} times; a macos-universal2 build takes a universal2 CPython once, or python-build-standalone's arm64 and x86_64 archives, one each")]
+    TooManyRuntimes(usize),
     #[error("--target-arch {0:?} is not a Mac CPU; give arm64, x86_64 or universal2")]
     BadTargetArch(String),
     #[error("--target {target} and --target-arch {} disagree; give one of them", .arch.name().trim_start_matches("macos-"))]

@@ -530,10 +530,13 @@ impl Pythons {
             o.target_arch.as_deref(),
             !o.runtime.is_empty(),
         )?;
-        let two_allowed = target == Target::MacosUniversal2;
-        if o.runtime.len() > 2 || (o.runtime.len() == 2 && !two_allowed) {
-            return Err(Error::TooManyRuntimes(target));
-        }
+        // Given again, a runtime replaces the one before, as every option's value does; a
+        // universal2 build alone takes two, one per Mac CPU, to join.
+        let runtime = match (target == Target::MacosUniversal2, o.runtime.as_slice()) {
+            (true, given) if given.len() > 2 => return Err(Error::TooManyRuntimes(given.len())),
+            (true, given) => given.to_vec(),
+            (false, given) => given.last().cloned().into_iter().collect(),
+        };
         let optimize = o.optimize.unwrap_or(0);
         if optimize > 2 {
             return Err(Error::BadOptimize(optimize));
@@ -541,7 +544,7 @@ impl Pythons {
         Ok(Pythons {
             interpreter: o.python.clone(),
             queried: None,
-            runtime: o.runtime.clone(),
+            runtime,
             target,
             optimize,
         })
@@ -1124,10 +1127,18 @@ mod tests {
             target(&[&["--target", "macos-universal2"], &two[..]].concat()),
             Ok(Target::MacosUniversal2)
         ));
-        assert!(matches!(
-            target(&[&["--target", "macos-arm64"], &two[..]].concat()),
-            Err(Error::TooManyRuntimes(Target::MacosArm64))
-        ));
+        let thin = resolved(&[&["--target", "macos-arm64"], &two[..]].concat()).unwrap();
+        assert_eq!(
+            thin.pythons.runtime,
+            [Path::new("b")],
+            "the last one counts"
+        );
+        let three = [
+            &["--target", "macos-universal2", "--runtime", "c"],
+            &two[..],
+        ]
+        .concat();
+        assert!(matches!(target(&three), Err(Error::TooManyRuntimes(3))));
         // Another platform's build: unchanged, and told why.
         let s = resolved(&with(&[
             "--target",
