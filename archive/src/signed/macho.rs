@@ -19,21 +19,23 @@ const MAX_COMMANDS_LEN: u64 = 1 << 20;
 /// Where a 64-bit Mach-O file's code signature starts, when it has one that fills the file's
 /// end: a thin file's, or that of the slice of a universal file that ends it.
 pub fn signature_start(file: &mut File, file_len: u64) -> io::Result<Option<u64>> {
-    let mut magic = [0u8; 8];
+    // One read serves a thin launcher, the common case, whole: the launcher runs this at
+    // every start.
+    let mut header = [0u8; 32];
     file.seek(SeekFrom::Start(0))?;
-    if file.read(&mut magic)? < magic.len() {
-        return Ok(None);
-    }
-    let be =
-        |at: usize| u32::from_be_bytes([magic[at], magic[at + 1], magic[at + 2], magic[at + 3]]);
-    if be(0) != FAT_MAGIC {
-        return thin_signature_start(file, 0, file_len);
+    let read = file.read(&mut header)?;
+    let be = |at: usize| {
+        u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
+    };
+    if read < 8 || be(0) != FAT_MAGIC {
+        return thin_signature_start(file, 0, (read == header.len()).then_some(header), file_len);
     }
     let count = be(4);
     if count == 0 || count > MAX_SLICES {
         return Ok(None);
     }
     let mut arches = vec![0u8; count as usize * 20];
+    file.seek(SeekFrom::Start(8))?;
     file.read_exact(&mut arches)?;
     for arch in arches.chunks_exact(20) {
         let word = |at: usize| {
@@ -46,17 +48,32 @@ pub fn signature_start(file: &mut File, file_len: u64) -> io::Result<Option<u64>
         };
         let (offset, size) = (word(8), word(12));
         if offset + size == file_len {
-            return thin_signature_start(file, offset, file_len);
+            return thin_signature_start(file, offset, None, file_len);
         }
     }
     Ok(None)
 }
 
-/// The same, for the thin file that starts at `base` and ends the file.
-fn thin_signature_start(file: &mut File, base: u64, file_len: u64) -> io::Result<Option<u64>> {
-    let mut header = [0u8; 32];
-    file.seek(SeekFrom::Start(base))?;
-    if file.read(&mut header)? < header.len() || u32_at(&header, 0) != Some(MH_MAGIC_64) {
+/// The same, for the thin file that starts at `base` and ends the file; its `header` (the
+/// first 32 bytes), if already read.
+fn thin_signature_start(
+    file: &mut File,
+    base: u64,
+    header: Option<[u8; 32]>,
+    file_len: u64,
+) -> io::Result<Option<u64>> {
+    let header = match header {
+        Some(header) => header,
+        None => {
+            let mut header = [0u8; 32];
+            file.seek(SeekFrom::Start(base))?;
+            if file.read(&mut header)? < header.len() {
+                return Ok(None);
+            }
+            header
+        }
+    };
+    if u32_at(&header, 0) != Some(MH_MAGIC_64) {
         return Ok(None);
     }
     let (count, len) = match (u32_at(&header, 16), u32_at(&header, 20)) {
