@@ -151,6 +151,18 @@ fn apple_problems(bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
+/// apple-codesign's verifier finds nothing wrong with any Mach-O file under `folder`.
+fn apple_accepts_every_file(folder: &Path) {
+    for (path, bytes) in macho_files(folder) {
+        assert_eq!(
+            apple_problems(&bytes),
+            Vec::<String>::new(),
+            "{}",
+            path.display()
+        );
+    }
+}
+
 /// The launcher `exe`, checked: its signature holds and starts where its archive (or a
 /// onedir's listing) ends, so that it covers it. Its bytes and archive trailer.
 fn signed_with_its_archive(exe: &Path, target: &str) -> (Vec<u8>, pybundle_archive::Trailer) {
@@ -213,14 +225,7 @@ fn macos_bundles_are_signed_throughout_and_find_their_libraries_inside() {
         assert!(internal.join(&libpython).is_file(), "{target}: {libpython}");
         let count = check_tree(folder, target);
         assert!(count >= 5, "{target}: {count} Mach-O files");
-        for (path, bytes) in macho_files(folder) {
-            assert_eq!(
-                apple_problems(&bytes),
-                Vec::<String>::new(),
-                "{}",
-                path.display()
-            );
-        }
+        apple_accepts_every_file(folder);
         signed_with_its_archive(&exe, target);
         assert!(inspect(&exe).contains(&format!("target: {target}")));
 
@@ -315,14 +320,7 @@ fn a_universal2_bundle_holds_both_cpus_in_every_file() {
         "markupsafe's compiled module is bundled"
     );
     assert!(check_tree(folder, target) >= 6);
-    for (path, bytes) in macho_files(folder) {
-        assert_eq!(
-            apple_problems(&bytes),
-            Vec::<String>::new(),
-            "{}",
-            path.display()
-        );
-    }
+    apple_accepts_every_file(folder);
     signed_with_its_archive(&exe, target);
     let about = inspect(&exe);
     assert!(about.contains("target: macos-universal2"), "{about}");

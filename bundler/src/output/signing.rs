@@ -76,11 +76,10 @@ fn universal(
     let starts_at = *fat::offsets(&layout)
         .last()
         .ok_or("a universal launcher with no slice")?;
-    let mut before = fat::join(&layout).map_err(|e| e.to_string())?;
+    let before = fat::join(&layout).map_err(|e| e.to_string())?;
     let mut bytes = Vec::new();
     append(&mut bytes, &before).map_err(|e| e.to_string())?;
     let code_len = before.len() - starts_at;
-    before.clear();
     let written = bytes.split_off(starts_at);
     last.bytes =
         (signer.sign_launcher(written, code_len, identifier)).map_err(|e| e.to_string())?;

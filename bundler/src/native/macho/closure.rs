@@ -216,19 +216,16 @@ impl Walk {
         let Some(bytes) = self.visited.first(&host, &inherited)? else {
             return Ok(());
         };
-        let infos: Vec<_> = (self.cputypes.iter())
-            .map(|cpu| read::read(&bytes, *cpu).filter(|info| info.cputype == *cpu))
-            .collect();
-        let Some(info) = infos.iter().flatten().next().cloned() else {
-            if let Some(lacking) = lacks_code(&bytes, &self.cputypes) {
-                self.report.wrong_cpu.push((dest, lacking));
-            }
-            return Ok(());
-        };
         if let Some(lacking) = lacks_code(&bytes, &self.cputypes) {
             self.report.wrong_cpu.push((dest, lacking));
             return Ok(());
         }
+        let infos: Vec<_> = (self.cputypes.iter())
+            .map(|cpu| read::read(&bytes, *cpu).filter(|info| info.cputype == *cpu))
+            .collect();
+        let Some(info) = infos.iter().flatten().next().cloned() else {
+            return Ok(());
+        };
         // What any slice loads (they seldom differ).
         let mut needed = info.needed.clone();
         for other in infos.iter().flatten().skip(1) {

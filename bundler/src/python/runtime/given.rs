@@ -42,12 +42,11 @@ pub fn open_joined(
     let mut key = Xxh3::new();
     for path in named {
         let root = root_of(path, target)?;
-        let bad = |why: &str| Error::BadRuntime {
-            path: path.to_path_buf(),
-            target,
-            why: format!(
+        let refuse = super::refusal(path, target);
+        let bad = |why: &str| {
+            refuse(format!(
                 "{why}; a universal2 bundle joins one CPython for arm64 and one for x86_64 Macs"
-            ),
+            ))
         };
         let (prefix, short) = find_prefix(&root, &interp.version_short)
             .ok_or_else(|| bad("it holds no standard library (lib/python3.X/os.py)"))?;
@@ -70,15 +69,11 @@ pub fn open_joined(
     let [(arm_cpu, arm), (x86_cpu, x86)] = <[_; 2]>::try_from(found)
         .map_err(|_| Error::Internal("two runtimes were expected".into()))?;
     if (arm_cpu, x86_cpu) != (CPU_TYPE_ARM64, CPU_TYPE_X86_64) {
-        return Err(Error::BadRuntime {
-            path: named[1].to_path_buf(),
-            target,
-            why: format!(
-                "it is for {} Macs, as is {}; give one CPython for arm64 and one for x86_64",
-                macho_cpu_name(x86_cpu),
-                named[0].display()
-            ),
-        });
+        return Err(super::refusal(named[1], target)(format!(
+            "it is for {} Macs, as is {}; give one CPython for arm64 and one for x86_64",
+            macho_cpu_name(x86_cpu),
+            named[0].display()
+        )));
     }
     let dest = user_cache::dir("runtimes")?.join(format!("universal2-{:032x}", key.digest128()));
     user_cache::once(&dest, |fresh| join(&arm, &x86, fresh))?;
@@ -87,11 +82,7 @@ pub fn open_joined(
 
 /// The folder `named` is, or that its archive is unpacked into.
 fn root_of(named: &Path, target: Target) -> Result<PathBuf, Error> {
-    let bad = |why: String| Error::BadRuntime {
-        path: named.to_path_buf(),
-        target,
-        why,
-    };
+    let bad = super::refusal(named, target);
     if named.is_dir() {
         Ok(named.to_path_buf())
     } else if !named.exists() {
@@ -111,11 +102,7 @@ fn open_root(
     target: Target,
     interp: &Interpreter,
 ) -> Result<Runtime, Error> {
-    let bad = |why: String| Error::BadRuntime {
-        path: named.to_path_buf(),
-        target,
-        why,
-    };
+    let bad = super::refusal(named, target);
     if target.os() == Os::Windows {
         return super::windows::open(named, root, target, interp);
     }

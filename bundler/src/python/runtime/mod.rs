@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
+use crate::bundle::target::Target;
 use crate::error::Error;
 
 /// Top-level module names the runtime provides: built-in, standard library (of every platform,
@@ -87,4 +88,13 @@ pub fn read_dir_sorted(dir: &Path) -> Result<Vec<String>, Error> {
     }
     names.sort();
     Ok(names)
+}
+
+/// How the runtime `named` is refused for `target`: the one-line error, given why.
+pub(crate) fn refusal(named: &Path, target: Target) -> impl Fn(String) -> Error + Copy + '_ {
+    move |why| Error::BadRuntime {
+        path: named.to_path_buf(),
+        target,
+        why,
+    }
 }

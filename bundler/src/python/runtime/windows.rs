@@ -24,11 +24,7 @@ pub fn open(
     target: Target,
     interp: &Interpreter,
 ) -> Result<Runtime, Error> {
-    let bad = |why: String| Error::BadRuntime {
-        path: named.to_path_buf(),
-        target,
-        why,
-    };
+    let bad = super::refusal(named, target);
     let (home, dll_name, version_short) = find_home(&root).ok_or_else(|| {
         bad("it holds no python3XY.dll; give python.org's embeddable zip (python-3.X.Y-embed-amd64.zip) or the folder of an installed CPython for Windows".into())
     })?;
